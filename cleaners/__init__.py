@@ -1,0 +1,18 @@
+"""boilerclean's cleaners: pure functions from text to removals (no I/O, no Prefect)."""
+
+from .config import ConfigError, Ruleset, load_ruleset, ruleset_from_mapping
+from .core import Removal, apply_removals, restore
+from .engine import CleanResult, clean_text, find_removals
+
+__all__ = [
+    "CleanResult",
+    "ConfigError",
+    "Removal",
+    "Ruleset",
+    "apply_removals",
+    "clean_text",
+    "find_removals",
+    "load_ruleset",
+    "restore",
+    "ruleset_from_mapping",
+]

@@ -1,0 +1,10 @@
+"""Advertisement markers and ad-continuation notes."""
+
+from .base import PatternCleaner
+
+
+class AdvertisementCleaner(PatternCleaner):
+    """Whole-line rules from advertisement.yaml."""
+
+
+CLEANER = AdvertisementCleaner

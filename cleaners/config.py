@@ -1,0 +1,340 @@
+"""Rulesets: the packaged YAML defaults plus an optional user file, validated once and frozen."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from importlib import import_module, resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import regex
+import yaml
+
+from .registry import CLEANER_NAMES
+
+# Bump when the engine's semantics change, so outputs made by an older engine count as stale.
+ENGINE_VERSION = "1"
+
+MODES = ("remove", "shadow")
+DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
+
+# Keys allowed at each level of a config file; anything else is a typo we want to catch.
+TOP_KEYS = {"version", "keep", "cleaners"}
+CLEANER_KEYS = {"description", "enabled", "mode", "max_chars", "rules", "disable_rules", "keep", "options"}
+RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note"}
+
+
+class ConfigError(ValueError):
+    """A config problem, naming the file, the key path and what is wrong."""
+
+    def __init__(self, file: str, key: str, problem: str):
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"{file}: {key}: {problem}" if key else f"{file}: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One compiled pattern of a cleaner."""
+
+    name: str
+    pattern: Any  # regex.Pattern
+    mode: str = "remove"  # effective mode: the cleaner's shadow wins
+    near: tuple[str, ...] = ()  # fires only within `window` non-blank lines of these rules' matches
+    window: int = 2
+    max_chars: int = DEFAULT_MAX_CHARS
+    lang: str = ""
+    origin: str = "default"  # "default" or the user file that added or changed it
+
+    @property
+    def source(self) -> str:
+        return self.pattern.pattern
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "pattern": self.source,
+            "mode": self.mode,
+            "near": list(self.near),
+            "window": self.window,
+            "max_chars": self.max_chars,
+            "lang": self.lang,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CleanerSpec:
+    """A cleaner's effective, validated settings."""
+
+    name: str
+    kind: str  # the registered module name, or "pattern" for a user-defined pattern-only cleaner
+    enabled: bool = True
+    mode: str = "remove"
+    max_chars: int = DEFAULT_MAX_CHARS
+    rules: tuple[Rule, ...] = ()
+    keep: tuple[Any, ...] = ()  # compiled keep patterns
+    options: tuple[tuple[str, Any], ...] = ()
+    description: str = ""
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return dict(self.options).get(key, default)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "enabled": self.enabled,
+            "mode": self.mode,
+            "max_chars": self.max_chars,
+            "rules": [r.to_dict() for r in self.rules],
+            "keep": [k.pattern for k in self.keep],
+            "options": dict(self.options),
+        }
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """Every cleaner's spec and built cleaner, the global keep patterns, and a hash that identifies them."""
+
+    specs: tuple[CleanerSpec, ...]
+    keep: tuple[Any, ...] = ()
+    files: tuple[str, ...] = ()  # the user files it was loaded from
+    hash: str = ""
+    cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # built Cleaner objects, in priority order
+
+    def spec(self, name: str) -> CleanerSpec:
+        for s in self.specs:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def all_shadow(self) -> "Ruleset":
+        """The same ruleset with every rule in shadow mode (for --dry-run)."""
+        specs = tuple(
+            replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules)) for s in self.specs
+        )
+        return _finish(specs, self.keep, self.files)
+
+    def to_dict(self) -> dict:
+        return {
+            "engine": ENGINE_VERSION,
+            "cleaners": [s.to_dict() for s in self.specs],
+            "keep": [k.pattern for k in self.keep],
+        }
+
+
+def _suggest(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(mapping: Mapping, known: set[str], file: str, path: str) -> None:
+    for key in mapping:
+        if key not in known:
+            where = f"{path}.{key}" if path else str(key)
+            raise ConfigError(file, where, f"unknown key{_suggest(str(key), known)}; known keys: {', '.join(sorted(known))}")
+
+
+def _expect(value: Any, typ: type | tuple, file: str, path: str, what: str) -> Any:
+    # bool is an int in Python; a max_chars of `true` is still a mistake.
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise ConfigError(file, path, f"expected {what}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def compile_pattern(source: Any, file: str, path: str) -> Any:
+    """Compile one pattern, refusing non-strings, syntax errors and patterns that match the empty string."""
+    _expect(source, str, file, path, "a regular expression string")
+    try:
+        pattern = regex.compile(source)
+    except (regex.error, ValueError, OverflowError) as exc:
+        raise ConfigError(file, path, f"pattern {source!r} does not compile: {exc}") from None
+    if pattern.search("") is not None:
+        raise ConfigError(file, path, f"pattern {source!r} matches the empty string, so it would match every line")
+    return pattern
+
+
+def _compile_list(values: Any, file: str, path: str) -> tuple:
+    _expect(values, list, file, path, "a list of patterns")
+    return tuple(compile_pattern(v, file, f"{path}[{i}]") for i, v in enumerate(values))
+
+
+def _positive_int(value: Any, file: str, path: str) -> int:
+    _expect(value, int, file, path, "a positive integer")
+    if value <= 0:
+        raise ConfigError(file, path, f"expected a positive integer, got {value}")
+    return value
+
+
+def _mode(value: Any, file: str, path: str) -> str:
+    _expect(value, str, file, path, "'remove' or 'shadow'")
+    if value not in MODES:
+        raise ConfigError(file, path, f"expected 'remove' or 'shadow', got {value!r}")
+    return value
+
+
+def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: int) -> Rule:
+    """A rule from YAML; with `base`, keys not given keep the base rule's values (an override)."""
+    _expect(raw, dict, file, path, "a mapping with 'name' and 'pattern'")
+    _check_keys(raw, RULE_KEYS, file, path)
+    name = _expect(raw.get("name"), str, file, f"{path}.name", "a rule name (string)")
+    if not name.strip():
+        raise ConfigError(file, f"{path}.name", "rule name is empty")
+    if base is None and "pattern" not in raw:
+        raise ConfigError(file, f"{path}.pattern", f"rule '{name}' has no pattern (and no default rule has that name)")
+    pattern = compile_pattern(raw["pattern"], file, f"{path}.pattern") if "pattern" in raw else base.pattern
+    near = raw.get("near", list(base.near) if base else [])
+    _expect(near, list, file, f"{path}.near", "a list of rule names")
+    for i, n in enumerate(near):
+        _expect(n, str, file, f"{path}.near[{i}]", "a rule name")
+    return Rule(
+        name=name,
+        pattern=pattern,
+        mode=_mode(raw["mode"], file, f"{path}.mode") if "mode" in raw else (base.mode if base else "remove"),
+        near=tuple(near),
+        window=_positive_int(raw["window"], file, f"{path}.window") if "window" in raw else (base.window if base else 2),
+        max_chars=_positive_int(raw["max_chars"], file, f"{path}.max_chars")
+        if "max_chars" in raw
+        else (base.max_chars if base else cleaner_max),
+        lang=_expect(raw.get("lang", base.lang if base else ""), str, file, f"{path}.lang", "a language tag"),
+        origin=file if base is None or raw.keys() - {"name"} else base.origin,
+    )
+
+
+def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_types: Mapping[str, type]) -> CleanerSpec:
+    """Apply one YAML mapping (packaged defaults or a user's section) on top of a spec."""
+    _expect(raw, dict, file, path, "a mapping")
+    _check_keys(raw, CLEANER_KEYS, file, path)
+    enabled = _expect(raw.get("enabled", spec.enabled), bool, file, f"{path}.enabled", "true or false")
+    mode = _mode(raw["mode"], file, f"{path}.mode") if "mode" in raw else spec.mode
+    max_chars = _positive_int(raw["max_chars"], file, f"{path}.max_chars") if "max_chars" in raw else spec.max_chars
+    description = _expect(raw.get("description", spec.description), str, file, f"{path}.description", "a string")
+
+    rules = {r.name: r for r in spec.rules}
+    for i, name in enumerate(_expect(raw.get("disable_rules", []), list, file, f"{path}.disable_rules", "a list of rule names")):
+        if name not in rules:
+            known = set(rules)
+            raise ConfigError(file, f"{path}.disable_rules[{i}]", f"no rule named {name!r}{_suggest(str(name), known)}")
+        del rules[name]
+    raw_rules = _expect(raw.get("rules", []), list, file, f"{path}.rules", "a list of rules")
+    for i, raw_rule in enumerate(raw_rules):
+        rpath = f"{path}.rules[{i}]"
+        base = rules.get(raw_rule.get("name")) if isinstance(raw_rule, dict) else None
+        rules[raw_rule["name"] if isinstance(raw_rule, dict) and "name" in raw_rule else f"#{i}"] = _parse_rule(
+            raw_rule, file, rpath, base, max_chars
+        )
+    for name, rule in rules.items():
+        for i, n in enumerate(rule.near):
+            if n not in rules:
+                raise ConfigError(file, f"{path}.rules.{name}.near[{i}]", f"no rule named {n!r} in this cleaner{_suggest(n, set(rules))}")
+
+    keep = spec.keep + (_compile_list(raw["keep"], file, f"{path}.keep") if "keep" in raw else ())
+
+    options = dict(spec.options)
+    raw_options = _expect(raw.get("options", {}), dict, file, f"{path}.options", "a mapping")
+    _check_keys(raw_options, set(option_types), file, f"{path}.options")
+    for key, value in raw_options.items():
+        typ = option_types[key]
+        options[key] = _expect(value, typ, file, f"{path}.options.{key}", typ.__name__)
+    return replace(
+        spec,
+        enabled=enabled,
+        mode=mode,
+        max_chars=max_chars,
+        rules=tuple(rules.values()),
+        keep=keep,
+        options=tuple(sorted(options.items())),
+        description=description,
+    )
+
+
+def _apply_mode(spec: CleanerSpec) -> CleanerSpec:
+    # A cleaner in shadow mode puts every one of its rules in shadow mode.
+    if spec.mode == "shadow":
+        return replace(spec, rules=tuple(replace(r, mode="shadow") for r in spec.rules))
+    return spec
+
+
+def _cleaner_class(kind: str):
+    if kind == "pattern":
+        from .base import PatternCleaner
+
+        return PatternCleaner
+    return import_module(f"{__package__}.{kind}").CLEANER
+
+
+def _load_yaml_text(text: str, file: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(file, "", f"invalid YAML: {exc}") from None
+
+
+def default_specs() -> list[CleanerSpec]:
+    """The packaged cleaners with their YAML defaults, in priority order."""
+    specs = []
+    for name in CLEANER_NAMES:
+        yaml_name = f"{name}.yaml"
+        text = resources.files(__package__).joinpath(yaml_name).read_text(encoding="utf-8")
+        raw = _load_yaml_text(text, f"cleaners/{yaml_name}") or {}
+        cls = _cleaner_class(name)
+        specs.append(_merge_cleaner(CleanerSpec(name=name, kind=name), raw, f"cleaners/{yaml_name}", name, cls.OPTION_TYPES))
+    return specs
+
+
+def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
+    """The defaults with one user mapping applied on top (the parsed YAML of a --config file)."""
+    specs = default_specs()
+    if raw is None:
+        raw = {}
+    _expect(raw, dict, file, "", "a mapping at the top level")
+    _check_keys(raw, TOP_KEYS, file, "")
+    if "version" in raw and raw["version"] != 1:
+        raise ConfigError(file, "version", f"unsupported config version {raw['version']!r}; this boilerclean reads version 1")
+    keep = _compile_list(raw["keep"], file, "keep") if "keep" in raw else ()
+    sections = _expect(raw.get("cleaners", {}) or {}, dict, file, "cleaners", "a mapping of cleaner names")
+    by_name = {s.name: s for s in specs}
+    for name, section in sections.items():
+        path = f"cleaners.{name}"
+        _expect(name, str, file, path, "a cleaner name")
+        if not regex.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise ConfigError(file, path, "a cleaner name is lower-case letters, digits and underscores")
+        if name in by_name:
+            spec = by_name[name]
+            by_name[name] = _merge_cleaner(spec, section, file, path, _cleaner_class(spec.kind).OPTION_TYPES)
+        else:
+            # A new name is a pattern-only cleaner; it must bring rules of its own.
+            if not isinstance(section, dict) or not section.get("rules"):
+                raise ConfigError(
+                    file, path, f"unknown cleaner{_suggest(name, set(by_name))}; a new cleaner needs a 'rules' list"
+                )
+            by_name[name] = _merge_cleaner(CleanerSpec(name=name, kind="pattern"), section, file, path, {})
+    return _finish(tuple(by_name.values()), keep, (file,) if raw else ())
+
+
+def _finish(specs: tuple[CleanerSpec, ...], keep: tuple, files: tuple[str, ...]) -> Ruleset:
+    specs = tuple(_apply_mode(s) for s in specs)
+    digest_input = json.dumps(
+        {"engine": ENGINE_VERSION, "cleaners": [s.to_dict() for s in specs], "keep": [k.pattern for k in keep]},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(digest_input.encode("utf-8")).hexdigest()
+    cleaners = tuple(_cleaner_class(s.kind)(s) for s in specs if s.enabled)
+    return Ruleset(specs=specs, keep=keep, files=files, hash=digest, cleaners=cleaners)
+
+
+def load_ruleset(path: str | Path | None = None) -> Ruleset:
+    """The packaged defaults, plus the user file at `path` if given; raises ConfigError on any problem."""
+    if path is None:
+        return ruleset_from_mapping({}, "<defaults>")
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(file, "", "config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"cannot read config file: {exc}") from None
+    return ruleset_from_mapping(_load_yaml_text(text, file), file)

@@ -1,0 +1,92 @@
+"""Core types: a removal is an exact span of the original text, and the functions that apply and undo them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One span cut from the original text, and why."""
+
+    start: int
+    end: int
+    cleaner: str  # e.g. "image_caption"
+    rule: str  # e.g. "caption ending in a photo credit"
+    text: str  # original[start:end], kept so the original can always be rebuilt
+    shadow: bool = False  # matched but not removed (mode: shadow / --dry-run)
+    source: str = ""  # non-empty for a per-source rule: the source selector that scoped it
+    detail: str = ""  # evidence beyond the rule, e.g. the count behind a repeated line
+
+    def to_dict(self) -> dict:
+        """A JSON-ready form (the report's removal record)."""
+        d = {
+            "start": self.start,
+            "end": self.end,
+            "cleaner": self.cleaner,
+            "rule": self.rule,
+            "text": self.text,
+            "shadow": self.shadow,
+        }
+        if self.source:
+            d["source"] = self.source
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Removal":
+        """Inverse of to_dict."""
+        return cls(
+            start=d["start"],
+            end=d["end"],
+            cleaner=d["cleaner"],
+            rule=d["rule"],
+            text=d["text"],
+            shadow=d.get("shadow", False),
+            source=d.get("source", ""),
+            detail=d.get("detail", ""),
+        )
+
+
+def applied(removals: Iterable[Removal]) -> list[Removal]:
+    """The removals that act (not shadow), sorted by start."""
+    return sorted((r for r in removals if not r.shadow), key=lambda r: r.start)
+
+
+def check_removals(text: str, removals: Sequence[Removal]) -> None:
+    """Raise ValueError unless the acting removals are in range, non-overlapping and match the text."""
+    prev_end = 0
+    for r in applied(removals):
+        if r.start < prev_end or r.end < r.start or r.end > len(text):
+            raise ValueError(f"removal {r.start}-{r.end} ({r.cleaner}/{r.rule}) overlaps or is out of range")
+        if text[r.start : r.end] != r.text:
+            raise ValueError(f"removal {r.start}-{r.end} ({r.cleaner}/{r.rule}) does not match the text")
+        prev_end = r.end
+
+
+def apply_removals(text: str, removals: Iterable[Removal]) -> str:
+    """The text with every acting removal cut out (shadow removals are ignored)."""
+    parts = []
+    pos = 0
+    for r in applied(removals):
+        parts.append(text[pos : r.start])
+        pos = r.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def restore(cleaned: str, removals: Iterable[Removal]) -> str:
+    """Rebuild the original from the cleaned text and the removals (spans are in original offsets)."""
+    parts = []
+    pos_cleaned = 0
+    prev_end = 0
+    for r in applied(removals):
+        kept = r.start - prev_end
+        parts.append(cleaned[pos_cleaned : pos_cleaned + kept])
+        pos_cleaned += kept
+        parts.append(r.text)
+        prev_end = r.end
+    parts.append(cleaned[pos_cleaned:])
+    return "".join(parts)

@@ -1,0 +1,119 @@
+"""Running a ruleset over one text: collect removals, honour keep patterns, resolve overlaps, tidy blank lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from .config import Ruleset
+from .core import Removal, apply_removals
+from .text import Document, Line
+
+
+@dataclass(frozen=True, slots=True)
+class CleanResult:
+    """The cleaned text and every removal (acting and shadow) that produced it."""
+
+    original: str
+    cleaned: str
+    removals: tuple[Removal, ...]
+
+    @property
+    def acting(self) -> tuple[Removal, ...]:
+        return tuple(r for r in self.removals if not r.shadow)
+
+
+def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
+    """True if a keep pattern is found in any line the removal touches."""
+    if not keep:
+        return False
+    line = doc.line_at(removal.start)
+    while True:
+        s = line.content.strip()
+        if any(k.search(s) for k in keep):
+            return True
+        if line.end >= removal.end or line.index + 1 >= len(doc.lines):
+            return False
+        line = doc.lines[line.index + 1]
+
+
+def _resolve_overlaps(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
+    """Non-overlapping removals; where two overlap, the higher-priority cleaner (lower rank) wins."""
+    accepted: list[Removal] = []
+    taken: list[tuple[int, int]] = []
+    for _, r in sorted(candidates, key=lambda c: (c[0], c[1].start)):
+        if any(r.start < e and s < r.end for s, e in taken):
+            continue
+        accepted.append(r)
+        taken.append((r.start, r.end))
+    return sorted(accepted, key=lambda r: r.start)
+
+
+def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
+    """Extend whole-line removals over the blank lines they leave doubled, so cleaned text keeps one blank line.
+
+    A removed block that sits after a blank line (or at the top) takes the blank lines that follow it;
+    a removed block that ends the document without a final line break takes the blank lines before it
+    and the line break of the last kept line, so the text still ends the way it did.
+    """
+    if not removals:
+        return removals
+    lines = doc.lines
+    owner: dict[int, int] = {}  # line index -> position of the whole-line removal covering it
+    for pos, r in enumerate(removals):
+        first, last = doc.line_at(r.start), doc.line_at(max(r.start, r.end - 1))
+        if first.start == r.start and last.end == r.end:  # only whole-line removals are tidied
+            owner.update((idx, pos) for idx in range(first.index, last.index + 1))
+    out = list(removals)
+    n = len(lines)
+    i = 0
+    while i < n:
+        if i not in owner:
+            i += 1
+            continue
+        j = i
+        while j < n and j in owner:
+            j += 1
+        # lines[i:j] is a run of removed lines; k is the end of the blank lines after it
+        k = j
+        while k < n and lines[k].is_blank and k not in owner:
+            k += 1
+        if k > j and (i == 0 or lines[i - 1].is_blank):
+            out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
+        elif j == n and i > 0 and not _has_terminator(lines[-1]):
+            # The run ends a document that has no final line break: give that shape back to the last kept line.
+            b = i
+            while b > 0 and lines[b - 1].is_blank and (b - 1) not in owner:
+                b -= 1
+            if b > 0 and (b - 1) not in owner:
+                out[owner[i]] = _extend(doc, out[owner[i]], start=lines[b - 1].content_end)
+        i = k
+    return out
+
+
+def _has_terminator(line: Line) -> bool:
+    return line.end > line.content_end
+
+
+def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None = None) -> Removal:
+    s = r.start if start is None else start
+    e = r.end if end is None else end
+    return replace(r, start=s, end=e, text=doc.text[s:e])
+
+
+def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
+    """Every removal the ruleset makes in the document, sorted, non-overlapping, exact."""
+    candidates = []
+    for rank, cleaner in enumerate(ruleset.cleaners):
+        keep = ruleset.keep + cleaner.spec.keep
+        for r in cleaner.find_removals(doc):
+            if not _kept(r, doc, keep):
+                candidates.append((rank, r))
+    return _tidy_blank_lines(doc, _resolve_overlaps(candidates))
+
+
+def clean_text(text: str, ruleset: Ruleset, source: str = "") -> CleanResult:
+    """Clean one text under a ruleset; the result carries the removals that explain it."""
+    doc = Document(text, source)
+    removals = find_removals(doc, ruleset)
+    return CleanResult(text, apply_removals(text, removals), tuple(removals))

@@ -1,0 +1,1 @@
+"""boilerclean flows: I/O and orchestration around the pure cleaners."""
