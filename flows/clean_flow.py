@@ -15,6 +15,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
+from .extract import ExtractionError, extract_html, is_html
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
@@ -48,11 +49,18 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
+    title = ""
     try:
-        text, encoding = decode_text(data)
-    except ValueError as exc:
+        if is_html(item.rel):
+            # The page's extracted article text is the "original" that reports and diffs refer to.
+            extraction = extract_html(data, item.rel)
+            report["extraction"] = extraction.record()
+            text, encoding, title = extraction.text, extraction.encoding, extraction.title
+        else:
+            text, encoding = decode_text(data)
+    except (ValueError, ExtractionError) as exc:
         return _fail(report, report_path, str(exc))
-    result = clean_text(text, ruleset, source=item.rel)
+    result = clean_text(text, ruleset, source=item.rel, title=title)
     records = removal_records(text, result.removals)
     report.update(
         encoding=encoding,

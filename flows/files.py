@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
+from .extract import HTML_SUFFIXES
+
 # Suffixes read as documents; everything else in an input folder is left alone.
 TEXT_SUFFIXES = (".txt",)
-INPUT_SUFFIXES = TEXT_SUFFIXES
+INPUT_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES  # HTML pages go through trafilatura first (flows/extract.py)
 
 
 class UsageError(ValueError):
