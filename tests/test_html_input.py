@@ -1,0 +1,108 @@
+"""HTML input: pages go through trafilatura, then the cleaners; empty pages are per-file errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cleaners import restore
+from cleaners.core import Removal
+from conftest import run_cli
+from flows.clean_flow import clean_flow
+from flows.extract import EXTRACT_SETTINGS, ExtractionError, decode_html, extract_html
+from flows.files import InputFile
+
+PAGE = Path(__file__).parent / "data" / "html" / "harbour.html"
+EMPTY_PAGE = "<html><head><title>Nothing here</title></head><body><script>var x = 1;</script></body></html>"
+
+
+def run(src: Path, out: Path) -> dict:
+    return clean_flow.fn(paths=[str(src)], out=str(out))
+
+
+def test_html_page_extracted_and_cleaned(tmp_path):
+    src = tmp_path / "in"
+    (src / "a").mkdir(parents=True)
+    shutil.copy(PAGE, src / "a" / "b.html")
+    summary = run(src, tmp_path / "out")
+    assert summary["failed"] == 0, summary["errors"]
+    out = tmp_path / "out" / "a"
+    cleaned = (out / "b.txt").read_text(encoding="utf-8")
+    report = json.loads((out / "b.report.json").read_text(encoding="utf-8"))
+    removed = {(r["cleaner"], r["text"].strip()) for r in report["removals"]}
+    assert removed == {
+        ("page_title", "Harbour bridge reopens after two years of repairs"),
+        ("advertisement", "Advertisement"),
+        ("image_caption", "Photo: Reuters"),
+        ("license_line", "© 2026 Example Harbour Media"),
+    }
+    # Article sentences stay, including the one about an advertisement campaign; page chrome never arrives.
+    assert cleaned.startswith("The old harbour bridge reopened")
+    assert "The advertisement campaign that announced the reopening" in cleaned
+    assert "About us" not in cleaned and "Sport" not in cleaned
+    # The report's original is the extracted text: the removals rebuild it exactly.
+    ext = report["extraction"]
+    original = restore(cleaned, [Removal.from_dict(r) for r in report["removals"]])
+    assert len(original) == ext["chars_out"] == report["chars_in"]
+    assert original.startswith("Harbour bridge reopens") and "<p>" not in original
+    assert ext["tool"] == "trafilatura" and ext["version"]
+    assert ext["settings"] == dict(sorted(EXTRACT_SETTINGS.items()))
+    assert ext["settings"]["include_comments"] is False
+    assert ext["chars_in"] == len(PAGE.read_text(encoding="utf-8")) > ext["chars_out"]
+    assert ext["title"] == "Harbour bridge reopens after two years of repairs"
+    assert report["output"] == "a/b.txt"
+    assert (out / "b.diff").read_text(encoding="utf-8").startswith("--- a/a/b.html\n")
+
+
+def test_html_gz_and_htm_outputs_use_the_stem(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "p.html.gz").write_bytes(gzip.compress(PAGE.read_bytes()))
+    shutil.copy(PAGE, src / "q.HTM")
+    summary = run(src, tmp_path / "out")
+    assert summary["failed"] == 0 and summary["files"] == 2
+    a = (tmp_path / "out" / "p.txt").read_text(encoding="utf-8")
+    b = (tmp_path / "out" / "q.txt").read_text(encoding="utf-8")
+    assert a == b and "harbour bridge reopened" in a
+    for stem in ("p", "q"):
+        assert (tmp_path / "out" / f"{stem}.report.json").exists() and (tmp_path / "out" / f"{stem}.diff").exists()
+    assert InputFile("x", "a/b.html.gz").stem == "a/b"
+
+
+def test_empty_extraction_is_a_per_file_error_and_the_run_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "empty.html").write_text(EMPTY_PAGE, encoding="utf-8")
+    (src / "broken.html.gz").write_bytes(b"\x1f\x8b\x08 not really gzip")
+    shutil.copy(PAGE, src / "good.html")
+    proc = run_cli("run", str(src), "--out", str(tmp_path / "out"))
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert "empty.html: no article text extracted" in err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["files"] == 3 and summary["cleaned"] == 1
+    errors = {e["input"]: e["error"] for e in summary["errors"]}
+    assert errors["empty.html"].startswith("no article text extracted")
+    assert errors["broken.html.gz"].startswith("not a readable gzip file")
+    report = json.loads((tmp_path / "out" / "empty.report.json").read_text(encoding="utf-8"))
+    assert report["error"] == errors["empty.html"]
+    assert not (tmp_path / "out" / "empty.txt").exists()
+    assert (tmp_path / "out" / "good.txt").read_text(encoding="utf-8").startswith("The old harbour bridge")
+
+
+def test_non_utf8_page_decoded_by_charset_detection():
+    page = PAGE.read_text(encoding="utf-8").replace("utf-8", "windows-1252").replace(
+        "brass band played", "brass band played a café waltz"
+    )
+    html, encoding = decode_html(page.encode("cp1252"), "page.html")
+    assert encoding != "utf-8" and "café waltz" in html
+    assert "café waltz" in extract_html(page.encode("cp1252"), "page.html").text
+
+
+def test_empty_page_raises_extraction_error():
+    with pytest.raises(ExtractionError, match="no article text extracted"):
+        extract_html(EMPTY_PAGE.encode(), "e.html")
