@@ -73,11 +73,14 @@ def load_pages(data: Path) -> tuple[dict[str, dict], dict[str, Path]]:
 
 
 def in_truth(line: str, truth: str, truth_tokens: str | None = None, truth_shingles: Counter | None = None) -> bool:
-    """Whether a line is article text: a short line's words are a run of the truth's words; a longer
-    line has at least half of its 4-token shingles in the truth."""
+    """Whether a line is article text. A one-word line must be a line of the truth ("More:" is not
+    article text because "More than 2,500" is); a line of 2-3 words must be a run of the truth's
+    words; a longer line must have at least half of its 4-token shingles in the truth."""
     tokens = TOKEN.findall(line)
     if not tokens:
         return False
+    if len(tokens) == 1:
+        return any(TOKEN.findall(t) == tokens for t in truth.splitlines())
     if len(tokens) < 4:
         hay = truth_tokens if truth_tokens is not None else " " + " ".join(TOKEN.findall(truth)) + " "
         return f" {' '.join(tokens)} " in hay
@@ -99,12 +102,12 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
     return out
 
 
-def run_boilerclean(html_dir: Path) -> tuple[dict[str, str], dict[str, dict]]:
+def run_boilerclean(html_dir: Path, config: str | None = None) -> tuple[dict[str, str], dict[str, dict]]:
     """The real pipeline (clean_flow in-process, default ruleset) into a temporary folder: texts and reports by page id."""
     from flows.clean_flow import clean_flow
 
     with tempfile.TemporaryDirectory(prefix="article-quality-") as tmp:
-        clean_flow.fn(paths=[str(html_dir)], out=tmp)
+        clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
         texts, reports = {}, {}
         for rp in Path(tmp).glob("*.report.json"):
             key = rp.name.split(".")[0]
@@ -120,7 +123,7 @@ def score(truth: dict[str, dict], predictions: dict[str, str]) -> Score:
 
 def fmt(name: str, s: Score, seconds: float | None = None) -> str:
     t = f"  {seconds:6.1f}s" if seconds is not None else ""
-    return f"{name:<40} P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}  ({s.pages} pages){t}"
+    return f"{name:<40} P {s.precision:.4f}  R {s.recall:.4f}  F1 {s.f1:.4f}  ({s.pages} pages){t}"
 
 
 def removal_lines(reports: dict[str, dict], truth: dict[str, dict]):
@@ -141,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"benchmark folder (default {DEFAULT_DATA})")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every false removal (removed article text)")
     ap.add_argument("--residue", action="store_true", help="list lines boilerclean kept that are not article text")
+    ap.add_argument("--pages", action="store_true", help="list the pages where boilerclean loses most (1-P, 1-R)")
+    ap.add_argument("--config", metavar="FILE", help="a user ruleset on top of the defaults (to try rules out)")
     ap.add_argument("--sweep", action="store_true", help="also score trafilatura under other settings")
     args = ap.parse_args(argv)
     if not (args.data / "ground-truth.json").is_file():
@@ -166,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print(fmt(name, scores[name], time.perf_counter() - t))
 
     t = time.perf_counter()
-    texts, reports = run_boilerclean(args.data / "html")
+    texts, reports = run_boilerclean(args.data / "html", args.config)
     ours = score(truth, texts)
     settings = ", ".join(f"{k}={v}" for k, v in sorted(EXTRACT_SETTINGS.items()))
     print(fmt("boilerclean", ours, time.perf_counter() - t), f"[extraction: {settings}]")
@@ -197,12 +202,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nfalse removals ({len(false_removals)}): lines removed that are in the ground truth")
         for key, rule, line in false_removals:
             print(f"  {key[:12]} {rule}: {line[:200]}")
+    if args.pages:
+        print("\npages by boilerclean's loss: 1-P  1-R")
+        rows = []
+        for k in truth:
+            body = truth[k].get("articleBody", "")
+            s = score_page(body, texts.get(k, ""))
+            rows.append((1 - s.precision, 1 - s.recall, k))
+        for lp, lr, k in sorted(rows, reverse=True)[:25]:
+            print(f"  {lp:.3f} {lr:.3f}  {k[:12]} {truth[k].get('url', '')[:80]}")
     if args.residue:
         print("\nresidue: lines boilerclean kept that are not in the ground truth")
         for key in sorted(texts):
             body = truth[key].get("articleBody", "")
             tt, ts = " " + " ".join(TOKEN.findall(body)) + " ", shingles(body)
-            left = [ln.strip() for ln in texts[key].splitlines() if ln.strip() and not in_truth(ln, body, tt, ts)]
+            # Lines without a word (table rules, bullets) do not count in the score and are not listed.
+            left = [ln.strip() for ln in texts[key].splitlines() if TOKEN.search(ln) and not in_truth(ln, body, tt, ts)]
             if left:
                 print(f"  {key[:12]} {truth[key].get('url', '')[:90]}")
                 for ln in left:

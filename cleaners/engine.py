@@ -112,8 +112,8 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     return _tidy_blank_lines(doc, _resolve_overlaps(candidates))
 
 
-def clean_text(text: str, ruleset: Ruleset, source: str = "", title: str = "") -> CleanResult:
-    """Clean one text under a ruleset (title: the page's title, for text extracted from HTML); the result carries the removals that explain it."""
-    doc = Document(text, source, title)
+def clean_text(text: str, ruleset: Ruleset, source: str = "", titles: tuple[str, ...] = ()) -> CleanResult:
+    """Clean one text under a ruleset (titles: the page's titles, for text extracted from HTML); the result carries the removals that explain it."""
+    doc = Document(text, source, titles)
     removals = find_removals(doc, ruleset)
     return CleanResult(text, apply_removals(text, removals), tuple(removals))

@@ -1,4 +1,4 @@
-"""The page's own title repeated as the first line of text extracted from HTML."""
+"""The page's own title repeated as one of the first lines of text extracted from HTML."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from .core import Removal
 from .text import Document
 
 WORDS = regex.compile(r"\w+")
-# Separators before a site name in a <title>: "Headline | Site", "Headline - Site", "Headline — Site".
-SITE_SUFFIX = regex.compile(r"\s+[|\-–—·:]\s+[^|\-–—·:]{1,60}$")
+# Separators before a site name in a <title>: "Headline | Site", "Headline - BBC News", "Headline — Site".
+SEPARATOR = regex.compile(r"\s+[|\-–—·»]\s+")
 RULE = "leading line repeats the page title"
 
 
@@ -20,23 +20,29 @@ def _words(s: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in WORDS.findall(s))
 
 
-class PageTitleCleaner(Cleaner):
-    """Removes one of the first `lines` non-blank lines when its words are exactly the page title's.
+def title_forms(titles: tuple[str, ...]) -> set[tuple[str, ...]]:
+    """Each title's words, whole and with trailing " | Site" parts cut off one at a time."""
+    forms = set()
+    for title in titles:
+        forms.add(_words(title))
+        for m in SEPARATOR.finditer(title):
+            forms.add(_words(title[: m.start()]))
+    # A one-word title ("Home", "News") would match too many lines to mean anything.
+    return {f for f in forms if len(f) >= 2}
 
-    Only text extracted from HTML has a title (Document.title); plain text inputs are never touched.
+
+class PageTitleCleaner(Cleaner):
+    """Removes one of the first `lines` non-blank lines when its words are exactly a page title's.
+
+    Only text extracted from HTML has titles (Document.titles); plain text inputs are never touched.
     """
 
     OPTION_TYPES = {"lines": int}
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
-        if not doc.title:
+        forms = title_forms(doc.titles)
+        if not forms:
             return
-        titles = {_words(doc.title)}
-        # extract_metadata keeps some "Headline | Site" titles whole: the headline alone counts too.
-        stripped = SITE_SUFFIX.sub("", doc.title)
-        if stripped != doc.title:
-            titles.add(_words(stripped))
-        titles.discard(())
         limit = self.spec.option("lines", 2)
         seen = 0
         for line in doc.lines:
@@ -45,7 +51,7 @@ class PageTitleCleaner(Cleaner):
             seen += 1
             if seen > limit or len(line.stripped) > self.spec.max_chars:
                 return
-            if _words(line.content) in titles:
+            if _words(line.content) in forms:
                 yield Removal(
                     line.start,
                     line.end,
@@ -53,7 +59,7 @@ class PageTitleCleaner(Cleaner):
                     RULE,
                     doc.text[line.start : line.end],
                     shadow=self.spec.mode == "shadow",
-                    detail=f"page title: {doc.title}",
+                    detail=f"page title: {doc.titles[0]}",
                 )
                 return
 

@@ -6,5 +6,6 @@ CLEANER_NAMES: tuple[str, ...] = (
     "license_line",
     "advertisement",
     "image_caption",
+    "article_credits",
     "page_title",
 )

@@ -49,18 +49,18 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
-    title = ""
+    titles: tuple[str, ...] = ()
     try:
         if is_html(item.rel):
             # The page's extracted article text is the "original" that reports and diffs refer to.
             extraction = extract_html(data, item.rel)
             report["extraction"] = extraction.record()
-            text, encoding, title = extraction.text, extraction.encoding, extraction.title
+            text, encoding, titles = extraction.text, extraction.encoding, extraction.titles
         else:
             text, encoding = decode_text(data)
     except (ValueError, ExtractionError) as exc:
         return _fail(report, report_path, str(exc))
-    result = clean_text(text, ruleset, source=item.rel, title=title)
+    result = clean_text(text, ruleset, source=item.rel, titles=titles)
     records = removal_records(text, result.removals)
     report.update(
         encoding=encoding,

@@ -38,7 +38,7 @@ class Extraction:
     """The article text of one page, its title, and what the report records about the extraction."""
 
     text: str
-    title: str  # the page's title from its metadata ("" if none): lets page_title find a repeated heading
+    titles: tuple[str, ...]  # the page's titles (metadata, <title>, og:title): page_title finds a repeated heading
     html_chars: int
     encoding: str = ""  # how the page's bytes were decoded
 
@@ -51,7 +51,7 @@ class Extraction:
             "chars_in": self.html_chars,
             "encoding": self.encoding,
             "chars_out": len(self.text),
-            "title": self.title,
+            "titles": list(self.titles),
         }
 
 
@@ -103,14 +103,30 @@ def extract_html(data: bytes, name: str) -> Extraction:
 def extract_article(html: str, encoding: str = "") -> Extraction:
     """The article text of a page under EXTRACT_SETTINGS; ExtractionError when nothing is extracted."""
     import trafilatura
-    from trafilatura.metadata import extract_metadata
 
     # trafilatura logs every odd page at WARNING/ERROR; our report records the outcome instead.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
     text = trafilatura.extract(html, **EXTRACT_SETTINGS)
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
+    return Extraction(text=text, titles=page_titles(html), html_chars=len(html), encoding=encoding)
+
+
+def page_titles(html: str) -> tuple[str, ...]:
+    """The page's title as trafilatura's metadata gives it, then <title> and og:title when they differ."""
+    import trafilatura
+    from trafilatura.metadata import extract_metadata
+
     tree = trafilatura.load_html(html)
-    meta = extract_metadata(tree) if tree is not None else None
-    title = (meta.title or "") if meta is not None else ""
-    return Extraction(text=text, title=title, html_chars=len(html), encoding=encoding)
+    if tree is None:
+        return ()
+    meta = extract_metadata(tree)
+    found = [meta.title if meta is not None else None]
+    found += [el.text_content() for el in tree.xpath("//head/title")[:1]]
+    found += tree.xpath('//head/meta[@property="og:title"]/@content')[:1]
+    out: list[str] = []
+    for t in found:
+        t = " ".join((t or "").split())
+        if t and t not in out:
+            out.append(t)
+    return tuple(out)

@@ -53,7 +53,7 @@ def test_html_page_extracted_and_cleaned(tmp_path):
     assert ext["settings"] == dict(sorted(EXTRACT_SETTINGS.items()))
     assert ext["settings"]["include_comments"] is False
     assert ext["chars_in"] == len(PAGE.read_text(encoding="utf-8")) > ext["chars_out"]
-    assert ext["title"] == "Harbour bridge reopens after two years of repairs"
+    assert ext["titles"] == ["Harbour bridge reopens after two years of repairs"]
     assert report["output"] == "a/b.txt"
     assert (out / "b.diff").read_text(encoding="utf-8").startswith("--- a/a/b.html\n")
 

@@ -8,8 +8,8 @@ from cleaners import clean_text, restore
 TITLE = "Harbour bridge reopens after two years of repairs"
 
 
-def removed(text: str, title: str) -> list[str]:
-    result = clean_text(text, ruleset_only("page_title"), title=title)
+def removed(text: str, *titles: str) -> list[str]:
+    result = clean_text(text, ruleset_only("page_title"), titles=titles)
     assert restore(result.cleaned, result.removals) == text
     return [r.text.strip() for r in result.acting]
 
@@ -27,6 +27,14 @@ def test_title_matches_on_words_not_punctuation_or_case():
 def test_site_suffix_of_the_title_ignored():
     text = f"{TITLE}\nBody.\n"
     assert removed(text, f"{TITLE} | The Harbour Times") == [TITLE]
+    assert removed(text, f"{TITLE} - Harbour News | Local | Harbour Times") == [TITLE]
+    # Any of the page's titles (metadata, <title>, og:title) may be the one printed.
+    assert removed(text, "Bridge row seems to be over", f"{TITLE} - Harbour News") == [TITLE]
+
+
+def test_one_word_title_never_matches():
+    assert removed("News\nBody.\n", "News") == []
+    assert removed("News\nBody.\n", "News | Harbour Times") == []
 
 
 def test_kicker_before_title_allowed_but_not_deeper():
@@ -37,7 +45,7 @@ def test_kicker_before_title_allowed_but_not_deeper():
 def test_keeps_title_words_inside_a_sentence_and_text_without_title():
     text = f"{TITLE}, the council said on Monday.\nBody.\n"
     assert removed(text, TITLE) == []
-    assert removed(f"{TITLE}\nBody.\n", "") == []  # plain text inputs have no title
+    assert removed(f"{TITLE}\nBody.\n") == []  # plain text inputs have no title
     assert removed(f"Body first.\n{TITLE}\n", TITLE[:20]) == []
 
 

@@ -57,3 +57,5 @@ def test_in_truth_for_short_and_long_lines():
     assert in_truth("It voted to close the old harbour bridge", truth)
     assert not in_truth("Sign up for our newsletter today", truth)
     assert not in_truth("—", truth)
+    assert not in_truth("It:", truth)  # one word: only a line of the truth counts
+    assert in_truth("Monday", "Heading\nMonday\nText.")
