@@ -28,7 +28,8 @@ examples:
 """
 
 RUN_HELP = """\
-For an input at relative path a/b.txt, writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified
+Inputs are .txt documents and .html, .htm or .html.gz pages (article text extracted with
+trafilatura first; the report's "extraction" entry says how). For an input at relative path a/b.txt, writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified
 diff, original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
 DIR/summary.json for the run. Inputs are never modified.
 
@@ -48,6 +49,7 @@ Print the cleaned text of one document on stdout (no Prefect, no files written).
 
 examples:
   boilerclean clean article.txt > article.clean.txt
+  boilerclean clean page.html                   article text extracted with trafilatura, then cleaned
   curl -s https://example.org/a.txt | boilerclean clean - --config rules.yaml
 """
 
@@ -128,17 +130,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     from cleaners import clean_text
 
+    from .extract import extract_html, is_html
     from .files import decode_text
 
     ruleset = _load_ruleset_or_exit(args.config)
     name = "<stdin>" if args.file == "-" else args.file
+    titles: tuple[str, ...] = ()
     try:
         data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-        text, _ = decode_text(data)
+        if args.file != "-" and is_html(name):  # a page: its extracted article text is what gets cleaned
+            extraction = extract_html(data, name)
+            text, titles = extraction.text, extraction.titles
+        else:
+            text, _ = decode_text(data)
     except (OSError, ValueError) as exc:
         print(f"boilerclean: {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
-    sys.stdout.buffer.write(clean_text(text, ruleset, source=name).cleaned.encode("utf-8"))
+    sys.stdout.buffer.write(clean_text(text, ruleset, source=name, titles=titles).cleaned.encode("utf-8"))
     sys.stdout.flush()
     return EXIT_OK
 

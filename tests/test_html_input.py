@@ -106,3 +106,14 @@ def test_non_utf8_page_decoded_by_charset_detection():
 def test_empty_page_raises_extraction_error():
     with pytest.raises(ExtractionError, match="no article text extracted"):
         extract_html(EMPTY_PAGE.encode(), "e.html")
+
+
+def test_clean_command_reads_a_page(tmp_path):
+    proc = run_cli("clean", str(PAGE))
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode("utf-8")
+    assert out.startswith("The old harbour bridge reopened") and "Photo: Reuters" not in out
+    empty = tmp_path / "empty.htm"
+    empty.write_text(EMPTY_PAGE, encoding="utf-8")
+    proc = run_cli("clean", str(empty))
+    assert proc.returncode == 1 and "no article text extracted" in proc.stderr.decode()
