@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
-# Suffixes read as HTML pages (checked before the text suffixes; ".html.gz" before ".gz" matters).
+# Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 
 # trafilatura's settings, chosen on the 88-page article-benchmark dev set with
@@ -22,7 +22,7 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 #   favor_precision, fast        P 0.9544  R 0.9617  F1 0.9580
 # favor_precision drops most related-story lists, newsletter boxes and standfirsts for 0.001 of
 # recall, and what it keeps is the residue our cleaners are written for. `deduplicate` is out: its
-# cache is process-wide, so in a batch it drops text that earlier pages share (F1 0.958 above).
+# cache is process-wide, so in a batch it drops text that earlier pages share (F1 0.958 in the sweep).
 # Comments are not article text.
 EXTRACT_SETTINGS: dict[str, Any] = {"include_comments": False, "favor_precision": True}
 
