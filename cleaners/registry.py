@@ -6,4 +6,5 @@ CLEANER_NAMES: tuple[str, ...] = (
     "license_line",
     "advertisement",
     "image_caption",
+    "repeated_line",
 )
