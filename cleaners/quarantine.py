@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 from .core import Removal
 from .mining import count_sentences
 
-QUARANTINE_KEYS = {"enabled", "max_share", "paragraph_chars", "paragraph_sentences"}
+QUARANTINE_KEYS = {"enabled", "max_share", "min_chars", "paragraph_chars", "paragraph_sentences"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,9 @@ class QuarantineSettings:
     # Share of a document's non-space characters the cleaners may remove. The seeds lose 4-8%;
     # a third of an article gone means a rule is matching article text.
     max_share: float = 0.30
+    # The share is judged only on documents with at least this many non-space characters: in a
+    # snippet or a near-empty page one banner is most of the text, which says nothing about the rules.
+    min_chars: int = 500
     # A removed line this long (stripped) with this many sentences is an article paragraph, not boilerplate.
     paragraph_chars: int = 300
     paragraph_sentences: int = 2
@@ -41,13 +44,14 @@ def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> Quarantin
     share = raw.get("max_share", s.max_share)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
         raise ConfigError(file, f"{path}.max_share", f"expected a share between 0 and 1 (e.g. 0.3), got {share!r}")
+    min_chars = _positive_int(raw["min_chars"], file, f"{path}.min_chars") if "min_chars" in raw else s.min_chars
     chars = _positive_int(raw["paragraph_chars"], file, f"{path}.paragraph_chars") if "paragraph_chars" in raw else s.paragraph_chars
     sentences = (
         _positive_int(raw["paragraph_sentences"], file, f"{path}.paragraph_sentences")
         if "paragraph_sentences" in raw
         else s.paragraph_sentences
     )
-    return QuarantineSettings(enabled, float(share), chars, sentences)
+    return QuarantineSettings(enabled, float(share), min_chars, chars, sentences)
 
 
 def _solid(text: str) -> int:
@@ -87,7 +91,7 @@ def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettin
                 reasons.append(why)
     total = _solid(text)
     removed = sum(_solid(r.text) for r in out if not r.shadow)
-    if total and removed / total > settings.max_share:
+    if total >= settings.min_chars and removed / total > settings.max_share:
         why = f"would remove {removed / total:.0%} of the document's characters (limit {settings.max_share:.0%})"
         out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
         reasons.append(why)
