@@ -8,6 +8,7 @@ from __future__ import annotations
 import fnmatch
 import heapq
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -24,16 +25,14 @@ ARTICLE_WORDS = 12
 DEFAULT_CAPACITY = 2000
 MAX_EXAMPLES = 3  # example files kept per tracked line
 
-_LINE_BREAK = regex.compile(r"\r\n|\r|\n")  # the three line endings cleaners/text.py splits on
-_SPACE = regex.compile(r"\s+")
-_SENTENCE_END = regex.compile(r"[.!?](?=\s|$)|[。！？]")
-_LETTER = regex.compile(r"\p{L}")
+# The stdlib re where it will do: mining runs these on every line of every file.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 
 
 def normalise_line(line: str) -> str:
     """The line stripped, with every run of white space made one space (case and punctuation kept)."""
-    return _SPACE.sub(" ", line.strip())
+    return " ".join(line.split())
 
 
 def count_sentences(text: str) -> int:
@@ -45,22 +44,26 @@ def looks_like_article(norm: str) -> bool:
     """True for a line that reads like article text: too long, or sentence-like with many words."""
     if len(norm) > MAX_LINE_CHARS:
         return True
-    if not count_sentences(norm):
+    if _SENTENCE_END.search(norm) is None:
         return False
+    words = norm.count(" ") + 1
     # Scripts written without spaces (Chinese, Japanese): about two characters per word.
-    return norm.count(" ") + 1 + len(_CJK.findall(norm)) // 2 > ARTICLE_WORDS
+    return words > ARTICLE_WORDS or words + len(_CJK.findall(norm)) // 2 > ARTICLE_WORDS
 
 
 def is_candidate(norm: str) -> bool:
     """A line worth counting: non-empty, has a letter, not article-like."""
-    return bool(norm) and not looks_like_article(norm) and _LETTER.search(norm) is not None
+    return bool(norm) and not looks_like_article(norm) and any(c.isalpha() for c in norm)
 
 
 def candidate_lines(text: str) -> set[str]:
     """The distinct normalised candidate lines of a document (a line counts once per document)."""
     out = set()
-    for raw in _LINE_BREAK.split(text):
-        norm = normalise_line(raw)
+    # The three line endings cleaners/text.py splits on (str.splitlines would split on more).
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if len(raw) > 4 * MAX_LINE_CHARS:  # cheap early exit: too long even after squeezing spaces
+            continue
+        norm = " ".join(raw.split())
         if norm and norm not in out and is_candidate(norm):
             out.add(norm)
     return out
