@@ -14,10 +14,13 @@ REPORT_VERSION = 1
 
 
 def rule_key(r: Removal | dict) -> str:
-    """"cleaner/rule", the key used in counts."""
+    """"cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule), the key used in counts."""
     if isinstance(r, dict):
-        return f"{r['cleaner']}/{r['rule']}"
-    return f"{r.cleaner}/{r.rule}"
+        key, source = f"{r['cleaner']}/{r['rule']}", r.get("source", "")
+    else:
+        key, source = f"{r.cleaner}/{r.rule}", r.source
+    # A per-source rule is counted with its source: two sources may use the same rule name.
+    return f"{key} @{source}" if source else key
 
 
 def _line_starts(text: str) -> list[int]:

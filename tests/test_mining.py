@@ -128,7 +128,9 @@ def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
             report = json.loads((out / source / (page.stem + ".report.json")).read_text(encoding="utf-8"))
             assert {r["source"] for r in report["removals"]} == {f"folder:{source}"}
             assert restore(cleaned, [__import__("cleaners").Removal.from_dict(r) for r in report["removals"]]) == original
-    assert json.loads((out / "summary.json").read_text())["held"] == []
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["held"] == []
+    assert "source_rules/repeated: CHOOSE YOUR LANGUAGE @folder:news" in summary["by_rule"]
 
 
 def test_mine_on_seeds_proposes_their_repeated_residue(cli):
