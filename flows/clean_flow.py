@@ -212,5 +212,7 @@ def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: b
     atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
+    for h in summary["held"]:
+        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     logger.info(summary_line(summary))
     return summary

@@ -90,3 +90,13 @@ def test_run_counts_first_then_cleans(tmp_path, cli):
         assert pages
         for p in pages:
             assert look_alike in (out / p.relative_to(corpus)).read_text()
+
+
+def test_ruleset_with_table_survives_pickling():
+    # Distributed task runners pickle the ruleset to send it to workers.
+    import pickle
+
+    rs = attach_line_table(ruleset_from_mapping(ON, "<t>"), _table(DOCS))
+    back = pickle.loads(pickle.dumps(rs))
+    assert back.hash == rs.hash
+    assert clean_text(DOCS["news"][2], back, source="news/2.txt").acting == clean_text(DOCS["news"][2], rs, source="news/2.txt").acting

@@ -83,3 +83,12 @@ def test_bad_source_config_names_file_key_and_problem(sources, key, problem):
     with pytest.raises(ConfigError) as err:
         ruleset_from_mapping({"sources": sources}, "my.yaml")
     assert err.value.file == "my.yaml" and err.value.key == key and problem in err.value.problem
+
+
+def test_page_domain_from_html_metadata():
+    from flows.sources import domain_from_html, page_domain
+
+    assert domain_from_html('<head><link href="https://www.Example.com/a?b" rel="canonical"></head>') == "example.com"
+    assert domain_from_html("<meta property='og:url' content='http://news.example.org/x'>") == "news.example.org"
+    assert domain_from_html("<html><body>no metadata</body></html>") == ""
+    assert page_domain("a.txt", b'<link rel="canonical" href="https://example.com/">') == ""  # text files have no domain
