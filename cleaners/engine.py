@@ -7,6 +7,8 @@ from typing import Iterable
 
 from .config import Ruleset
 from .core import Removal, apply_removals
+from .mining import folder_of
+from .quarantine import DEFAULT_QUARANTINE, hold_back
 from .text import Document, Line
 
 
@@ -17,6 +19,7 @@ class CleanResult:
     original: str
     cleaned: str
     removals: tuple[Removal, ...]
+    held: tuple[str, ...] = ()  # why removals were held back for review (over-removal quarantine); () if none
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -104,16 +107,39 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
 def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     """Every removal the ruleset makes in the document, sorted, non-overlapping, exact."""
     candidates = []
+    groups = _matching_sources(doc, ruleset)
+    source_keep = tuple(k for g, _ in groups for k in g.keep)
     for rank, cleaner in enumerate(ruleset.cleaners):
-        keep = ruleset.keep + cleaner.spec.keep
+        keep = ruleset.keep + cleaner.spec.keep + source_keep
         for r in cleaner.find_removals(doc):
             if not _kept(r, doc, keep):
                 candidates.append((rank, r))
+    # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
+    for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
+        keep = ruleset.keep + source_keep
+        for r in cleaner.find_removals(doc):
+            if not _kept(r, doc, keep):
+                candidates.append((rank, replace(r, source=group.label)))
     return _tidy_blank_lines(doc, _resolve_overlaps(candidates))
 
 
-def clean_text(text: str, ruleset: Ruleset, source: str = "", titles: tuple[str, ...] = ()) -> CleanResult:
-    """Clean one text under a ruleset (titles: the page's titles, for text extracted from HTML); the result carries the removals that explain it."""
-    doc = Document(text, source, titles)
+def _matching_sources(doc: Document, ruleset: Ruleset) -> list:
+    """(SourceRules, cleaner) for each per-source entry that matches the document's folder or domain."""
+    sources = getattr(ruleset, "sources", ())
+    if not sources:
+        return []
+    folder, domain = folder_of(doc.source), getattr(doc, "domain", "")
+    return [(g, c) for g, c in zip(sources, ruleset.source_cleaners) if g.matches(folder, domain)]
+
+
+def clean_text(text: str, ruleset: Ruleset, source: str = "", domain: str = "", titles: tuple[str, ...] = ()) -> CleanResult:
+    """Clean one text under a ruleset; the result carries the removals that explain it.
+
+    `source` is the document's path relative to the input root (its folder selects per-source rules);
+    `domain` is the page's domain when known (HTML inputs); `titles` are the page's titles (HTML inputs).
+    """
+    doc = Document(text, source, domain, titles)
     removals = find_removals(doc, ruleset)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals))
+    # Over-removal quarantine: removals that would strip an article are held back (kept in the text).
+    removals, held = hold_back(text, removals, ruleset.quarantine or DEFAULT_QUARANTINE)
+    return CleanResult(text, apply_removals(text, removals), tuple(removals), held)

@@ -6,6 +6,7 @@ CLEANER_NAMES: tuple[str, ...] = (
     "license_line",
     "advertisement",
     "image_caption",
+    "repeated_line",
     "article_credits",
     "page_title",
 )

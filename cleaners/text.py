@@ -50,9 +50,10 @@ class Document:
 
     __slots__ = ("text", "source", "lines", "__dict__")
 
-    def __init__(self, text: str, source: str = "", titles: tuple[str, ...] = ()):
+    def __init__(self, text: str, source: str = "", domain: str = "", titles: tuple[str, ...] = ()):
         self.text = text
         self.source = source  # e.g. the relative path or domain, for per-source rules
+        self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.titles = tuple(titles)  # the page's titles when the text was extracted from HTML, else ()
         self.lines = split_lines(text)
 

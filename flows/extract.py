@@ -42,6 +42,7 @@ class Extraction:
     titles: tuple[str, ...]  # the page's titles (metadata, <title>, og:title): page_title finds a repeated heading
     html_chars: int
     encoding: str = ""  # how the page's bytes were decoded
+    domain: str = ""  # the page's domain from its metadata, for per-source rules
 
     def record(self) -> dict[str, Any]:
         """The report's `extraction` entry."""
@@ -53,6 +54,7 @@ class Extraction:
             "encoding": self.encoding,
             "chars_out": len(self.text),
             "titles": list(self.titles),
+            "domain": self.domain,
         }
 
 
@@ -110,7 +112,11 @@ def extract_article(html: str, encoding: str = "") -> Extraction:
     text = trafilatura.extract(html, **EXTRACT_SETTINGS)
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    return Extraction(text=text, titles=page_titles(html), html_chars=len(html), encoding=encoding)
+    from .sources import domain_from_html
+
+    return Extraction(
+        text=text, titles=page_titles(html), html_chars=len(html), encoding=encoding, domain=domain_from_html(html)
+    )
 
 
 def page_titles(html: str) -> tuple[str, ...]:
