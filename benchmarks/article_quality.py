@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     ours = score(truth, texts)
     settings = ", ".join(f"{k}={v}" for k, v in sorted(EXTRACT_SETTINGS.items()))
     print(fmt("boilerclean", ours, time.perf_counter() - t), f"[extraction: {settings}]")
+    held = {k: len(r["held_for_review"]) for k, r in reports.items() if r.get("held_for_review")}
+    if held:
+        print(f"  held for review (kept in the text): {sum(held.values())} removals on {len(held)} pages")
     errors = {k: r["error"] for k, r in reports.items() if r.get("error")}
     for k, e in sorted(errors.items()):
         print(f"  page {k[:12]}: {e}")
