@@ -85,11 +85,16 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
         elif j == n and i > 0 and not _has_terminator(lines[-1]):
             # The run ends a document that has no final line break: give that shape back to the last kept line.
+            # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
+            # the first of them takes the line break, so no blank line is left at the end.
             b = i
-            while b > 0 and lines[b - 1].is_blank and (b - 1) not in owner:
+            while b > 0 and (lines[b - 1].is_blank or (b - 1) in owner):
                 b -= 1
-            if b > 0 and (b - 1) not in owner:
-                out[owner[i]] = _extend(doc, out[owner[i]], start=lines[b - 1].content_end)
+            if b > 0:
+                f = b
+                while f not in owner:
+                    f += 1
+                out[owner[f]] = _extend(doc, out[owner[f]], start=lines[b - 1].content_end)
         i = k
     return out
 
