@@ -120,7 +120,7 @@ def extract_article(html: str, encoding: str = "") -> Extraction:
 
 
 def page_titles(html: str) -> tuple[str, ...]:
-    """The page's title as trafilatura's metadata gives it, then <title> and og:title when they differ."""
+    """The page's title as trafilatura's metadata gives it, then <title>, og:title and the first <h1> when they differ."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
@@ -131,6 +131,8 @@ def page_titles(html: str) -> tuple[str, ...]:
     found = [meta.title if meta is not None else None]
     found += [el.text_content() for el in tree.xpath("//head/title")[:1]]
     found += tree.xpath('//head/meta[@property="og:title"]/@content')[:1]
+    # The page's first <h1> is its headline even when the metadata title is worded differently.
+    found += [el.text_content() for el in tree.xpath("//body//h1")[:1]]
     out: list[str] = []
     for t in found:
         t = " ".join((t or "").split())

@@ -117,3 +117,17 @@ def test_clean_command_reads_a_page(tmp_path):
     empty.write_text(EMPTY_PAGE, encoding="utf-8")
     proc = run_cli("clean", str(empty))
     assert proc.returncode == 1 and "no article text extracted" in proc.stderr.decode()
+
+
+def test_page_titles_include_title_og_title_and_first_h1():
+    from flows.extract import page_titles
+
+    html = (
+        "<html><head><title>Bridge row over - Harbour News</title>"
+        '<meta property="og:title" content="Bridge row over"></head>'
+        "<body><h1>Harbour bridge reopens after two years</h1><h1>Second</h1><p>Text.</p></body></html>"
+    )
+    titles = page_titles(html)
+    assert "Bridge row over - Harbour News" in titles and "Bridge row over" in titles
+    assert "Harbour bridge reopens after two years" in titles and "Second" not in titles
+    assert len(titles) == len(set(titles))
