@@ -131,3 +131,13 @@ def test_page_titles_include_title_og_title_and_first_h1():
     assert "Bridge row over - Harbour News" in titles and "Bridge row over" in titles
     assert "Harbour bridge reopens after two years" in titles and "Second" not in titles
     assert len(titles) == len(set(titles))
+
+
+def test_page_and_text_with_the_same_stem_clash(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(PAGE, src / "a.html")
+    (src / "a.txt").write_text("Advertisement\nText.\n", encoding="utf-8")
+    summary = run(src, tmp_path / "out")
+    assert summary["files"] == 2 and summary["failed"] == 1
+    assert "clashes" in summary["errors"][0]["error"]
