@@ -117,6 +117,23 @@ class Ruleset:
         )
         return _finish(specs, self.keep, self.files)
 
+    def has_shadow(self) -> bool:
+        """True if any enabled cleaner has a rule in shadow mode."""
+        return any(r.mode == "shadow" for s in self.specs if s.enabled for r in s.rules)
+
+    def without_shadow(self) -> "Ruleset":
+        """Only the acting rules: what a run removes, as if the shadow cleaners and rules were not there."""
+        specs = tuple(
+            replace(s, enabled=s.enabled and s.mode != "shadow", rules=tuple(r for r in s.rules if r.mode != "shadow"))
+            for s in self.specs
+        )
+        return _finish(specs, self.keep, self.files)
+
+    def shadow_switched_on(self) -> "Ruleset":
+        """Every rule acting: what a run would remove with its shadow cleaners and rules switched on."""
+        specs = tuple(replace(s, mode="remove", rules=tuple(replace(r, mode="remove") for r in s.rules)) for s in self.specs)
+        return _finish(specs, self.keep, self.files)
+
     def to_dict(self) -> dict:
         return {
             "engine": ENGINE_VERSION,
