@@ -167,6 +167,7 @@ INDEX_JS = r"""
     tr.appendChild(td); tr.appendChild(el("td", f.error, "err")); fb.appendChild(tr);
   });
   document.getElementById("failed-none").hidden = D.failed.length > 0;
+  document.getElementById("failed").hidden = D.failed.length === 0;
   renderFiles(); renderLines();
   document.body.dataset.ready = "1";
 })();
