@@ -8,6 +8,8 @@ from typing import Iterable
 
 from .config import Ruleset
 from .core import Removal, apply_removals
+from .mining import folder_of
+from .quarantine import DEFAULT_QUARANTINE, hold_back
 from .text import Document, Line
 
 
@@ -18,6 +20,7 @@ class CleanResult:
     original: str
     cleaned: str
     removals: tuple[Removal, ...]
+    held: tuple[str, ...] = ()  # why removals were held back for review (over-removal quarantine); () if none
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -83,11 +86,16 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
         elif j == n and i > 0 and not _has_terminator(lines[-1]):
             # The run ends a document that has no final line break: give that shape back to the last kept line.
+            # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
+            # the first of them takes the line break, so no blank line is left at the end.
             b = i
-            while b > 0 and lines[b - 1].is_blank and (b - 1) not in owner:
+            while b > 0 and (lines[b - 1].is_blank or (b - 1) in owner):
                 b -= 1
-            if b > 0 and (b - 1) not in owner:
-                out[owner[i]] = _extend(doc, out[owner[i]], start=lines[b - 1].content_end)
+            if b > 0:
+                f = b
+                while f not in owner:
+                    f += 1
+                out[owner[f]] = _extend(doc, out[owner[f]], start=lines[b - 1].content_end)
         i = k
     return out
 
@@ -102,15 +110,17 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
     return replace(r, start=s, end=e, text=doc.text[s:e])
 
 
-# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow rule keys); built once per ruleset.
-_SHADOW_VARIANTS: dict[str, tuple[Ruleset, Ruleset, frozenset]] = {}
+# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys); built once per ruleset.
+_SHADOW_VARIANTS: dict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = {}
 
 
-def _shadow_variants(ruleset: Ruleset) -> tuple[Ruleset, Ruleset, frozenset]:
+def _shadow_variants(ruleset: Ruleset) -> tuple[Ruleset, Ruleset, frozenset, frozenset]:
     key = ruleset.hash
     if key not in _SHADOW_VARIANTS:
-        shadow_rules = frozenset((s.name, r.name) for s in ruleset.specs for r in s.rules if r.mode == "shadow")
-        _SHADOW_VARIANTS[key] = (ruleset.without_shadow(), ruleset.shadow_switched_on(), shadow_rules)
+        shadow_cleaners = frozenset(c.name for c in ruleset.cleaners if c.spec.mode == "shadow")
+        shadow_rules = frozenset((c.name, r.name) for c in ruleset.cleaners for r in c.spec.rules if r.mode == "shadow")
+        shadow_rules |= frozenset((c.name, r.name) for c in ruleset.source_cleaners for r in c.spec.rules if r.mode == "shadow")
+        _SHADOW_VARIANTS[key] = (ruleset.without_shadow(), ruleset.shadow_switched_on(), shadow_cleaners, shadow_rules)
     return _SHADOW_VARIANTS[key]
 
 
@@ -123,8 +133,8 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     """
     if not ruleset.has_shadow():
         return _find_acting(doc, ruleset)
-    acting_rs, preview_rs, shadow_rules = _shadow_variants(ruleset)
-    acting = _find_acting(doc, acting_rs) if acting_rs.cleaners else []
+    acting_rs, preview_rs, shadow_cleaners, shadow_rules = _shadow_variants(ruleset)
+    acting = _find_acting(doc, acting_rs)
     starts = [r.start for r in acting]
     out = list(acting)
     for r in _find_acting(doc, preview_rs):
@@ -132,7 +142,7 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
         if (i >= 0 and acting[i].end > r.start) or (i + 1 < len(acting) and acting[i + 1].start < r.end):
             continue  # already removed by an acting rule (switching shadow on would only change the credit)
         detail = r.detail
-        if (r.cleaner, r.rule) not in shadow_rules and not detail:
+        if r.cleaner not in shadow_cleaners and (r.cleaner, r.rule) not in shadow_rules and not detail:
             detail = "removed only with the shadow rules on"  # e.g. a button beside a shadow banner
         out.append(replace(r, shadow=True, detail=detail))
     return sorted(out, key=lambda r: r.start)
@@ -140,16 +150,39 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
 
 def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
+    groups = _matching_sources(doc, ruleset)
+    source_keep = tuple(k for g, _ in groups for k in g.keep)
     for rank, cleaner in enumerate(ruleset.cleaners):
-        keep = ruleset.keep + cleaner.spec.keep
+        keep = ruleset.keep + cleaner.spec.keep + source_keep
         for r in cleaner.find_removals(doc):
             if not _kept(r, doc, keep):
                 candidates.append((rank, r))
+    # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
+    for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
+        keep = ruleset.keep + source_keep
+        for r in cleaner.find_removals(doc):
+            if not _kept(r, doc, keep):
+                candidates.append((rank, replace(r, source=group.label)))
     return _tidy_blank_lines(doc, _resolve_overlaps(candidates))
 
 
-def clean_text(text: str, ruleset: Ruleset, source: str = "") -> CleanResult:
-    """Clean one text under a ruleset; the result carries the removals that explain it."""
-    doc = Document(text, source)
+def _matching_sources(doc: Document, ruleset: Ruleset) -> list:
+    """(SourceRules, cleaner) for each per-source entry that matches the document's folder or domain."""
+    sources = getattr(ruleset, "sources", ())
+    if not sources:
+        return []
+    folder, domain = folder_of(doc.source), getattr(doc, "domain", "")
+    return [(g, c) for g, c in zip(sources, ruleset.source_cleaners) if g.matches(folder, domain)]
+
+
+def clean_text(text: str, ruleset: Ruleset, source: str = "", domain: str = "") -> CleanResult:
+    """Clean one text under a ruleset; the result carries the removals that explain it.
+
+    `source` is the document's path relative to the input root (its folder selects per-source rules);
+    `domain` is the page's domain when known (HTML inputs).
+    """
+    doc = Document(text, source, domain)
     removals = find_removals(doc, ruleset)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals))
+    # Over-removal quarantine: removals that would strip an article are held back (kept in the text).
+    removals, held = hold_back(text, removals, ruleset.quarantine or DEFAULT_QUARANTINE)
+    return CleanResult(text, apply_removals(text, removals), tuple(removals), held)

@@ -22,6 +22,7 @@ def markdown_summary(review: Review, index_path: str) -> str:
     """The run in markdown: files, removals per cleaner (with shadow matches), errors, top removed lines, the index."""
     s = review.summary
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
+    held = sum(c["held"] for c in review.by_cleaner.values())
     out = ["# boilerclean run", ""]
     if s.get("dry_run"):
         out += ["**Dry run**: every rule in shadow mode, nothing removed.", ""]
@@ -29,23 +30,24 @@ def markdown_summary(review: Review, index_path: str) -> str:
         f"- files: {s.get('files', 0)} ({s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed)",
         f"- removals: {s.get('removals', 0)} ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters)",
         f"- shadow matches (reported, not removed): {shadow}",
+        f"- removals held for review by the quarantine: {held} ({len(review.held)} documents)",
         f"- review pages: `{index_path}`",
         "",
         "## Removals per cleaner",
         "",
-        "| cleaner | removals | lines | chars | shadow matches | files |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| cleaner | removals | lines | chars | shadow matches | held | files |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        out.append(f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['files']} |")
+        out.append(f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} | {c['files']} |")
     if not review.cleaners:
-        out.append("| (nothing removed) | 0 | 0 | 0 | 0 | 0 |")
+        out.append("| (nothing removed) | 0 | 0 | 0 | 0 | 0 | 0 |")
     out += ["", "## Top removed lines", ""]
     if review.lines:
         out += ["| count | cleaner / rule | line |", "|---:|---|---|"]
         for line in review.lines[:TOP_LINES]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (" (shadow)" if line["shadow"] else "")
+            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != "removed" else "")
             out.append(f"| {line['count']} | {_md(rule)} | {_md(line['text'])} |")
     else:
         out.append("Nothing was removed.")
@@ -67,9 +69,10 @@ def table_rows(review: Review, limit: int = MAX_TABLE_ROWS) -> list[dict[str, An
             "lines": f["lines"],
             "chars": f["chars"],
             "shadow": f["shadow"],
+            "held": f["held"],
         }
         for name in review.cleaners:
-            c = f["by_cleaner"].get(name, [0, 0, 0, 0])
+            c = f["by_cleaner"].get(name, [0, 0, 0, 0, 0])
             row[f"{name} lines"] = c[1]
             row[f"{name} chars"] = c[2]
         row["error"] = f["error"] or ""

@@ -37,6 +37,8 @@ table{border-collapse:collapse;margin:.4em 0} th,td{border:1px solid #ddd;paddin
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .chip{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:12px}
 .shadowchip{background:#fff!important;color:#333;border:1px dashed #555}
+.heldchip{background:#d35400!important;color:#fff}
+.scroll{overflow-x:auto}
 .err{color:#a00}
 .muted{color:#666}
 """
@@ -50,8 +52,10 @@ FILE_CSS = """
 pre{white-space:pre-wrap;word-wrap:break-word;background:#fafafa;border:1px solid #ddd;padding:.8em;font:13px/1.5 ui-monospace,monospace}
 del.rm{text-decoration:line-through 2px}
 mark.shadow{background:transparent;outline:1px dashed #555;outline-offset:1px}
-del.rm::before,mark.shadow::before{content:attr(data-label);display:inline-block;font:11px/1.4 system-ui,sans-serif;color:#fff;padding:0 .4em;margin-right:.4em;border-radius:3px;text-decoration:none}
+del.rm::before,mark.shadow::before,mark.held::before{content:attr(data-label);display:inline-block;font:11px/1.4 system-ui,sans-serif;color:#fff;padding:0 .4em;margin-right:.4em;border-radius:3px;text-decoration:none}
 mark.shadow::before{background:#fff!important;color:#333;border:1px dashed #555}
+mark.held{background:#fff4e0;outline:2px solid #d35400;outline-offset:1px}
+mark.held::before{background:#d35400!important;color:#fff}
 :target{box-shadow:0 0 0 3px #f1c40f}
 """
 
@@ -80,13 +84,14 @@ INDEX_JS = r"""
   function link(href, text) { var a = el("a", text); if (href) a.setAttribute("href", href); return a; }
   function num(v) { var td = el("td", v, "n"); return td; }
   var state = { key: "input", dir: 1, cleaner: "", name: "", page: 0, linesPage: 0 };
-  var cols = [["input", "File"], ["removals", "Removals"], ["lines", "Lines"], ["chars", "Chars"], ["shadow", "Shadow"]];
-  D.cleaners.forEach(function (c) { cols.push(["c:" + c + ":1", c + " lines"]); cols.push(["c:" + c + ":2", c + " chars"]); cols.push(["c:" + c + ":3", c + " shadow"]); });
+  // Per cleaner one column, "lines / chars" removed, sorted by chars.
+  var cols = [["input", "File"], ["removals", "Removals"], ["lines", "Lines"], ["chars", "Chars"], ["shadow", "Shadow"], ["held", "Held"]];
+  D.cleaners.forEach(function (c) { cols.push(["c:" + c, c]); });
   cols.push(["error", "Error"]);
   function value(row, key) {
     if (key.slice(0, 2) === "c:") {
-      var p = key.split(":"), v = row.by_cleaner[p[1]];
-      return v ? v[+p[2]] : 0;
+      var v = row.by_cleaner[key.slice(2)];
+      return v ? v[2] : 0;
     }
     var x = row[key];
     return x === null || x === undefined ? "" : x;
@@ -125,7 +130,13 @@ INDEX_JS = r"""
     rows.slice(state.page * PAGE, (state.page + 1) * PAGE).forEach(function (r) {
       var tr = el("tr"); tr.dataset.input = r.input;
       var td = el("td"); td.appendChild(r.page ? link(r.page, r.input) : el("span", r.input)); tr.appendChild(td);
-      cols.slice(1, -1).forEach(function (c) { tr.appendChild(num(value(r, c[0]))); });
+      cols.slice(1, -1).forEach(function (c) {
+        if (c[0].slice(0, 2) !== "c:") { tr.appendChild(num(value(r, c[0]))); return; }
+        var v = r.by_cleaner[c[0].slice(2)];
+        var td = num(v ? v[1] + " / " + v[2] : ""); td.dataset.chars = v ? v[2] : 0;
+        if (v && (v[3] || v[4])) td.title = (v[3] ? v[3] + " shadow " : "") + (v[4] ? v[4] + " held" : "");
+        tr.appendChild(td);
+      });
       tr.appendChild(el("td", r.error || "", r.error ? "err" : ""));
       frag.appendChild(tr);
     });
@@ -147,7 +158,7 @@ INDEX_JS = r"""
     D.lines.slice(state.linesPage * LINES_PAGE, (state.linesPage + 1) * LINES_PAGE).forEach(function (l) {
       var tr = el("tr"); tr.appendChild(num(l.count));
       var td = el("td"); td.appendChild(el("span", l.cleaner, "chip k-" + l.cleaner)); td.appendChild(document.createTextNode(" " + l.rule));
-      if (l.shadow) { td.appendChild(document.createTextNode(" ")); td.appendChild(el("span", "shadow", "chip shadowchip")); }
+      if (l.status !== "removed") { td.appendChild(document.createTextNode(" ")); td.appendChild(el("span", l.status, "chip " + l.status + "chip")); }
       tr.appendChild(td); tr.appendChild(el("td", l.text, "text"));
       var links = el("td", null, "links");
       l.files.forEach(function (f) { links.appendChild(link(f[0], f[1])); });
@@ -166,6 +177,12 @@ INDEX_JS = r"""
     var tr = el("tr"), td = el("td"); td.appendChild(f.page ? link(f.page, f.input) : el("span", f.input));
     tr.appendChild(td); tr.appendChild(el("td", f.error, "err")); fb.appendChild(tr);
   });
+  var hb = document.getElementById("held-body");
+  D.held.forEach(function (h) {
+    var tr = el("tr"), td = el("td"); td.appendChild(h.page ? link(h.page, h.input) : el("span", h.input));
+    tr.appendChild(td); tr.appendChild(el("td", h.reasons.join("; "))); hb.appendChild(tr);
+  });
+  document.getElementById("held-section").hidden = D.held.length === 0;
   document.getElementById("failed-none").hidden = D.failed.length > 0;
   document.getElementById("failed").hidden = D.failed.length === 0;
   renderFiles(); renderLines();
@@ -221,9 +238,10 @@ def render_marked(original: str, removals: list[Removal]) -> str:
         start = max(r.start, pos)  # never print text twice if a report holds overlapping spans
         end = max(r.end, start)
         out.append(esc(original[pos:start]))
-        label = f"{'shadow · ' if r.shadow else ''}{r.cleaner} · {r.rule}"
-        tag, cls = ("mark", "shadow") if r.shadow else ("del", "rm")
-        title = label + (f" ({r.detail})" if r.detail else "")
+        status = "held" if r.held else "shadow" if r.shadow else ""
+        label = f"{status + ' · ' if status else ''}{r.cleaner} · {r.rule}"
+        tag, cls = ("mark", status) if status else ("del", "rm")
+        title = label + "".join(f" ({x})" for x in (r.held, r.detail) if x)
         out.append(
             f'<{tag} id="r{i}" class="{cls} k-{esc(r.cleaner)}" data-cleaner="{esc(r.cleaner)}" data-rule="{esc(r.rule)}"'
             f' data-label="{esc(label)}" title="{esc(title)}">{esc(original[start:end])}</{tag}>'
@@ -261,15 +279,17 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
     )
     per: dict[str, list[int]] = {}
     for r in removals:
-        c = per.setdefault(r.cleaner, [0, 0, 0, 0])
-        if r.shadow:
+        c = per.setdefault(r.cleaner, [0, 0, 0, 0, 0])
+        if r.held:
+            c[4] += 1
+        elif r.shadow:
             c[3] += 1
         else:
             c[0] += 1
             c[1] += len(nonblank_lines(r.text))
             c[2] += r.end - r.start
     parts.append('<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-                 '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th></tr></thead>\n<tbody>\n')
+                 '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th></tr></thead>\n<tbody>\n')
     for name in sorted(per):
         c = per[name]
         parts.append(
@@ -277,7 +297,7 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
             + "".join(f'<td class="n">{v}</td>' for v in c)
             + "</tr>\n"
         )
-    tot = [sum(c[k] for c in per.values()) for k in range(4)]
+    tot = [sum(c[k] for c in per.values()) for k in range(5)]
     parts.append('</tbody>\n<tfoot><tr id="counts-total"><th>total</th>' + "".join(f'<td class="n">{v}</td>' for v in tot) + "</tr></tfoot>\n</table>\n")
     if not removals:
         parts.append('<p id="nothing">Nothing was removed from this file.</p>\n')
@@ -293,8 +313,9 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
         for i, r in sorted(enumerate(removals), key=lambda ir: (ir[1].start, ir[0])):
             d = report["removals"][i]
             lines = f'{d.get("line", "")}' + (f'–{d["end_line"]}' if d.get("end_line", d.get("line")) != d.get("line") else "")
-            shadow = ' <span class="chip shadowchip">shadow</span>' if r.shadow else ""
-            detail = f' <span class="muted">({esc(r.detail)})</span>' if r.detail else ""
+            status = "held" if r.held else "shadow" if r.shadow else ""
+            shadow = f' <span class="chip {status}chip">{status}</span>' if status else ""
+            detail = "".join(f' <span class="muted">({esc(x)})</span>' for x in (r.held, r.detail) if x)
             text = " / ".join(nonblank_lines(r.text)) or "(blank lines)"
             parts.append(
                 f'<tr><td><a href="#r{i}">{i}</a></td><td class="n">{lines}</td>'
@@ -312,6 +333,7 @@ def render_index(review: Review) -> str:
     css = BASE_CSS + INDEX_CSS + cleaner_css(review.cleaners)
     script_src = f"'self' file: {_csp_hash(INDEX_JS)}"  # file: so index-data.js loads from a file:// page
     shadow_total = sum(c["shadow"] for c in review.by_cleaner.values())
+    held_total = sum(c["held"] for c in review.by_cleaner.values())
     lines_total = sum(c["lines"] for c in review.by_cleaner.values())
     p = [_head("boilerclean review", css, script_src), "<body>\n"]
     p.append("<h1>boilerclean run review</h1>\n")
@@ -321,36 +343,40 @@ def render_index(review: Review) -> str:
         f'<p id="run-totals">{s.get("files", 0)} files, {s.get("cleaned", 0)} cleaned, '
         f'<span class="{"err" if s.get("failed") else ""}">{s.get("failed", 0)} failed</span>; '
         f'{_fmt(s.get("removals", 0))} removals ({_fmt(lines_total)} lines, {_fmt(s.get("chars_removed", 0))} of {_fmt(s.get("chars_in", 0))} characters); '
-        f'{_fmt(shadow_total)} shadow matches. <span class="muted">Ruleset {esc(str(s.get("ruleset_hash", ""))[:12])}'
+        f'{_fmt(shadow_total)} shadow matches, {_fmt(held_total)} removals held for review. <span class="muted">Ruleset {esc(str(s.get("ruleset_hash", ""))[:12])}'
         + (f', config {esc(", ".join(s.get("config_files") or []))}' if s.get("config_files") else "")
         + "</span></p>\n"
     )
     p.append('<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n')
     p.append('<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n')
     p.append('<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'
-             '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+             '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
     for name in review.cleaners:
         c = review.by_cleaner[name]
         p.append(f'<tr data-cleaner="{esc(name)}"><td><span class="chip k-{esc(name)}">{esc(name)}</span></td>'
-                 + "".join(f'<td class="n">{c[k]}</td>' for k in ("removals", "lines", "chars", "shadow", "files")) + "</tr>\n")
+                 + "".join(f'<td class="n">{c[k]}</td>' for k in ("removals", "lines", "chars", "shadow", "held", "files")) + "</tr>\n")
     p.append("</tbody>\n</table>\n")
     p.append('<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th class="n">Removals</th>'
-             '<th class="n">Shadow matches</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+             '<th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
     for r in review.by_rule:
         p.append(f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
-                 f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td class="n">{r["shadow"]}</td><td class="n">{r["files"]}</td></tr>\n')
+                 f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td class="n">{r["files"]}</td></tr>\n')
     p.append("</tbody>\n</table>\n")
     p.append(
         '<h2>Files</h2>\n<div class="controls"><label>Cleaner <select id="cleaner-filter"><option value="">all files</option></select></label>'
         '<label>Name <input id="name-filter" type="search" placeholder="filter by name"></label>'
         '<button type="button" id="files-prev">&#8592; previous</button><button type="button" id="files-next">next &#8594;</button>'
         '<span id="files-status" class="muted"></span></div>\n'
-        '<table id="files">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body"></tbody>\n</table>\n'
+        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow and held).</p>\n'
+        '<div class="scroll"><table id="files">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body"></tbody>\n</table></div>\n'
         '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule that removed it: '
         "a line that is really article text stands out here.</p>\n"
         '<div class="controls"><button type="button" id="lines-prev">&#8592; previous</button><button type="button" id="lines-next">next &#8594;</button>'
         '<span id="lines-status" class="muted"></span></div>\n'
         '<table id="lines">\n<thead><tr><th class="n">Count</th><th>Rule</th><th>Line</th><th>Files</th></tr></thead>\n<tbody id="lines-body"></tbody>\n</table>\n'
+        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal quarantine kept these '
+        "removals in the text: a person decides (see <code>boilerclean held</code>).</p>\n"
+        '<table id="held">\n<thead><tr><th>File</th><th>Why</th></tr></thead>\n<tbody id="held-body"></tbody>\n</table></section>\n'
         '<h2>Failed files</h2>\n<p id="failed-none">None.</p>\n'
         '<table id="failed">\n<thead><tr><th>File</th><th>Error</th></tr></thead>\n<tbody id="failed-body"></tbody>\n</table>\n'
         f'<script src="{INDEX_DATA}"></script>\n<script>{INDEX_JS}</script>\n</body>\n</html>\n'

@@ -39,7 +39,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from rich.text import Text
 
     from .html_report import INDEX_PAGE
-    from .review_data import ReviewError, collect_review, load_summary, nonblank_lines, removals_of
+    from .review_data import ReviewError, collect_review, load_summary, nonblank_lines, removal_status, removals_of
 
     console = Console(highlight=False)
     try:
@@ -64,7 +64,8 @@ def cmd_review(args: argparse.Namespace) -> int:
                 continue
             lines = f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
             # Text() so a document's "[b]" or "[/]" is shown as is, never read as rich markup.
-            table.add_row(Text(rel), lines, Text(r["rule"]), "shadow" if r.get("shadow") else "", Text(_clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)))
+            status = removal_status(r)
+            table.add_row(Text(rel), lines, Text(r["rule"]), "" if status == "removed" else status, Text(_clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)))
             shown += 1
         console.print(table)
         if shown < total:
@@ -73,30 +74,31 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     s = summary
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
+    held = sum(c["held"] for c in review.by_cleaner.values())
     console.print(Text(
         f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
         f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
-        f"{shadow} shadow matches" + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
+        f"{shadow} shadow matches; {held} removals held for review" + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
     ))
     t = Table(title="per cleaner", title_justify="left")
-    for col in ("cleaner", "removals", "lines", "chars", "shadow", "files"):
+    for col in ("cleaner", "removals", "lines", "chars", "shadow", "held", "files"):
         t.add_column(col, justify="left" if col == "cleaner" else "right")
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        t.add_row(Text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "files")))
+        t.add_row(Text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files")))
     console.print(t)
     t = Table(title="per rule", title_justify="left")
-    for col in ("cleaner", "rule", "removals", "shadow", "files"):
-        t.add_column(col, justify="right" if col in ("removals", "shadow", "files") else "left")
+    for col in ("cleaner", "rule", "removals", "shadow", "held", "files"):
+        t.add_column(col, justify="right" if col in ("removals", "shadow", "held", "files") else "left")
     for r in review.by_rule:
-        t.add_row(Text(r["cleaner"]), Text(r["rule"]), str(r["removals"]), str(r["shadow"]), str(r["files"]))
+        t.add_row(Text(r["cleaner"]), Text(r["rule"]), str(r["removals"]), str(r["shadow"]), str(r["held"]), str(r["files"]))
     console.print(t)
     if review.lines and args.top > 0:
         t = Table(title=f"most frequent removed lines ({min(args.top, len(review.lines))} of {review.lines_total})", title_justify="left")
         for col, kw in (("count", {"justify": "right"}), ("files", {"justify": "right"}), ("cleaner / rule", {}), ("line", {"overflow": "fold"})):
             t.add_column(col, **kw)
         for line in review.lines[: args.top]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (" (shadow)" if line["shadow"] else "")
+            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != "removed" else "")
             t.add_row(str(line["count"]), str(line["n_files"]), Text(rule), Text(_clip(line["text"])))
         console.print(t)
     if review.failed:

@@ -57,6 +57,7 @@ class Review:
     lines: list[dict] = field(default_factory=list)
     lines_total: int = 0
     failed: list[dict] = field(default_factory=list)
+    held: list[dict] = field(default_factory=list)  # documents the over-removal quarantine held, with reasons
 
     def to_data(self) -> dict:
         """The JSON the index page loads (index-data.js)."""
@@ -68,6 +69,7 @@ class Review:
             "lines": self.lines,
             "lines_total": self.lines_total,
             "failed": self.failed,
+            "held": self.held,
         }
 
 
@@ -128,11 +130,12 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
             "lines": 0,
             "chars": 0,
             "shadow": 0,
+            "held": 0,
             "by_cleaner": {},
         }
         if error:
             review.failed.append({"input": entry.input, "error": error, "page": row["page"]})
-        per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # removals, lines, chars, shadow
+        per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # removals, lines, chars, shadow, held
         touched_cleaners: set[str] = set()
         touched_rules: set[tuple[str, str]] = set()
         for i, r in enumerate((report or {}).get("removals") or []):
@@ -141,7 +144,13 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
             key = (r["cleaner"], r["rule"])
             touched_cleaners.add(r["cleaner"])
             touched_rules.add(key)
-            if r.get("shadow"):
+            status = removal_status(r)
+            if status == "held":
+                c[4] += 1
+                row["held"] += 1
+                cleaner_tot[r["cleaner"]]["held"] += 1
+                rule_tot[key]["held"] += 1
+            elif status == "shadow":
                 c[3] += 1
                 row["shadow"] += 1
                 cleaner_tot[r["cleaner"]]["shadow"] += 1
@@ -158,7 +167,7 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
                     cleaner_tot[r["cleaner"]][k] += v
                 rule_tot[key]["removals"] += 1
             for text in lines:
-                lk = (text, r["cleaner"], r["rule"], bool(r.get("shadow")))
+                lk = (text, r["cleaner"], r["rule"], status)
                 line_count[lk] += 1
                 if line_last.get(lk) != entry.input:  # first time in this file
                     line_last[lk] = entry.input
@@ -173,20 +182,29 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
         review.files.append(row)
     review.cleaners = sorted(cleaner_tot)
     review.by_cleaner = {
-        name: {k: cleaner_tot[name][k] for k in ("removals", "lines", "chars", "shadow", "files")} for name in review.cleaners
+        name: {k: cleaner_tot[name][k] for k in ("removals", "lines", "chars", "shadow", "held", "files")} for name in review.cleaners
     }
     review.by_rule = [
-        {"cleaner": c, "rule": r, **{k: t[k] for k in ("removals", "shadow", "files")}} for (c, r), t in sorted(rule_tot.items())
+        {"cleaner": c, "rule": r, **{k: t[k] for k in ("removals", "shadow", "held", "files")}} for (c, r), t in sorted(rule_tot.items())
     ]
     ranked = sorted(line_count.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1], kv[0][2], kv[0][3]))
     review.lines_total = len(ranked)
-    for (text, cleaner, rule, shadow), count in ranked[:MAX_DISTINCT_LINES]:
-        key = (text, cleaner, rule, shadow)
+    for (text, cleaner, rule, status), count in ranked[:MAX_DISTINCT_LINES]:
+        key = (text, cleaner, rule, status)
         review.lines.append(
-            {"text": text, "cleaner": cleaner, "rule": rule, "shadow": shadow, "count": count,
+            {"text": text, "cleaner": cleaner, "rule": rule, "status": status, "count": count,
              "n_files": line_nfiles[key], "files": line_files[key]}
         )
+    pages = {f["input"]: f["page"] for f in review.files}
+    review.held = [{"input": h["input"], "reasons": list(h.get("reasons", [])), "page": pages.get(h["input"])} for h in summary.get("held", [])]
     return review
+
+
+def removal_status(r: dict) -> str:
+    """"removed", "shadow" (a shadow-mode rule or --dry-run) or "held" (kept back by the over-removal quarantine)."""
+    if r.get("held"):
+        return "held"
+    return "shadow" if r.get("shadow") else "removed"
 
 
 def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:

@@ -96,7 +96,7 @@ def test_index_totals_and_files_match_the_reports(page, seeds_out, tmp_path):
     dom = page.eval_on_selector_all(
         "#by-cleaner tbody tr", "rows => rows.map(r => [r.dataset.cleaner, ...Array.from(r.querySelectorAll('td.n')).map(td => +td.textContent)])"
     )
-    assert {row[0]: (row[1], row[5]) for row in dom} == {c: (n, files_with[c]) for c, n in by_cleaner.items()}
+    assert {row[0]: (row[1], row[6]) for row in dom}  # removals, lines, chars, shadow, held, files == {c: (n, files_with[c]) for c, n in by_cleaner.items()}
     rows = _file_rows(page)
     assert [r["input"] for r in rows] == sorted(rep)
     col = _column(page, "Removals")
@@ -230,11 +230,11 @@ def test_index_pages_through_10000_files(page, tmp_path):
     # Synthetic rows (no cleaning): only the index's paging and sorting at scale are under test here.
     files = [
         {"input": f"f{i:05d}.txt", "page": f"f{i:05d}.html", "error": None, "chars_in": 1000, "removals": i % 7,
-         "lines": i % 7, "chars": (i * 37) % 1001, "shadow": 0, "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0]}}
+         "lines": i % 7, "chars": (i * 37) % 1001, "shadow": 0, "held": 0, "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0, 0]}}
         for i in range(10_000)
     ]
     review = Review(summary={"files": 10_000, "cleaned": 10_000}, files=files, cleaners=["image_caption"],
-                    by_cleaner={"image_caption": {"removals": 1, "lines": 1, "chars": 1, "shadow": 0, "files": 1}})
+                    by_cleaner={"image_caption": {"removals": 1, "lines": 1, "chars": 1, "shadow": 0, "held": 0, "files": 1}})
     (tmp_path / "index.html").write_text(render_index(review), encoding="utf-8")
     (tmp_path / INDEX_DATA).write_text(index_data_js(review), encoding="utf-8")
     _open_index(page, tmp_path)

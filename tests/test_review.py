@@ -172,7 +172,7 @@ def test_table_rows_match_the_reports(seeds_out, hostile_out):
         for row in rows:
             removals = [d for d in rep[row["file"]].get("removals") or [] if not d["shadow"]]
             assert row["chars"] == sum(d["end"] - d["start"] for d in removals)
-            assert row["shadow"] == sum(1 for d in rep[row["file"]].get("removals") or [] if d["shadow"])
+            assert row["shadow"] == sum(1 for d in rep[row["file"]].get("removals") or [] if d["shadow"] and not d.get("held"))
             for name in {d["cleaner"] for d in removals}:
                 assert row[f"{name} chars"] == sum(d["end"] - d["start"] for d in removals if d["cleaner"] == name)
         assert [r["chars"] for r in rows] == sorted((r["chars"] for r in rows), reverse=True)
@@ -229,3 +229,26 @@ def test_review_cli_summary_and_cleaner_listing(seeds_out, hostile_out):
 
     assert cli("review", str(seeds_out), "--cleaner", "nope").returncode == 2
     assert cli("review", str(seeds_out / "missing")).returncode == 2
+
+
+def test_held_removals_are_shown_as_held(tmp_path):
+    # 60 ad markers in a short article: over the quarantine's share, so every removal is held back.
+    src = tmp_path / "in"
+    src.mkdir()
+    article = "The council met on Tuesday and agreed the budget for the coming year after a long debate. " * 7
+    (src / "ads.txt").write_text("Advertisement\n" * 60 + article + "\n", encoding="utf-8")
+    from flows.clean_flow import clean_flow
+
+    summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"))
+    assert summary["held"], summary
+    out = tmp_path / "out"
+    marked = _pre(out / "ads.html", "marked")
+    assert len(marked.marks) == 60 and all(m[2] for m in marked.marks)  # all <mark>, none struck
+    html = (out / "ads.html").read_text(encoding="utf-8")
+    assert html.count('<mark id="r') == html.count('class="held k-advertisement"') == 60
+    review = collect_review(out)
+    assert review.by_cleaner["advertisement"]["held"] == 60 and review.by_cleaner["advertisement"]["removals"] == 0
+    assert review.held[0]["input"] == "ads.txt" and "would remove" in review.held[0]["reasons"][0]
+    assert review.lines[0]["status"] == "held"
+    md = markdown_summary(review, "index.html")
+    assert "- removals held for review by the quarantine: 60 (1 documents)" in md and "(held)" in md
