@@ -99,3 +99,29 @@ def test_dry_run_cli_writes_shadow_reports(tmp_path, cli):
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["dry_run"] is True and summary["removals"] == 0
     assert sum(summary["shadow_by_rule"].values()) == 3
+
+
+def test_per_source_rule_in_shadow():
+    text = "Newsroom edition: Asia\nThe council met on Tuesday.\n"
+    mapping = {"sources": [{"match": {"folder": "news"}, "rules": [{"name": "edition line", "pattern": "^Newsroom edition", "mode": "shadow"}]}]}
+    rs = ruleset_from_mapping(mapping)
+    result = clean_text(text, rs, source="news/a.txt")
+    assert result.cleaned == text
+    assert [(r.rule, r.shadow, r.source) for r in result.removals] == [("edition line", True, "folder:news")]
+    mapping["sources"][0]["rules"][0]["mode"] = "remove"
+    assert clean_text(text, ruleset_from_mapping(mapping), source="news/a.txt").cleaned == "The council met on Tuesday.\n"
+
+
+def test_shadow_variants_keep_the_cleaners_state():
+    # repeated_line carries a corpus line table on its cleaner object; the shadow views must keep it.
+    from cleaners.mining import LineTable
+    from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
+
+    rs = ruleset_from_mapping({"cleaners": {"repeated_line": {"enabled": True, "mode": "shadow"}}})
+    assert rs.has_shadow()  # a cleaner without rules of its own, in shadow mode
+    table = LineTable.__new__(LineTable)
+    rs = attach_line_table(rs, table)
+    assert repeated_line_cleaner(rs.shadow_switched_on()).table is table
+    assert repeated_line_cleaner(rs.shadow_switched_on()).spec.mode == "remove"
+    assert repeated_line_cleaner(rs.without_shadow()) is None
+    assert repeated_line_cleaner(rs).spec.mode == "shadow"  # the original is untouched
