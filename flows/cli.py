@@ -29,8 +29,9 @@ examples:
 
 RUN_HELP = """\
 Inputs are .txt documents and .html, .htm or .html.gz pages (article text extracted with
-trafilatura first; the report's "extraction" entry says how). For an input at relative path a/b.txt, writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified
-diff, original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
+trafilatura first; the report's "extraction" entry says how). For an input at relative path
+a/b.txt (or a/b.html), writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified diff,
+original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
 DIR/summary.json for the run, and review pages: DIR/a/b.html (the original with every removal
 marked) and DIR/index.html (open it in a browser; see `boilerclean review DIR` for the terminal).
 Inputs are never modified. --dry-run puts every rule in shadow mode: matches are reported, nothing is removed.
