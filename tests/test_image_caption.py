@@ -1,0 +1,10 @@
+"""image_caption: photo credits and credited captions go, sentences about photos stay."""
+
+import pytest
+
+from casefiles import check_case, load_cases
+
+
+@pytest.mark.parametrize("case", [c for _, c in load_cases("image_caption")], ids=[i for i, _ in load_cases("image_caption")])
+def test_image_caption_cases(case):
+    check_case("image_caption", case)
