@@ -269,6 +269,25 @@ def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: 
     )
 
 
+def _prune_near(rules: dict, disabled: set) -> None:
+    """Take disabled rules out of the other rules' `near` lists, so one language's banner rules can be
+    turned off; a proximity rule with no anchor left that can fire (a plain rule, or a chain to one)
+    could never fire itself, so it goes too."""
+    live = {name for name, rule in rules.items() if not rule.near}
+    grew = True
+    while grew:
+        grew = False
+        for name, rule in rules.items():
+            if name not in live and live.intersection(rule.near):
+                live.add(name)
+                grew = True
+    for name, rule in list(rules.items()):
+        if name not in live:
+            del rules[name]
+        elif disabled.intersection(rule.near) or set(rule.near) - live:
+            rules[name] = replace(rule, near=tuple(n for n in rule.near if n in live))
+
+
 def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_types: Mapping[str, type]) -> CleanerSpec:
     """Apply one YAML mapping (packaged defaults or a user's section) on top of a spec."""
     _expect(raw, dict, file, path, "a mapping")
@@ -279,11 +298,15 @@ def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_typ
     description = _expect(raw.get("description", spec.description), str, file, f"{path}.description", "a string")
 
     rules = {r.name: r for r in spec.rules}
+    disabled: set[str] = set()
     for i, name in enumerate(_expect(raw.get("disable_rules", []), list, file, f"{path}.disable_rules", "a list of rule names")):
         if name not in rules:
             known = set(rules)
             raise ConfigError(file, f"{path}.disable_rules[{i}]", f"no rule named {name!r}{_suggest(str(name), known)}")
         del rules[name]
+        disabled.add(name)
+    if disabled:
+        _prune_near(rules, disabled)
     raw_rules = _expect(raw.get("rules", []), list, file, f"{path}.rules", "a list of rules")
     for i, raw_rule in enumerate(raw_rules):
         rpath = f"{path}.rules[{i}]"
