@@ -16,6 +16,8 @@ from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .history import AlertSettings, alert_message, record_run
+from .manifest import IncrementalRun, run_line
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -81,6 +83,7 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
         "chars_in": report.get("chars_in", 0),
         "chars_out": report.get("chars_out", 0),
         "removals": counts["removals"],
@@ -164,25 +167,42 @@ def summary_line(summary: dict) -> str:
 
 
 @flow(name="boilerclean", persist_result=False)
-def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Clean every document under `paths` into `out`; returns the run summary (also written to summary.json)."""
+def clean_flow(
+    paths: list[str],
+    out: str,
+    config: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    alerts: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
     ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+    alert_settings = AlertSettings.from_dict(alerts)
     if dry_run:
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     items, records = plan_inputs(paths, out)
-    batches = list(batched(items, BATCH_SIZE))
-    if FlowRunContext.get() is not None:
-        futures = [clean_batch.submit(b, out, ruleset) for b in batches]
-        for f in futures:
-            records.extend(f.result())
-    else:
-        for b in batches:
-            records.extend(clean_batch.fn(b, out, ruleset))
-    summary = summarize(records, ruleset, dry_run)
-    atomic_write(Path(out) / "summary.json", to_json(summary))
+    with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+        # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+        items, unchanged = incremental.plan(items)
+        batches = list(batched(items, BATCH_SIZE))
+        if FlowRunContext.get() is not None:
+            futures = [clean_batch.submit(b, out, ruleset) for b in batches]
+            for f in futures:
+                records.extend(result := f.result())
+                incremental.record(result)
+        else:
+            for b in batches:
+                records.extend(result := clean_batch.fn(b, out, ruleset))
+                incremental.record(result)
+        summary = summarize(records + unchanged, ruleset, dry_run)
+        summary["run"] = incremental.run_section()
+        summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+        atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
-    logger.info(summary_line(summary))
+    logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
+    for a in summary["run"]["alerts"]:
+        logger.warning(alert_message(a))
     return summary
