@@ -217,7 +217,9 @@ def cmd_history(args: argparse.Namespace) -> int:
     if not runs:
         print(f"boilerclean: {args.out}: no run history (no run has written to this folder yet)", file=sys.stderr)
         return 2
-    Console().print(history_table(runs[-max(args.runs, 1) :]))
+    # Piped output gets a wide table rather than rule names wrapped at 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=250)
+    console.print(history_table(runs[-max(args.runs, 1) :]))
     return 0
 
 
@@ -226,7 +228,7 @@ def history_table(runs: list[dict]):
     from rich.table import Table
 
     table = Table(title="hits per file by rule (hits), oldest run first", show_lines=False)
-    table.add_column("rule", style="bold")
+    table.add_column("rule", style="bold", no_wrap=True)
     for r in runs:
         table.add_column(f"{r.get('time', '?')[5:16].replace('T', ' ')}\n{r.get('files', 0)} files", justify="right")
     table.add_row("(files new/changed/unchanged/gone)", *[f"{r.get('new', '-')}/{r.get('changed', '-')}/{r.get('unchanged', '-')}/{r.get('gone', '-')}" for r in runs])
