@@ -50,9 +50,10 @@ class Document:
 
     __slots__ = ("text", "source", "lines", "__dict__")
 
-    def __init__(self, text: str, source: str = ""):
+    def __init__(self, text: str, source: str = "", domain: str = ""):
         self.text = text
         self.source = source  # e.g. the relative path or domain, for per-source rules
+        self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.lines = split_lines(text)
 
     @cached_property

@@ -18,6 +18,7 @@ from cleaners import Ruleset, clean_text, load_ruleset
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
 from .history import AlertSettings, alert_message, record_run
 from .manifest import IncrementalRun, run_line
+from .sources import page_domain
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -54,8 +55,11 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
         text, encoding = decode_text(data)
     except ValueError as exc:
         return _fail(report, report_path, str(exc))
-    result = clean_text(text, ruleset, source=item.rel)
+    result = clean_text(text, ruleset, source=item.rel, domain=page_domain(item.rel, data))
     records = removal_records(text, result.removals)
+    if result.held:
+        # Over-removal quarantine: the text keeps the held removals; a person decides.
+        report["held_for_review"] = list(result.held)
     report.update(
         encoding=encoding,
         output=f"{item.stem}.txt",
@@ -79,7 +83,7 @@ def _fail(report: dict, report_path: Path, error: str) -> dict[str, Any]:
 
 def _summary_record(report: dict) -> dict[str, Any]:
     counts = report.get("counts") or count_removals([])
-    return {
+    record = {
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
@@ -91,6 +95,9 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
     }
+    if report.get("held_for_review"):
+        record["held"] = report["held_for_review"]
+    return record
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -139,6 +146,11 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         by_rule.update(r["by_rule"])
         shadow_by_rule.update(r["shadow_by_rule"])
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
+    held = [
+        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
+        for r in records
+        if r.get("held")
+    ]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -154,8 +166,23 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
+        "held": held,  # documents whose removals the over-removal quarantine held back for review
         "file_records": records,
     }
+
+
+def _with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
+    """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
+    from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
+
+    cleaner = repeated_line_cleaner(ruleset)
+    if cleaner is None:
+        return ruleset
+    from .mine import line_table
+
+    table, _ = line_table(items, cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    logger.info("repeated_line: counted %d files, %d frequent lines", len(items), len(table.entries))
+    return attach_line_table(ruleset, table)
 
 
 def summary_line(summary: dict) -> str:
@@ -183,6 +210,7 @@ def clean_flow(
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     items, records = plan_inputs(paths, out)
+    ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
     with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
         # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
         items, unchanged = incremental.plan(items)
@@ -202,6 +230,8 @@ def clean_flow(
         atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
+    for h in summary["held"]:
+        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))

@@ -17,6 +17,8 @@ log = logging.getLogger("boilerclean")
 
 # Modules under flows/ that add a subcommand (one line each).
 COMMAND_MODULES: tuple[str, ...] = (
+    "mine",
+    "held",
     "serve",
     "history",
 )
