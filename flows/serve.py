@@ -151,6 +151,8 @@ def wait_healthy(api_url: str, proc: subprocess.Popen | None = None, timeout: fl
 def start_server(port: int = 0, log_path: Path | None = None, env: dict | None = None) -> tuple[subprocess.Popen, str]:
     """Start `prefect server start` on 127.0.0.1 in its own process group; returns the process and its API URL."""
     port = port or free_port()
+    env = dict(os.environ if env is None else env)
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from a local server
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(
