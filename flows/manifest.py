@@ -227,7 +227,10 @@ class IncrementalRun:
     def _prune(self, gone_rows: dict[str, tuple]) -> None:
         assert self._db is not None
         for rel, row in gone_rows.items():
-            for o in json.loads(row[5]):
+            outputs = json.loads(row[5])
+            # The review page (html_report) is written after the run, so it is not a checked output; it goes too.
+            outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
+            for o in outputs:
                 if _unlink(self.out / o):
                     self.pruned.append(o)
                 _remove_empty_parents(self.out / o, self.out)

@@ -85,6 +85,14 @@ def test_flow_run_marks_a_jump_in_summary_log_and_history_command(tmp_path, capl
     assert any(rec.levelname == "WARNING" and jumped in rec.getMessage() for rec in caplog.records)
     assert read_history(out)[-1]["alerts"] == [jumped]
     assert jumped in alerts_markdown(alerts)
+    # The review index page and the Prefect markdown artifact show it too.
+    from flows.artifacts import markdown_summary
+    from flows.review_data import collect_review
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'id="trend-alerts"' in index and f"<td>{jumped}</td><td>jumped up</td>" in index
+    assert "## Trend alerts" in markdown_summary(collect_review(out, summary), "index.html")
+    assert 'id="trend-alerts"' not in (tmp_path / "probe" / "index.html").read_text(encoding="utf-8")
 
     res = run_cli("history", str(out))
     assert res.returncode == 0, res.stderr

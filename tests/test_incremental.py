@@ -68,9 +68,10 @@ def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
     assert {k: second["run"][k] for k in ("new", "changed", "unchanged", "recleaned", "gone")} == {
         "new": 0, "changed": 0, "unchanged": n, "recleaned": 0, "gone": 0,
     }
-    # Nothing but summary.json was rewritten, and the summary still describes every file.
+    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still describes every file.
     after = mtimes(out)
-    assert {k for k in after if after[k] != before[k]} <= {"summary.json"}
+    rewritten = {k for k in after if after[k] != before[k]}
+    assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".report.json"))}
     assert output_tree(out) == tree
 
 
@@ -95,7 +96,7 @@ def test_add_change_delete_touch(tmp_path):
     assert (again["new"], again["changed"], again["unchanged"], again["gone"]) == (0, 0, 4, 1)
 
     pruned = run(inp, out, prune=True)["run"]
-    assert pruned["gone"] == 1 and pruned["pruned_outputs"] == ["sub/c.diff", "sub/c.report.json", "sub/c.txt"]
+    assert pruned["gone"] == 1 and pruned["pruned_outputs"] == ["sub/c.diff", "sub/c.html", "sub/c.report.json", "sub/c.txt"]
     assert not (out / "sub").exists()  # emptied folders go too, as in a fresh run
     assert run(inp, out)["run"]["gone"] == 0
 
@@ -181,7 +182,7 @@ def test_cli_prune_and_bad_alert_option(tmp_path):
     res = run_cli("run", str(inp), "--out", str(out))
     assert res.returncode == 0 and b"1 gone" in res.stderr and (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--prune")
-    assert res.returncode == 0 and b"pruned 3 outputs" in res.stderr and not (out / "a.txt").exists()
+    assert res.returncode == 0 and b"pruned 4 outputs" in res.stderr and not (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")
     assert res.returncode == 2 and b"alert factor must be > 1" in res.stderr
 
