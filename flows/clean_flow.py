@@ -16,6 +16,8 @@ from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .history import AlertSettings, alert_message, record_run
+from .manifest import IncrementalRun, run_line
 from .sources import page_domain
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
@@ -85,6 +87,7 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
         "chars_in": report.get("chars_in", 0),
         "chars_out": report.get("chars_out", 0),
         "removals": counts["removals"],
@@ -202,29 +205,46 @@ def _write_review(out: str, summary: dict) -> None:
 
 
 @flow(name="boilerclean", persist_result=False)
-def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Clean every document under `paths` into `out`; returns the run summary (also written to summary.json)."""
+def clean_flow(
+    paths: list[str],
+    out: str,
+    config: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    alerts: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
     ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+    alert_settings = AlertSettings.from_dict(alerts)
     if dry_run:
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     items, records = plan_inputs(paths, out)
-    ruleset = _with_line_counts(ruleset, items, logger)
-    batches = list(batched(items, BATCH_SIZE))
-    if FlowRunContext.get() is not None:
-        futures = [clean_batch.submit(b, out, ruleset) for b in batches]
-        for f in futures:
-            records.extend(f.result())
-    else:
-        for b in batches:
-            records.extend(clean_batch.fn(b, out, ruleset))
-    summary = summarize(records, ruleset, dry_run)
-    atomic_write(Path(out) / "summary.json", to_json(summary))
-    _write_review(out, summary)
+    ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+    with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+        # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+        items, unchanged = incremental.plan(items)
+        batches = list(batched(items, BATCH_SIZE))
+        if FlowRunContext.get() is not None:
+            futures = [clean_batch.submit(b, out, ruleset) for b in batches]
+            for f in futures:
+                records.extend(result := f.result())
+                incremental.record(result)
+        else:
+            for b in batches:
+                records.extend(result := clean_batch.fn(b, out, ruleset))
+                incremental.record(result)
+        summary = summarize(records + unchanged, ruleset, dry_run)
+        summary["run"] = incremental.run_section()
+        summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+        atomic_write(Path(out) / "summary.json", to_json(summary))
+        _write_review(out, summary)
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
         logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
-    logger.info(summary_line(summary))
+    logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
+    for a in summary["run"]["alerts"]:
+        logger.warning(alert_message(a))
     return summary
