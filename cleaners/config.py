@@ -20,9 +20,13 @@ ENGINE_VERSION = "1"
 
 MODES = ("remove", "shadow")
 DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
+# Seconds one search of one rule may take (regex's timeout=); a rule that runs over is dropped for
+# that document and reported as timed out. Ordinary rules take microseconds per line; one second
+# leaves room for slow machines while stopping catastrophic backtracking within the same second.
+DEFAULT_REGEX_TIMEOUT = 1.0
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
-TOP_KEYS = {"version", "keep", "cleaners"}
+TOP_KEYS = {"version", "keep", "cleaners", "regex_timeout"}
 CLEANER_KEYS = {"description", "enabled", "mode", "max_chars", "rules", "disable_rules", "keep", "options"}
 RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note"}
 
@@ -103,6 +107,8 @@ class Ruleset:
     files: tuple[str, ...] = ()  # the user files it was loaded from
     hash: str = ""
     cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # built Cleaner objects, in priority order
+    # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up (and reported).
+    regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
 
     def spec(self, name: str) -> CleanerSpec:
         for s in self.specs:
@@ -115,7 +121,7 @@ class Ruleset:
         specs = tuple(
             replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules)) for s in self.specs
         )
-        return _finish(specs, self.keep, self.files)
+        return replace(_finish(specs, self.keep, self.files), regex_timeout=self.regex_timeout)
 
     def to_dict(self) -> dict:
         return {
@@ -294,6 +300,7 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
     if "version" in raw and raw["version"] != 1:
         raise ConfigError(file, "version", f"unsupported config version {raw['version']!r}; this boilerclean reads version 1")
     keep = _compile_list(raw["keep"], file, "keep") if "keep" in raw else ()
+    timeout = _timeout(raw["regex_timeout"], file, "regex_timeout") if "regex_timeout" in raw else DEFAULT_REGEX_TIMEOUT
     sections = _expect(raw.get("cleaners", {}) or {}, dict, file, "cleaners", "a mapping of cleaner names")
     by_name = {s.name: s for s in specs}
     for name, section in sections.items():
@@ -311,7 +318,17 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
                     file, path, f"unknown cleaner{_suggest(name, set(by_name))}; a new cleaner needs a 'rules' list"
                 )
             by_name[name] = _merge_cleaner(CleanerSpec(name=name, kind="pattern"), section, file, path, {})
-    return _finish(tuple(by_name.values()), keep, (file,) if raw else ())
+    return replace(_finish(tuple(by_name.values()), keep, (file,) if raw else ()), regex_timeout=timeout)
+
+
+def _timeout(value: Any, file: str, path: str) -> float | None:
+    if value is None:
+        return None  # explicitly off: for trusted rulesets when every microsecond counts
+    _expect(value, (int, float), file, path, "a number of seconds (or null for no limit)")
+    # NaN and infinity fail this test too; regex needs a finite positive number.
+    if isinstance(value, bool) or not 0 < value <= 3600:
+        raise ConfigError(file, path, f"expected a number of seconds between 0 and 3600, got {value!r}")
+    return float(value)
 
 
 def _finish(specs: tuple[CleanerSpec, ...], keep: tuple, files: tuple[str, ...]) -> Ruleset:

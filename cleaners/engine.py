@@ -7,7 +7,7 @@ from typing import Iterable
 
 from .config import Ruleset
 from .core import Removal, apply_removals
-from .text import Document, Line
+from .text import Document, Line, search
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +17,7 @@ class CleanResult:
     original: str
     cleaned: str
     removals: tuple[Removal, ...]
+    timed_out: tuple[str, ...] = ()  # rules given up on for this text (regex timeout); their removals are missing
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -30,8 +31,11 @@ def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
     line = doc.line_at(removal.start)
     while True:
         s = line.content.strip()
-        if any(k.search(s) for k in keep):
-            return True
+        for k in keep:
+            found = search(doc, f"keep/{k.pattern}", k, s)
+            # A keep pattern that timed out keeps the line: when in doubt, remove nothing.
+            if found or f"keep/{k.pattern}" in doc.timed_out:
+                return True
         if line.end >= removal.end or line.index + 1 >= len(doc.lines):
             return False
         line = doc.lines[line.index + 1]
@@ -103,6 +107,7 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
 
 def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     """Every removal the ruleset makes in the document, sorted, non-overlapping, exact."""
+    doc.regex_timeout = ruleset.regex_timeout
     candidates = []
     for rank, cleaner in enumerate(ruleset.cleaners):
         keep = ruleset.keep + cleaner.spec.keep
@@ -116,4 +121,4 @@ def clean_text(text: str, ruleset: Ruleset, source: str = "") -> CleanResult:
     """Clean one text under a ruleset; the result carries the removals that explain it."""
     doc = Document(text, source)
     removals = find_removals(doc, ruleset)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals))
+    return CleanResult(text, apply_removals(text, removals), tuple(removals), tuple(doc.timed_out))

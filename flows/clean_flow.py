@@ -15,7 +15,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
-from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .files import InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -43,19 +43,29 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
     }
     report_path = out / f"{item.stem}.report.json"
     try:
-        data = Path(item.path).read_bytes()
+        data = read_input(item.path)
     except OSError as exc:
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:
-        text, encoding = decode_text(data)
+        decoded = decode_document(data)
     except ValueError as exc:
+        # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
+        report["raw_copy"] = f"{item.stem}.raw"
+        atomic_write(out / report["raw_copy"], data)
         return _fail(report, report_path, str(exc))
+    text = decoded.text
     result = clean_text(text, ruleset, source=item.rel)
     records = removal_records(text, result.removals)
+    if decoded.bom:
+        report["bom"] = True
+    if decoded.detected:
+        report["encoding_detected"] = True
+    if result.timed_out:
+        report["timed_out"] = list(result.timed_out)
     report.update(
-        encoding=encoding,
+        encoding=decoded.encoding,
         output=f"{item.stem}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
@@ -87,6 +97,7 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "by_cleaner": counts["by_cleaner"],
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
     }
 
 
@@ -116,6 +127,9 @@ def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]
     seen: dict[str, str] = {}
     items, clashes = [], []
     for item in discover_inputs(paths, out):
+        if item.skipped:
+            clashes.append(_summary_record({"input": item.rel, "error": item.skipped}))
+            continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
             clashes.append(_summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}))
@@ -136,6 +150,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         by_rule.update(r["by_rule"])
         shadow_by_rule.update(r["shadow_by_rule"])
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
+    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -151,6 +166,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
+        **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
 
@@ -184,5 +200,7 @@ def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: b
     atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
+    for t in summary.get("timeouts", []):
+        logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
     logger.info(summary_line(summary))
     return summary
