@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -140,6 +141,10 @@ MAX_CONTROL_SHARE = 0.01
 _TEXT_CONTROLS = set("\t\n\r\x0b\x0c\x1b")
 
 
+_BAD_BYTE = re.compile("[\udc80-\udcff]")
+_VALID_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
 def _control_share(text: str) -> float:
     if not text:
         return 0.0
@@ -185,6 +190,11 @@ def decode_document(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         utf8_problem = f"not valid UTF-8 ({exc.reason} at byte {exc.start})"
+    # Mostly-valid UTF-8 with a few bad bytes is damaged UTF-8: any legacy reading of it would be mojibake.
+    escaped = data.decode("utf-8", "surrogateescape")
+    bad = len(_BAD_BYTE.findall(escaped))
+    if len(_VALID_NON_ASCII.findall(escaped)) > bad:
+        raise ValueError(f"{utf8_problem}; {bad} bad byte(s) in otherwise valid UTF-8 text, so no other encoding is guessed")
     encoding = _detect(data)
     if encoding is None:
         raise ValueError(f"{utf8_problem} and no other encoding fits; not decoded")
