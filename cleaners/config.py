@@ -157,6 +157,8 @@ def compile_pattern(source: Any, file: str, path: str) -> Any:
         pattern = regex.compile(source)
     except (regex.error, ValueError, OverflowError) as exc:
         raise ConfigError(file, path, f"pattern {source!r} does not compile: {exc}") from None
+    except RecursionError:  # thousands of nested groups (fuzz)
+        raise ConfigError(file, path, f"pattern {source[:40]!r}... is nested too deeply to compile") from None
     if pattern.search("") is not None:
         raise ConfigError(file, path, f"pattern {source!r} matches the empty string, so it would match every line")
     return pattern
@@ -220,6 +222,7 @@ def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_typ
 
     rules = {r.name: r for r in spec.rules}
     for i, name in enumerate(_expect(raw.get("disable_rules", []), list, file, f"{path}.disable_rules", "a list of rule names")):
+        _expect(name, str, file, f"{path}.disable_rules[{i}]", "a rule name")  # an unhashable name crashed the lookup (fuzz)
         if name not in rules:
             known = set(rules)
             raise ConfigError(file, f"{path}.disable_rules[{i}]", f"no rule named {name!r}{_suggest(str(name), known)}")
@@ -227,7 +230,8 @@ def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_typ
     raw_rules = _expect(raw.get("rules", []), list, file, f"{path}.rules", "a list of rules")
     for i, raw_rule in enumerate(raw_rules):
         rpath = f"{path}.rules[{i}]"
-        base = rules.get(raw_rule.get("name")) if isinstance(raw_rule, dict) else None
+        # Only a string name can name a default rule; _parse_rule reports any other name.
+        base = rules.get(raw_rule.get("name")) if isinstance(raw_rule, dict) and isinstance(raw_rule.get("name"), str) else None
         rules[raw_rule["name"] if isinstance(raw_rule, dict) and "name" in raw_rule else f"#{i}"] = _parse_rule(
             raw_rule, file, rpath, base, max_chars
         )
@@ -276,6 +280,8 @@ def _load_yaml_text(text: str, file: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(file, "", f"invalid YAML: {exc}") from None
+    except RecursionError:  # thousands of nested [ or { (fuzz)
+        raise ConfigError(file, "", "invalid YAML: nested too deeply") from None
 
 
 def default_specs() -> list[CleanerSpec]:
