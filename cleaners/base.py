@@ -40,8 +40,8 @@ class PatternCleaner(Cleaner):
     named rules, so a button label ("I agree") is removed beside its banner and nowhere else.
     """
 
-    def match_line(self, stripped: str, rules, doc: Document) -> Any:
-        """The first rule whose pattern is found in the stripped line, or None."""
+    def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
+        """The first rule whose pattern is found in the stripped line, or None (searched under doc's time limit)."""
         n = len(stripped)
         for rule in rules:
             if n <= rule.max_chars and search(doc, f"{self.name}/{rule.name}", rule.pattern, stripped):

@@ -50,9 +50,10 @@ class Document:
 
     __slots__ = ("text", "source", "lines", "__dict__")
 
-    def __init__(self, text: str, source: str = ""):
+    def __init__(self, text: str, source: str = "", domain: str = ""):
         self.text = text
         self.source = source  # e.g. the relative path or domain, for per-source rules
+        self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.lines = split_lines(text)
         self.regex_timeout: float | None = None  # seconds per search, None for no limit (the engine sets the ruleset's)
         self.timed_out: dict[str, None] = {}  # "cleaner/rule" keys given up on in this document, in order
@@ -66,9 +67,9 @@ class Document:
         return self.lines[max(0, bisect.bisect_right(self._starts, offset) - 1)]
 
 
-def search(doc: Document, key: str, pattern, s: str):
+def search(doc: Document | None, key: str, pattern, s: str):
     """pattern.search(s) under the document's time limit; None once `key` has run over in this document."""
-    if doc.regex_timeout is None:
+    if doc is None or doc.regex_timeout is None:
         return pattern.search(s)  # no limit: timeout= costs ~2 us per call even when never reached
     if key in doc.timed_out:
         return None

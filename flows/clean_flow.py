@@ -16,6 +16,7 @@ from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
 from .files import InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
+from .sources import page_domain
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -56,8 +57,11 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
         atomic_write(out / report["raw_copy"], data)
         return _fail(report, report_path, str(exc))
     text = decoded.text
-    result = clean_text(text, ruleset, source=item.rel)
+    result = clean_text(text, ruleset, source=item.rel, domain=page_domain(item.rel, data))
     records = removal_records(text, result.removals)
+    if result.held:
+        # Over-removal quarantine: the text keeps the held removals; a person decides.
+        report["held_for_review"] = list(result.held)
     if decoded.bom:
         report["bom"] = True
     if decoded.detected:
@@ -87,7 +91,7 @@ def _fail(report: dict, report_path: Path, error: str) -> dict[str, Any]:
 
 def _summary_record(report: dict) -> dict[str, Any]:
     counts = report.get("counts") or count_removals([])
-    return {
+    record = {
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
@@ -99,6 +103,9 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "shadow_by_rule": counts["shadow_by_rule"],
         **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
     }
+    if report.get("held_for_review"):
+        record["held"] = report["held_for_review"]
+    return record
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -150,6 +157,11 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         by_rule.update(r["by_rule"])
         shadow_by_rule.update(r["shadow_by_rule"])
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
+    held = [
+        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
+        for r in records
+        if r.get("held")
+    ]
     timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
     return {
         "version": REPORT_VERSION,
@@ -166,9 +178,24 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
+        "held": held,  # documents whose removals the over-removal quarantine held back for review
         **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
+
+
+def _with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
+    """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
+    from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
+
+    cleaner = repeated_line_cleaner(ruleset)
+    if cleaner is None:
+        return ruleset
+    from .mine import line_table
+
+    table, _ = line_table(items, cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    logger.info("repeated_line: counted %d files, %d frequent lines", len(items), len(table.entries))
+    return attach_line_table(ruleset, table)
 
 
 def summary_line(summary: dict) -> str:
@@ -188,6 +215,7 @@ def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: b
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     items, records = plan_inputs(paths, out)
+    ruleset = _with_line_counts(ruleset, items, logger)
     batches = list(batched(items, BATCH_SIZE))
     if FlowRunContext.get() is not None:
         futures = [clean_batch.submit(b, out, ruleset) for b in batches]
@@ -200,6 +228,8 @@ def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: b
     atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
+    for h in summary["held"]:
+        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     for t in summary.get("timeouts", []):
         logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
     logger.info(summary_line(summary))
