@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from cleaners import ConfigError, clean_text, load_ruleset, ruleset_from_mapping
 from cleaners import config as config_module
-from cleaners.config import CLEANER_KEYS, RULE_KEYS, TOP_KEYS
+from cleaners.config import CLEANER_KEYS, RULE_KEYS, SOURCE_KEYS, TOP_KEYS
+from cleaners.quarantine import QUARANTINE_KEYS
 from cleaners.registry import CLEANER_NAMES
 from test_rel_nothing_lost import LINE_POOL, assert_exact
 
@@ -92,6 +93,11 @@ cleaner_like = st.dictionaries(
     st.one_of(structures, st.lists(st.one_of(rule_like, structures), max_size=3)),
     max_size=4,
 )
+source_like = st.dictionaries(
+    st.sampled_from(sorted(SOURCE_KEYS)),
+    st.one_of(structures, st.lists(st.one_of(rule_like, structures), max_size=3), st.dictionaries(st.sampled_from(["folder", "domain", "glob"]), st.one_of(scalars, st.lists(scalars, max_size=2)), max_size=2)),
+    max_size=5,
+)
 config_like = st.fixed_dictionaries(
     {},
     optional={
@@ -99,6 +105,8 @@ config_like = st.fixed_dictionaries(
         "keep": st.one_of(st.lists(scalars, max_size=3), structures),
         "version": scalars,
         "regex_timeout": scalars,
+        "sources": st.one_of(st.lists(st.one_of(source_like, structures), max_size=3), structures),
+        "quarantine": st.one_of(st.dictionaries(st.one_of(st.sampled_from(sorted(QUARANTINE_KEYS)), st.text(max_size=8)), scalars, max_size=4), structures),
     },
 )
 
