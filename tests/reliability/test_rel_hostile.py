@@ -54,10 +54,10 @@ def test_run_completes_and_names_pass_through_logging_verbatim(hostile):
 
 def test_outputs_land_only_under_their_own_names(hostile):
     base, src, out, _, _ = hostile
-    expected = {"summary.json"}
+    expected = {"summary.json", "index.html", "index-data.js"}  # the run and its review index (i4)
     for name in HOSTILE_NAMES:
         stem = name[:-4]
-        expected |= {f"{stem}.report.json"} | ({f"{stem}.raw"} if "bad" in name else {f"{stem}.txt", f"{stem}.diff"})
+        expected |= {f"{stem}.report.json", f"{stem}.html"} | ({f"{stem}.raw"} if "bad" in name else {f"{stem}.txt", f"{stem}.diff"})
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == expected
     # Nothing written beside or above the output folder, nothing executed.
     assert sorted(p.name for p in base.iterdir()) == ["in", "out"]
@@ -101,3 +101,23 @@ def test_no_shell_and_no_eval_anywhere():
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
                 assert name not in {"system", "popen", "eval", "exec", "execv", "execvp", "spawnl"}, (path, node.lineno)
                 assert not any(k.arg == "shell" for k in node.keywords), (path, node.lineno)
+
+
+TAGS_FROM_DOCUMENTS = ["<script>alert", "<img src=x", "<b onmouseover", "</script><img"]
+
+
+def test_review_pages_show_document_text_and_names_as_text(hostile):
+    _, _, out, _, _ = hostile
+    pages = sorted(out.glob("*.html"))
+    assert len(pages) == len(HOSTILE_NAMES) + 1  # one per input and the index
+    for page in pages:
+        markup = page.read_text()
+        for tag in TAGS_FROM_DOCUMENTS:
+            assert tag not in markup, (page.name, tag)
+    page = (out / f"{HOSTILE_NAMES[0][:-4]}.html").read_text()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "%s %(x)s {0} {x.__class__} %n %%" in page  # not formatted either
+    index_js = (out / "index-data.js").read_text()
+    assert index_js.startswith("window.BOILERCLEAN_INDEX = {") and "<" not in index_js
+    data = json.loads(index_js[len("window.BOILERCLEAN_INDEX = ") : -2])
+    assert "<b onmouseover=alert(1)>.txt" in json.dumps(data, ensure_ascii=False)
