@@ -17,6 +17,7 @@ from flows.files import atomic_write
 from relcorpus import BANNER
 
 WRITE_METHODS = {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "move", "rename", "symlink_to", "hardlink_to"}
+SHUTIL_WRITES = {"copyfile", "copy", "copy2", "copytree", "move"}
 WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"}
 
 
@@ -32,6 +33,9 @@ def direct_writes(source: str) -> list[str]:
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
         modes = [a.value for a in node.args[1:2] + [k.value for k in node.keywords if k.arg == "mode"] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
         flags = {n.attr for a in node.args[1:2] for n in ast.walk(a) if isinstance(n, ast.Attribute)}
+        owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        if name in SHUTIL_WRITES and owner != "shutil":
+            continue  # dict.copy(), copy.copy(): not file writes
         if name in WRITE_METHODS:
             found.append(f"line {node.lineno}: .{name}()")
         elif name in ("open", "fdopen") and any(set(m) & set("wax+") for m in modes):
@@ -53,7 +57,8 @@ def test_no_direct_writes_in_the_package():
 def test_the_scan_finds_direct_writes():
     # The check above must be able to fail.
     src = "from pathlib import Path\nPath('x').write_text('y')\nopen('z', 'w')\nimport os\nos.open('q', os.O_WRONLY | os.O_CREAT)\nopen('r')\n"
-    assert direct_writes(src) == ["line 2: .write_text()", "line 3: open(mode='w')", "line 5: os.open(O_CREAT, O_WRONLY)"]
+    src += "import shutil, copy\nshutil.copy('a', 'b')\ncopy.copy({})\n{}.copy()\n"
+    assert direct_writes(src) == ["line 2: .write_text()", "line 3: open(mode='w')", "line 5: os.open(O_CREAT, O_WRONLY)", "line 8: .copy()"]
 
 
 def _leftovers(folder: Path) -> list[str]:
