@@ -15,7 +15,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
-from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .files import InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
 from .history import AlertSettings, alert_message, record_run
 from .manifest import IncrementalRun, run_line
 from .sources import page_domain
@@ -46,22 +46,32 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
     }
     report_path = out / f"{item.stem}.report.json"
     try:
-        data = Path(item.path).read_bytes()
+        data = read_input(item.path)
     except OSError as exc:
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:
-        text, encoding = decode_text(data)
+        decoded = decode_document(data)
     except ValueError as exc:
+        # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
+        report["raw_copy"] = f"{item.stem}.raw"
+        atomic_write(out / report["raw_copy"], data)
         return _fail(report, report_path, str(exc))
+    text = decoded.text
     result = clean_text(text, ruleset, source=item.rel, domain=page_domain(item.rel, data))
     records = removal_records(text, result.removals)
     if result.held:
         # Over-removal quarantine: the text keeps the held removals; a person decides.
         report["held_for_review"] = list(result.held)
+    if decoded.bom:
+        report["bom"] = True
+    if decoded.detected:
+        report["encoding_detected"] = True
+    if result.timed_out:
+        report["timed_out"] = list(result.timed_out)
     report.update(
-        encoding=encoding,
+        encoding=decoded.encoding,
         output=f"{item.stem}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
@@ -94,6 +104,7 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "by_cleaner": counts["by_cleaner"],
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
     }
     if report.get("held_for_review"):
         record["held"] = report["held_for_review"]
@@ -126,6 +137,9 @@ def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]
     seen: dict[str, str] = {}
     items, clashes = [], []
     for item in discover_inputs(paths, out):
+        if item.skipped:
+            clashes.append(_summary_record({"input": item.rel, "error": item.skipped}))
+            continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
             clashes.append(_summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}))
@@ -151,6 +165,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         for r in records
         if r.get("held")
     ]
+    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -167,6 +182,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
         "held": held,  # documents whose removals the over-removal quarantine held back for review
+        **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
 
@@ -244,6 +260,8 @@ def clean_flow(
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
         logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
+    for t in summary.get("timeouts", []):
+        logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "review",
     "serve",
     "history",
+    "restore",
 )
 
 MAIN_HELP = """\

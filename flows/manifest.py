@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .files import InputFile, sha256_bytes
+from .files import InputFile, read_input, sha256_bytes
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -171,7 +171,7 @@ class IncrementalRun:
         if (size, mtime_ns) != (old_size, old_mtime):
             # Fast check failed: the content decides (a touch or a copy keeps it).
             try:
-                sha = sha256_bytes(Path(item.path).read_bytes())
+                sha = sha256_bytes(read_input(item.path))  # a FIFO must not block the plan
             except OSError:
                 return "changed"
             if sha != old_sha:
