@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator, Mapping
 
 from .core import Removal
-from .text import Document, Line
+from .text import Document, Line, search
 
 
 class Cleaner:
@@ -40,11 +40,11 @@ class PatternCleaner(Cleaner):
     named rules, so a button label ("I agree") is removed beside its banner and nowhere else.
     """
 
-    def match_line(self, stripped: str, rules) -> Any:
-        """The first rule whose pattern is found in the stripped line, or None."""
+    def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
+        """The first rule whose pattern is found in the stripped line, or None (searched under doc's time limit)."""
         n = len(stripped)
         for rule in rules:
-            if n <= rule.max_chars and rule.pattern.search(stripped):
+            if n <= rule.max_chars and search(doc, f"{self.name}/{rule.name}", rule.pattern, stripped):
                 return rule
         return None
 
@@ -62,15 +62,15 @@ class PatternCleaner(Cleaner):
             nonblank.append(line)
             if len(s) > limit:
                 continue
-            rule = self.match_line(s, plain)
+            rule = self.match_line(s, plain, doc)
             if rule is not None:
                 matched[line.index] = rule
         if near and matched:
-            self._match_near(nonblank, near, matched, limit)
+            self._match_near(doc, nonblank, near, matched, limit)
         for index in sorted(matched):
             yield self.removal(doc, doc.lines[index], matched[index])
 
-    def _match_near(self, nonblank: list[Line], near: list, matched: dict[int, Any], limit: int) -> None:
+    def _match_near(self, doc: Document, nonblank: list[Line], near: list, matched: dict[int, Any], limit: int) -> None:
         # Repeat until nothing changes, so a stack of buttons under a banner chains from one to the next.
         changed = True
         while changed:
@@ -82,7 +82,7 @@ class PatternCleaner(Cleaner):
                 if len(s) > limit:
                     continue
                 for rule in near:
-                    if len(s) > rule.max_chars or not rule.pattern.search(s):
+                    if len(s) > rule.max_chars or not search(doc, f"{self.name}/{rule.name}", rule.pattern, s):
                         continue
                     lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
                     if any(matched.get(nonblank[p].index) is not None and matched[nonblank[p].index].name in rule.near for p in range(lo, hi)):

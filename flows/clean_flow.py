@@ -15,8 +15,10 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
-from .extract import ExtractionError, extract_html, is_html
-from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .extract import extract_html, is_html
+from .files import Decoded, InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
+from .history import AlertSettings, alert_message, record_run
+from .manifest import IncrementalRun, run_line
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -44,7 +46,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
     }
     report_path = out / f"{item.stem}.report.json"
     try:
-        data = Path(item.path).read_bytes()
+        data = read_input(item.path)
     except OSError as exc:
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
@@ -56,18 +58,29 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
             # The page's extracted article text is the "original" that reports and diffs refer to.
             extraction = extract_html(data, item.rel)
             report["extraction"] = extraction.record()
-            text, encoding, titles, domain = extraction.text, extraction.encoding, extraction.titles, extraction.domain
+            decoded = Decoded(extraction.text, "utf-8")
+            titles, domain = extraction.titles, extraction.domain
         else:
-            text, encoding = decode_text(data)
-    except (ValueError, ExtractionError) as exc:
+            decoded = decode_document(data)
+    except ValueError as exc:  # ExtractionError included
+        # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
+        report["raw_copy"] = f"{item.stem}.raw"
+        atomic_write(out / report["raw_copy"], data)
         return _fail(report, report_path, str(exc))
+    text = decoded.text
     result = clean_text(text, ruleset, source=item.rel, domain=domain, titles=titles)
     records = removal_records(text, result.removals)
     if result.held:
         # Over-removal quarantine: the text keeps the held removals; a person decides.
         report["held_for_review"] = list(result.held)
+    if decoded.bom:
+        report["bom"] = True
+    if decoded.detected:
+        report["encoding_detected"] = True
+    if result.timed_out:
+        report["timed_out"] = list(result.timed_out)
     report.update(
-        encoding=encoding,
+        encoding=decoded.encoding,
         output=f"{item.stem}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
@@ -93,12 +106,14 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
         "chars_in": report.get("chars_in", 0),
         "chars_out": report.get("chars_out", 0),
         "removals": counts["removals"],
         "by_cleaner": counts["by_cleaner"],
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
     }
     if report.get("held_for_review"):
         record["held"] = report["held_for_review"]
@@ -131,6 +146,9 @@ def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]
     seen: dict[str, str] = {}
     items, clashes = [], []
     for item in discover_inputs(paths, out):
+        if item.skipped:
+            clashes.append(_summary_record({"input": item.rel, "error": item.skipped}))
+            continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
             clashes.append(_summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}))
@@ -156,6 +174,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         for r in records
         if r.get("held")
     ]
+    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -172,6 +191,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
         "held": held,  # documents whose removals the over-removal quarantine held back for review
+        **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
 
@@ -210,29 +230,48 @@ def _write_review(out: str, summary: dict) -> None:
 
 
 @flow(name="boilerclean", persist_result=False)
-def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: bool = False) -> dict[str, Any]:
-    """Clean every document under `paths` into `out`; returns the run summary (also written to summary.json)."""
+def clean_flow(
+    paths: list[str],
+    out: str,
+    config: str | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    alerts: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
     ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+    alert_settings = AlertSettings.from_dict(alerts)
     if dry_run:
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     items, records = plan_inputs(paths, out)
-    ruleset = _with_line_counts(ruleset, items, logger)
-    batches = list(batched(items, BATCH_SIZE))
-    if FlowRunContext.get() is not None:
-        futures = [clean_batch.submit(b, out, ruleset) for b in batches]
-        for f in futures:
-            records.extend(f.result())
-    else:
-        for b in batches:
-            records.extend(clean_batch.fn(b, out, ruleset))
-    summary = summarize(records, ruleset, dry_run)
-    atomic_write(Path(out) / "summary.json", to_json(summary))
-    _write_review(out, summary)
+    ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+    with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+        # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+        items, unchanged = incremental.plan(items)
+        batches = list(batched(items, BATCH_SIZE))
+        if FlowRunContext.get() is not None:
+            futures = [clean_batch.submit(b, out, ruleset) for b in batches]
+            for f in futures:
+                records.extend(result := f.result())
+                incremental.record(result)
+        else:
+            for b in batches:
+                records.extend(result := clean_batch.fn(b, out, ruleset))
+                incremental.record(result)
+        summary = summarize(records + unchanged, ruleset, dry_run)
+        summary["run"] = incremental.run_section()
+        summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+        atomic_write(Path(out) / "summary.json", to_json(summary))
+        _write_review(out, summary)
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
         logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
-    logger.info(summary_line(summary))
+    for t in summary.get("timeouts", []):
+        logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
+    logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
+    for a in summary["run"]["alerts"]:
+        logger.warning(alert_message(a))
     return summary

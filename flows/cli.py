@@ -9,12 +9,21 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from .history import add_alert_options, alert_settings_from_args
+
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE = 0, 1, 2
 
 log = logging.getLogger("boilerclean")
 
 # Modules under flows/ that add a subcommand (one line each).
-COMMAND_MODULES: tuple[str, ...] = ("mine", "held", "review")
+COMMAND_MODULES: tuple[str, ...] = (
+    "mine",
+    "held",
+    "review",
+    "serve",
+    "history",
+    "restore",
+)
 
 MAIN_HELP = """\
 Strip boilerplate (cookie banners, licence lines, advertisement markers, image captions)
@@ -80,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_config(run)
     run.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
+    run.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
+    add_alert_options(run)
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--prefect", dest="prefect", action="store_true", default=None, help="run as a Prefect flow run")
     mode.add_argument("--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API")
@@ -109,6 +120,11 @@ def _load_ruleset_or_exit(config: str | None):
 def cmd_run(args: argparse.Namespace) -> int:
     from .files import UsageError
 
+    try:
+        alert_settings_from_args(args)
+    except ValueError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
     for p in args.paths:
         if not os.path.exists(p):
@@ -118,6 +134,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .clean_flow import clean_flow
 
     kwargs = dict(paths=[str(p) for p in args.paths], out=str(args.out), config=args.config, dry_run=args.dry_run)
+    kwargs.update(prune=args.prune, alerts=alert_settings_from_args(args))
     try:
         if use_prefect:
             summary = clean_flow(**kwargs)
