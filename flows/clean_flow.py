@@ -58,6 +58,8 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
             # The page's extracted article text is the "original" that reports and diffs refer to.
             extraction = extract_html(data, item.rel)
             report["extraction"] = extraction.record()
+            # What restore can rebuild for a page is its extracted text, so that is what it checks.
+            report["extraction"]["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
             decoded = Decoded(extraction.text, "utf-8")
             titles, domain = extraction.titles, extraction.domain
         else:

@@ -40,6 +40,10 @@ class Restored:
     data: bytes
 
 
+# An HTML page is restored as its extracted text, beside where the page was: a/b.html -> a/b.html.extracted.txt
+EXTRACTED_SUFFIX = ".extracted.txt"
+
+
 def _safe_rel(rel: object) -> PurePosixPath:
     """A report's input path, refused unless it stays inside the restore folder (reports are data, not trusted paths)."""
     if not isinstance(rel, str) or not rel or "\x00" in rel:
@@ -73,6 +77,14 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
             check_removals(text, removals)
         except ValueError as exc:
             raise RestoreError(f"removals do not fit the rebuilt text: {exc}") from None
+        if report.get("extraction"):
+            # An HTML page: the cleaned "original" is its extracted text; the page itself is not kept.
+            expected = report["extraction"].get("text_sha256")
+            if not expected:
+                raise RestoreError("not restorable: HTML page cleaned before extracted-text checksums were recorded")
+            rel += EXTRACTED_SUFFIX
+            data = text.encode("utf-8")
+            return _checked(rel, data, expected, report)
         encoding = report.get("encoding") or "utf-8"
         if report.get("bom") and encoding not in BOM_OF:
             raise RestoreError(f"report records a byte order mark for {encoding}, which has none")
@@ -80,6 +92,10 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
             data = encode_document(text, encoding, bool(report.get("bom")))
         except (LookupError, UnicodeEncodeError) as exc:
             raise RestoreError(f"cannot encode the rebuilt text as {encoding}: {exc}") from None
+    return _checked(rel, data, expected, report)
+
+
+def _checked(rel: str, data: bytes, expected: str, report: dict) -> Restored:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise RestoreError(f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says {report.get('bytes')})")

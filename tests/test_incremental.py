@@ -142,7 +142,7 @@ def test_failed_file_is_retried_and_stale_outputs_removed(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     write_inputs(inp)
     run(inp, out)
-    (inp / "b.txt").write_bytes(b"caf\xe9 au lait\n")  # not UTF-8: this file fails
+    (inp / "b.txt").write_bytes(b"binary\x00\x01 data\n")  # a NUL byte: binary, this file fails
     s = run(inp, out)
     assert s["run"]["changed"] == 1 and s["failed"] == 1
     assert not (out / "b.txt").exists() and not (out / "b.diff").exists()  # no stale text beside the error report

@@ -54,7 +54,9 @@ def test_run_completes_and_names_pass_through_logging_verbatim(hostile):
 
 def test_outputs_land_only_under_their_own_names(hostile):
     base, src, out, _, _ = hostile
-    expected = {"summary.json", "index.html", "index-data.js"}  # the run and its review index (i4)
+    expected = {"summary.json", "index.html", "index-data.js"}  # the run and its review index
+    # The incremental run's bookkeeping, under fixed names in its hidden folder.
+    expected |= {".boilerclean/manifest.sqlite", ".boilerclean/history.jsonl", ".boilerclean/lock"}
     for name in HOSTILE_NAMES:
         stem = name[:-4]
         expected |= {f"{stem}.report.json", f"{stem}.html"} | ({f"{stem}.raw"} if "bad" in name else {f"{stem}.txt", f"{stem}.diff"})

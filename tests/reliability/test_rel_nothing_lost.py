@@ -233,3 +233,18 @@ def test_restore_refuses_to_write_into_the_output_folder(generated_run):
     _, _, out, _ = generated_run
     r = run_cli("restore", str(out), "--to", str(out))
     assert r.returncode == 2 and b"would overwrite the cleaned text" in r.stderr
+
+
+def test_restore_rebuilds_an_html_page_as_its_extracted_text(tmp_path):
+    # The page itself is not kept: what was cleaned, and what restore rebuilds and checks, is the extracted text.
+    src, out, back = tmp_path / "in", tmp_path / "out", tmp_path / "back"
+    src.mkdir()
+    body = "".join(f"<p>Paragraph {i} of the article says something long enough to be kept by the extractor.</p>" for i in range(8))
+    (src / "page.html").write_text(f"<html><head><title>T</title></head><body><article>{body}<p>Advertisement</p></article></body></html>", encoding="utf-8")
+    assert run_cli("run", str(src), "--out", str(out)).returncode == 0
+    report = json.loads((out / "page.report.json").read_text(encoding="utf-8"))
+    r = run_cli("restore", str(out), "--to", str(back))
+    assert r.returncode == 0, r.stderr.decode()
+    rebuilt = (back / "page.html.extracted.txt").read_bytes()
+    assert restore((out / "page.txt").read_text(encoding="utf-8"), [Removal.from_dict(d) for d in report["removals"]]).encode() == rebuilt
+    assert "Paragraph 7" in rebuilt.decode() and not (back / "page.html").exists()

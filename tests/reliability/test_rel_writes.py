@@ -45,12 +45,25 @@ def direct_writes(source: str) -> list[str]:
     return found
 
 
+# Writes that are not outputs, each for a reason; any other direct write is a defect.
+ALLOWED_DIRECT_WRITES = {
+    # an append-only log: one line per run, a torn last line is skipped when read
+    "flows/history.py": ["os.open(O_APPEND, O_CREAT, O_WRONLY)"],
+    # the run lock (a file that is only locked, never written); the manifest itself is SQLite with transactions
+    "flows/manifest.py": ["os.open(O_CREAT, O_RDWR)"],
+    # the Prefect server's log that `serve` appends to
+    "flows/serve.py": ["open(mode='ab')"],
+}
+
+
 def test_no_direct_writes_in_the_package():
     offenders = {}
     for path in sorted((ROOT / "cleaners").rglob("*.py")) + sorted((ROOT / "flows").rglob("*.py")):
-        found = direct_writes(path.read_text(encoding="utf-8"))
+        rel = str(path.relative_to(ROOT))
+        allowed = ALLOWED_DIRECT_WRITES.get(rel, [])
+        found = [f for f in direct_writes(path.read_text(encoding="utf-8")) if f.split(": ", 1)[1] not in allowed]
         if found:
-            offenders[str(path.relative_to(ROOT))] = found
+            offenders[rel] = found
     assert offenders == {}, f"write through flows.files.atomic_write instead: {offenders}"
 
 
