@@ -145,7 +145,8 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]]:
     """The inputs to clean, and a failed record for each one whose outputs would overwrite another's."""
-    seen: dict[str, str] = {}
+    # The run's own review index is DIR/index.html: a top-level input whose page would land there is refused.
+    seen: dict[str, str] = {"index": "the run's index.html"}
     items, clashes = [], []
     for item in discover_inputs(paths, out):
         if item.skipped:

@@ -147,3 +147,17 @@ def test_diff_reverses_with_patch(tmp_path, original):
     work.write_bytes(original)
     subprocess.run(["patch", "-s", "--binary", str(work), str(out / "d.diff")], check=True)
     assert work.read_bytes() == (out / "d.txt").read_bytes()
+
+
+def test_top_level_input_named_index_is_refused_not_overwritten(tmp_path):
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    (src / "index.txt").write_text("Advertisement\nBody.\n", encoding="utf-8")
+    (src / "sub" / "index.txt").write_text("Advertisement\nBody.\n", encoding="utf-8")  # sub/index.html is no clash
+    out = tmp_path / "o"
+    proc = run_cli("run", str(src), "--out", str(out))
+    assert proc.returncode == 1
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [(e["input"], "index.html" in e["error"]) for e in summary["errors"]] == [("index.txt", True)]
+    assert (out / "sub" / "index.txt").read_text(encoding="utf-8") == "Body.\n"
+    assert "<title>" in (out / "index.html").read_text(encoding="utf-8")
