@@ -15,6 +15,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
+from .dispatch import Progress, file_size, run_batches, task_runner
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
@@ -93,6 +94,11 @@ def _summary_record(report: dict) -> dict[str, Any]:
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
 def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
     """Clean a batch of files; a file that fails is recorded and the batch goes on."""
+    return clean_files(items, out_dir, ruleset)
+
+
+def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+    """clean_batch's work as a plain function, so process pools and Dask can pickle it by name."""
     results = []
     for item in items:
         try:
@@ -113,16 +119,22 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]]:
     """The inputs to clean, and a failed record for each one whose outputs would overwrite another's."""
-    seen: dict[str, str] = {}
     items, clashes = [], []
+    for item, clash in iter_planned(paths, out):
+        (items.append(item) if clash is None else clashes.append(clash))
+    return items, clashes
+
+
+def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None, dict | None]]:
+    """(input, None) for each input to clean and (None, failed record) for each clash, as found (a stream)."""
+    seen: dict[str, str] = {}
     for item in discover_inputs(paths, out):
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
-            clashes.append(_summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}))
+            yield None, _summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"})
             continue
         seen[key] = item.path
-        items.append(item)
-    return items, clashes
+        yield item, None
 
 
 def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
@@ -164,25 +176,68 @@ def summary_line(summary: dict) -> str:
 
 
 @flow(name="boilerclean", persist_result=False)
-def clean_flow(paths: list[str], out: str, config: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+def clean_flow(
+    paths: list[str],
+    out: str,
+    config: str | None = None,
+    dry_run: bool = False,
+    workers: int = 1,
+    dask_address: str | None = None,
+    dask: bool = False,
+    progress: bool = False,
+) -> dict[str, Any]:
     """Clean every document under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
     ruleset = load_ruleset(config)  # raises ConfigError before any file is read
     if dry_run:
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
-    items, records = plan_inputs(paths, out)
-    batches = list(batched(items, BATCH_SIZE))
-    if FlowRunContext.get() is not None:
-        futures = [clean_batch.submit(b, out, ruleset) for b in batches]
-        for f in futures:
-            records.extend(f.result())
-    else:
-        for b in batches:
-            records.extend(clean_batch.fn(b, out, ruleset))
+    records: list[dict] = []
+    meter = Progress(*_count_inputs(paths, out), enabled=progress) if progress else Progress(0, 0, enabled=False)
+    try:
+        batches = batched(_collect_clashes(iter_planned(paths, out), records), BATCH_SIZE)
+        in_flow = FlowRunContext.get() is not None
+        done = run_batches(
+            clean_files,
+            batches,
+            out,
+            ruleset,
+            workers=workers,
+            dask_address=dask_address,
+            dask=dask and not in_flow,
+            submit_task=clean_batch.submit if in_flow else None,
+        )
+        for batch, batch_records in done:
+            records.extend(batch_records)
+            meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in batch_records if r["error"]))
+    finally:
+        meter.close()
     summary = summarize(records, ruleset, dry_run)
     atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     logger.info(summary_line(summary))
     return summary
+
+
+def _collect_clashes(planned: Iterable[tuple[InputFile | None, dict | None]], records: list[dict]) -> Iterator[InputFile]:
+    for item, clash in planned:
+        if clash is not None:
+            records.append(clash)
+        else:
+            yield item
+
+
+def _count_inputs(paths: list[str], out: str) -> tuple[int, int]:
+    """Files and bytes to clean, for the progress bar's total (a listing pass; nothing is read)."""
+    files = nbytes = 0
+    for item in discover_inputs(paths, out):
+        files += 1
+        nbytes += file_size(item.path)
+    return files, nbytes
+
+
+def flow_for(workers: int = 1, dask_address: str | None = None, dask: bool = False):
+    """clean_flow with the task runner that spreads its batches: processes, a local Dask cluster or a Dask scheduler."""
+    runner = task_runner(workers, dask_address, dask)
+    return clean_flow if runner is None else clean_flow.with_options(task_runner=runner)
