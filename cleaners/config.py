@@ -22,9 +22,12 @@ MODES = ("remove", "shadow")
 DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
-TOP_KEYS = {"version", "keep", "cleaners"}
+TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine"}
 CLEANER_KEYS = {"description", "enabled", "mode", "max_chars", "rules", "disable_rules", "keep", "options"}
 RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note"}
+SOURCE_KEYS = {"name", "match", "mode", "rules", "keep"}
+MATCH_KEYS = {"folder", "domain"}
+SOURCE_CLEANER = "source_rules"  # the cleaner name credited with per-source rules' removals
 
 
 class ConfigError(ValueError):
@@ -94,6 +97,35 @@ class CleanerSpec:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRules:
+    """Rules and keep patterns that apply only to the documents of one source (a folder glob or a domain)."""
+
+    kind: str  # "folder" or "domain"
+    value: str  # the folder glob or domain name
+    rules: tuple[Rule, ...] = ()
+    keep: tuple[Any, ...] = ()
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """How reports name the source, e.g. "folder:news/*"."""
+        return f"{self.kind}:{self.value}"
+
+    def matches(self, folder: str, domain: str) -> bool:
+        from .mining import matches_domain, matches_folder
+
+        return matches_folder(folder, self.value) if self.kind == "folder" else matches_domain(domain, self.value)
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "match": {self.kind: self.value},
+            "rules": [r.to_dict() for r in self.rules],
+            "keep": [k.pattern for k in self.keep],
+        }
+
+
 @dataclass(frozen=True)
 class Ruleset:
     """Every cleaner's spec and built cleaner, the global keep patterns, and a hash that identifies them."""
@@ -103,6 +135,9 @@ class Ruleset:
     files: tuple[str, ...] = ()  # the user files it was loaded from
     hash: str = ""
     cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # built Cleaner objects, in priority order
+    sources: tuple[SourceRules, ...] = ()  # per-source rules, applied after the global cleaners
+    quarantine: Any = None  # QuarantineSettings; None means the defaults
+    source_cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # one PatternCleaner per source
 
     def spec(self, name: str) -> CleanerSpec:
         for s in self.specs:
@@ -115,7 +150,8 @@ class Ruleset:
         specs = tuple(
             replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules)) for s in self.specs
         )
-        return _finish(specs, self.keep, self.files)
+        sources = tuple(replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources)
+        return _finish(specs, self.keep, self.files, sources, self.quarantine)
 
     def to_dict(self) -> dict:
         return {
@@ -311,19 +347,88 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
                     file, path, f"unknown cleaner{_suggest(name, set(by_name))}; a new cleaner needs a 'rules' list"
                 )
             by_name[name] = _merge_cleaner(CleanerSpec(name=name, kind="pattern"), section, file, path, {})
-    return _finish(tuple(by_name.values()), keep, (file,) if raw else ())
+    sources = _parse_sources(raw["sources"], file) if "sources" in raw else ()
+    quarantine = None
+    if "quarantine" in raw:
+        from .quarantine import parse_quarantine
+
+        quarantine = parse_quarantine(raw["quarantine"], file)
+    return _finish(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
 
 
-def _finish(specs: tuple[CleanerSpec, ...], keep: tuple, files: tuple[str, ...]) -> Ruleset:
+def _parse_sources(raw: Any, file: str) -> tuple[SourceRules, ...]:
+    """The top-level `sources:` list: [{match: {folder: GLOB} | {domain: NAME}, rules: [...], keep: [...]}]."""
+    _expect(raw, list, file, "sources", "a list of {match, rules, keep}")
+    out = []
+    for i, entry in enumerate(raw):
+        path = f"sources[{i}]"
+        _expect(entry, dict, file, path, "a mapping with 'match' and 'rules' or 'keep'")
+        _check_keys(entry, SOURCE_KEYS, file, path)
+        match = _expect(entry.get("match"), dict, file, f"{path}.match", "a mapping {folder: GLOB} or {domain: NAME}")
+        _check_keys(match, MATCH_KEYS, file, f"{path}.match")
+        if len(match) != 1:
+            raise ConfigError(file, f"{path}.match", "give exactly one of 'folder' or 'domain'")
+        kind, value = next(iter(match.items()))
+        _expect(value, str, file, f"{path}.match.{kind}", "a string")
+        if not value.strip():
+            raise ConfigError(file, f"{path}.match.{kind}", "is empty")
+        if kind == "domain":
+            value = value.strip().lower().rstrip(".")
+            if not regex.fullmatch(r"[\w.-]+", value):
+                raise ConfigError(file, f"{path}.match.domain", f"expected a domain name like example.com, got {value!r}")
+        name = _expect(entry.get("name", ""), str, file, f"{path}.name", "a string")
+        mode = _mode(entry["mode"], file, f"{path}.mode") if "mode" in entry else "remove"
+        rules: dict[str, Rule] = {}
+        for j, raw_rule in enumerate(_expect(entry.get("rules", []), list, file, f"{path}.rules", "a list of rules")):
+            rule = _parse_rule(raw_rule, file, f"{path}.rules[{j}]", None, DEFAULT_MAX_CHARS)
+            if rule.name in rules:
+                raise ConfigError(file, f"{path}.rules[{j}].name", f"rule name {rule.name!r} is used twice in this source")
+            rules[rule.name] = replace(rule, mode="shadow") if mode == "shadow" else rule
+        for rule in rules.values():
+            for k, n in enumerate(rule.near):
+                if n not in rules:
+                    raise ConfigError(file, f"{path}.rules.{rule.name}.near[{k}]", f"no rule named {n!r} in this source{_suggest(n, set(rules))}")
+        keep = _compile_list(entry["keep"], file, f"{path}.keep") if "keep" in entry else ()
+        if not rules and not keep:
+            raise ConfigError(file, path, "a source needs 'rules' or 'keep'")
+        out.append(SourceRules(kind, value, tuple(rules.values()), keep, name))
+    return tuple(out)
+
+
+def _finish(
+    specs: tuple[CleanerSpec, ...],
+    keep: tuple,
+    files: tuple[str, ...],
+    sources: tuple[SourceRules, ...] = (),
+    quarantine: Any = None,
+) -> Ruleset:
     specs = tuple(_apply_mode(s) for s in specs)
-    digest_input = json.dumps(
-        {"engine": ENGINE_VERSION, "cleaners": [s.to_dict() for s in specs], "keep": [k.pattern for k in keep]},
-        sort_keys=True,
-        ensure_ascii=False,
-    )
+    identity = {"engine": ENGINE_VERSION, "cleaners": [s.to_dict() for s in specs], "keep": [k.pattern for k in keep]}
+    # Only present when used, so the hash of a ruleset without them stays what it was.
+    if sources:
+        identity["sources"] = [g.to_dict() for g in sources]
+    if quarantine is not None:
+        identity["quarantine"] = quarantine.to_dict()
+    digest_input = json.dumps(identity, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(digest_input.encode("utf-8")).hexdigest()
     cleaners = tuple(_cleaner_class(s.kind)(s) for s in specs if s.enabled)
-    return Ruleset(specs=specs, keep=keep, files=files, hash=digest, cleaners=cleaners)
+    source_cleaners = tuple(_source_cleaner(g) for g in sources)
+    return Ruleset(
+        specs=specs,
+        keep=keep,
+        files=files,
+        hash=digest,
+        cleaners=cleaners,
+        sources=sources,
+        quarantine=quarantine,
+        source_cleaners=source_cleaners,
+    )
+
+
+def _source_cleaner(group: SourceRules):
+    from .base import PatternCleaner
+
+    return PatternCleaner(CleanerSpec(name=SOURCE_CLEANER, kind="pattern", rules=group.rules))
 
 
 def load_ruleset(path: str | Path | None = None) -> Ruleset:

@@ -18,6 +18,7 @@ class Removal:
     shadow: bool = False  # matched but not removed (mode: shadow / --dry-run)
     source: str = ""  # non-empty for a per-source rule: the source selector that scoped it
     detail: str = ""  # evidence beyond the rule, e.g. the count behind a repeated line
+    held: str = ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
 
     def to_dict(self) -> dict:
         """A JSON-ready form (the report's removal record)."""
@@ -33,6 +34,8 @@ class Removal:
             d["source"] = self.source
         if self.detail:
             d["detail"] = self.detail
+        if self.held:
+            d["held"] = self.held
         return d
 
     @classmethod
@@ -47,6 +50,7 @@ class Removal:
             shadow=d.get("shadow", False),
             source=d.get("source", ""),
             detail=d.get("detail", ""),
+            held=d.get("held", ""),
         )
 
 

@@ -7,6 +7,8 @@ from typing import Iterable
 
 from .config import Ruleset
 from .core import Removal, apply_removals
+from .mining import folder_of
+from .quarantine import DEFAULT_QUARANTINE, hold_back
 from .text import Document, Line
 
 
@@ -17,6 +19,7 @@ class CleanResult:
     original: str
     cleaned: str
     removals: tuple[Removal, ...]
+    held: tuple[str, ...] = ()  # why removals were held back for review (over-removal quarantine); () if none
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -82,11 +85,16 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
         elif j == n and i > 0 and not _has_terminator(lines[-1]):
             # The run ends a document that has no final line break: give that shape back to the last kept line.
+            # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
+            # the first of them takes the line break, so no blank line is left at the end.
             b = i
-            while b > 0 and lines[b - 1].is_blank and (b - 1) not in owner:
+            while b > 0 and (lines[b - 1].is_blank or (b - 1) in owner):
                 b -= 1
-            if b > 0 and (b - 1) not in owner:
-                out[owner[i]] = _extend(doc, out[owner[i]], start=lines[b - 1].content_end)
+            if b > 0:
+                f = b
+                while f not in owner:
+                    f += 1
+                out[owner[f]] = _extend(doc, out[owner[f]], start=lines[b - 1].content_end)
         i = k
     return out
 
@@ -104,16 +112,39 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
 def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     """Every removal the ruleset makes in the document, sorted, non-overlapping, exact."""
     candidates = []
+    groups = _matching_sources(doc, ruleset)
+    source_keep = tuple(k for g, _ in groups for k in g.keep)
     for rank, cleaner in enumerate(ruleset.cleaners):
-        keep = ruleset.keep + cleaner.spec.keep
+        keep = ruleset.keep + cleaner.spec.keep + source_keep
         for r in cleaner.find_removals(doc):
             if not _kept(r, doc, keep):
                 candidates.append((rank, r))
+    # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
+    for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
+        keep = ruleset.keep + source_keep
+        for r in cleaner.find_removals(doc):
+            if not _kept(r, doc, keep):
+                candidates.append((rank, replace(r, source=group.label)))
     return _tidy_blank_lines(doc, _resolve_overlaps(candidates))
 
 
-def clean_text(text: str, ruleset: Ruleset, source: str = "") -> CleanResult:
-    """Clean one text under a ruleset; the result carries the removals that explain it."""
-    doc = Document(text, source)
+def _matching_sources(doc: Document, ruleset: Ruleset) -> list:
+    """(SourceRules, cleaner) for each per-source entry that matches the document's folder or domain."""
+    sources = getattr(ruleset, "sources", ())
+    if not sources:
+        return []
+    folder, domain = folder_of(doc.source), getattr(doc, "domain", "")
+    return [(g, c) for g, c in zip(sources, ruleset.source_cleaners) if g.matches(folder, domain)]
+
+
+def clean_text(text: str, ruleset: Ruleset, source: str = "", domain: str = "") -> CleanResult:
+    """Clean one text under a ruleset; the result carries the removals that explain it.
+
+    `source` is the document's path relative to the input root (its folder selects per-source rules);
+    `domain` is the page's domain when known (HTML inputs).
+    """
+    doc = Document(text, source, domain)
     removals = find_removals(doc, ruleset)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals))
+    # Over-removal quarantine: removals that would strip an article are held back (kept in the text).
+    removals, held = hold_back(text, removals, ruleset.quarantine or DEFAULT_QUARANTINE)
+    return CleanResult(text, apply_removals(text, removals), tuple(removals), held)

@@ -54,11 +54,12 @@ class _Lines(Sequence):
     only keeps offsets and contents; this saves a Python object per line on every document.
     """
 
-    __slots__ = ("_doc", "_made")
+    __slots__ = ("_doc", "_made", "_all")
 
     def __init__(self, doc: "Document"):
         self._doc = doc
         self._made: dict[int, Line] = {}
+        self._all: list[Line] | None = None
 
     def __len__(self) -> int:
         return len(self._doc.contents)
@@ -71,6 +72,8 @@ class _Lines(Sequence):
             i += n
         if not 0 <= i < n:
             raise IndexError("line index out of range")
+        if self._all is not None:
+            return self._all[i]
         line = self._made.get(i)
         if line is None:
             doc = self._doc
@@ -81,7 +84,16 @@ class _Lines(Sequence):
         return line
 
     def __iter__(self):
-        return (self[i] for i in range(len(self)))
+        # A cleaner that walks every line gets them all made at once.
+        if self._all is None:
+            doc = self._doc
+            ends = doc.line_starts[1:] + [len(doc.text)]
+            made = self._made
+            self._all = [
+                made.get(i) or Line(i, start, start + len(content), end, content)
+                for i, (start, content, end) in enumerate(zip(doc.line_starts, doc.contents, ends))
+            ]
+        return iter(self._all)
 
 
 def _split_offsets(text: str) -> tuple[list[int], list[str]]:
@@ -102,9 +114,10 @@ class Document:
 
     __slots__ = ("text", "source", "line_starts", "contents", "lines", "__dict__")
 
-    def __init__(self, text: str, source: str = ""):
+    def __init__(self, text: str, source: str = "", domain: str = ""):
         self.text = text
         self.source = source  # e.g. the relative path or domain, for per-source rules
+        self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.line_starts, self.contents = _split_offsets(text)
         self.lines = _Lines(self)
 

@@ -17,6 +17,7 @@ from prefect.exceptions import MissingContextError
 from cleaners import Ruleset, clean_text, load_ruleset
 from .dispatch import Progress, file_size, run_batches, task_runner
 from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .sources import page_domain
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -53,8 +54,11 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
         text, encoding = decode_text(data)
     except ValueError as exc:
         return _fail(report, report_path, str(exc))
-    result = clean_text(text, ruleset, source=item.rel)
+    result = clean_text(text, ruleset, source=item.rel, domain=page_domain(item.rel, data))
     records = removal_records(text, result.removals)
+    if result.held:
+        # Over-removal quarantine: the text keeps the held removals; a person decides.
+        report["held_for_review"] = list(result.held)
     report.update(
         encoding=encoding,
         output=f"{item.stem}.txt",
@@ -78,7 +82,7 @@ def _fail(report: dict, report_path: Path, error: str) -> dict[str, Any]:
 
 def _summary_record(report: dict) -> dict[str, Any]:
     counts = report.get("counts") or count_removals([])
-    return {
+    record = {
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
@@ -89,6 +93,9 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
     }
+    if report.get("held_for_review"):
+        record["held"] = report["held_for_review"]
+    return record
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -148,6 +155,11 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         by_rule.update(r["by_rule"])
         shadow_by_rule.update(r["shadow_by_rule"])
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
+    held = [
+        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
+        for r in records
+        if r.get("held")
+    ]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -163,8 +175,31 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
+        "held": held,  # documents whose removals the over-removal quarantine held back for review
         "file_records": records,
     }
+
+
+def _with_line_counts(ruleset: Ruleset, items: Iterable[InputFile], logger) -> Ruleset:
+    """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
+    from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
+
+    cleaner = repeated_line_cleaner(ruleset)
+    if cleaner is None:
+        return ruleset
+    from .mine import line_table
+
+    counted = 0
+
+    def each() -> Iterator[InputFile]:  # items may be a stream: count as they go by
+        nonlocal counted
+        for item in items:
+            counted += 1
+            yield item
+
+    table, _ = line_table(each(), cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    logger.info("repeated_line: counted %d files, %d frequent lines", counted, len(table.entries))
+    return attach_line_table(ruleset, table)
 
 
 def summary_line(summary: dict) -> str:
@@ -193,6 +228,8 @@ def clean_flow(
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
     records: list[dict] = []
+    # Pass one (repeated_line only) reads the inputs as a stream too; the batches below are pass two.
+    ruleset = _with_line_counts(ruleset, (item for item, clash in iter_planned(paths, out) if clash is None), logger)
     meter = Progress(*_count_inputs(paths, out), enabled=progress) if progress else Progress(0, 0, enabled=False)
     try:
         batches = batched(_collect_clashes(iter_planned(paths, out), records), BATCH_SIZE)
@@ -216,6 +253,8 @@ def clean_flow(
     atomic_write(Path(out) / "summary.json", to_json(summary))
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
+    for h in summary["held"]:
+        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     logger.info(summary_line(summary))
     return summary
 

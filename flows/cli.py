@@ -14,7 +14,7 @@ EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("boilerclean")
 
 # Modules under flows/ that add a subcommand (one line each).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("mine", "held")
 
 MAIN_HELP = """\
 Strip boilerplate (cookie banners, licence lines, advertisement markers, image captions)

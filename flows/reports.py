@@ -15,10 +15,13 @@ REPORT_VERSION = 1
 
 
 def rule_key(r: Removal | dict) -> str:
-    """"cleaner/rule", the key used in counts."""
+    """"cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule), the key used in counts."""
     if isinstance(r, dict):
-        return f"{r['cleaner']}/{r['rule']}"
-    return f"{r.cleaner}/{r.rule}"
+        key, source = f"{r['cleaner']}/{r['rule']}", r.get("source", "")
+    else:
+        key, source = f"{r.cleaner}/{r.rule}", r.source
+    # A per-source rule is counted with its source: two sources may use the same rule name.
+    return f"{key} @{source}" if source else key
 
 
 def _line_starts(text: str) -> list[int]:
@@ -47,21 +50,28 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     by_cleaner: Counter = Counter()
     by_rule: Counter = Counter()
     shadow_by_rule: Counter = Counter()
+    held_by_rule: Counter = Counter()
     chars = 0
     for d in records:
+        if d.get("held"):
+            held_by_rule[rule_key(d)] += 1
+            continue
         if d.get("shadow"):
             shadow_by_rule[rule_key(d)] += 1
             continue
         by_cleaner[d["cleaner"]] += 1
         by_rule[rule_key(d)] += 1
         chars += d["end"] - d["start"]
-    return {
+    counts = {
         "removals": sum(by_cleaner.values()),
         "chars_removed": chars,
         "by_cleaner": dict(sorted(by_cleaner.items())),
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
     }
+    if held_by_rule:  # only when the quarantine held something back, so ordinary reports stay as they were
+        counts["held_by_rule"] = dict(sorted(held_by_rule.items()))
+    return counts
 
 
 def unified_diff(original: str, cleaned: str, rel: str) -> str:

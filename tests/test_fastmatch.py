@@ -6,11 +6,14 @@ import regex
 from hypothesis import given, settings, strategies as st
 
 from cleaners import load_ruleset, ruleset_from_mapping
+from cleaners.base import PatternCleaner
 from cleaners.core import Removal
 from cleaners.fastmatch import required_literals
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
+# Cleaners that use PatternCleaner's own matching (the others add their logic on top of doc.lines).
+PATTERN_CLEANERS = [c for c in RULESET.cleaners if type(c).find_removals is PatternCleaner.find_removals]
 
 # Lines that trip rules, look-alikes that must not, and characters whose case folding is unusual.
 PIECES = [
@@ -106,8 +109,12 @@ def test_gate_keeps_rules_when_folding_changes_lengths():
 def test_fast_path_matches_reference(text):
     doc = Document(text)
     assert list(doc.lines) == split_lines(text)
-    for cleaner in RULESET.cleaners:
+    for cleaner in PATTERN_CLEANERS:
         assert list(cleaner.find_removals(Document(text))) == reference_removals(cleaner, text), cleaner.name
+
+
+def test_reference_covers_the_pattern_cleaners():
+    assert {"cookie_banner", "image_caption", "license_line", "advertisement"} <= {c.name for c in PATTERN_CLEANERS}
 
 
 def test_lazy_lines_behave_like_a_list():

@@ -1,0 +1,44 @@
+"""Short lines printed twice in one document (a caption repeated under its photo): later copies go."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from .base import PatternCleaner
+from .core import Removal
+from .text import Document
+
+
+class DuplicateLineCleaner(PatternCleaner):
+    """A non-blank line whose stripped text equals an earlier line's within `max_distance` non-blank lines."""
+
+    OPTION_TYPES = {
+        "min_chars": int,  # shorter repeats ("Share", "|---|") are left to the label cleaners
+        "max_distance": int,  # the copy must follow within this many non-blank lines of the first
+    }
+
+    def __init__(self, spec: Any):
+        super().__init__(spec)
+        self.min_chars = spec.option("min_chars", 20)
+        self.max_distance = spec.option("max_distance", 1)
+
+    def find_removals(self, doc: Document) -> Iterator[Removal]:
+        rules = self.spec.rules
+        limit = self.spec.max_chars  # the length bound: article paragraphs are never candidates
+        last_seen: dict[str, int] = {}  # stripped text -> position among non-blank lines of its first copy
+        pos = -1
+        for line in doc.lines:
+            s = line.content.strip()
+            if not s:
+                continue
+            pos += 1
+            if not (self.min_chars <= len(s) <= limit):
+                continue
+            first = last_seen.get(s)
+            rule = self.match_line(s, rules) if first is not None and pos - first <= self.max_distance else None
+            if rule is not None:
+                yield self.removal(doc, line, rule, detail=f"repeats the line {pos - first} non-blank line(s) above")
+            last_seen[s] = pos  # a run of copies chains: each is measured from the one before it
+
+
+CLEANER = DuplicateLineCleaner

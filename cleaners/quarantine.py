@@ -1,0 +1,106 @@
+"""Over-removal quarantine: removals that would strip too much of a document are held back for review."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Mapping, Sequence
+
+from .core import Removal
+from .mining import count_sentences
+
+QUARANTINE_KEYS = {"enabled", "max_share", "min_chars", "paragraph_chars", "paragraph_sentences"}
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineSettings:
+    """When to hold a document's removals back (top-level `quarantine:` in a config file)."""
+
+    enabled: bool = True
+    # Share of a document's non-space characters the cleaners may remove. The seeds lose 4-8%;
+    # a third of an article gone means a rule is matching article text.
+    max_share: float = 0.30
+    # The share is judged only on documents with at least this many non-space characters: in a
+    # snippet or a near-empty page one banner is most of the text, which says nothing about the rules.
+    min_chars: int = 500
+    # A removed line this long (stripped) with this many sentences is an article paragraph, not boilerplate.
+    paragraph_chars: int = 300
+    paragraph_sentences: int = 2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULT_QUARANTINE = QuarantineSettings()
+
+
+def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> QuarantineSettings:
+    """Settings from a YAML mapping; raises ConfigError naming the file and key."""
+    from .config import ConfigError, _check_keys, _expect, _positive_int
+
+    _expect(raw, dict, file, path, "a mapping")
+    _check_keys(raw, QUARANTINE_KEYS, file, path)
+    s = DEFAULT_QUARANTINE
+    enabled = _expect(raw.get("enabled", s.enabled), bool, file, f"{path}.enabled", "true or false")
+    share = raw.get("max_share", s.max_share)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
+        raise ConfigError(file, f"{path}.max_share", f"expected a share between 0 and 1 (e.g. 0.3), got {share!r}")
+    min_chars = _positive_int(raw["min_chars"], file, f"{path}.min_chars") if "min_chars" in raw else s.min_chars
+    chars = _positive_int(raw["paragraph_chars"], file, f"{path}.paragraph_chars") if "paragraph_chars" in raw else s.paragraph_chars
+    sentences = (
+        _positive_int(raw["paragraph_sentences"], file, f"{path}.paragraph_sentences")
+        if "paragraph_sentences" in raw
+        else s.paragraph_sentences
+    )
+    return QuarantineSettings(enabled, float(share), min_chars, chars, sentences)
+
+
+def _solid(text: str) -> int:
+    """Characters that are not white space (blank lines tidied away should not count)."""
+    return len(text) - sum(1 for c in text if c.isspace())
+
+
+def article_paragraph(text: str, settings: QuarantineSettings) -> str:
+    """Why a removed span looks like an article paragraph, or "" if it does not."""
+    for line in text.splitlines():
+        s = line.strip()
+        if len(s) > settings.paragraph_chars:
+            n = count_sentences(s)
+            if n >= settings.paragraph_sentences:
+                return f"article-like paragraph removed ({len(s)} characters, {n} sentences)"
+    return ""
+
+
+def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettings) -> tuple[list[Removal], tuple[str, ...]]:
+    """The removals with the suspicious ones turned into held (not acting) removals, and the reasons.
+
+    First every acting removal that contains an article-like paragraph is held; then, if what is left
+    would still remove more than max_share of the document, all of it is held: the document is kept
+    whole and waits for a person.
+    """
+    if not settings.enabled:
+        return list(removals), ()
+    out = list(removals)
+    reasons: list[str] = []
+    for i, r in enumerate(out):
+        if r.shadow:
+            continue
+        why = article_paragraph(r.text, settings)
+        if why:
+            out[i] = replace(r, shadow=True, held=why)
+            if why not in reasons:
+                reasons.append(why)
+    total = _solid(text)
+    removed = sum(_solid(r.text) for r in out if not r.shadow)
+    if total >= settings.min_chars and removed / total > settings.max_share:
+        why = f"would remove {removed / total:.0%} of the document's characters (limit {settings.max_share:.0%})"
+        out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
+        reasons.append(why)
+    return out, tuple(reasons)
+
+
+def settings_from(value: Mapping | QuarantineSettings | None) -> QuarantineSettings:
+    if value is None:
+        return DEFAULT_QUARANTINE
+    if isinstance(value, QuarantineSettings):
+        return value
+    return QuarantineSettings(**value)

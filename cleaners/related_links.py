@@ -1,0 +1,98 @@
+"""Related-story lists: a "Read more:" / "Related" / "See also" header and the short headlines under it,
+and single-line "Read more: <headline>" teasers."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import regex
+
+from .base import PatternCleaner
+from .core import Removal
+from .text import Document, Line
+
+# A rule whose name ends with this starts a block: the header line goes, and so do the headline
+# lines that follow it. Any other rule removes its own line only.
+HEADER_SUFFIX = " header"
+
+# A headline never ends like a sentence or a lead-in: "About the author:" or "He said." end the list.
+# "?" and "!" stay allowed: "Who will make the Rock Hall in 2020?" is a headline.
+_NOT_HEADLINE_END = regex.compile(r"[.:;,。：；，、]$")
+_ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)$")
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+# Han, kana and Hangul runs are counted by characters: those scripts do not separate words by spaces.
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
+class RelatedLinksCleaner(PatternCleaner):
+    """Header rules (name ends in " header") take the headline lines after them; other rules take one line."""
+
+    OPTION_TYPES = {
+        "max_headlines": int,  # at most this many headline lines follow one header
+        "max_headline_chars": int,  # a longer line is article text and ends the list
+        "min_headline_words": int,  # fewer words (e.g. "Leave a Reply") is a widget label, not a headline
+        "min_headline_cjk_chars": int,  # the same floor for Chinese, Japanese and Korean lines
+        "max_blank_gap": int,  # more blank lines than this between headlines ends the list
+    }
+
+    def __init__(self, spec: Any):
+        super().__init__(spec)
+        self.max_headlines = spec.option("max_headlines", 6)
+        self.max_headline_chars = spec.option("max_headline_chars", 120)
+        self.min_headline_words = spec.option("min_headline_words", 4)
+        self.min_headline_cjk_chars = spec.option("min_headline_cjk_chars", 6)
+        self.max_blank_gap = spec.option("max_blank_gap", 1)
+
+    def is_headline(self, stripped: str) -> bool:
+        """A short line that reads like a headline: enough words, no sentence or lead-in ending."""
+        if not stripped or len(stripped) > self.max_headline_chars:
+            return False
+        if _NOT_HEADLINE_END.search(stripped) and not _ELLIPSIS_END.search(stripped):
+            return False
+        cjk = len(_CJK.findall(stripped))
+        if cjk >= self.min_headline_cjk_chars:
+            return True
+        return len(_WORD.findall(stripped)) >= self.min_headline_words
+
+    def find_removals(self, doc: Document) -> Iterator[Removal]:
+        rules = self.spec.rules
+        limit = self.spec.max_chars
+        lines = doc.lines
+        taken: set[int] = set()
+        i = 0
+        while i < len(lines):
+            s = lines[i].content.strip()
+            rule = self.match_line(s, rules) if s and len(s) <= limit else None
+            if rule is None or i in taken:
+                i += 1
+                continue
+            taken.add(i)
+            yield self.removal(doc, lines[i], rule)
+            if rule.name.endswith(HEADER_SUFFIX):
+                for line in self._headlines_after(lines, i, rules, limit):
+                    taken.add(line.index)
+                    yield self.removal(doc, line, rule, detail=f"headline under {s!r}")
+                i = max(taken) + 1
+            else:
+                i += 1
+
+    def _headlines_after(self, lines: list[Line], i: int, rules, limit: int) -> list[Line]:
+        """The headline lines that follow the header at lines[i], stopping at the first line that is not one."""
+        out: list[Line] = []
+        blanks = 0
+        for line in lines[i + 1 :]:
+            s = line.content.strip()
+            if not s:
+                blanks += 1
+                if blanks > self.max_blank_gap:
+                    break
+                continue
+            blanks = 0
+            # Another header or teaser is its own match; a non-headline line is the article resuming.
+            if len(out) >= self.max_headlines or self.match_line(s, rules) is not None or not self.is_headline(s):
+                break
+            out.append(line)
+        return out
+
+
+CLEANER = RelatedLinksCleaner

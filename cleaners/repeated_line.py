@@ -1,0 +1,87 @@
+"""Lines that recur across a source's documents (counted over the corpus in a first pass)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from typing import Any, Iterator
+
+from .base import Cleaner
+from .config import ConfigError, Ruleset
+from .core import Removal
+from .mining import LineTable, normalise_line, source_key
+from .text import Document
+
+NAME = "repeated_line"
+RULE = "repeated line"
+
+
+class RepeatedLineCleaner(Cleaner):
+    """Removes a line found in at least min_docs and min_share of its source's documents.
+
+    The counts are not computed here: the flow counts the corpus first and hands the frozen table
+    over with attach_line_table. Without a table this cleaner finds nothing.
+    """
+
+    OPTION_TYPES = {"source_by": str, "min_docs": int, "min_share": float, "max_tracked": int}
+
+    def __init__(self, spec: Any, table: LineTable | None = None):
+        super().__init__(spec)
+        where = f"cleaners.{spec.name}.options"
+        if self.source_by not in ("folder", "domain"):
+            raise ConfigError("<config>", f"{where}.source_by", f"expected 'folder' or 'domain', got {self.source_by!r}")
+        if not 0 < self.min_share <= 1:
+            raise ConfigError("<config>", f"{where}.min_share", f"expected a share between 0 and 1, got {self.min_share!r}")
+        if self.min_docs < 2 or self.max_tracked < 1:
+            raise ConfigError("<config>", where, "min_docs must be at least 2 and max_tracked positive")
+        self.table = table
+
+    @property
+    def source_by(self) -> str:
+        return self.spec.option("source_by", "folder")
+
+    @property
+    def min_docs(self) -> int:
+        return self.spec.option("min_docs", 20)
+
+    @property
+    def min_share(self) -> float:
+        return self.spec.option("min_share", 0.5)
+
+    @property
+    def max_tracked(self) -> int:
+        return self.spec.option("max_tracked", 2000)
+
+    def find_removals(self, doc: Document) -> Iterator[Removal]:
+        if self.table is None:
+            return
+        lines = self.table.lines_of(source_key(doc.source, getattr(doc, "domain", ""), self.table.by))
+        if not lines:
+            return
+        shadow = self.spec.mode == "shadow"
+        for line in doc.lines:
+            hit = lines.get(normalise_line(line.content)) if line.content else None
+            if hit is not None:
+                text = doc.text[line.start : line.end]
+                yield Removal(line.start, line.end, self.name, RULE, text, shadow=shadow, detail=hit.evidence())
+
+
+CLEANER = RepeatedLineCleaner
+
+
+def repeated_line_cleaner(ruleset: Ruleset) -> RepeatedLineCleaner | None:
+    """The enabled repeated_line cleaner of a ruleset, or None (then no counting pass is needed)."""
+    for c in ruleset.cleaners:
+        if isinstance(c, RepeatedLineCleaner):
+            return c
+    return None
+
+
+def attach_line_table(ruleset: Ruleset, table: LineTable) -> Ruleset:
+    """The ruleset with the repeated_line cleaner holding `table`; the hash then covers the table too."""
+    cleaners = tuple(RepeatedLineCleaner(c.spec, table) if isinstance(c, RepeatedLineCleaner) else c for c in ruleset.cleaners)
+    digest = hashlib.sha256(
+        json.dumps([ruleset.hash, table.digest_input()], ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    return replace(ruleset, cleaners=cleaners, hash=digest)

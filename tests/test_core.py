@@ -1,0 +1,89 @@
+"""Removals are exact: applying them and restoring gives the original back, on any text."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners import Removal, apply_removals, clean_text, load_ruleset, restore
+from cleaners.core import check_removals
+from cleaners.text import split_lines
+
+# Text built from pieces that stress line handling: CRLF, lone CR, tabs, trailing spaces,
+# emoji, CJK, and lines the default rules match.
+PIECES = st.sampled_from(
+    [
+        "\n", "\r\n", "\r", "\t", "  ", " \n", "Advertisement", "CFP", "/VCG", "I agree",
+        "By continuing to browse our site you agree to our use of cookies.",
+        "互联网新闻信息许可证10120180008", "版权所有", "😀", "日本語の記事", "기사", "Photo: Reuters",
+        "The council met on Tuesday.", "chocolate chip cookies", "", "©", "\u2028", "\x0c",
+    ]
+)
+TEXTS = st.one_of(st.text(), st.lists(PIECES, max_size=40).map("".join))
+
+RULESET = load_ruleset()
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_restore_inverts_cleaning(text):
+    result = clean_text(text, RULESET)
+    check_removals(text, result.removals)
+    assert restore(result.cleaned, result.removals) == text
+    assert apply_removals(text, result.removals) == result.cleaned
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.data())
+def test_restore_arbitrary_spans(text, data):
+    # Any set of non-overlapping spans, not only what the rules produce.
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
+    removals = [
+        Removal(a, b, "test", "span", text[a:b]) for a, b in zip(cuts[::2], cuts[1::2])
+    ]
+    assert restore(apply_removals(text, removals), removals) == text
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_lines_cover_text_exactly(text):
+    lines = split_lines(text)
+    assert "".join(text[ln.start : ln.end] for ln in lines) == text
+    for ln in lines:
+        assert "\n" not in ln.content and "\r" not in ln.content
+
+
+def test_shadow_removals_do_not_act():
+    text = "a\nb\n"
+    r = Removal(0, 2, "x", "y", "a\n", shadow=True)
+    assert apply_removals(text, [r]) == text
+    assert restore(text, [r]) == text
+
+
+def test_check_removals_rejects_overlap_and_mismatch():
+    text = "abcdef"
+    with pytest.raises(ValueError, match="overlaps"):
+        check_removals(text, [Removal(0, 3, "x", "y", "abc"), Removal(2, 4, "x", "y", "cd")])
+    with pytest.raises(ValueError, match="does not match"):
+        check_removals(text, [Removal(0, 2, "x", "y", "zz")])
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # one blank line survives between paragraphs
+        ("A\n\nAdvertisement\n\nB\n", "A\n\nB\n"),
+        ("A\r\n\r\nAdvertisement\r\n\r\nB\r\n", "A\r\n\r\nB\r\n"),
+        ("A\rAdvertisement\rB", "A\rB"),
+        # a removal at the very end of a file with no final newline leaves no trailing blank line
+        ("A\n\nAdvertisement", "A"),
+        ("A\nAdvertisement\n", "A\n"),
+        ("Advertisement\n\nA\n", "A\n"),
+    ],
+)
+def test_blank_line_tidying(text, expected):
+    result = clean_text(text, RULESET)
+    assert result.cleaned == expected
+    assert restore(result.cleaned, result.removals) == text
+    assert all(r.cleaner == "advertisement" for r in result.removals)

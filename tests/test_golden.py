@@ -1,0 +1,48 @@
+"""clean/ is the committed output of `boilerclean run seeds --out clean`; regenerating it must give the same bytes."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import CLEAN, SEEDS, run_cli
+
+
+def _files(root: Path) -> set[str]:
+    # Hidden bookkeeping (e.g. an incremental-run manifest) is not part of the reviewed output.
+    return {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
+
+
+def test_regenerated_clean_matches_committed(tmp_path):
+    out = tmp_path / "clean"
+    proc = run_cli("run", "seeds", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    committed, fresh = _files(CLEAN), _files(out)
+    assert committed == fresh, f"missing: {sorted(committed - fresh)}; extra: {sorted(fresh - committed)}"
+    different = [f for f in sorted(fresh) if not filecmp.cmp(CLEAN / f, out / f, shallow=False)]
+    assert not different, f"clean/ is stale for {different}; regenerate it with `make clean-golden`"
+
+
+def test_seeds_are_not_modified(tmp_path):
+    before = {p.name: p.read_bytes() for p in SEEDS.iterdir()}
+    run_cli("run", "seeds", "--out", str(tmp_path / "o"))
+    assert {p.name: p.read_bytes() for p in SEEDS.iterdir()} == before
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="GNU patch is not installed")
+def test_reverse_patch_restores_every_seed(tmp_path):
+    for diff in sorted(CLEAN.glob("*.diff")):
+        seed = SEEDS / (diff.stem + ".txt")
+        work = tmp_path / seed.name
+        shutil.copyfile(CLEAN / (diff.stem + ".txt"), work)
+        if diff.stat().st_size:
+            subprocess.run(["patch", "-s", "-R", str(work), str(diff)], check=True)
+        assert work.read_bytes() == seed.read_bytes(), diff.name
