@@ -9,8 +9,8 @@ rule whose pattern yields no literal set, or uses syntax this reader does not fo
 fuzzy matching, nested sets), is always kept: the pre-check can only skip work, never matches.
 
 Measured here (benchmarks/throughput.py): the regex module's alternations of many literals, and
-one combined pattern per cleaner, were both slower than the per-rule loop on lines; a document
-scan costs one C-speed pass per literal, so only rules with a few literals are gated.
+one combined pattern per cleaner (per line or over the joined lines), were all slower than the
+per-rule loop on lines; see RuleGate.MAX_LITERALS for when the gate pays.
 """
 
 from __future__ import annotations
@@ -227,9 +227,11 @@ def _usable(lits: tuple[_Lit, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] |
 class RuleGate:
     """Which of an ordered list of rules can match anywhere in a document, by their literals."""
 
-    # A literal looked for costs one C-speed scan of the document; past this many per rule, trying
-    # the rule's regex on each line is cheaper than the scans (measured on the benchmark corpus).
-    MAX_LITERALS = 3
+    # A literal looked for costs one C-speed scan of the document per rule. On the benchmark corpus
+    # (one line in six boilerplate, so nearly every document holds every rule's words) gating any
+    # rule cost more than it saved (4.4-4.7 MB/s off, 3.7-4.0 MB/s with up to 3 literals), so it is
+    # off by default: raise this for corpora where most documents have little boilerplate.
+    MAX_LITERALS = 0
 
     def __init__(self, rules: Sequence[Any]):
         self.rules = tuple(rules)

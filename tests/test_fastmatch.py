@@ -94,14 +94,30 @@ def reference_removals(cleaner, text: str) -> list[Removal]:
     ]
 
 
-def test_gate_keeps_rules_when_folding_changes_lengths():
+def test_gate_keeps_rules_when_folding_changes_lengths(monkeypatch):
     """'İmage' folds to 'i̇mage': a folded 'image' is not in it, so the rule must not be left out."""
     from cleaners.fastmatch import RuleGate
 
+    monkeypatch.setattr(RuleGate, "MAX_LITERALS", 8)
     rule = ruleset_from_mapping({"cleaners": {"x": {"rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}}).spec("x").rules[0]
     gate = RuleGate([rule])
     doc = Document("İmage: AP\n")
     assert rule.pattern.search("İmage: AP") and gate.rules_for(doc.text, doc.casefolded) == (rule,)
+
+
+def _gated_cleaners():
+    """The pattern cleaners rebuilt with the literal gate on for every rule that has a literal set."""
+    from cleaners.fastmatch import RuleGate
+
+    old = RuleGate.MAX_LITERALS
+    RuleGate.MAX_LITERALS = 1000
+    try:
+        return [type(c)(c.spec) for c in PATTERN_CLEANERS]
+    finally:
+        RuleGate.MAX_LITERALS = old
+
+
+GATED = _gated_cleaners()
 
 
 @settings(max_examples=300, deadline=None)
@@ -109,8 +125,12 @@ def test_gate_keeps_rules_when_folding_changes_lengths():
 def test_fast_path_matches_reference(text):
     doc = Document(text)
     assert list(doc.lines) == split_lines(text)
-    for cleaner in PATTERN_CLEANERS:
+    for cleaner in PATTERN_CLEANERS + GATED:
         assert list(cleaner.find_removals(Document(text))) == reference_removals(cleaner, text), cleaner.name
+
+
+def test_the_gate_is_exercised():
+    assert sum(g is not None for c in GATED for g in c._plain_gate.gates) >= 10
 
 
 def test_reference_covers_the_pattern_cleaners():
