@@ -105,6 +105,12 @@ ROWS = {"engine": row_engine, "datatrove": row_datatrove, "profile": row_profile
 
 
 def measure(cmd: list[str], env: dict | None = None) -> dict:
+    res = _measure(cmd, env)
+    print(f"  ... {' '.join(cmd[1:4])}: {res['wall']:.1f}s wall, peak {res['peak_mb']:.0f} MB", flush=True)
+    return res
+
+
+def _measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run cmd; its wall time, peak RSS of its process tree, and the JSON it printed last (if any)."""
     import psutil
 
@@ -161,7 +167,7 @@ def main() -> None:
         size = write_corpus(corpus, count)
         print(f"boilerclean throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
               f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})")
-        print(f"corpus: {count} files, {size / 1e6:.1f} MB, one line in six boilerplate, en/de/fr/es/zh\n")
+        print(f"corpus: {count} files, {size / 1e6:.1f} MB, one line in six boilerplate, en/de/fr/es/zh\n", flush=True)
         py = [sys.executable, str(Path(__file__).resolve())]
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("PREFECT_API_URL", None)
