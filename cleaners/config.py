@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import json
@@ -152,6 +153,35 @@ class Ruleset:
         )
         sources = tuple(replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources)
         return _finish(specs, self.keep, self.files, sources, self.quarantine)
+
+    def has_shadow(self) -> bool:
+        """True if an enabled cleaner, one of its rules or a per-source rule is in shadow mode."""
+        return any(c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners) or any(
+            r.mode == "shadow" for g in self.sources for r in g.rules
+        )
+
+    def without_shadow(self) -> "Ruleset":
+        """Only the acting rules: what a run removes, as if the shadow cleaners and rules were not there.
+
+        Built from the cleaner objects (not the specs) so state attached to them, such as
+        repeated_line's line table, is kept. The hash stays the original's: this is a view of it.
+        """
+        cleaners = tuple(
+            _with_spec(c, replace(c.spec, rules=tuple(r for r in c.spec.rules if r.mode != "shadow")))
+            for c in self.cleaners
+            if c.spec.mode != "shadow"
+        )
+        sources = tuple(replace(g, rules=tuple(r for r in g.rules if r.mode != "shadow")) for g in self.sources)
+        return replace(self, cleaners=cleaners, sources=sources, source_cleaners=tuple(_source_cleaner(g) for g in sources))
+
+    def shadow_switched_on(self) -> "Ruleset":
+        """Every rule acting: what a run would remove with its shadow cleaners and rules switched on."""
+        cleaners = tuple(
+            _with_spec(c, replace(c.spec, mode="remove", rules=tuple(replace(r, mode="remove") for r in c.spec.rules)))
+            for c in self.cleaners
+        )
+        sources = tuple(replace(g, rules=tuple(replace(r, mode="remove") for r in g.rules)) for g in self.sources)
+        return replace(self, cleaners=cleaners, sources=sources, source_cleaners=tuple(_source_cleaner(g) for g in sources))
 
     def to_dict(self) -> dict:
         return {
@@ -423,6 +453,13 @@ def _finish(
         quarantine=quarantine,
         source_cleaners=source_cleaners,
     )
+
+
+def _with_spec(cleaner: Any, spec: CleanerSpec) -> Any:
+    """A copy of a built cleaner with another spec (cleaners read their rules and mode from the spec as they run)."""
+    twin = copy.copy(cleaner)
+    twin.spec = spec
+    return twin
 
 
 def _source_cleaner(group: SourceRules):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -109,8 +110,45 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
     return replace(r, start=s, end=e, text=doc.text[s:e])
 
 
+# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys); built once per ruleset.
+_SHADOW_VARIANTS: dict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = {}
+
+
+def _shadow_variants(ruleset: Ruleset) -> tuple[Ruleset, Ruleset, frozenset, frozenset]:
+    key = ruleset.hash
+    if key not in _SHADOW_VARIANTS:
+        shadow_cleaners = frozenset(c.name for c in ruleset.cleaners if c.spec.mode == "shadow")
+        shadow_rules = frozenset((c.name, r.name) for c in ruleset.cleaners for r in c.spec.rules if r.mode == "shadow")
+        shadow_rules |= frozenset((c.name, r.name) for c in ruleset.source_cleaners for r in c.spec.rules if r.mode == "shadow")
+        _SHADOW_VARIANTS[key] = (ruleset.without_shadow(), ruleset.shadow_switched_on(), shadow_cleaners, shadow_rules)
+    return _SHADOW_VARIANTS[key]
+
+
 def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
-    """Every removal the ruleset makes in the document, sorted, non-overlapping, exact."""
+    """Every removal the ruleset makes in the document, sorted, non-overlapping, exact.
+
+    Shadow rules never change what is removed: the acting removals are those of the ruleset without
+    its shadow rules, and the shadow matches are what switching the shadow rules on would add.
+    (Run in one pass, a shadow match would win an overlap or anchor a `near` rule and so change the output.)
+    """
+    if not ruleset.has_shadow():
+        return _find_acting(doc, ruleset)
+    acting_rs, preview_rs, shadow_cleaners, shadow_rules = _shadow_variants(ruleset)
+    acting = _find_acting(doc, acting_rs)
+    starts = [r.start for r in acting]
+    out = list(acting)
+    for r in _find_acting(doc, preview_rs):
+        i = bisect.bisect_right(starts, r.start) - 1
+        if (i >= 0 and acting[i].end > r.start) or (i + 1 < len(acting) and acting[i + 1].start < r.end):
+            continue  # already removed by an acting rule (switching shadow on would only change the credit)
+        detail = r.detail
+        if r.cleaner not in shadow_cleaners and (r.cleaner, r.rule) not in shadow_rules and not detail:
+            detail = "removed only with the shadow rules on"  # e.g. a button beside a shadow banner
+        out.append(replace(r, shadow=True, detail=detail))
+    return sorted(out, key=lambda r: r.start)
+
+
+def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
     groups = _matching_sources(doc, ruleset)
     source_keep = tuple(k for g, _ in groups for k in g.keep)

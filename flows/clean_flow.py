@@ -207,7 +207,18 @@ def summary_line(summary: dict) -> str:
     return (
         f"cleaned {summary['cleaned']} of {summary['files']} files ({summary['failed']} failed); "
         f"{summary['removals']} removals, {summary['chars_removed']} characters: {per}"
-    )
+    ) + (f"; {sum(summary['shadow_by_rule'].values())} shadow matches" if summary.get("shadow_by_rule") else "")
+
+
+def _write_review(out: str, summary: dict) -> None:
+    """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
+    from .html_report import INDEX_PAGE, write_review
+
+    review = write_review(out, summary)
+    if FlowRunContext.get() is not None:
+        from .artifacts import publish_artifacts
+
+        publish_artifacts(review, Path(out) / INDEX_PAGE)
 
 
 @flow(name="boilerclean", persist_result=False)
@@ -251,6 +262,7 @@ def clean_flow(
         meter.close()
     summary = summarize(records, ruleset, dry_run)
     atomic_write(Path(out) / "summary.json", to_json(summary))
+    _write_review(out, summary)
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:

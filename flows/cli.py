@@ -14,7 +14,7 @@ EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("boilerclean")
 
 # Modules under flows/ that add a subcommand (one line each).
-COMMAND_MODULES: tuple[str, ...] = ("mine", "held")
+COMMAND_MODULES: tuple[str, ...] = ("mine", "held", "review")
 
 MAIN_HELP = """\
 Strip boilerplate (cookie banners, licence lines, advertisement markers, image captions)
@@ -30,7 +30,9 @@ examples:
 RUN_HELP = """\
 For an input at relative path a/b.txt, writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified
 diff, original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
-DIR/summary.json for the run. Inputs are never modified.
+DIR/summary.json for the run, and review pages: DIR/a/b.html (the original with every removal
+marked) and DIR/index.html (open it in a browser; see `boilerclean review DIR` for the terminal).
+Inputs are never modified. --dry-run puts every rule in shadow mode: matches are reported, nothing is removed.
 
 Runs as a tracked Prefect flow run when a Prefect API is configured (PREFECT_API_URL), and
 in-process otherwise (no server needed); --prefect / --no-prefect override.

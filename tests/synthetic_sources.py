@@ -13,8 +13,9 @@ WORDS = (
 
 # Per source folder: the residue lines every page of that source prints (the lines mining must find).
 RESIDUE = {
-    "news": ["CHOOSE YOUR LANGUAGE", "Disinformation report hotline: 010-85061466", "Share this article"],
-    "blog": ["Subscribe to our newsletter", "Posted in Technology"],
+    # Site-specific lines no generic cleaner knows (the generic ones would take them first).
+    "news": ["Newsroom edition: Asia-Pacific", "Tip line: 010-85061466", "Morning Briefing"],
+    "blog": ["Gadget Corner Weekly", "Posted in Technology"],
     "sport/kr": ["Entermedia 주요뉴스", "Live scores"],
 }
 

@@ -58,3 +58,24 @@ def test_cli_prefect_against_local_server(tmp_path):
     assert "in-process" not in err
     assert "Finished in state Completed" in err
     assert json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["files"] == 5
+
+
+def test_flow_run_publishes_review_artifacts(prefect_harness, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.clean_flow import clean_flow
+
+    state = clean_flow(paths=[str(SEEDS)], out=str(tmp_path / "out"), return_state=True)
+    assert state.is_completed(), state
+    summary = state.result()
+    with get_client(sync_client=True) as client:
+        flt = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id]))
+        arts = {a.type: a for a in client.read_artifacts(artifact_filter=flt)}
+    assert set(arts) == {"markdown", "table"}
+    md = arts["markdown"].data
+    assert f"- removals: {summary['removals']} (" in md
+    assert str((tmp_path / "out" / "index.html").resolve()) in md
+    rows = arts["table"].data if isinstance(arts["table"].data, list) else json.loads(arts["table"].data)
+    assert sorted(r["file"] for r in rows) == sorted(r["input"] for r in summary["file_records"])
+    assert sum(r["chars"] for r in rows) == summary["chars_removed"]

@@ -130,7 +130,7 @@ def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
             assert restore(cleaned, [__import__("cleaners").Removal.from_dict(r) for r in report["removals"]]) == original
     summary = json.loads((out / "summary.json").read_text())
     assert summary["held"] == []
-    assert "source_rules/repeated: CHOOSE YOUR LANGUAGE @folder:news" in summary["by_rule"]
+    assert "source_rules/repeated: Newsroom edition: Asia-Pacific @folder:news" in summary["by_rule"]
 
 
 def test_mine_on_seeds_proposes_their_repeated_residue(cli):

@@ -24,7 +24,7 @@ def _table(docs: dict[str, list[str]], min_docs=3, min_share=0.5) -> LineTable:
 
 
 DOCS = {
-    "news": [f"Menu\nStory {i} begins here and it is long enough to be text.\nCHOOSE YOUR LANGUAGE\n" for i in range(4)],
+    "news": [f"Menu\nStory {i} begins here and it is long enough to be text.\nNEWSROOM EDITION\n" for i in range(4)],
     "blog": ["Menu\nA post.\n", "Other post.\n", "Third post.\n", "Fourth.\n"],
 }
 
@@ -41,7 +41,7 @@ def test_removes_the_counted_lines_of_the_source_only_and_names_the_count():
     result = clean_text(text, rs, source="news/0.txt")
     assert restore(result.cleaned, result.removals) == text
     got = {(r.text.strip(), r.detail) for r in result.acting}
-    assert got == {("Menu", "in 4 of 4 docs of source news"), ("CHOOSE YOUR LANGUAGE", "in 4 of 4 docs of source news")}
+    assert got == {("Menu", "in 4 of 4 docs of source news"), ("NEWSROOM EDITION", "in 4 of 4 docs of source news")}
     assert all(r.cleaner == "repeated_line" and r.rule == "repeated line" for r in result.acting)
     # "Menu" is in 1 of 4 blog pages: not blog boilerplate, and news' counts do not apply there.
     assert clean_text(DOCS["blog"][0], rs, source="blog/0.txt").acting == ()

@@ -1,0 +1,97 @@
+"""Prefect artifacts for a flow run: a markdown summary and a table, so the run's outcome shows in the Prefect UI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .review_data import Review
+
+TOP_LINES = 10  # removed lines shown in the markdown summary
+MAX_TABLE_ROWS = 500  # files in the table artifact (the index has them all)
+
+
+def _md(text: Any) -> str:
+    """A value safe inside a markdown table cell (no pipes, no line breaks, no HTML)."""
+    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    s = s.replace("<", "&lt;").replace(">", "&gt;")
+    return s if len(s) <= 160 else s[:159] + "…"
+
+
+def markdown_summary(review: Review, index_path: str) -> str:
+    """The run in markdown: files, removals per cleaner (with shadow matches), errors, top removed lines, the index."""
+    s = review.summary
+    shadow = sum(c["shadow"] for c in review.by_cleaner.values())
+    held = sum(c["held"] for c in review.by_cleaner.values())
+    out = ["# boilerclean run", ""]
+    if s.get("dry_run"):
+        out += ["**Dry run**: every rule in shadow mode, nothing removed.", ""]
+    out += [
+        f"- files: {s.get('files', 0)} ({s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed)",
+        f"- removals: {s.get('removals', 0)} ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters)",
+        f"- shadow matches (reported, not removed): {shadow}",
+        f"- removals held for review by the quarantine: {held} ({len(review.held)} documents)",
+        f"- review pages: `{index_path}`",
+        "",
+        "## Removals per cleaner",
+        "",
+        "| cleaner | removals | lines | chars | shadow matches | held | files |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name in review.cleaners:
+        c = review.by_cleaner[name]
+        out.append(f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} | {c['files']} |")
+    if not review.cleaners:
+        out.append("| (nothing removed) | 0 | 0 | 0 | 0 | 0 | 0 |")
+    out += ["", "## Top removed lines", ""]
+    if review.lines:
+        out += ["| count | cleaner / rule | line |", "|---:|---|---|"]
+        for line in review.lines[:TOP_LINES]:
+            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != "removed" else "")
+            out.append(f"| {line['count']} | {_md(rule)} | {_md(line['text'])} |")
+    else:
+        out.append("Nothing was removed.")
+    out += ["", "## Errors", ""]
+    if review.failed:
+        out += [f"- `{_md(f['input'])}`: {_md(f['error'])}" for f in review.failed]
+    else:
+        out.append("None.")
+    return "\n".join(out) + "\n"
+
+
+def table_rows(review: Review, limit: int = MAX_TABLE_ROWS) -> list[dict[str, Any]]:
+    """One row per file (most removed characters first): removals, lines, chars per cleaner, shadow matches, error."""
+    rows = []
+    for f in sorted(review.files, key=lambda f: (-f["chars"], f["input"]))[:limit]:
+        row: dict[str, Any] = {
+            "file": f["input"],
+            "removals": f["removals"],
+            "lines": f["lines"],
+            "chars": f["chars"],
+            "shadow": f["shadow"],
+            "held": f["held"],
+        }
+        for name in review.cleaners:
+            c = f["by_cleaner"].get(name, [0, 0, 0, 0, 0])
+            row[f"{name} lines"] = c[1]
+            row[f"{name} chars"] = c[2]
+        row["error"] = f["error"] or ""
+        rows.append(row)
+    return rows
+
+
+def publish_artifacts(review: Review, index_path: str | Path) -> None:
+    """Create the run's markdown and table artifacts (call only inside a Prefect flow run)."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    index = str(Path(index_path).resolve())
+    create_markdown_artifact(
+        markdown=markdown_summary(review, index),
+        key="boilerclean-summary",
+        description=f"boilerclean run summary; review pages at {index}",
+    )
+    create_table_artifact(
+        table=table_rows(review),
+        key="boilerclean-files",
+        description=f"Removals per file (at most {MAX_TABLE_ROWS}, most removed first); all files in {index}",
+    )
