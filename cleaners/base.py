@@ -43,11 +43,22 @@ class PatternCleaner(Cleaner):
 
     def __init__(self, spec: Any):
         super().__init__(spec)
-        # Built once per ruleset load, from whatever rules the YAML holds: never per rule by hand.
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Split the rules and build their gates, once per spec, from whatever rules the YAML holds.
+
+        A ruleset view (without_shadow, shadow_switched_on) copies a cleaner and swaps its spec, so
+        this is redone whenever the spec is not the one it was built for.
+        """
+        if getattr(self, "_prepared_for", None) is self.spec:
+            return
+        spec = self.spec
         self._plain = tuple(r for r in spec.rules if not r.near)
         self._near = tuple(r for r in spec.rules if r.near)
         self._plain_gate = RuleGate(self._plain)
         self._near_gate = RuleGate(self._near)
+        self._prepared_for = spec
 
     def match_line(self, stripped: str, rules) -> Any:
         """The first rule whose pattern is found in the stripped line, or None."""
@@ -58,6 +69,7 @@ class PatternCleaner(Cleaner):
         return None
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
+        self._prepare()
         limit = self.spec.max_chars
         matched: dict[int, Any] = {}  # line index -> rule
         # Rules none of whose literal words is in the document cannot match: leave them out for it.

@@ -176,3 +176,16 @@ def test_user_rules_with_any_syntax_still_match():
     text = "hello hello\nhello world\n"
     assert [r.text for r in cleaner.find_removals(Document(text))] == ["hello hello\n"]
     assert regex.search(r"^(\w+) \1$", "hello hello")
+
+
+def test_a_cleaner_copied_with_another_spec_uses_the_new_rules():
+    """Ruleset views copy a built cleaner and swap its spec: the prepared rules must follow."""
+    import copy
+    from dataclasses import replace
+
+    cleaner = [c for c in RULESET.cleaners if c.name == "image_caption"][0]
+    twin = copy.copy(cleaner)
+    twin.spec = replace(cleaner.spec, rules=tuple(r for r in cleaner.spec.rules if r.name != "credit-only line"))
+    text = "Photo: Reuters\n"
+    assert [r.rule for r in cleaner.find_removals(Document(text))] == ["credit-only line"]
+    assert [r.rule for r in twin.find_removals(Document(text))] == []
