@@ -56,12 +56,18 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
     assert trees["dask"] == trees["one"]
 
 
+# The streaming part of a run (discovery, batching, dispatch, cleaning, writing) with the records
+# dropped: the run summary keeps one record per file on purpose (summary.json lists every file),
+# so it is measured separately (docs/readme-i6-scale.md), not here.
 MEMORY_SCRIPT = """
-import resource, sys, tempfile
-from pathlib import Path
-from flows.clean_flow import clean_flow
+import resource, sys
+from cleaners import load_ruleset
+from flows.clean_flow import BATCH_SIZE, batched, clean_files, iter_planned
+from flows.dispatch import run_batches
 corpus, out = sys.argv[1], sys.argv[2]
-clean_flow.fn([corpus], out, workers=1)
+items = (item for item, clash in iter_planned([corpus], out) if clash is None)
+for batch, records in run_batches(clean_files, batched(items, BATCH_SIZE), out, load_ruleset(), workers=1):
+    pass
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
@@ -69,7 +75,8 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 def _peak_rss_kb(n_files: int, root: Path) -> int:
     corpus = root / f"c{n_files}"
     corpus.mkdir()
-    text = "A short article line that stays in the text.\nAdvertisement\nPhoto: Reuters\nThe end of it.\n"
+    # ~4 KB each: holding the documents (or their outputs) would add ~36 MB for 9,000 more files.
+    text = "A short article line that stays in the text.\n" * 90 + "Advertisement\nPhoto: Reuters\nThe end of it.\n"
     for i in range(n_files):
         sub = corpus / f"{i // 500:03d}"
         sub.mkdir(exist_ok=True)
@@ -86,9 +93,9 @@ def test_memory_does_not_grow_with_the_number_of_files():
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as d:
         small = _peak_rss_kb(1000, Path(d))
         large = _peak_rss_kb(10000, Path(d))
-    # The summary keeps one small record per file (~1 KB with its counts), so some growth is
-    # expected; what must not happen is holding documents or batches: that would be 10x.
-    assert large - small < 40_000, f"peak RSS {small} kB for 1,000 files, {large} kB for 10,000"
+    # Generous: allocator noise and the output folder's directory entries; holding the inputs,
+    # the batches or their records would add well over this for 9,000 more files.
+    assert large - small < 15_000, f"peak RSS {small} kB for 1,000 files, {large} kB for 10,000"
 
 
 def test_bounded_keeps_order_and_window():
