@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Iterator, Mapping
 
 from .core import Removal
 from .fastmatch import RuleGate
-from .text import Document, Line
+from .text import Document, Line, search
 
 
 class Cleaner:
@@ -60,11 +60,11 @@ class PatternCleaner(Cleaner):
         self._near_gate = RuleGate(self._near)
         self._prepared_for = spec
 
-    def match_line(self, stripped: str, rules) -> Any:
-        """The first rule whose pattern is found in the stripped line, or None."""
+    def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
+        """The first rule whose pattern is found in the stripped line, or None (searched under doc's time limit)."""
         n = len(stripped)
         for rule in rules:
-            if n <= rule.max_chars and rule.pattern.search(stripped):
+            if n <= rule.max_chars and search(doc, f"{self.name}/{rule.name}", rule.pattern, stripped):
                 return rule
         return None
 
@@ -79,7 +79,7 @@ class PatternCleaner(Cleaner):
             for i, s in enumerate(doc.stripped):
                 if not s or len(s) > limit:  # blank, or a long article line
                     continue
-                rule = match_line(s, plain)
+                rule = match_line(s, plain, doc)
                 if rule is not None:
                     matched[i] = rule
         if self._near and matched:
@@ -104,7 +104,7 @@ class PatternCleaner(Cleaner):
                 if len(s) > limit:
                     continue
                 for rule in near:
-                    if len(s) > rule.max_chars or not rule.pattern.search(s):
+                    if len(s) > rule.max_chars or not search(doc, f"{self.name}/{rule.name}", rule.pattern, s):
                         continue
                     lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
                     if any(matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near for p in range(lo, hi)):

@@ -21,9 +21,13 @@ ENGINE_VERSION = "1"
 
 MODES = ("remove", "shadow")
 DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
+# Seconds one search of one rule may take (regex's timeout=); a rule that runs over is dropped for
+# that document and reported as timed out. Ordinary rules take microseconds per line; one second
+# leaves room for slow machines while stopping catastrophic backtracking within the same second.
+DEFAULT_REGEX_TIMEOUT = 1.0
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
-TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine"}
+TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout"}
 CLEANER_KEYS = {"description", "enabled", "mode", "max_chars", "rules", "disable_rules", "keep", "options"}
 RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note"}
 SOURCE_KEYS = {"name", "match", "mode", "rules", "keep"}
@@ -139,6 +143,8 @@ class Ruleset:
     sources: tuple[SourceRules, ...] = ()  # per-source rules, applied after the global cleaners
     quarantine: Any = None  # QuarantineSettings; None means the defaults
     source_cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # one PatternCleaner per source
+    # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up (and reported).
+    regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
 
     def spec(self, name: str) -> CleanerSpec:
         for s in self.specs:
@@ -152,7 +158,7 @@ class Ruleset:
             replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules)) for s in self.specs
         )
         sources = tuple(replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources)
-        return _finish(specs, self.keep, self.files, sources, self.quarantine)
+        return replace(_finish(specs, self.keep, self.files, sources, self.quarantine), regex_timeout=self.regex_timeout)
 
     def has_shadow(self) -> bool:
         """True if an enabled cleaner, one of its rules or a per-source rule is in shadow mode."""
@@ -217,6 +223,8 @@ def compile_pattern(source: Any, file: str, path: str) -> Any:
         pattern = regex.compile(source)
     except (regex.error, ValueError, OverflowError) as exc:
         raise ConfigError(file, path, f"pattern {source!r} does not compile: {exc}") from None
+    except RecursionError:  # thousands of nested groups (fuzz)
+        raise ConfigError(file, path, f"pattern {source[:40]!r}... is nested too deeply to compile") from None
     if pattern.search("") is not None:
         raise ConfigError(file, path, f"pattern {source!r} matches the empty string, so it would match every line")
     return pattern
@@ -269,6 +277,25 @@ def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: 
     )
 
 
+def _prune_near(rules: dict, disabled: set) -> None:
+    """Take disabled rules out of the other rules' `near` lists, so one language's banner rules can be
+    turned off; a proximity rule with no anchor left that can fire (a plain rule, or a chain to one)
+    could never fire itself, so it goes too."""
+    live = {name for name, rule in rules.items() if not rule.near}
+    grew = True
+    while grew:
+        grew = False
+        for name, rule in rules.items():
+            if name not in live and live.intersection(rule.near):
+                live.add(name)
+                grew = True
+    for name, rule in list(rules.items()):
+        if name not in live:
+            del rules[name]
+        elif disabled.intersection(rule.near) or set(rule.near) - live:
+            rules[name] = replace(rule, near=tuple(n for n in rule.near if n in live))
+
+
 def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_types: Mapping[str, type]) -> CleanerSpec:
     """Apply one YAML mapping (packaged defaults or a user's section) on top of a spec."""
     _expect(raw, dict, file, path, "a mapping")
@@ -279,15 +306,21 @@ def _merge_cleaner(spec: CleanerSpec, raw: Any, file: str, path: str, option_typ
     description = _expect(raw.get("description", spec.description), str, file, f"{path}.description", "a string")
 
     rules = {r.name: r for r in spec.rules}
+    disabled: set[str] = set()
     for i, name in enumerate(_expect(raw.get("disable_rules", []), list, file, f"{path}.disable_rules", "a list of rule names")):
+        _expect(name, str, file, f"{path}.disable_rules[{i}]", "a rule name")  # an unhashable name crashed the lookup (fuzz)
         if name not in rules:
             known = set(rules)
             raise ConfigError(file, f"{path}.disable_rules[{i}]", f"no rule named {name!r}{_suggest(str(name), known)}")
         del rules[name]
+        disabled.add(name)
+    if disabled:
+        _prune_near(rules, disabled)
     raw_rules = _expect(raw.get("rules", []), list, file, f"{path}.rules", "a list of rules")
     for i, raw_rule in enumerate(raw_rules):
         rpath = f"{path}.rules[{i}]"
-        base = rules.get(raw_rule.get("name")) if isinstance(raw_rule, dict) else None
+        # Only a string name can name a default rule; _parse_rule reports any other name.
+        base = rules.get(raw_rule.get("name")) if isinstance(raw_rule, dict) and isinstance(raw_rule.get("name"), str) else None
         rules[raw_rule["name"] if isinstance(raw_rule, dict) and "name" in raw_rule else f"#{i}"] = _parse_rule(
             raw_rule, file, rpath, base, max_chars
         )
@@ -336,6 +369,8 @@ def _load_yaml_text(text: str, file: str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(file, "", f"invalid YAML: {exc}") from None
+    except RecursionError:  # thousands of nested [ or { (fuzz)
+        raise ConfigError(file, "", "invalid YAML: nested too deeply") from None
 
 
 def default_specs() -> list[CleanerSpec]:
@@ -360,6 +395,7 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
     if "version" in raw and raw["version"] != 1:
         raise ConfigError(file, "version", f"unsupported config version {raw['version']!r}; this boilerclean reads version 1")
     keep = _compile_list(raw["keep"], file, "keep") if "keep" in raw else ()
+    timeout = _timeout(raw["regex_timeout"], file, "regex_timeout") if "regex_timeout" in raw else DEFAULT_REGEX_TIMEOUT
     sections = _expect(raw.get("cleaners", {}) or {}, dict, file, "cleaners", "a mapping of cleaner names")
     by_name = {s.name: s for s in specs}
     for name, section in sections.items():
@@ -383,7 +419,18 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
         from .quarantine import parse_quarantine
 
         quarantine = parse_quarantine(raw["quarantine"], file)
-    return _finish(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
+    ruleset = _finish(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
+    return replace(ruleset, regex_timeout=timeout)
+
+
+def _timeout(value: Any, file: str, path: str) -> float | None:
+    if value is None:
+        return None  # explicitly off: for trusted rulesets when every microsecond counts
+    _expect(value, (int, float), file, path, "a number of seconds (or null for no limit)")
+    # NaN and infinity fail this test too; regex needs a finite positive number.
+    if isinstance(value, bool) or not 0 < value <= 3600:
+        raise ConfigError(file, path, f"expected a number of seconds between 0 and 3600, got {value!r}")
+    return float(value)
 
 
 def _parse_sources(raw: Any, file: str) -> tuple[SourceRules, ...]:

@@ -10,7 +10,7 @@ from .config import Ruleset
 from .core import Removal, apply_removals
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back
-from .text import Document, Line
+from .text import Document, Line, search
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +21,7 @@ class CleanResult:
     cleaned: str
     removals: tuple[Removal, ...]
     held: tuple[str, ...] = ()  # why removals were held back for review (over-removal quarantine); () if none
+    timed_out: tuple[str, ...] = ()  # rules given up on for this text (regex timeout); their removals are missing
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -34,8 +35,11 @@ def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
     line = doc.line_at(removal.start)
     while True:
         s = line.content.strip()
-        if any(k.search(s) for k in keep):
-            return True
+        for k in keep:
+            found = search(doc, f"keep/{k.pattern}", k, s)
+            # A keep pattern that timed out keeps the line: when in doubt, remove nothing.
+            if found or f"keep/{k.pattern}" in doc.timed_out:
+                return True
         if line.end >= removal.end or line.index + 1 >= len(doc.lines):
             return False
         line = doc.lines[line.index + 1]
@@ -131,6 +135,7 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     its shadow rules, and the shadow matches are what switching the shadow rules on would add.
     (Run in one pass, a shadow match would win an overlap or anchor a `near` rule and so change the output.)
     """
+    doc.regex_timeout = ruleset.regex_timeout  # once per document: both shadow passes share it and what timed out
     if not ruleset.has_shadow():
         return _find_acting(doc, ruleset)
     acting_rs, preview_rs, shadow_cleaners, shadow_rules = _shadow_variants(ruleset)
@@ -185,4 +190,4 @@ def clean_text(text: str, ruleset: Ruleset, source: str = "", domain: str = "") 
     removals = find_removals(doc, ruleset)
     # Over-removal quarantine: removals that would strip an article are held back (kept in the text).
     removals, held = hold_back(text, removals, ruleset.quarantine or DEFAULT_QUARANTINE)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals), held)
+    return CleanResult(text, apply_removals(text, removals), tuple(removals), held, tuple(doc.timed_out))

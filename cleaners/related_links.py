@@ -62,21 +62,21 @@ class RelatedLinksCleaner(PatternCleaner):
         i = 0
         while i < len(lines):
             s = lines[i].content.strip()
-            rule = self.match_line(s, rules) if s and len(s) <= limit else None
+            rule = self.match_line(s, rules, doc) if s and len(s) <= limit else None
             if rule is None or i in taken:
                 i += 1
                 continue
             taken.add(i)
             yield self.removal(doc, lines[i], rule)
             if rule.name.endswith(HEADER_SUFFIX):
-                for line in self._headlines_after(lines, i, rules, limit):
+                for line in self._headlines_after(lines, i, rules, limit, doc):
                     taken.add(line.index)
                     yield self.removal(doc, line, rule, detail=f"headline under {s!r}")
                 i = max(taken) + 1
             else:
                 i += 1
 
-    def _headlines_after(self, lines: list[Line], i: int, rules, limit: int) -> list[Line]:
+    def _headlines_after(self, lines: list[Line], i: int, rules, limit: int, doc: Document | None = None) -> list[Line]:
         """The headline lines that follow the header at lines[i], stopping at the first line that is not one."""
         out: list[Line] = []
         blanks = 0
@@ -89,7 +89,7 @@ class RelatedLinksCleaner(PatternCleaner):
                 continue
             blanks = 0
             # Another header or teaser is its own match; a non-headline line is the article resuming.
-            if len(out) >= self.max_headlines or self.match_line(s, rules) is not None or not self.is_headline(s):
+            if len(out) >= self.max_headlines or self.match_line(s, rules, doc) is not None or not self.is_headline(s):
                 break
             out.append(line)
         return out

@@ -120,6 +120,8 @@ class Document:
         self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.line_starts, self.contents = _split_offsets(text)
         self.lines = _Lines(self)
+        self.regex_timeout: float | None = None  # seconds per search, None for no limit (the engine sets the ruleset's)
+        self.timed_out: dict[str, None] = {}  # "cleaner/rule" keys given up on in this document, in order
 
     @cached_property
     def stripped(self) -> list[str]:
@@ -136,6 +138,20 @@ class Document:
     def line_at(self, offset: int) -> Line:
         """The line containing character offset."""
         return self.lines[max(0, bisect.bisect_right(self.line_starts, offset) - 1)]
+
+
+def search(doc: Document | None, key: str, pattern, s: str):
+    """pattern.search(s) under the document's time limit; None once `key` has run over in this document."""
+    if doc is None or doc.regex_timeout is None:
+        return pattern.search(s)  # no limit: timeout= costs ~2 us per call even when never reached
+    if key in doc.timed_out:
+        return None
+    try:
+        return pattern.search(s, timeout=doc.regex_timeout)
+    except TimeoutError:
+        # Catastrophic backtracking: give the rule up for this document rather than hang the run.
+        doc.timed_out[key] = None
+        return None
 
 
 def line_number(text_line_starts: list[int], offset: int) -> int:

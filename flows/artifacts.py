@@ -26,6 +26,11 @@ def markdown_summary(review: Review, index_path: str) -> str:
     out = ["# boilerclean run", ""]
     if s.get("dry_run"):
         out += ["**Dry run**: every rule in shadow mode, nothing removed.", ""]
+    alerts = (s.get("run") or {}).get("alerts") or []
+    if alerts:  # trend alerts of an incremental run: first, so they are seen
+        from .history import alerts_markdown
+
+        out += [alerts_markdown(alerts)]
     out += [
         f"- files: {s.get('files', 0)} ({s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed)",
         f"- removals: {s.get('removals', 0)} ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters)",

@@ -16,7 +16,9 @@ from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
 from .dispatch import Progress, file_size, run_batches, task_runner
-from .files import InputFile, atomic_write, decode_text, discover_inputs, sha256_bytes
+from .files import InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
+from .history import AlertSettings, alert_message, record_run
+from .manifest import IncrementalRun, run_line
 from .sources import page_domain
 from .reports import REPORT_VERSION, count_removals, removal_records, to_json, unified_diff
 
@@ -45,22 +47,32 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset) -> dict[str, Any
     }
     report_path = out / f"{item.stem}.report.json"
     try:
-        data = Path(item.path).read_bytes()
+        data = read_input(item.path)
     except OSError as exc:
         return _fail(report, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:
-        text, encoding = decode_text(data)
+        decoded = decode_document(data)
     except ValueError as exc:
+        # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
+        report["raw_copy"] = f"{item.stem}.raw"
+        atomic_write(out / report["raw_copy"], data)
         return _fail(report, report_path, str(exc))
+    text = decoded.text
     result = clean_text(text, ruleset, source=item.rel, domain=page_domain(item.rel, data))
     records = removal_records(text, result.removals)
     if result.held:
         # Over-removal quarantine: the text keeps the held removals; a person decides.
         report["held_for_review"] = list(result.held)
+    if decoded.bom:
+        report["bom"] = True
+    if decoded.detected:
+        report["encoding_detected"] = True
+    if result.timed_out:
+        report["timed_out"] = list(result.timed_out)
     report.update(
-        encoding=encoding,
+        encoding=decoded.encoding,
         output=f"{item.stem}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
@@ -86,12 +98,14 @@ def _summary_record(report: dict) -> dict[str, Any]:
         "input": report["input"],
         "output": report.get("output"),
         "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
         "chars_in": report.get("chars_in", 0),
         "chars_out": report.get("chars_out", 0),
         "removals": counts["removals"],
         "by_cleaner": counts["by_cleaner"],
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
     }
     if report.get("held_for_review"):
         record["held"] = report["held_for_review"]
@@ -136,6 +150,9 @@ def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None,
     """(input, None) for each input to clean and (None, failed record) for each clash, as found (a stream)."""
     seen: dict[str, str] = {}
     for item in discover_inputs(paths, out):
+        if item.skipped:
+            yield None, _summary_record({"input": item.rel, "error": item.skipped})
+            continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
             yield None, _summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"})
@@ -160,6 +177,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         for r in records
         if r.get("held")
     ]
+    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -176,6 +194,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
         "held": held,  # documents whose removals the over-removal quarantine held back for review
+        **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
 
@@ -227,65 +246,60 @@ def clean_flow(
     out: str,
     config: str | None = None,
     dry_run: bool = False,
+    prune: bool = False,
+    alerts: dict[str, float] | None = None,
     workers: int = 1,
     dask_address: str | None = None,
     dask: bool = False,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Clean every document under `paths` into `out`; returns the run summary (also written to summary.json)."""
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
     ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+    alert_settings = AlertSettings.from_dict(alerts)
     if dry_run:
         ruleset = ruleset.all_shadow()
     os.makedirs(out, exist_ok=True)
-    records: list[dict] = []
-    # Pass one (repeated_line only) reads the inputs as a stream too; the batches below are pass two.
-    ruleset = _with_line_counts(ruleset, (item for item, clash in iter_planned(paths, out) if clash is None), logger)
-    meter = Progress(*_count_inputs(paths, out), enabled=progress) if progress else Progress(0, 0, enabled=False)
-    try:
-        batches = batched(_collect_clashes(iter_planned(paths, out), records), BATCH_SIZE)
-        in_flow = FlowRunContext.get() is not None
-        done = run_batches(
-            clean_files,
-            batches,
-            out,
-            ruleset,
-            workers=workers,
-            dask_address=dask_address,
-            dask=dask and not in_flow,
-            submit_task=clean_batch.submit if in_flow else None,
-        )
-        for batch, batch_records in done:
-            records.extend(batch_records)
-            meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in batch_records if r["error"]))
-    finally:
-        meter.close()
-    summary = summarize(records, ruleset, dry_run)
-    atomic_write(Path(out) / "summary.json", to_json(summary))
-    _write_review(out, summary)
+    items, records = plan_inputs(paths, out)
+    ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+    with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+        # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+        items, unchanged = incremental.plan(items)
+        meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
+        try:
+            in_flow = FlowRunContext.get() is not None
+            # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+            done = run_batches(
+                clean_files,
+                batched(items, BATCH_SIZE),
+                out,
+                ruleset,
+                workers=workers,
+                dask_address=dask_address,
+                dask=dask and not in_flow,
+                submit_task=clean_batch.submit if in_flow else None,
+            )
+            for batch, result in done:
+                records.extend(result)
+                incremental.record(result)
+                meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        finally:
+            meter.close()
+        summary = summarize(records + unchanged, ruleset, dry_run)
+        summary["run"] = incremental.run_section()
+        summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+        atomic_write(Path(out) / "summary.json", to_json(summary))
+        _write_review(out, summary)
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
         logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
-    logger.info(summary_line(summary))
+    for t in summary.get("timeouts", []):
+        logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
+    logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
+    for a in summary["run"]["alerts"]:
+        logger.warning(alert_message(a))
     return summary
-
-
-def _collect_clashes(planned: Iterable[tuple[InputFile | None, dict | None]], records: list[dict]) -> Iterator[InputFile]:
-    for item, clash in planned:
-        if clash is not None:
-            records.append(clash)
-        else:
-            yield item
-
-
-def _count_inputs(paths: list[str], out: str) -> tuple[int, int]:
-    """Files and bytes to clean, for the progress bar's total (a listing pass; nothing is read)."""
-    files = nbytes = 0
-    for item in discover_inputs(paths, out):
-        files += 1
-        nbytes += file_size(item.path)
-    return files, nbytes
 
 
 def flow_for(workers: int = 1, dask_address: str | None = None, dask: bool = False):

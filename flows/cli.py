@@ -9,12 +9,21 @@ import sys
 from importlib import import_module
 from pathlib import Path
 
+from .history import add_alert_options, alert_settings_from_args
+
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE = 0, 1, 2
 
 log = logging.getLogger("boilerclean")
 
 # Modules under flows/ that add a subcommand (one line each).
-COMMAND_MODULES: tuple[str, ...] = ("mine", "held", "review")
+COMMAND_MODULES: tuple[str, ...] = (
+    "mine",
+    "held",
+    "review",
+    "serve",
+    "history",
+    "restore",
+)
 
 MAIN_HELP = """\
 Strip boilerplate (cookie banners, licence lines, advertisement markers, image captions)
@@ -83,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes")
     run.add_argument("--dask-address", metavar="ADDR", help="run the batches on a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
     run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines")
+    run.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
+    add_alert_options(run)
     mode = run.add_mutually_exclusive_group()
     mode.add_argument("--prefect", dest="prefect", action="store_true", default=None, help="run as a Prefect flow run")
     mode.add_argument("--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API")
@@ -112,6 +123,11 @@ def _load_ruleset_or_exit(config: str | None):
 def cmd_run(args: argparse.Namespace) -> int:
     from .files import UsageError
 
+    try:
+        alert_settings_from_args(args)
+    except ValueError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
     for p in args.paths:
         if not os.path.exists(p):
@@ -129,6 +145,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     kwargs = dict(paths=[str(p) for p in args.paths], out=str(args.out), config=args.config, dry_run=args.dry_run)
     kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask, progress=args.progress)
+    kwargs.update(prune=args.prune, alerts=alert_settings_from_args(args))
     try:
         if use_prefect:
             summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)

@@ -347,6 +347,14 @@ def render_index(review: Review) -> str:
         + (f', config {esc(", ".join(s.get("config_files") or []))}' if s.get("config_files") else "")
         + "</span></p>\n"
     )
+    alerts = (s.get("run") or {}).get("alerts") or []
+    if alerts:  # trend alerts of an incremental run (flows/history.py): a rule's rate jumped or dropped
+        p.append('<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
+                 '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+        for a in alerts:
+            p.append(f'<tr><td>{esc(a["rule"])}</td><td>{"jumped up" if a["direction"] == "up" else "dropped"}</td>'
+                     f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n')
+        p.append("</tbody>\n</table></section>\n")
     p.append('<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n')
     p.append('<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n')
     p.append('<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'

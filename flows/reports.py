@@ -82,13 +82,21 @@ def unified_diff(original: str, cleaned: str, rel: str) -> str:
     a = _split_lf(original)
     b = _split_lf(cleaned)
     out = []
-    for line in difflib.unified_diff(a, b, f"a/{rel}", f"b/{rel}"):
+    for line in difflib.unified_diff(a, b, _diff_name(f"a/{rel}"), _diff_name(f"b/{rel}")):
         if line.startswith(("---", "+++")) and not line.endswith("\n"):
             line += "\n"
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")
     return "".join(out)
+
+
+def _diff_name(name: str) -> str:
+    """A file name for a diff header, C-quoted as git does when it holds a line break, quote or backslash."""
+    if not any(c < " " or c in '"\\\x7f' for c in name):
+        return name
+    escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+    return '"' + "".join(escapes.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in name) + '"'
 
 
 def _split_lf(text: str) -> list[str]:

@@ -145,7 +145,8 @@ def test_mine_reports_bad_files_and_goes_on(tmp_path, cli):
     (tmp_path / "a").mkdir()
     for i in range(3):
         (tmp_path / "a" / f"{i}.txt").write_text("Menu\nbody text number %d.\n" % i, encoding="utf-8")
-    (tmp_path / "a" / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
+    # Not b"\xff\xfe...": that is a UTF-16 byte order mark, and the bytes after it now decode (issue 7).
+    (tmp_path / "a" / "bad.txt").write_bytes(b"bad\x00\xff")
     res = cli("mine", str(tmp_path), "--min-docs", "2")
     assert res.returncode == 1
     assert b"bad.txt" in res.stderr

@@ -1,0 +1,132 @@
+"""`boilerclean restore DIR --to FOLDER`: rebuild every input of a run, byte for byte, from its output folder alone."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cleaners.core import Removal, check_removals, restore
+
+from .files import BOM_OF, InputFile, atomic_write, encode_document
+
+RESTORE_HELP = """\
+Rebuild the original inputs of a `boilerclean run` from its output folder alone: each cleaned .txt
+plus the removals in its .report.json give the original text, which is encoded back with the
+recorded encoding (and byte order mark), checked against the recorded SHA-256 and written to
+FOLDER/<input path>. Inputs that could not be decoded were kept as DIR/<name>.raw and are copied back.
+Inputs that could not be read at all (permissions, FIFOs, links leaving the input folder, name
+clashes) have no bytes in DIR and are listed as not restorable. HTML inputs come back as the text
+extracted from them, not as the page.
+
+exit codes: 0 every input rebuilt, 1 some input not restorable or a checksum mismatch, 2 usage error
+
+examples:
+  boilerclean restore clean --to /tmp/seeds-again && diff -r seeds /tmp/seeds-again
+"""
+
+
+class RestoreError(ValueError):
+    """One input that cannot be rebuilt exactly, and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    rel: str
+    data: bytes
+
+
+def _safe_rel(rel: object) -> PurePosixPath:
+    """A report's input path, refused unless it stays inside the restore folder (reports are data, not trusted paths)."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel:
+        raise RestoreError(f"report has no usable input path: {rel!r}")
+    p = PurePosixPath(rel)
+    if p.is_absolute() or any(part in ("..", "") for part in p.parts) or "\\" in rel:
+        raise RestoreError(f"input path {rel!r} would leave the restore folder; refused")
+    return p
+
+
+def _inside(base: Path, rel: object) -> Path:
+    return base.joinpath(*_safe_rel(rel).parts)
+
+
+def rebuild_input(out_dir: Path, report: dict) -> Restored:
+    """The original bytes of one input from its report and the outputs beside it; raises RestoreError."""
+    rel = str(_safe_rel(report.get("input")))
+    expected = report.get("sha256")
+    if not expected:
+        raise RestoreError(f"not restorable: the input was never read ({report.get('error') or 'no checksum recorded'})")
+    if report.get("raw_copy"):
+        data = _inside(out_dir, report["raw_copy"]).read_bytes()
+    else:
+        output = report.get("output")
+        if not output:
+            raise RestoreError(f"not restorable: no cleaned output recorded ({report.get('error')})")
+        cleaned = _inside(out_dir, output).read_bytes().decode("utf-8")
+        removals = [Removal.from_dict(d) for d in report.get("removals", [])]
+        text = restore(cleaned, removals)
+        try:
+            check_removals(text, removals)
+        except ValueError as exc:
+            raise RestoreError(f"removals do not fit the rebuilt text: {exc}") from None
+        encoding = report.get("encoding") or "utf-8"
+        if report.get("bom") and encoding not in BOM_OF:
+            raise RestoreError(f"report records a byte order mark for {encoding}, which has none")
+        try:
+            data = encode_document(text, encoding, bool(report.get("bom")))
+        except (LookupError, UnicodeEncodeError) as exc:
+            raise RestoreError(f"cannot encode the rebuilt text as {encoding}: {exc}") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise RestoreError(f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says {report.get('bytes')})")
+    return Restored(rel, data)
+
+
+def restore_run(out_dir: str | os.PathLike, to: str | os.PathLike) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rebuild every input listed in DIR/summary.json into `to`; returns (restored inputs, [(input, problem)])."""
+    out = Path(out_dir)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    dest = Path(to)
+    done, failed = [], []
+    for record in summary.get("file_records", []):
+        rel = record.get("input")
+        try:
+            stem = InputFile(str(rel), str(_safe_rel(rel))).stem
+            report_path = _inside(out, f"{stem}.report.json")
+            if not report_path.exists():
+                raise RestoreError(f"not restorable: {record.get('error') or 'its report is missing'}")
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+            if report.get("input") != rel:
+                raise RestoreError(f"{report_path.name} belongs to {report.get('input')!r}")
+            restored = rebuild_input(out, report)
+            atomic_write(_inside(dest, restored.rel), restored.data)
+            done.append(restored.rel)
+        except (RestoreError, OSError, ValueError, KeyError, TypeError) as exc:
+            failed.append((str(rel), str(exc)))
+    return done, failed
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    out, to = Path(args.dir), Path(args.to)
+    if not (out / "summary.json").is_file():
+        print(f"boilerclean: {out}: no summary.json; not a boilerclean output folder", file=sys.stderr)
+        return 2
+    if to.exists() and os.path.realpath(to) == os.path.realpath(out):
+        print(f"boilerclean: {to}: restoring into the output folder would overwrite the cleaned text", file=sys.stderr)
+        return 2
+    done, failed = restore_run(out, to)
+    for rel, problem in failed:
+        print(f"boilerclean: {rel}: {problem}", file=sys.stderr)
+    print(f"restored {len(done)} of {len(done) + len(failed)} inputs into {to}" + (f"; {len(failed)} NOT restored" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def register(subparsers, formatter_class) -> None:
+    p = subparsers.add_parser("restore", help="rebuild a run's inputs byte for byte from its output folder", description=RESTORE_HELP, formatter_class=formatter_class)
+    p.add_argument("dir", metavar="DIR", help="output folder of a `boilerclean run`")
+    p.add_argument("--to", required=True, metavar="FOLDER", help="folder to write the rebuilt inputs into")
+    p.set_defaults(func=cmd_restore)

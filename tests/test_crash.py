@@ -1,0 +1,70 @@
+"""A run killed with SIGKILL part-way leaves no partial output, and the next run ends exactly like an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import ROOT, SEEDS, cli_env, run_cli
+from test_incremental import output_tree
+
+FILES = 1500
+
+
+def make_inputs(inp: Path) -> None:
+    """Small documents mixing seed lines (so every cleaner fires somewhere), in 20 folders."""
+    lines = [line for seed in sorted(SEEDS.glob("*.txt")) for line in seed.read_text(encoding="utf-8").splitlines()]
+    rnd = random.Random(5)
+    for i in range(FILES):
+        folder = inp / f"batch{i % 20:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"doc{i:05d}.txt").write_text("\n".join(rnd.sample(lines, 6)) + "\n", encoding="utf-8")
+
+
+def kill_when(out: Path, reports: int, args: list[str]) -> int:
+    """Start a run, SIGKILL it once `reports` reports exist; returns how many there were at the kill."""
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL)
+    try:
+        while proc.poll() is None:
+            done = sum(1 for _ in out.rglob("*.report.json")) if out.exists() else 0
+            if done >= reports:
+                proc.send_signal(signal.SIGKILL)
+                proc.wait()
+                return done
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    raise AssertionError(f"the run finished (exit {proc.returncode}) before {reports} reports existed: nothing was killed")
+
+
+def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
+    inp = tmp_path / "in"
+    make_inputs(inp)
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    assert run_cli("run", str(inp), "--out", str(reference), "--no-prefect").returncode == 0
+
+    args = ["run", str(inp), "--out", str(out), "--no-prefect"]
+    first_kill = kill_when(out, 200, args)
+    assert not (out / "summary.json").exists()
+    # Killed again while redoing the rest, so a resumed run is itself interrupted.
+    second_kill = kill_when(out, first_kill + 300, args)
+    assert second_kill < FILES
+
+    # No half-written file under a final name: every report present is whole JSON.
+    for report in out.rglob("*.report.json"):
+        assert report.read_text(encoding="utf-8").endswith("}\n")
+
+    res = run_cli(*args)
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    summary_run = json.loads((out / "summary.json").read_text())["run"]
+    # The finished batches were kept, not redone (at most the killed batches are cleaned again).
+    assert summary_run["unchanged"] >= second_kill - 2 * 64 and summary_run["new"] + summary_run["unchanged"] == FILES
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert output_tree(out) == output_tree(reference)

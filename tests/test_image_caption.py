@@ -1,0 +1,16 @@
+"""image_caption: photo credits and credited captions go, sentences about photos stay."""
+
+import pytest
+
+from casefiles import check_case, load_cases
+from casefull import check_keeps_with_all_cleaners
+
+
+@pytest.mark.parametrize("case", [c for _, c in load_cases("image_caption")], ids=[i for i, _ in load_cases("image_caption")])
+def test_image_caption_cases(case):
+    check_case("image_caption", case)
+
+
+@pytest.mark.parametrize("case", [c for _, c in load_cases("image_caption")], ids=[i for i, _ in load_cases("image_caption")])
+def test_image_caption_lookalikes_survive_all_cleaners(case):
+    check_keeps_with_all_cleaners(case)

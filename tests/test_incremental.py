@@ -1,0 +1,194 @@
+"""Incremental runs: the manifest decides what is new, changed, unchanged or gone; a rerun matches a fresh run exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cleaners import load_ruleset
+from conftest import SEEDS, run_cli
+from flows.clean_flow import clean_flow
+from flows.manifest import MANIFEST_NAME, STATE_DIR
+
+ARTICLE = "A council vote on the new bridge is expected on Tuesday.\nThe mayor said costs had doubled.\n"
+WITH_AD = "Advertisement\nThe harbour reopened after repairs.\nFishing boats returned at dawn.\n"
+WITH_CAPTION = "The festival drew record crowds.\nPhoto: Jane Doe/Reuters\nOrganisers plan a second stage.\n"
+
+
+def run(inp: Path, out: Path, **kw) -> dict:
+    return clean_flow.fn([str(inp)], str(out), **kw)
+
+
+def output_tree(out: Path) -> dict[str, bytes]:
+    """Every output file's bytes, the state folder left out and summary.json without its per-run section."""
+    tree = {}
+    for p in sorted(out.rglob("*")):
+        rel = p.relative_to(out).as_posix()
+        if p.is_dir() or rel.startswith(STATE_DIR + "/"):
+            continue
+        data = p.read_bytes()
+        if rel == "summary.json":
+            summary = json.loads(data)
+            summary.pop("run")
+            data = json.dumps(summary, sort_keys=True).encode()
+        tree[rel] = data
+    return tree
+
+
+def mtimes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and STATE_DIR not in p.parts}
+
+
+def manifest_rows(out: Path) -> dict[str, tuple]:
+    with sqlite3.connect(out / STATE_DIR / MANIFEST_NAME) as db:
+        return {r[0]: r[1:] for r in db.execute("SELECT rel, size, mtime_ns, sha256, ruleset_hash, failed FROM files")}
+
+
+def write_inputs(inp: Path) -> None:
+    inp.mkdir(parents=True, exist_ok=True)
+    (inp / "a.txt").write_text(ARTICLE)
+    (inp / "b.txt").write_text(WITH_AD)
+    (inp / "sub").mkdir(exist_ok=True)
+    (inp / "sub" / "c.txt").write_text(WITH_CAPTION)
+    (inp / "d.txt").write_text(ARTICLE + "Second edition.\n")
+
+
+def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
+    out = tmp_path / "out"
+    first = run(SEEDS, out)
+    n = first["files"]
+    assert first["run"]["new"] == n and first["run"]["unchanged"] == 0
+    before = mtimes(out)
+    tree = output_tree(out)
+    second = run(SEEDS, out)
+    assert {k: second["run"][k] for k in ("new", "changed", "unchanged", "recleaned", "gone")} == {
+        "new": 0, "changed": 0, "unchanged": n, "recleaned": 0, "gone": 0,
+    }
+    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still describes every file.
+    after = mtimes(out)
+    rewritten = {k for k in after if after[k] != before[k]}
+    assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".report.json"))}
+    assert output_tree(out) == tree
+
+
+def test_add_change_delete_touch(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    run(inp, out)
+    (inp / "e.txt").write_text(WITH_AD.replace("harbour", "airport"))  # new
+    (inp / "b.txt").write_text(WITH_CAPTION)  # changed
+    (inp / "sub" / "c.txt").unlink()  # gone
+    st = (inp / "d.txt").stat()
+    os.utime(inp / "d.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))  # touched, same content
+    summary = run(inp, out)
+    r = summary["run"]
+    assert (r["new"], r["changed"], r["unchanged"], r["gone"]) == (1, 1, 2, 1)
+    assert r["gone_inputs"] == ["sub/c.txt"] and r["pruned_outputs"] == []
+    assert (out / "sub" / "c.txt").exists()  # a gone input's outputs are kept without --prune
+    assert (out / "b.txt").read_text() == "The festival drew record crowds.\nOrganisers plan a second stage.\n"
+    # The touch was noticed by content, and its new mtime stored so the next fast check passes.
+    assert manifest_rows(out)["d.txt"][1] == (inp / "d.txt").stat().st_mtime_ns
+    again = run(inp, out)["run"]
+    assert (again["new"], again["changed"], again["unchanged"], again["gone"]) == (0, 0, 4, 1)
+
+    pruned = run(inp, out, prune=True)["run"]
+    assert pruned["gone"] == 1 and pruned["pruned_outputs"] == ["sub/c.diff", "sub/c.html", "sub/c.report.json", "sub/c.txt"]
+    assert not (out / "sub").exists()  # emptied folders go too, as in a fresh run
+    assert run(inp, out)["run"]["gone"] == 0
+
+    fresh = tmp_path / "fresh"
+    run(inp, fresh)
+    assert output_tree(out) == output_tree(fresh)
+
+
+def test_reappearing_input_is_compared_not_new(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    run(inp, out)
+    data = (inp / "a.txt").read_bytes()
+    (inp / "a.txt").unlink()
+    assert run(inp, out)["run"]["gone_inputs"] == ["a.txt"]
+    (inp / "a.txt").write_bytes(data)  # back, same content, new mtime
+    r = run(inp, out)["run"]
+    assert (r["new"], r["changed"], r["unchanged"], r["gone"]) == (0, 0, 4, 0)
+
+
+def test_ruleset_change_recleans_everything(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    run(inp, out)
+    config = tmp_path / "rules.yaml"
+    config.write_text("cleaners:\n  advertisement:\n    enabled: false\n")
+    new_hash = load_ruleset(str(config)).hash
+    r = run(inp, out, config=str(config))["run"]
+    assert (r["recleaned"], r["unchanged"], r["recleaned_because"]) == (4, 0, {"ruleset changed": 4})
+    assert "Advertisement" in (out / "b.txt").read_text()  # really recleaned with the new rules
+    for report in out.rglob("*.report.json"):
+        assert json.loads(report.read_text())["ruleset_hash"] == new_hash
+    assert {row[3] for row in manifest_rows(out).values()} == {new_hash}
+    assert run(inp, out, config=str(config))["run"]["unchanged"] == 4
+    # Back to the defaults: everything again, and the outputs equal a fresh default run.
+    assert run(inp, out)["run"]["recleaned"] == 4
+    fresh = tmp_path / "fresh"
+    run(inp, fresh)
+    assert output_tree(out) == output_tree(fresh)
+
+
+def test_failed_file_is_retried_and_stale_outputs_removed(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    run(inp, out)
+    (inp / "b.txt").write_bytes(b"caf\xe9 au lait\n")  # not UTF-8: this file fails
+    s = run(inp, out)
+    assert s["run"]["changed"] == 1 and s["failed"] == 1
+    assert not (out / "b.txt").exists() and not (out / "b.diff").exists()  # no stale text beside the error report
+    r = run(inp, out)["run"]
+    assert r["recleaned_because"] == {"failed last time": 1} and r["unchanged"] == 3
+    fresh = tmp_path / "fresh"
+    run(inp, fresh)
+    assert output_tree(out) == output_tree(fresh)
+
+
+def test_missing_outputs_and_stray_temps(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    run(inp, out)
+    reference = output_tree(out)
+    (out / "a.txt").unlink()
+    (out / "sub" / ".c.txt.k2j4h5x_.tmp").write_text("half a fi")  # what a SIGKILL mid-write leaves
+    r = run(inp, out)["run"]
+    assert r["recleaned_because"] == {"outputs missing": 1}
+    assert output_tree(out) == reference
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_summary_is_deterministic_for_a_fresh_folder(tmp_path):
+    a, b = run(SEEDS, tmp_path / "a"), run(SEEDS, tmp_path / "b")
+    assert a == b
+    assert (tmp_path / "a" / "summary.json").read_bytes() == (tmp_path / "b" / "summary.json").read_bytes()
+    assert a["run"]["new"] == a["files"] and a["run"]["alerts"] == []
+    assert str(tmp_path) not in (tmp_path / "a" / "summary.json").read_text()
+
+
+def test_cli_prune_and_bad_alert_option(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    assert run_cli("run", str(inp), "--out", str(out)).returncode == 0
+    (inp / "a.txt").unlink()
+    res = run_cli("run", str(inp), "--out", str(out))
+    assert res.returncode == 0 and b"1 gone" in res.stderr and (out / "a.txt").exists()
+    res = run_cli("run", str(inp), "--out", str(out), "--prune")
+    assert res.returncode == 0 and b"pruned 4 outputs" in res.stderr and not (out / "a.txt").exists()
+    res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")
+    assert res.returncode == 2 and b"alert factor must be > 1" in res.stderr
+
+
+@pytest.mark.parametrize("bad", [{"factor": 1.0}, {"window": 0}, {"colour": 1}])
+def test_bad_alert_settings_fail_before_any_file(tmp_path, bad):
+    with pytest.raises(ValueError):
+        run(SEEDS, tmp_path / "out", alerts=bad)
+    assert not (tmp_path / "out").exists()
