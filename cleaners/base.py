@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterator, Mapping
 
 from .core import Removal
+from .fastmatch import RuleGate
 from .text import Document, Line, search
 
 
@@ -40,6 +41,25 @@ class PatternCleaner(Cleaner):
     named rules, so a button label ("I agree") is removed beside its banner and nowhere else.
     """
 
+    def __init__(self, spec: Any):
+        super().__init__(spec)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """Split the rules and build their gates, once per spec, from whatever rules the YAML holds.
+
+        A ruleset view (without_shadow, shadow_switched_on) copies a cleaner and swaps its spec, so
+        this is redone whenever the spec is not the one it was built for.
+        """
+        if getattr(self, "_prepared_for", None) is self.spec:
+            return
+        spec = self.spec
+        self._plain = tuple(r for r in spec.rules if not r.near)
+        self._near = tuple(r for r in spec.rules if r.near)
+        self._plain_gate = RuleGate(self._plain)
+        self._near_gate = RuleGate(self._near)
+        self._prepared_for = spec
+
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
         """The first rule whose pattern is found in the stripped line, or None (searched under doc's time limit)."""
         n = len(stripped)
@@ -49,43 +69,45 @@ class PatternCleaner(Cleaner):
         return None
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
-        rules = self.spec.rules
-        plain = [r for r in rules if not r.near]
-        near = [r for r in rules if r.near]
+        self._prepare()
         limit = self.spec.max_chars
         matched: dict[int, Any] = {}  # line index -> rule
-        nonblank: list[Line] = []
-        for line in doc.lines:
-            s = line.content.strip()
-            if not s:
-                continue
-            nonblank.append(line)
-            if len(s) > limit:
-                continue
-            rule = self.match_line(s, plain, doc)
-            if rule is not None:
-                matched[line.index] = rule
-        if near and matched:
-            self._match_near(doc, nonblank, near, matched, limit)
+        # Rules none of whose literal words is in the document cannot match: leave them out for it.
+        plain = self._plain_gate.rules_for(doc.text, doc.casefolded if self._plain_gate.needs_folded else None)
+        if plain:
+            match_line = self.match_line
+            for i, s in enumerate(doc.stripped):
+                if not s or len(s) > limit:  # blank, or a long article line
+                    continue
+                rule = match_line(s, plain, doc)
+                if rule is not None:
+                    matched[i] = rule
+        if self._near and matched:
+            self._match_near(doc, matched, limit)
         for index in sorted(matched):
             yield self.removal(doc, doc.lines[index], matched[index])
 
-    def _match_near(self, doc: Document, nonblank: list[Line], near: list, matched: dict[int, Any], limit: int) -> None:
+    def _match_near(self, doc: Document, matched: dict[int, Any], limit: int) -> None:
+        near = self._near_gate.rules_for(doc.text, doc.casefolded if self._near_gate.needs_folded else None)
+        if not near:
+            return
+        stripped = doc.stripped
+        nonblank = [i for i, s in enumerate(stripped) if s]
         # Repeat until nothing changes, so a stack of buttons under a banner chains from one to the next.
         changed = True
         while changed:
             changed = False
-            for pos, line in enumerate(nonblank):
-                if line.index in matched:
+            for pos, index in enumerate(nonblank):
+                if index in matched:
                     continue
-                s = line.content.strip()
+                s = stripped[index]
                 if len(s) > limit:
                     continue
                 for rule in near:
                     if len(s) > rule.max_chars or not search(doc, f"{self.name}/{rule.name}", rule.pattern, s):
                         continue
                     lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
-                    if any(matched.get(nonblank[p].index) is not None and matched[nonblank[p].index].name in rule.near for p in range(lo, hi)):
-                        matched[line.index] = rule
+                    if any(matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near for p in range(lo, hi)):
+                        matched[index] = rule
                         changed = True
                         break

@@ -56,7 +56,9 @@ def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> Quarantin
 
 def _solid(text: str) -> int:
     """Characters that are not white space (blank lines tidied away should not count)."""
-    return len(text) - sum(1 for c in text if c.isspace())
+    # str.split() cuts at exactly the characters str.isspace() accepts, in C (the per-character loop this
+    # replaces was the engine's largest cost on 6 KB documents).
+    return sum(map(len, text.split()))
 
 
 def article_paragraph(text: str, settings: QuarantineSettings) -> str:

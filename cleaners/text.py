@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 
 # Only the three real line endings: str.splitlines() would also split on \x0b, \x0c, \u2028 ...,
 # which scraped text contains inside paragraphs.
@@ -45,27 +47,98 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+class _Lines(Sequence):
+    """A document's lines as Line objects, each made the first time it is asked for.
+
+    Most lines of a document are never looked at as objects (no rule matches them), so splitting
+    only keeps offsets and contents; this saves a Python object per line on every document.
+    """
+
+    __slots__ = ("_doc", "_made", "_all")
+
+    def __init__(self, doc: "Document"):
+        self._doc = doc
+        self._made: dict[int, Line] = {}
+        self._all: list[Line] | None = None
+
+    def __len__(self) -> int:
+        return len(self._doc.contents)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("line index out of range")
+        if self._all is not None:
+            return self._all[i]
+        line = self._made.get(i)
+        if line is None:
+            doc = self._doc
+            start = doc.line_starts[i]
+            content = doc.contents[i]
+            end = doc.line_starts[i + 1] if i + 1 < n else len(doc.text)
+            line = self._made[i] = Line(i, start, start + len(content), end, content)
+        return line
+
+    def __iter__(self):
+        # A cleaner that walks every line gets them all made at once.
+        if self._all is None:
+            doc = self._doc
+            ends = doc.line_starts[1:] + [len(doc.text)]
+            made = self._made
+            self._all = [
+                made.get(i) or Line(i, start, start + len(content), end, content)
+                for i, (start, content, end) in enumerate(zip(doc.line_starts, doc.contents, ends))
+            ]
+        return iter(self._all)
+
+
+def _split_offsets(text: str) -> tuple[list[int], list[str]]:
+    """(start offset, content without terminator) of every line, as split_lines would give them."""
+    if "\r" in text:
+        lines = split_lines(text)
+        return [ln.start for ln in lines], [ln.content for ln in lines]
+    contents = text.split("\n")
+    if contents[-1] == "":  # text ends with a line break (or is empty): no last, unterminated line
+        contents.pop()
+    starts = [0]
+    starts.extend(accumulate(len(c) + 1 for c in contents[:-1]))
+    return starts[: len(contents)], contents
+
+
 class Document:
     """A text and its lines, split once and shared by every cleaner."""
 
-    __slots__ = ("text", "source", "lines", "__dict__")
+    __slots__ = ("text", "source", "line_starts", "contents", "lines", "__dict__")
 
     def __init__(self, text: str, source: str = "", domain: str = "", titles: tuple[str, ...] = ()):
         self.text = text
         self.source = source  # e.g. the relative path or domain, for per-source rules
         self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.titles = tuple(titles)  # the page's titles when the text was extracted from HTML, else ()
-        self.lines = split_lines(text)
+        self.line_starts, self.contents = _split_offsets(text)
+        self.lines = _Lines(self)
         self.regex_timeout: float | None = None  # seconds per search, None for no limit (the engine sets the ruleset's)
         self.timed_out: dict[str, None] = {}  # "cleaner/rule" keys given up on in this document, in order
 
     @cached_property
-    def _starts(self) -> list[int]:
-        return [ln.start for ln in self.lines]
+    def stripped(self) -> list[str]:
+        """Each line's content stripped of surrounding space ("" for a blank line), computed once for all cleaners."""
+        return [c.strip() for c in self.contents]
+
+    @cached_property
+    def casefolded(self) -> str | None:
+        """The text case-folded, for the literal pre-checks; None if a character folds to several
+        ("İ" to "i̇" would split a folded word, so a folded literal could be missed)."""
+        folded = self.text.casefold()
+        return folded if len(folded) == len(self.text) else None
 
     def line_at(self, offset: int) -> Line:
         """The line containing character offset."""
-        return self.lines[max(0, bisect.bisect_right(self._starts, offset) - 1)]
+        return self.lines[max(0, bisect.bisect_right(self.line_starts, offset) - 1)]
 
 
 def search(doc: Document | None, key: str, pattern, s: str):

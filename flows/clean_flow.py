@@ -15,6 +15,7 @@ from prefect.context import FlowRunContext
 from prefect.exceptions import MissingContextError
 
 from cleaners import Ruleset, clean_text, load_ruleset
+from .dispatch import Progress, file_size, run_batches, task_runner
 from .extract import extract_html, is_html
 from .files import Decoded, InputFile, atomic_write, decode_document, discover_inputs, read_input, sha256_bytes
 from .history import AlertSettings, alert_message, record_run
@@ -125,6 +126,11 @@ def _summary_record(report: dict) -> dict[str, Any]:
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
 def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
     """Clean a batch of files; a file that fails is recorded and the batch goes on."""
+    return clean_files(items, out_dir, ruleset)
+
+
+def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+    """clean_batch's work as a plain function, so process pools and Dask can pickle it by name."""
     results = []
     for item in items:
         try:
@@ -145,20 +151,26 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]]:
     """The inputs to clean, and a failed record for each one whose outputs would overwrite another's."""
+    items, clashes = [], []
+    for item, clash in iter_planned(paths, out):
+        (items.append(item) if clash is None else clashes.append(clash))
+    return items, clashes
+
+
+def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None, dict | None]]:
+    """(input, None) for each input to clean and (None, failed record) for each clash, as found (a stream)."""
     # The run's own review index is DIR/index.html: a top-level input whose page would land there is refused.
     seen: dict[str, str] = {"index": "the run's index.html"}
-    items, clashes = [], []
     for item in discover_inputs(paths, out):
         if item.skipped:
-            clashes.append(_summary_record({"input": item.rel, "error": item.skipped}))
+            yield None, _summary_record({"input": item.rel, "error": item.skipped})
             continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
-            clashes.append(_summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}))
+            yield None, _summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"})
             continue
         seen[key] = item.path
-        items.append(item)
-    return items, clashes
+        yield item, None
 
 
 def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
@@ -199,7 +211,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
     }
 
 
-def _with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
+def _with_line_counts(ruleset: Ruleset, items: Iterable[InputFile], logger) -> Ruleset:
     """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
     from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
 
@@ -208,8 +220,16 @@ def _with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rules
         return ruleset
     from .mine import line_table
 
-    table, _ = line_table(items, cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
-    logger.info("repeated_line: counted %d files, %d frequent lines", len(items), len(table.entries))
+    counted = 0
+
+    def each() -> Iterator[InputFile]:  # items may be a stream: count as they go by
+        nonlocal counted
+        for item in items:
+            counted += 1
+            yield item
+
+    table, _ = line_table(each(), cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    logger.info("repeated_line: counted %d files, %d frequent lines", counted, len(table.entries))
     return attach_line_table(ruleset, table)
 
 
@@ -240,6 +260,10 @@ def clean_flow(
     dry_run: bool = False,
     prune: bool = False,
     alerts: dict[str, float] | None = None,
+    workers: int = 1,
+    dask_address: str | None = None,
+    dask: bool = False,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
     logger = _logger()
@@ -253,16 +277,26 @@ def clean_flow(
     with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
         # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
         items, unchanged = incremental.plan(items)
-        batches = list(batched(items, BATCH_SIZE))
-        if FlowRunContext.get() is not None:
-            futures = [clean_batch.submit(b, out, ruleset) for b in batches]
-            for f in futures:
-                records.extend(result := f.result())
+        meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
+        try:
+            in_flow = FlowRunContext.get() is not None
+            # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+            done = run_batches(
+                clean_files,
+                batched(items, BATCH_SIZE),
+                out,
+                ruleset,
+                workers=workers,
+                dask_address=dask_address,
+                dask=dask and not in_flow,
+                submit_task=clean_batch.submit if in_flow else None,
+            )
+            for batch, result in done:
+                records.extend(result)
                 incremental.record(result)
-        else:
-            for b in batches:
-                records.extend(result := clean_batch.fn(b, out, ruleset))
-                incremental.record(result)
+                meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        finally:
+            meter.close()
         summary = summarize(records + unchanged, ruleset, dry_run)
         summary["run"] = incremental.run_section()
         summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
@@ -278,3 +312,9 @@ def clean_flow(
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))
     return summary
+
+
+def flow_for(workers: int = 1, dask_address: str | None = None, dask: bool = False):
+    """clean_flow with the task runner that spreads its batches: processes, a local Dask cluster or a Dask scheduler."""
+    runner = task_runner(workers, dask_address, dask)
+    return clean_flow if runner is None else clean_flow.with_options(task_runner=runner)

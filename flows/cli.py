@@ -53,6 +53,8 @@ exit codes: 0 every file cleaned, 1 some files failed (the others are done), 2 u
 examples:
   boilerclean run seeds --out clean
   boilerclean run scraped/ more.txt --out cleaned/ --config rules.yaml
+  boilerclean run big/ --out out/ --workers 8
+  boilerclean run big/ --out out/ --dask-address tcp://scheduler:8786
   PREFECT_API_URL=http://127.0.0.1:4200/api boilerclean run in/ --out out/
 """
 
@@ -89,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     _add_config(run)
     run.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: the machine's cores)")
+    run.add_argument("--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes")
+    run.add_argument("--dask-address", metavar="ADDR", help="run the batches on a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines")
     run.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
     add_alert_options(run)
     mode = run.add_mutually_exclusive_group()
@@ -133,11 +139,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_prefect = args.prefect if args.prefect is not None else _prefect_api_configured()
     from .clean_flow import clean_flow
 
+    from .clean_flow import flow_for
+    from .dispatch import default_workers
+
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        print("boilerclean: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
     kwargs = dict(paths=[str(p) for p in args.paths], out=str(args.out), config=args.config, dry_run=args.dry_run)
+    kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask, progress=args.progress)
     kwargs.update(prune=args.prune, alerts=alert_settings_from_args(args))
     try:
         if use_prefect:
-            summary = clean_flow(**kwargs)
+            summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
         else:
             log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
             summary = clean_flow.fn(**kwargs)

@@ -1,0 +1,148 @@
+"""Parallel and distributed runs give the same outputs as one worker; memory does not grow with the number of files."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import write_corpus
+from conftest import ROOT, cli_env
+from flows import clean_flow as clean_flow_module
+from flows.clean_flow import clean_flow
+from flows.dispatch import Progress, bounded
+from flows.reports import _line_starts
+
+# fsync on a tmpfs costs nothing; the point here is memory and outputs, not the disk.
+FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small_corpus():
+    with tempfile.TemporaryDirectory(dir=FAST_TMP) as d:
+        corpus = Path(d) / "corpus"
+        write_corpus(corpus, 120, seed=11)
+        (corpus / "000" / "bad.txt").write_bytes(b"caf\xe9\n")  # a per-file error must come out the same too
+        yield corpus
+
+
+def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(clean_flow_module, "BATCH_SIZE", 7)  # many batches, finishing out of order
+    outs = {}
+    outs["one"] = tmp_path / "one"
+    clean_flow.fn([str(small_corpus)], str(outs["one"]), workers=1)
+    outs["pool"] = tmp_path / "pool"
+    clean_flow.fn([str(small_corpus)], str(outs["pool"]), workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1") as cluster:
+        outs["dask"] = tmp_path / "dask"
+        clean_flow.fn([str(small_corpus)], str(outs["dask"]), workers=2, dask_address=cluster.scheduler_address)
+    trees = {k: tree(v) for k, v in outs.items()}
+    summary = json.loads(trees["one"]["summary.json"])
+    assert summary["files"] == 121 and summary["failed"] == 1 and summary["removals"] > 100
+    assert trees["pool"] == trees["one"]
+    assert trees["dask"] == trees["one"]
+
+
+# The streaming part of a run (discovery, batching, dispatch, cleaning, writing) with the records
+# dropped: the run summary keeps one record per file on purpose (summary.json lists every file),
+# so it is measured separately (docs/readme-i6-scale.md), not here.
+MEMORY_SCRIPT = """
+import resource, sys
+from cleaners import load_ruleset
+from flows.clean_flow import BATCH_SIZE, batched, clean_files, iter_planned
+from flows.dispatch import run_batches
+corpus, out = sys.argv[1], sys.argv[2]
+items = (item for item, clash in iter_planned([corpus], out) if clash is None)
+for batch, records in run_batches(clean_files, batched(items, BATCH_SIZE), out, load_ruleset(), workers=1):
+    pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def _peak_rss_kb(n_files: int, root: Path) -> int:
+    corpus = root / f"c{n_files}"
+    corpus.mkdir()
+    # ~2 KB each: holding the documents (or their outputs) would add ~18 MB for 9,000 more files.
+    text = "A short article line that stays in the text.\n" * 45 + "Advertisement\nPhoto: Reuters\nThe end of it.\n"
+    for i in range(n_files):
+        sub = corpus / f"{i // 500:03d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"d{i:05d}.txt").write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(corpus), str(root / f"o{n_files}")],
+        capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return int(proc.stdout.split()[-1])
+
+
+def test_memory_does_not_grow_with_the_number_of_files():
+    with tempfile.TemporaryDirectory(dir=FAST_TMP) as d:
+        small = _peak_rss_kb(1000, Path(d))
+        large = _peak_rss_kb(10000, Path(d))
+    # Generous: allocator noise and the output folder's directory entries; holding the inputs,
+    # the batches or their records would add well over this for 9,000 more files.
+    assert large - small < 10_000, f"peak RSS {small} kB for 1,000 files, {large} kB for 10,000"
+
+
+def test_bounded_keeps_order_and_window():
+    in_flight = []
+    submitted = []
+
+    def submit(job):
+        submitted.append(job)
+        in_flight.append(len(submitted) - len(done))
+        return job * 10
+
+    done = []
+    for job, res in bounded(submit, lambda f: f, range(10), window=3):
+        done.append((job, res))
+    assert done == [(j, j * 10) for j in range(10)]
+    assert max(in_flight) <= 3
+
+
+def test_progress_logs_plain_lines_when_not_on_a_terminal(caplog):
+    stream = io.StringIO()  # not a tty
+    meter = Progress(10, 1_000_000, enabled=True, stream=stream)
+    meter.LOG_EVERY = 0
+    with caplog.at_level(logging.INFO, logger="boilerclean"):
+        meter.advance(4, 400_000, 1)
+        meter.close()
+    assert stream.getvalue() == ""
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines and lines[0].startswith("progress: 4/10 files, 0.4 MB") and "1 errors" in lines[0]
+
+
+def test_line_starts_match_a_character_scan():
+    def scan(text):
+        starts, i = [0], 0
+        while i < len(text):
+            if text[i] == "\r":
+                if text[i + 1 : i + 2] == "\n":
+                    i += 1
+                starts.append(i + 1)
+            elif text[i] == "\n":
+                starts.append(i + 1)
+            i += 1
+        return starts
+
+    for text in ["", "a", "a\n", "a\r\nb\rc\n\r\n", "\r\r\n\n", "x\ry"]:
+        assert _line_starts(text) == scan(text)
+
+
+def test_workers_must_be_positive(cli, tmp_path):
+    proc = cli("run", "seeds", "--out", str(tmp_path / "o"), "--workers", "0")
+    assert proc.returncode == 2 and b"--workers" in proc.stderr
