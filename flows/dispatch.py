@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections import deque
+import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable, Iterator
@@ -97,7 +98,9 @@ def run_batches(
         for b in batches:
             yield b, batch_fn(b, out, ruleset)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
+    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners spawn too.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield from bounded(lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window)
 
 

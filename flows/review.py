@@ -17,6 +17,7 @@ examples:
   boilerclean review clean
   boilerclean review out/ --cleaner image_caption
   boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
+  boilerclean review out/ --held                                documents held by the quarantine
 """
 
 
@@ -26,6 +27,7 @@ def register(subparsers, formatter_class) -> None:
     p.add_argument("--cleaner", metavar="NAME", help="list this cleaner's removals (and shadow matches) with files and lines")
     p.add_argument("--top", type=int, default=15, metavar="N", help="removed lines to show in the summary (default 15)")
     p.add_argument("--limit", type=int, default=200, metavar="N", help="removals to list with --cleaner (default 200; 0: all)")
+    p.add_argument("--held", action="store_true", help="list the documents the over-removal quarantine held for review, and why")
     p.set_defaults(func=cmd_review)
 
 
@@ -48,6 +50,16 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return 2
     review = collect_review(args.dir, summary)
+
+    if args.held:
+        held = summary.get("held", [])
+        table = Table(title=f"held for review: {len(held)} documents (nothing removed from them)", title_justify="left")
+        for col in ("file", "report", "why"):
+            table.add_column(col, overflow="fold")
+        for h in held:
+            table.add_row(Text(h["input"]), Text(h["report"]), Text("; ".join(h["reasons"])))
+        console.print(table)
+        return 0
 
     if args.cleaner:
         known = sorted(set(review.cleaners) | {r["cleaner"] for r in review.by_rule})

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cleaners import ConfigError, Removal, clean_text, load_ruleset, restore, ruleset_from_mapping
-from conftest import SEEDS
+from conftest import SEEDS, cli_env
 
 GREEDY = {"cleaners": {"greedy": {"rules": [{"name": "mentions deepseek", "pattern": "DeepSeek"}]}}}
 # A rule allowed to take long lines: it strips one paragraph, far under 30% of the page.
@@ -101,3 +101,8 @@ def test_run_flags_held_documents_and_held_lists_them(tmp_path, cli):
     assert {line.split("\t")[0] for line in listing.stdout.decode().splitlines()} == held
     clean_listing = cli("held", str(Path(__file__).resolve().parent.parent / "clean"))
     assert clean_listing.returncode == 0 and clean_listing.stdout == b""
+    review = cli("review", str(out), "--held", env=cli_env(COLUMNS="200"))
+    assert review.returncode == 0, review.stderr.decode()
+    shown = review.stdout.decode()
+    assert "held for review: 2 documents" in shown and all(name in shown for name in held)
+    assert "of the document's characters" in shown
