@@ -193,7 +193,8 @@ def test_unreadable_file_is_a_per_file_error():
         for d in (base, src):
             os.chmod(d, 0o777)
         if os.geteuid() == 0:
-            cmd = [sys.executable, "-c", DROP_PRIVILEGES, "run", str(src), "--out", str(out)]
+            # One worker: a spawned pool worker would start the interpreter as nobody, who cannot read /root.
+            cmd = [sys.executable, "-c", DROP_PRIVILEGES, "run", str(src), "--out", str(out), "--workers", "1"]
         else:
             cmd = [sys.executable, "-m", "flows.cli", "run", str(src), "--out", str(out)]
         r = subprocess.run(cmd, capture_output=True, env=cli_env(), cwd=ROOT, timeout=120)
