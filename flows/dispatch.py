@@ -9,11 +9,12 @@ number of workers.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import deque
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from typing import Any, Callable, Iterable, Iterator
@@ -22,6 +23,17 @@ log = logging.getLogger("boilerclean")
 
 # Batches in flight per worker: enough to keep every worker busy while the next one is read.
 IN_FLIGHT_PER_WORKER = 2
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a pool worker: exit when the run that started it is gone (a SIGKILLed run would leave its workers idle forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -100,7 +112,12 @@ def run_batches(
         return
     # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
     # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners spawn too.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         yield from bounded(lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window)
 
 

@@ -68,3 +68,39 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     assert summary_run["unchanged"] >= second_kill - 2 * 64 and summary_run["new"] + summary_run["unchanged"] == FILES
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert output_tree(out) == output_tree(reference)
+
+
+def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
+    # A killed run's pool workers must not linger (and must never hold the output folder's lock).
+    inp = tmp_path / "in"
+    make_inputs(inp)
+    out = tmp_path / "out"
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--workers", "2"]
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL)
+    try:
+        while not (out.exists() and any(out.rglob("*.report.json"))):
+            assert proc.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.05)
+        children = _children(proc.pid)
+        assert children, "no pool workers found"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "pool workers outlived their run"
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
