@@ -38,10 +38,6 @@ class _Lit:
     icase: bool
 
 
-# A requirement: a tuple of literals one of which every match contains, or None (nothing known).
-Req = "tuple[_Lit, ...] | None"
-
-
 def _better(a, b):
     """The more selective of two requirements (longer shortest literal, then fewer literals)."""
     if a is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
 from .core import Removal
 from .mining import count_sentences
@@ -98,11 +98,3 @@ def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettin
         out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
         reasons.append(why)
     return out, tuple(reasons)
-
-
-def settings_from(value: Mapping | QuarantineSettings | None) -> QuarantineSettings:
-    if value is None:
-        return DEFAULT_QUARANTINE
-    if isinstance(value, QuarantineSettings):
-        return value
-    return QuarantineSettings(**value)

@@ -13,7 +13,6 @@ from .core import Removal
 from .mining import LineTable, normalise_line, source_key
 from .text import Document
 
-NAME = "repeated_line"
 RULE = "repeated line"
 
 

@@ -153,8 +153,3 @@ def search(doc: Document | None, key: str, pattern, s: str):
         # Catastrophic backtracking: give the rule up for this document rather than hang the run.
         doc.timed_out[key] = None
         return None
-
-
-def line_number(text_line_starts: list[int], offset: int) -> int:
-    """1-based line number of offset given the sorted list of line starts."""
-    return max(1, bisect.bisect_right(text_line_starts, offset))

@@ -10,10 +10,10 @@ from typing import Iterable
 
 import yaml
 
-from cleaners.mining import DEFAULT_CAPACITY, LineCounter, LineTable, proposal_yaml
+from cleaners.mining import DEFAULT_CAPACITY, LineCounter, LineTable, proposal_yaml, source_key
 
 from .files import InputFile, UsageError, atomic_write, discover_inputs
-from .sources import read_document, source_key
+from .sources import read_document
 
 DEFAULT_MIN_DOCS = 10
 DEFAULT_MIN_SHARE = 0.5

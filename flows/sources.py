@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from cleaners.mining import source_key
 
-from .files import InputFile, decode_text
+from .files import InputFile, decode_document, read_input
 
 HTML_SUFFIXES = (".html", ".htm")
 HEAD_BYTES = 65536  # canonical links and og:url sit in <head>; no need to scan a whole page
@@ -64,21 +62,11 @@ def page_domain(rel: str, data: bytes) -> str:
 
 
 def read_document(item: InputFile) -> tuple[str, str]:
-    """(text, domain) of one input; raises OSError or ValueError naming the problem.
+    """(text, domain) of one input, read the way `run` reads it; raises OSError or ValueError naming the problem."""
+    from .extract import extract_html, is_html as is_page  # extract imports this module lazily too
 
-    HTML is reduced to its main text with trafilatura. This is a stand-in: once HTML input support
-    lands in flows/, `mine` should read pages the same way `run` does.
-    """
-    data = Path(item.path).read_bytes()
-    if is_html(item.rel):
-        import trafilatura
-
-        html = data.decode("utf-8", errors="replace")
-        return trafilatura.extract(html) or "", page_domain(item.rel, data)
-    text, _ = decode_text(data)
-    return text, ""
-
-
-def document_source(item: InputFile, domain: str, by: str) -> str:
-    """The source key of an input under --source-by."""
-    return source_key(item.rel, domain, by)
+    data = read_input(item.path)
+    if is_page(item.rel):
+        extraction = extract_html(data, item.rel)
+        return extraction.text, extraction.domain
+    return decode_document(data).text, ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import pytest
 import yaml
 
 from cleaners import clean_text, restore, ruleset_from_mapping
@@ -35,6 +36,19 @@ def load_cases(cleaner: str) -> list[tuple[str, dict]]:
         for case in data.get("cases", []):
             out.append((f"{path.stem}:{case['name']}", case))
     return out
+
+
+def case_params(cleaner: str) -> list:
+    """A cleaner's cases as pytest params, each with its file:name id."""
+    return [pytest.param(case, id=case_id) for case_id, case in load_cases(cleaner)]
+
+
+def unexercised_rules(cleaner: str) -> set[str]:
+    """The cleaner's default rules that remove nothing in any of its cases."""
+    fired = set()
+    for _, case in load_cases(cleaner):
+        fired.update(r.rule for r in clean_text(case["text"], ruleset_only(cleaner)).acting)
+    return {r.name for r in ruleset_only(cleaner).spec(cleaner).rules} - fired
 
 
 def check_case(cleaner: str, case: dict) -> None:

@@ -2,9 +2,9 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("article_credits")], ids=[i for i, _ in load_cases("article_credits")])
+@pytest.mark.parametrize("case", case_params("article_credits"))
 def test_article_credits_cases(case):
     check_case("article_credits", case)

@@ -2,9 +2,9 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("comments_widget")], ids=[i for i, _ in load_cases("comments_widget")])
+@pytest.mark.parametrize("case", case_params("comments_widget"))
 def test_comments_widget_cases(case):
     check_case("comments_widget", case)

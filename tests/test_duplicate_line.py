@@ -2,13 +2,12 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 from cleaners import clean_text, restore, ruleset_from_mapping
 
-CASES = load_cases("duplicate_line")
 
 
-@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
+@pytest.mark.parametrize("case", case_params("duplicate_line"))
 def test_duplicate_line_cases(case):
     check_case("duplicate_line", case)
 

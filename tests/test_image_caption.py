@@ -2,15 +2,15 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 from casefull import check_keeps_with_all_cleaners
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("image_caption")], ids=[i for i, _ in load_cases("image_caption")])
+@pytest.mark.parametrize("case", case_params("image_caption"))
 def test_image_caption_cases(case):
     check_case("image_caption", case)
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("image_caption")], ids=[i for i, _ in load_cases("image_caption")])
+@pytest.mark.parametrize("case", case_params("image_caption"))
 def test_image_caption_lookalikes_survive_all_cleaners(case):
     check_keeps_with_all_cleaners(case)

@@ -2,15 +2,15 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 from casefull import check_keeps_with_all_cleaners
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("license_line")], ids=[i for i, _ in load_cases("license_line")])
+@pytest.mark.parametrize("case", case_params("license_line"))
 def test_license_line_cases(case):
     check_case("license_line", case)
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("license_line")], ids=[i for i, _ in load_cases("license_line")])
+@pytest.mark.parametrize("case", case_params("license_line"))
 def test_license_line_lookalikes_survive_all_cleaners(case):
     check_keeps_with_all_cleaners(case)

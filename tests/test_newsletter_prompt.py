@@ -2,9 +2,9 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("newsletter_prompt")], ids=[i for i, _ in load_cases("newsletter_prompt")])
+@pytest.mark.parametrize("case", case_params("newsletter_prompt"))
 def test_newsletter_prompt_cases(case):
     check_case("newsletter_prompt", case)

@@ -2,13 +2,12 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 from cleaners import clean_text, restore, ruleset_from_mapping
 
-CASES = load_cases("related_links")
 
 
-@pytest.mark.parametrize("case", [c for _, c in CASES], ids=[i for i, _ in CASES])
+@pytest.mark.parametrize("case", case_params("related_links"))
 def test_related_links_cases(case):
     check_case("related_links", case)
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("site_chrome")], ids=[i for i, _ in load_cases("site_chrome")])
+@pytest.mark.parametrize("case", case_params("site_chrome"))
 def test_site_chrome_cases(case):
     check_case("site_chrome", case)

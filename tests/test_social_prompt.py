@@ -2,9 +2,9 @@
 
 import pytest
 
-from casefiles import check_case, load_cases
+from casefiles import case_params, check_case
 
 
-@pytest.mark.parametrize("case", [c for _, c in load_cases("social_prompt")], ids=[i for i, _ in load_cases("social_prompt")])
+@pytest.mark.parametrize("case", case_params("social_prompt"))
 def test_social_prompt_cases(case):
     check_case("social_prompt", case)
