@@ -58,6 +58,7 @@ class PatternCleaner(Cleaner):
         self._near = tuple(r for r in spec.rules if r.near)
         self._plain_gate = RuleGate(self._plain)
         self._near_gate = RuleGate(self._near)
+        self._all_gate = RuleGate(spec.rules)
         self._prepared_for = spec
 
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
@@ -68,28 +69,39 @@ class PatternCleaner(Cleaner):
                 return rule
         return None
 
-    def find_removals(self, doc: Document) -> Iterator[Removal]:
+    def match_at(self, doc: Document, index: int, stripped: str, candidates: tuple[dict[int, tuple], tuple]) -> Any:
+        """match_line for line `index`, trying only the rules candidates() gives that line."""
+        by_line, rest = candidates
+        return self.match_line(stripped, by_line.get(index, rest), doc)
+
+    def candidates(self, doc: Document, gate: RuleGate | None = None) -> tuple[dict[int, tuple], tuple]:
+        """(line index -> the rules that may match it, the rules any other line gets) for the plain rules."""
         self._prepare()
+        gate = gate or self._plain_gate
+        return gate.line_rules(doc), gate.rest
+
+    def find_removals(self, doc: Document) -> Iterator[Removal]:
         limit = self.spec.max_chars
         matched: dict[int, Any] = {}  # line index -> rule
-        # Rules none of whose literal words is in the document cannot match: leave them out for it.
-        plain = self._plain_gate.rules_for(doc.text, doc.casefolded if self._plain_gate.needs_folded else None)
-        if plain:
-            match_line = self.match_line
-            for i, s in enumerate(doc.stripped):
-                if not s or len(s) > limit:  # blank, or a long article line
-                    continue
-                rule = match_line(s, plain, doc)
-                if rule is not None:
-                    matched[i] = rule
+        by_line, rest = self.candidates(doc)
+        stripped = doc.stripped
+        # Only lines holding one of a rule's literals are tried (every line, if some rule has none).
+        match_line = self.match_line
+        for i in range(len(stripped)) if rest else sorted(by_line):
+            s = stripped[i]
+            if not s or len(s) > limit:  # blank, or a long article line
+                continue
+            rule = match_line(s, by_line.get(i, rest), doc)
+            if rule is not None:
+                matched[i] = rule
         if self._near and matched:
             self._match_near(doc, matched, limit)
         for index in sorted(matched):
             yield self.removal(doc, doc.lines[index], matched[index])
 
     def _match_near(self, doc: Document, matched: dict[int, Any], limit: int) -> None:
-        near = self._near_gate.rules_for(doc.text, doc.casefolded if self._near_gate.needs_folded else None)
-        if not near:
+        by_line, rest = self.candidates(doc, self._near_gate)
+        if not by_line and not rest:
             return
         stripped = doc.stripped
         nonblank = [i for i, s in enumerate(stripped) if s]
@@ -100,8 +112,9 @@ class PatternCleaner(Cleaner):
             for pos, index in enumerate(nonblank):
                 if index in matched:
                     continue
+                near = by_line.get(index, rest)
                 s = stripped[index]
-                if len(s) > limit:
+                if not near or len(s) > limit:
                     continue
                 for rule in near:
                     if len(s) > rule.max_chars or not search(doc, f"{self.name}/{rule.name}", rule.pattern, s):

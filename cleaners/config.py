@@ -162,6 +162,12 @@ class Ruleset:
 
     def has_shadow(self) -> bool:
         """True if an enabled cleaner, one of its rules or a per-source rule is in shadow mode."""
+        cached = self.__dict__.get("_has_shadow")  # asked once per document: worked out once per ruleset
+        if cached is None:
+            cached = self.__dict__["_has_shadow"] = self._find_shadow()
+        return cached
+
+    def _find_shadow(self) -> bool:
         return any(c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners) or any(
             r.mode == "shadow" for g in self.sources for r in g.rules
         )

@@ -27,8 +27,7 @@ class DuplicateLineCleaner(PatternCleaner):
         limit = self.spec.max_chars  # the length bound: article paragraphs are never candidates
         last_seen: dict[str, int] = {}  # stripped text -> position among non-blank lines of its first copy
         pos = -1
-        for line in doc.lines:
-            s = line.content.strip()
+        for index, s in enumerate(doc.stripped):
             if not s:
                 continue
             pos += 1
@@ -37,7 +36,7 @@ class DuplicateLineCleaner(PatternCleaner):
             first = last_seen.get(s)
             rule = self.match_line(s, rules, doc) if first is not None and pos - first <= self.max_distance else None
             if rule is not None:
-                yield self.removal(doc, line, rule, detail=f"repeats the line {pos - first} non-blank line(s) above")
+                yield self.removal(doc, doc.lines[index], rule, detail=f"repeats the line {pos - first} non-blank line(s) above")
             last_seen[s] = pos  # a run of copies chains: each is measured from the one before it
 
 

@@ -1,29 +1,37 @@
-"""Cheap pre-checks for whole-line rules, derived from the compiled rules at load time.
+"""Per-line pre-checks for whole-line rules, derived from the compiled rules at load time.
 
 Each rule's pattern is read once for a set of literals one of which every match must contain
-("cookie" in a cookie-banner rule, "/" in a slash-credit rule). A rule none of whose literals
-occurs anywhere in a document cannot match any of its lines, so it is left out for that
-document; the rules that remain keep their YAML order, so the rule credited is unchanged. A
-rule whose pattern yields no literal set, or uses syntax this reader does not follow
-(backreferences, named or atomic groups, conditionals, flags other than a leading or scoped i,
-fuzzy matching, nested sets), is always kept: the pre-check can only skip work, never matches.
+("cookie" in a cookie-banner rule, "/" in a slash-credit rule, "图" or "圖" from a class). All
+rules' literals go into Aho-Corasick automata (ahocorasick_rs), and one pass over a document
+(as it is, and case-folded) tells which literals each line holds. A rule is tried only on
+the lines that hold one of its literals; the rules tried keep their YAML order, so the rule
+credited is the one the plain loop would credit. A rule whose pattern yields no literal set, or
+uses syntax this reader does not follow (quoting, conditionals, flags other than a leading or
+scoped i, fuzzy matching, nested sets), is tried on every line: the pre-check only skips work.
 
-Measured here (benchmarks/throughput.py): the regex module's alternations of many literals, and
-one combined pattern per cleaner (per line or over the joined lines), were all slower than the
-per-rule loop on lines; see RuleGate.MAX_LITERALS for when the gate pays.
+Measured (benchmarks/throughput.py): the regex module's alternations of many literals, and one
+combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
+document (`in`) cost more than they saved. One automaton pass per document is what paid.
 """
 
 from __future__ import annotations
 
+import array
+import bisect
+import sys
+import threading
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import ahocorasick_rs
 import regex
 
 _FLAGS = regex.compile(r"\(\?([a-zA-Z]*)([:)])")
 _QUANT_BRACE = regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _ESCAPE_WITH_BRACE = set("pPNx")  # \p{L}, \N{name}, \x{263a}: the braces are not a quantifier
 _LINE_BREAKS = set("\r\n")
+_GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])\w+>")
+_CLASS_MAX = 12  # a class of at most this many plain characters gives one single-character literal each
 
 
 class _Unsure(Exception):
@@ -67,6 +75,31 @@ def _class_end(src: str, i: int) -> int:
             return j + 1
         j += 1
     raise _Unsure
+
+
+def _class_literals(body: str, icase: bool):
+    """A class of a few plain characters ("[图圖]", "[/／]") as single-character literals; None for anything else."""
+    if not body or body.startswith("^"):
+        return None
+    chars, j = [], 0
+    while j < len(body):
+        c = body[j]
+        if c == "\\":
+            if j + 1 >= len(body) or not (body[j + 1].isascii() and not body[j + 1].isalnum()):
+                return None  # \d, \p{..}, \n ...: not followed here
+            c = body[j + 1]
+            j += 2
+        else:
+            if c == "-" and 0 < j < len(body) - 1:
+                return None  # a range
+            j += 1
+        if c in _LINE_BREAKS:
+            return None
+        chars.append(c)
+    chars = list(dict.fromkeys(chars))
+    if len(chars) > _CLASS_MAX:
+        return None
+    return tuple(_Lit(c, icase) for c in chars)
 
 
 def _quantifier(src: str, i: int) -> tuple[int, int]:
@@ -130,24 +163,47 @@ def _parse(src: str, i: int, icase: bool, depth: int):
             elif e.isascii() and not e.isalnum():
                 char = e  # an escaped punctuation mark is itself
                 i += 2
+            elif e in "gk" and i + 2 < n and src[i + 2] == "<":
+                end = src.find(">", i)  # \g<name>, \k<name>: a backreference, no known literal
+                if end < 0:
+                    raise _Unsure
+                i = end + 1
+            elif e.isdigit():
+                i += 2  # a backreference (or an octal escape): no known literal
+                while i < n and src[i].isdigit():
+                    i += 1
             else:
                 i += 2  # \d \s \w \b \p ... : a class or an assertion, no literal
-                if e.isdigit() or e in "gkQ":
-                    raise _Unsure  # backreferences and quoting: not followed here
+                if e in "gkQ":
+                    raise _Unsure  # quoting: not followed here
         elif c == "[":
-            i = _class_end(src, i)
+            end = _class_end(src, i)
+            item = _class_literals(src[i + 1 : end - 1], icase)
+            i = end
         elif c == "(":
             if src.startswith("(?", i):
                 m = _FLAGS.match(src, i)
-                if src.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
-                    # Lookarounds add no requirement here: skip their content.
+                if src.startswith(("(?=", "(?<="), i):
+                    # A positive lookaround's text is in the searched line too (it is all the gates look at).
                     opener = 4 if src.startswith("(?<", i) else 3
-                    _, j = _parse(src, i + opener, icase, depth + 1)
+                    item, j = _parse(src, i + opener, icase, depth + 1)
+                    i = j + 1
+                elif src.startswith(("(?!", "(?<!"), i):
+                    # Negative lookarounds add no requirement: skip their content.
+                    _, j = _parse(src, i + (4 if src.startswith("(?<", i) else 3), icase, depth + 1)
                     i = j + 1
                     lo, i = _quantifier(src, i)
                     end_run()
                     continue
-                if src.startswith("(?:", i):
+                elif src.startswith("(?P=", i):
+                    end = src.find(")", i)  # a named backreference: no known literal
+                    if end < 0:
+                        raise _Unsure
+                    i = end + 1
+                elif (g := _GROUP_NAME.match(src, i)) is not None:
+                    item, j = _parse(src, g.end(), icase, depth + 1)  # a named group requires what its content does
+                    i = j + 1
+                elif src.startswith(("(?:", "(?>"), i):  # plain and atomic groups
                     item, j = _parse(src, i + 3, icase, depth + 1)
                     i = j + 1
                 elif m and set(m.group(1)) <= {"i"}:
@@ -159,7 +215,7 @@ def _parse(src: str, i: int, icase: bool, depth: int):
                     else:
                         raise _Unsure
                 else:
-                    raise _Unsure  # named groups, atomic groups, conditionals, other flags ...
+                    raise _Unsure  # conditionals, branch resets, other flags ...
             else:
                 item, j = _parse(src, i + 1, icase, depth + 1)
                 i = j + 1
@@ -199,59 +255,190 @@ def required_literals(source: str) -> tuple[_Lit, ...] | None:
     return req
 
 
-def _usable(lits: tuple[_Lit, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """(case-sensitive literals, case-folded literals) to look for, or None if a literal cannot be trusted.
+def fold(text: str) -> str:
+    """The case folding the gates search in: str.casefold, less U+0307 (the dot "İ" folds to, after "i")."""
+    f = text.casefold()
+    return f.replace("\u0307", "") if "\u0307" in f else f
 
-    A case-insensitive literal is looked for, case-folded, in the case-folded text; that is only
-    sure for ASCII literals (checked against every code point: whatever the regex module's (?i)
-    matches to an ASCII letter or digit contains it once case-folded) and only in a text where
-    no character folds to several (Document.casefolded is None otherwise, and the rule is kept).
+
+_ALL_CHARS: str | None = None
+_FOLD_SAFE: dict[str, bool] = {}  # char -> whatever (?i) matches it to folds (fold()) the same as it does
+_LOCK = threading.Lock()
+
+
+def _all_chars() -> str:
+    global _ALL_CHARS
+    if _ALL_CHARS is None:
+        points = array.array("I", range(0xD800))
+        points.extend(range(0xE000, 0x110000))
+        _ALL_CHARS = points.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+    return _ALL_CHARS
+
+
+def _fold_safe(chars: set[str]) -> dict[str, bool]:
+    """For each char: True if every character the regex module's (?i) matches to it folds as it does.
+
+    Checked against every code point (one scan for all new characters, then each candidate
+    tried against each character), so it holds for this regex module's own Unicode tables; a
+    character it fails for (none among the default rules' letters) is left out of literals.
     """
-    exact, folded = [], []
+    new = sorted(c for c in chars if c not in _FOLD_SAFE)
+    if new:
+        candidates = set(regex.findall("(?i)[" + "".join(regex.escape(c) for c in new) + "]", _all_chars()))
+        for c in new:
+            one = regex.compile("(?i)" + regex.escape(c))
+            want = fold(c)
+            _FOLD_SAFE[c] = all(fold(x) == want for x in candidates if one.fullmatch(x))
+    return {c: _FOLD_SAFE[c] for c in chars}
+
+
+def _searchable(lits: tuple[_Lit, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(exact strings, folded strings) to look for, one of which the line must contain; None if one cannot be trusted.
+
+    A case-sensitive literal is looked for as it is, in the line as it is. A case-insensitive one
+    is looked for folded in the folded line, which is sure for the characters whose (?i) matches
+    all fold alike; any part of a required literal is required too, so a literal with a character
+    that fails is cut to its longest run of characters that pass.
+    """
+    icase_chars = {ch for x in lits if x.icase for ch in x.text}
+    safe = _fold_safe(icase_chars) if icase_chars else {}
+    exact, folded = set(), set()
     for x in lits:
-        if not x.text:
-            return None
+        text = x.text
         if x.icase:
-            if not x.text.isascii():
-                return None
-            folded.append(x.text.casefold())
-        else:
-            exact.append(x.text)
-    return tuple(dict.fromkeys(exact)), tuple(dict.fromkeys(folded))
+            if not all(safe[ch] for ch in text):
+                text = max(regex.split("|".join(regex.escape(ch) for ch in set(text) if not safe[ch]), text), key=len)
+            text = fold(text)
+        if not text:
+            return None
+        (folded if x.icase else exact).add(text)
+    return frozenset(exact), frozenset(folded)
+
+
+class _Automata:
+    """Every gated literal of this process in two Aho-Corasick automata (ahocorasick_rs, Rust).
+
+    A word is a literal tagged with how it is looked for: "=" + text in the line as it is (the
+    exact automaton), "~" + text in the folded line (the folded automaton). Both search UTF-8
+    bytes, which a literal matches only at character boundaries, so byte offsets are safe.
+    """
+
+    def __init__(self) -> None:
+        self.words: frozenset[str] = frozenset()
+        self.exact = self.folded = None  # (automaton, its words by index), or None when no word is looked for that way
+
+    def ensure(self, words: frozenset[str]) -> None:
+        if words <= self.words:
+            return
+        with _LOCK:
+            words = self.words | words
+            built = []
+            for tag in "=~":
+                tagged = sorted(w for w in words if w[0] == tag)
+                automaton = None
+                if tagged:
+                    automaton = ahocorasick_rs.BytesAhoCorasick(
+                        [w[1:].encode("utf-8") for w in tagged], implementation=ahocorasick_rs.Implementation.DFA
+                    )
+                built.append((automaton, tagged) if automaton is not None else None)
+            # A document's cached hits name the automata they came from.
+            self.exact, self.folded = built
+            self.words = words
+
+
+_AUTOMATA = _Automata()
+_NEWLINE = regex.compile(b"\n")
+
+
+def line_literals(doc: Any) -> dict[int, frozenset[str]]:
+    """Line index -> the gated words found in that line (stripped); lines with none are absent.
+
+    One pass of each automaton over the whole document (its stripped lines joined by line
+    breaks, which no literal holds), cached on the document for every cleaner (until another
+    literal is added).
+    """
+    a = _AUTOMATA
+    cached = doc.__dict__.get("_line_literals")
+    if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
+        return cached[2]
+    found: dict[int, set[str]] = {}
+    joined = "\n".join(doc.stripped)
+    for automaton, text in ((a.exact, joined), (a.folded, fold(joined) if a.folded else "")):
+        if automaton is None:
+            continue
+        haystack = text.encode("utf-8", "surrogatepass")
+        matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
+        if not matches:
+            continue
+        words = automaton[1]
+        breaks = [m.start() for m in _NEWLINE.finditer(haystack)]  # folding may change lengths: count lines anew
+        for k, start, _ in matches:
+            found.setdefault(bisect.bisect_right(breaks, start), set()).add(words[k])
+    hits = {i: frozenset(w) for i, w in found.items()}
+    doc.__dict__["_line_literals"] = (a.exact, a.folded, hits)
+    return hits
 
 
 class RuleGate:
-    """Which of an ordered list of rules can match anywhere in a document, by their literals."""
+    """Which of an ordered list of rules can match each line of a document, by their literals.
 
-    # A literal looked for costs one C-speed scan of the document per rule. On the benchmark corpus
-    # (one line in six boilerplate, so nearly every document holds every rule's words) gating any
-    # rule cost more than it saved (4.4-4.7 MB/s off, 3.7-4.0 MB/s with up to 3 literals), so it is
-    # off by default: raise this for corpora where most documents have little boilerplate.
-    MAX_LITERALS = 0
+    A rule whose literals are all absent from a line cannot match it and is not tried there; the
+    rules that remain keep their order, so the rule credited is the one the plain loop would pick.
+    """
+
+    _MEMO_MAX = 20000  # distinct sets of words seen in lines, per gate, before the memo starts again
 
     def __init__(self, rules: Sequence[Any]):
         self.rules = tuple(rules)
-        gates = []
-        for rule in self.rules:
-            req = required_literals(rule.pattern.pattern)
-            usable = _usable(req) if req else None
-            if usable is not None and len(usable[0]) + len(usable[1]) > self.MAX_LITERALS:
-                usable = None
-            gates.append(usable)
-        self.gates = tuple(gates)
-        self.any_gate = any(g is not None for g in gates)
-        self.needs_folded = any(g is not None and g[1] for g in gates)
+        by_word: dict[str, list[int]] = {}
+        always = []
+        for pos, rule in enumerate(self.rules):
+            req = required_literals(rule.pattern.pattern) if _plain_flags(rule.pattern) else None
+            words = _searchable(req) if req else None
+            if words is None:
+                always.append(pos)
+                continue
+            for w in ["=" + x for x in words[0]] + ["~" + x for x in words[1]]:
+                by_word.setdefault(w, []).append(pos)
+        self.gated = len(self.rules) - len(always)
+        self._always = frozenset(always)
+        self._by_word = {w: tuple(p) for w, p in by_word.items()}
+        self.words = frozenset(by_word)
+        # The rules every line is given (those with no literal set); () when all rules are gated.
+        self.rest = tuple(self.rules[p] for p in always)
+        self._memo: dict[frozenset[str], tuple[Any, ...]] = {}
+        self._ready = None  # the automata's word set last seen to hold this gate's words
 
-    def rules_for(self, text: str, folded: str | None) -> tuple[Any, ...]:
-        """The rules, in order, less those none of whose literals is in the document (they cannot match)."""
-        if not self.any_gate:
-            return self.rules
-        out = []
-        for rule, gate in zip(self.rules, self.gates):
-            if (
-                gate is None
-                or any(w in text for w in gate[0])
-                or (gate[1] and (folded is None or any(w in folded for w in gate[1])))
-            ):
-                out.append(rule)
-        return tuple(out)
+    def __getstate__(self):
+        return {**self.__dict__, "_memo": {}, "_ready": None}
+
+    def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
+        """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
+
+        Any other line gets `self.rest`.
+        """
+        if not self.words:
+            return {}
+        if self._ready is not _AUTOMATA.words:  # this gate's words may not be in the automata yet (a new gate, or unpickled)
+            _AUTOMATA.ensure(self.words)
+            self._ready = _AUTOMATA.words
+        memo = self._memo
+        out = {}
+        for line, words in line_literals(doc).items():
+            rules = memo.get(words)
+            if rules is None:
+                if len(memo) >= self._MEMO_MAX:
+                    memo.clear()
+                rules = memo[words] = self._rules_for(words)
+            if rules:
+                out[line] = rules
+        return out
+
+    def _rules_for(self, words: frozenset[str]) -> tuple[Any, ...]:
+        found = {p for w in words if w in self._by_word for p in self._by_word[w]}
+        return tuple(self.rules[p] for p in sorted(found | self._always)) if found else ()
+
+
+def _plain_flags(pattern: Any) -> bool:
+    """Only flags that cannot make a literal match other text: no FULLCASE, VERSION1, WORD, ASCII, LOCALE ..."""
+    return not pattern.flags & ~(regex.IGNORECASE | regex.UNICODE | regex.VERSION0 | regex.MULTILINE | regex.DOTALL)

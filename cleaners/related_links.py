@@ -9,7 +9,7 @@ import regex
 
 from .base import PatternCleaner
 from .core import Removal
-from .text import Document, Line
+from .text import Document
 
 # A rule whose name ends with this starts a block: the header line goes, and so do the headline
 # lines that follow it. Any other rule removes its own line only.
@@ -55,33 +55,34 @@ class RelatedLinksCleaner(PatternCleaner):
         return len(_WORD.findall(stripped)) >= self.min_headline_words
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
-        rules = self.spec.rules
         limit = self.spec.max_chars
-        lines = doc.lines
+        rules = self.candidates(doc, self._all_gate)  # every rule, near or not: this cleaner has its own windows
+        by_line, rest = rules
+        stripped = doc.stripped
         taken: set[int] = set()
-        i = 0
-        while i < len(lines):
-            s = lines[i].content.strip()
-            rule = self.match_line(s, rules, doc) if s and len(s) <= limit else None
-            if rule is None or i in taken:
-                i += 1
+        resume = 0  # lines before this were taken as headlines
+        for i in range(len(stripped)) if rest else sorted(by_line):
+            s = stripped[i]
+            if i < resume or i in taken or not s or len(s) > limit:
+                continue
+            rule = self.match_at(doc, i, s, rules)
+            if rule is None:
                 continue
             taken.add(i)
-            yield self.removal(doc, lines[i], rule)
+            yield self.removal(doc, doc.lines[i], rule)
             if rule.name.endswith(HEADER_SUFFIX):
-                for line in self._headlines_after(lines, i, rules, limit, doc):
-                    taken.add(line.index)
-                    yield self.removal(doc, line, rule, detail=f"headline under {s!r}")
-                i = max(taken) + 1
-            else:
-                i += 1
+                for index in self._headlines_after(doc, i, rules):
+                    taken.add(index)
+                    yield self.removal(doc, doc.lines[index], rule, detail=f"headline under {s!r}")
+                resume = max(taken) + 1
 
-    def _headlines_after(self, lines: list[Line], i: int, rules, limit: int, doc: Document | None = None) -> list[Line]:
-        """The headline lines that follow the header at lines[i], stopping at the first line that is not one."""
-        out: list[Line] = []
+    def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:
+        """The indexes of the headline lines that follow the header at line i, stopping at the first line that is not one."""
+        out: list[int] = []
         blanks = 0
-        for line in lines[i + 1 :]:
-            s = line.content.strip()
+        stripped = doc.stripped
+        for index in range(i + 1, len(stripped)):
+            s = stripped[index]
             if not s:
                 blanks += 1
                 if blanks > self.max_blank_gap:
@@ -89,9 +90,9 @@ class RelatedLinksCleaner(PatternCleaner):
                 continue
             blanks = 0
             # Another header or teaser is its own match; a non-headline line is the article resuming.
-            if len(out) >= self.max_headlines or self.match_line(s, rules, doc) is not None or not self.is_headline(s):
+            if len(out) >= self.max_headlines or self.match_at(doc, index, s, rules) is not None or not self.is_headline(s):
                 break
-            out.append(line)
+            out.append(index)
         return out
 
 

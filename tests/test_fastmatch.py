@@ -1,4 +1,4 @@
-"""The fast matching path (lazy lines, literal pre-checks) against a straightforward reference."""
+"""The fast matching path (lazy lines, per-line literal pre-checks) against a straightforward reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from hypothesis import given, settings, strategies as st
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-from cleaners.fastmatch import required_literals
+import pytest
+
+from cleaners.fastmatch import RuleGate, _fold_safe, _Lit, _searchable, fold, required_literals
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -33,11 +35,21 @@ PIECES = [
     "The cookie jar was empty and the photo album was on the table.",
     "Advertising revenue fell sharply, the company said.",
     "Ad", "ads", "ſponſored", "İmage: AP", "PHOTO: ÇAĞLAR", "K", "ﬁle photo", "Straße",
+    "PUBLICITÉ", "Publicité", "– Anzeige –", "РЕКЛАМА", "Реклама", "Читайте также:", "ЧИТАЙТЕ ТАКЖЕ", "Фото: РИА Новости",
+    "Datenschutz-Einstellungen", "ALLE AKZEPTIEREN", "Tout accepter", "Aceptar todas las cookies", "Leia também",
+    "图片来源：新华社", "图/视觉中国", "（记者 张三 摄）", "广告", "京ICP备12345678号-1", "スポンサーリンク", "PR", "광고", "사진=연합뉴스",
+    "Newsletter: sign up for our daily briefing", "[caption id=1]A photo[/caption]", "© Ⓒ ⓒ 2024",
     "a" * 650, "photo " * 70,
 ]
 LINE = st.one_of(
     st.sampled_from(PIECES),
-    st.lists(st.sampled_from(list("aAsSkK /.:()-©ſİıßẞς\u2028\x0b\t ") + ["photo", "Photo", "ad", "cookie"]), max_size=20).map("".join),
+    st.lists(
+        st.sampled_from(
+            list("aAsSkK /.:()-©ⓒⒸſİıßẞςᲀвВéÉ图圖\u0307\u2028\x0b\t ")
+            + ["photo", "Photo", "ad", "cookie", "реклама", "Publicité", "PR", "IC", "AP", "广告", "2024"]
+        ),
+        max_size=20,
+    ).map("".join),
 )
 ENDING = st.sampled_from(["\n", "\r\n", "\r", "\n\n", "\n \n"])
 
@@ -94,30 +106,17 @@ def reference_removals(cleaner, text: str) -> list[Removal]:
     ]
 
 
-def test_gate_keeps_rules_when_folding_changes_lengths(monkeypatch):
-    """'İmage' folds to 'i̇mage': a folded 'image' is not in it, so the rule must not be left out."""
-    from cleaners.fastmatch import RuleGate
-
-    monkeypatch.setattr(RuleGate, "MAX_LITERALS", 8)
-    rule = ruleset_from_mapping({"cleaners": {"x": {"rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}}).spec("x").rules[0]
-    gate = RuleGate([rule])
-    doc = Document("İmage: AP\n")
-    assert rule.pattern.search("İmage: AP") and gate.rules_for(doc.text, doc.casefolded) == (rule,)
+def test_gate_keeps_rules_when_folding_changes_lengths():
+    """'İmage' folds to 'i̇mage' and 'Straße' to 'strasse': the lines after them must still be found."""
+    ruleset = ruleset_from_mapping({"cleaners": {"x": {"rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}})
+    cleaner = [c for c in ruleset.cleaners if c.name == "x"][0]
+    text = "İmage: AP\nStraße İİİ ßß\nimage: AP\n"
+    assert [r.text for r in cleaner.find_removals(Document(text))] == ["İmage: AP\n", "image: AP\n"]
 
 
-def _gated_cleaners():
-    """The pattern cleaners rebuilt with the literal gate on for every rule that has a literal set."""
-    from cleaners.fastmatch import RuleGate
-
-    old = RuleGate.MAX_LITERALS
-    RuleGate.MAX_LITERALS = 1000
-    try:
-        return [type(c)(c.spec) for c in PATTERN_CLEANERS]
-    finally:
-        RuleGate.MAX_LITERALS = old
-
-
-GATED = _gated_cleaners()
+def _every_rule_on_every_line(monkeypatch):
+    """Switch the pre-check off: every cleaner tries all its rules on every line."""
+    monkeypatch.setattr(PatternCleaner, "candidates", lambda self, doc, gate=None: ({}, (gate or self._plain_gate).rules))
 
 
 @settings(max_examples=300, deadline=None)
@@ -125,16 +124,71 @@ GATED = _gated_cleaners()
 def test_fast_path_matches_reference(text):
     doc = Document(text)
     assert list(doc.lines) == split_lines(text)
-    for cleaner in PATTERN_CLEANERS + GATED:
+    for cleaner in PATTERN_CLEANERS:
         assert list(cleaner.find_removals(Document(text))) == reference_removals(cleaner, text), cleaner.name
 
 
-def test_the_gate_is_exercised():
-    assert sum(g is not None for c in GATED for g in c._plain_gate.gates) >= 10
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_every_cleaner_finds_the_same_with_the_pre_check_off(text):
+    """All cleaners (related_links and duplicate_line have their own loops) find the same with and without it."""
+    with_gate = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
+    with pytest.MonkeyPatch.context() as mp:
+        _every_rule_on_every_line(mp)
+        without = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
+    assert with_gate == without
 
 
-def test_reference_covers_the_pattern_cleaners():
-    assert {"cookie_banner", "image_caption", "license_line", "advertisement"} <= {c.name for c in PATTERN_CLEANERS}
+def test_the_pre_check_skips_work(monkeypatch):
+    """On article prose no cookie or caption rule is tried; on a banner line only the rules with its words are."""
+    import cleaners.base as base
+
+    tried = []
+    real = base.search
+    monkeypatch.setattr(base, "search", lambda doc, key, pattern, s: tried.append(key) or real(doc, key, pattern, s))
+    by_name = {c.name: c for c in RULESET.cleaners}
+    prose = "The government said on Monday that its new policy would expand access to public services\n"
+    for name in ("cookie_banner", "image_caption", "license_line", "advertisement"):
+        assert list(by_name[name].find_removals(Document(prose))) == []
+    assert tried == []
+    removals = list(by_name["advertisement"].find_removals(Document(prose + "Advertisement\n")))
+    assert [r.rule for r in removals] == ["ad marker"] and 0 < len(tried) <= 3, tried
+
+
+def test_every_default_rule_is_gated():
+    """Each default whole-line rule has a literal set, except one that matches any line by design."""
+    ungated = [(c.name, r.name) for c in RULESET.cleaners if isinstance(c, PatternCleaner) for r in RuleGate(c.spec.rules).rest]
+    assert ungated == [("duplicate_line", "repeated short line")]
+
+
+def test_folding_is_sure_for_the_default_rules_letters():
+    """Every character of a case-insensitive default literal: whatever (?i) matches to it folds alike (all code points)."""
+    chars = {
+        ch
+        for c in RULESET.cleaners
+        for r in c.spec.rules
+        for x in (required_literals(r.pattern.pattern) or ())
+        if x.icase
+        for ch in x.text
+    }
+    assert len(chars) > 80 and {"é", "ä", "я", "ç"} <= chars  # Latin with accents, Cyrillic, ...
+    everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    for ch in sorted(chars):  # one full scan each
+        matched = set(regex.findall("(?i)" + regex.escape(ch), everything))
+        assert _fold_safe({ch})[ch] == all(fold(x) == fold(ch) for x in matched), ch
+
+
+def test_a_letter_whose_case_partner_folds_differently_is_cut_out(monkeypatch):
+    """A literal keeps only its longest run of characters whose case-insensitive matches all fold alike."""
+    import cleaners.fastmatch as fastmatch
+
+    for ch, ok in {"a": True, "b": True, "c": False, "d": True}.items():
+        monkeypatch.setitem(fastmatch._FOLD_SAFE, ch, ok)
+    assert _searchable((_Lit("abcd", True), _Lit("XyZ", False))) == (frozenset({"XyZ"}), frozenset({"ab"}))
+    monkeypatch.setitem(fastmatch._FOLD_SAFE, "a", False)
+    monkeypatch.setitem(fastmatch._FOLD_SAFE, "b", False)
+    monkeypatch.setitem(fastmatch._FOLD_SAFE, "d", False)
+    assert _searchable((_Lit("abcd", True),)) is None  # nothing left to look for: the rule is tried on every line
 
 
 def test_lazy_lines_behave_like_a_list():
@@ -161,12 +215,24 @@ def test_required_literals_are_in_every_match():
 
 
 def test_patterns_the_reader_does_not_follow_get_no_literals():
-    for src in [r"(a)\1", r"(?P<x>a)(?P=x)", r"(?s)a.b", r"a(?i)b", r"(?>ab)", r"[[:alpha:]]x", r"ab{e<=1}", r"\Qab\E"]:
+    for src in [r"(?s)a.b", r"a(?i)b", r"[[:alpha:]]x", r"ab{e<=1}", r"\Qab\E", r"(?(1)a|b)", r"(?|a|b)", r"[^ab]", r"[a-z]"]:
         assert required_literals(src) is None, src
     assert [(x.text, x.icase) for x in required_literals(r"(?i)^photo(?:graph)?s?:")] == [("photo", True)]
     assert required_literals(r"^(?:a|b\d)") is None or all(len(x.text) == 1 for x in required_literals(r"^(?:a|b\d)"))
     assert [x.text for x in required_literals(r"colou?r")] == ["colo"]
     assert required_literals(r"x+?y") in (None,) or "xy" not in [x.text for x in required_literals(r"x+?y")]
+
+
+def test_literals_from_groups_lookaheads_backreferences_and_small_classes():
+    def texts(src):
+        return sorted(x.text for x in required_literals(src))
+
+    assert texts(r"(a)\1") == ["a"] and texts(r"(?P<x>ab)(?P=x)") == ["ab"] and texts(r"(?>abc)") == ["abc"]
+    assert texts(r"^\[(\w+)\b[^\]]*\].{0,9}\[/\1\]$") == ["[/"]
+    assert texts(r"(?i)^(?=.*\bnewsletters?\b)(?=.*\bsign up\b)") in (["newsletter"], ["sign up"])
+    assert required_literals(r"^(?!.*cookie)x") is not None and texts(r"^(?!.*cookie)x") == ["x"]
+    assert texts(r"[图圖]\s*[/／]") in (["图", "圖"], ["/", "／"])
+    assert texts(r"[\-–—]") == ["-", "–", "—"]
 
 
 def test_user_rules_with_any_syntax_still_match():
