@@ -46,15 +46,22 @@ class _Lit:
     icase: bool
 
 
+# Characters in nearly every line of prose: a literal of one of them alone is a poor pre-check.
+_COMMON = set(" .,;:'\"!?-")
+
+
+def _selectivity(lits) -> tuple:
+    """How well a requirement picks lines: its shortest literal (a lone common mark counts half), then fewer literals."""
+    return (min(len(x.text) - (0.5 if x.text in _COMMON else 0) for x in lits), -len(lits))
+
+
 def _better(a, b):
-    """The more selective of two requirements (longer shortest literal, then fewer literals)."""
+    """The more selective of two requirements."""
     if a is None:
         return b
     if b is None:
         return a
-    ka = (min(len(x.text) for x in a), -len(a))
-    kb = (min(len(x.text) for x in b), -len(b))
-    return a if ka >= kb else b
+    return a if _selectivity(a) >= _selectivity(b) else b
 
 
 def _class_end(src: str, i: int) -> int:
@@ -230,8 +237,10 @@ def _parse(src: str, i: int, icase: bool, depth: int):
         lo, i = _quantifier(src, i)
         if char is not None and lo >= 1 and char not in _LINE_BREAKS:
             run.append(char)
-            if i != before:  # a repeated char: what follows need not come right after this copy
+            if i != before:
+                # A repeated char: what came before touches its first copy, what follows its last copy.
                 end_run()
+                run.append(char)
             continue
         end_run()
         if item is not None and lo >= 1:
@@ -325,13 +334,20 @@ class _Automata:
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
+        self.pending: frozenset[str] = frozenset()  # words of gates built since, so one rebuild takes them all
         self.exact = self.folded = None  # (automaton, its words by index), or None when no word is looked for that way
+
+    def add(self, words: frozenset[str]) -> None:
+        """Words of a new gate: built into the automata with all others at the next ensure()."""
+        with _LOCK:
+            self.pending |= words
 
     def ensure(self, words: frozenset[str]) -> None:
         if words <= self.words:
             return
         with _LOCK:
-            words = self.words | words
+            words = self.words | words | self.pending
+            self.pending = frozenset()
             built = []
             for tag in "=~":
                 tagged = sorted(w for w in words if w[0] == tag)
@@ -408,6 +424,7 @@ class RuleGate:
         self.rest = tuple(self.rules[p] for p in always)
         self._memo: dict[frozenset[str], tuple[Any, ...]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
+        _AUTOMATA.add(self.words)
 
     def __getstate__(self):
         return {**self.__dict__, "_memo": {}, "_ready": None}
