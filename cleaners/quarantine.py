@@ -54,8 +54,14 @@ def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> Quarantin
     return QuarantineSettings(enabled, float(share), min_chars, chars, sentences)
 
 
+# The ASCII characters str.isspace() accepts (and str.split() cuts at), as bytes to delete.
+_ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
+
+
 def _solid(text: str) -> int:
     """Characters that are not white space (blank lines tidied away should not count)."""
+    if text.isascii():  # deleting bytes in C: ~4x faster than making a string per word
+        return len(text.encode("ascii").translate(None, _ASCII_SPACES))
     # str.split() cuts at exactly the characters str.isspace() accepts, in C (the per-character loop this
     # replaces was the engine's largest cost on 6 KB documents).
     return sum(map(len, text.split()))

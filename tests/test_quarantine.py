@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings, strategies as st
 
 from cleaners import ConfigError, Removal, clean_text, load_ruleset, restore, ruleset_from_mapping
 from conftest import SEEDS, cli_env
@@ -106,3 +107,17 @@ def test_run_flags_held_documents_and_held_lists_them(tmp_path, cli):
     shown = review.stdout.decode()
     assert "held for review: 2 documents" in shown and all(name in shown for name in held)
     assert "of the document's characters" in shown
+
+
+_SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_SPACES + list("ab é中\x00\x7f\U0001F600")), max_size=40))
+def test_solid_counts_what_str_split_keeps(text):
+    """The share check's character count (ASCII fast path or not) is exactly the non-space characters."""
+    from cleaners.quarantine import _solid
+
+    assert _solid(text) == sum(map(len, text.split()))
+    ascii_only = "".join(c for c in text if c.isascii())
+    assert _solid(ascii_only) == sum(map(len, ascii_only.split()))
