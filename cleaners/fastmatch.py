@@ -366,34 +366,37 @@ class _Automata:
 _AUTOMATA = _Automata()
 
 
+_CHUNK_LINES = 4096  # lines searched per pass: a huge document is never joined, folded and encoded whole
+
+
 def line_literals(doc: Any) -> dict[int, frozenset[str]]:
     """Line index -> the gated words found in that line (stripped); lines with none are absent.
 
-    One pass of each automaton over the whole document (its stripped lines joined by line
-    breaks, which no literal holds), cached on the document for every cleaner (until another
-    literal is added).
+    One pass of each automaton over the document (its stripped lines joined by line breaks,
+    which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
+    cleaner (until another literal is added).
     """
     a = _AUTOMATA
     cached = doc.__dict__.get("_line_literals")
     if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
         return cached[2]
     found: dict[int, set[str]] = {}
-    joined = "\n".join(doc.stripped)
-    for automaton, text in ((a.exact, joined), (a.folded, fold(joined) if a.folded else "")):
-        if automaton is None:
-            continue
-        haystack = text.encode("utf-8", "surrogatepass")
-        matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
-        if not matches:
-            continue
-        words = automaton[1]
-        line = pos = 0  # folding may change lengths: lines are counted in each haystack
-        for k, _, end in matches:
-            if end < pos:  # not in order after all: count from the top
-                line = pos = 0
-            line += haystack.count(b"\n", pos, end)  # no literal holds a line break: its end is on its line
-            pos = end
-            found.setdefault(line, set()).add(words[k])
+    stripped = doc.stripped
+    for first in range(0, len(stripped), _CHUNK_LINES):
+        joined = "\n".join(stripped[first : first + _CHUNK_LINES])
+        for automaton, text in ((a.exact, joined), (a.folded, fold(joined) if a.folded else "")):
+            if automaton is None:
+                continue
+            haystack = text.encode("utf-8", "surrogatepass")
+            matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
+            words = automaton[1]
+            line, pos = first, 0  # folding may change lengths: lines are counted in each haystack
+            for k, _, end in matches:
+                if end < pos:  # not in order after all: count from the top
+                    line, pos = first, 0
+                line += haystack.count(b"\n", pos, end)  # no literal holds a line break: its end is on its line
+                pos = end
+                found.setdefault(line, set()).add(words[k])
     hits = {i: frozenset(w) for i, w in found.items()}
     doc.__dict__["_line_literals"] = (a.exact, a.folded, hits)
     return hits

@@ -258,3 +258,18 @@ def test_a_cleaner_copied_with_another_spec_uses_the_new_rules():
     text = "Photo: Reuters\n"
     assert [r.rule for r in cleaner.find_removals(Document(text))] == ["credit-only line"]
     assert [r.rule for r in twin.find_removals(Document(text))] == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents(), st.sampled_from([1, 2, 3, 7]))
+def test_chunked_literal_pass_finds_the_same(text, chunk):
+    """A huge document is searched a few thousand lines at a time; where the chunks end must not matter."""
+    import cleaners.fastmatch as fastmatch
+
+    whole = fastmatch.line_literals(Document(text))
+    old = fastmatch._CHUNK_LINES
+    fastmatch._CHUNK_LINES = chunk
+    try:
+        assert fastmatch.line_literals(Document(text)) == whole
+    finally:
+        fastmatch._CHUNK_LINES = old
