@@ -76,7 +76,8 @@ RUNAWAY = {
 
 def test_runaway_rule_times_out_and_other_rules_still_apply():
     ruleset = ruleset_from_mapping(RUNAWAY, "runaway.yaml")
-    text = "\n".join(["a" * 64, BANNER, "REMOVE ME", "a" * 70, "an article line", "aac"]) + "\n"
+    # The runaway line holds the rule's literal "c" (a line without it is never searched: it cannot match).
+    text = "\n".join(["a" * 64 + "bc", BANNER, "REMOVE ME", "a" * 70 + "bc", "an article line", "aac"]) + "\n"
     result = clean_text(text, ruleset)
     assert result.timed_out == ("runaway/catastrophic",)
     removed = {r.rule for r in result.acting}
@@ -91,14 +92,14 @@ def test_runaway_rule_is_reported_in_report_and_summary(tmp_path):
     cfg = tmp_path / "rules.yaml"
     cfg.write_text(json.dumps(RUNAWAY))  # JSON is YAML
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "slow.txt").write_text("a" * 64 + "\n" + BANNER + "\nkept\n")
+    (tmp_path / "in" / "slow.txt").write_text("a" * 64 + "bc\n" + BANNER + "\nkept\n")
     (tmp_path / "in" / "fine.txt").write_text(BANNER + "\nkept\n")
     r = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--config", str(cfg))
     assert r.returncode == 0, r.stderr.decode()  # a timeout is reported, not a failed file
     out = tmp_path / "out"
     report = json.loads((out / "slow.report.json").read_text())
     assert report["timed_out"] == ["runaway/catastrophic"]
-    assert (out / "slow.txt").read_text() == "a" * 64 + "\nkept\n"
+    assert (out / "slow.txt").read_text() == "a" * 64 + "bc\nkept\n"
     assert "timed_out" not in json.loads((out / "fine.report.json").read_text())
     summary = json.loads((out / "summary.json").read_text())
     assert summary["timeouts"] == [{"input": "slow.txt", "rules": ["runaway/catastrophic"]}]
