@@ -370,17 +370,23 @@ _CHUNK_LINES = 4096  # lines searched per pass: a huge document is never joined,
 
 
 def line_literals(doc: Any) -> dict[int, frozenset[str]]:
-    """Line index -> the gated words found in that line (stripped); lines with none are absent.
+    """Line index -> the gated words found in that line (stripped); lines with none are absent."""
+    return {line: frozenset(words) for line, words in _found(doc)[0].items()}
+
+
+def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
+    """(line -> words found in it, word -> lines it is found in) for the document.
 
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
     cleaner (until another literal is added).
     """
     a = _AUTOMATA
-    cached = doc.__dict__.get("_line_literals")
+    cached = doc.__dict__.get("_literals_found")
     if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
         return cached[2]
-    found: dict[int, set[str]] = {}
+    by_line: dict[int, set[str]] = {}
+    by_word: dict[str, set[int]] = {}
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
         joined = "\n".join(stripped[first : first + _CHUNK_LINES])
@@ -396,10 +402,12 @@ def line_literals(doc: Any) -> dict[int, frozenset[str]]:
                     line, pos = first, 0
                 line += haystack.count(b"\n", pos, end)  # no literal holds a line break: its end is on its line
                 pos = end
-                found.setdefault(line, set()).add(words[k])
-    hits = {i: frozenset(w) for i, w in found.items()}
-    doc.__dict__["_line_literals"] = (a.exact, a.folded, hits)
-    return hits
+                word = words[k]
+                by_line.setdefault(line, set()).add(word)
+                by_word.setdefault(word, set()).add(line)
+    found = (by_line, by_word)
+    doc.__dict__["_literals_found"] = (a.exact, a.folded, found)
+    return found
 
 
 class RuleGate:
@@ -409,7 +417,7 @@ class RuleGate:
     rules that remain keep their order, so the rule credited is the one the plain loop would pick.
     """
 
-    _MEMO_MAX = 20000  # distinct sets of words seen in lines, per gate, before the memo starts again
+    _MEMO_MAX = 20000  # distinct sets of candidate rules kept per gate before the memo starts again
 
     def __init__(self, rules: Sequence[Any]):
         self.rules = tuple(rules)
@@ -429,7 +437,7 @@ class RuleGate:
         self.words = frozenset(by_word)
         # The rules every line is given (those with no literal set); () when all rules are gated.
         self.rest = tuple(self.rules[p] for p in always)
-        self._memo: dict[frozenset[str], tuple[Any, ...]] = {}
+        self._memo: dict[frozenset[int], tuple[Any, ...]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
         _AUTOMATA.add(self.words)
 
@@ -439,28 +447,34 @@ class RuleGate:
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
 
-        Any other line gets `self.rest`.
+        Any other line gets `self.rest`. The work is in the gate's words found in the document:
+        a gate none of whose words the document holds (most gates, in most documents) costs a lookup.
         """
         if not self.words:
             return {}
         if self._ready is not _AUTOMATA.words:  # this gate's words may not be in the automata yet (a new gate, or unpickled)
             _AUTOMATA.ensure(self.words)
             self._ready = _AUTOMATA.words
+        lines_of = _found(doc)[1]
+        present = self.words.intersection(lines_of)
+        if not present:
+            return {}
+        by_word = self._by_word
+        positions: dict[int, set[int]] = {}
+        for w in present:
+            for line in lines_of[w]:
+                positions.setdefault(line, set()).update(by_word[w])
         memo = self._memo
         out = {}
-        for line, words in line_literals(doc).items():
-            rules = memo.get(words)
+        for line, ps in positions.items():
+            key = frozenset(ps)
+            rules = memo.get(key)
             if rules is None:
                 if len(memo) >= self._MEMO_MAX:
                     memo.clear()
-                rules = memo[words] = self._rules_for(words)
-            if rules:
-                out[line] = rules
+                rules = memo[key] = tuple(self.rules[p] for p in sorted(key | self._always))
+            out[line] = rules
         return out
-
-    def _rules_for(self, words: frozenset[str]) -> tuple[Any, ...]:
-        found = {p for w in words if w in self._by_word for p in self._by_word[w]}
-        return tuple(self.rules[p] for p in sorted(found | self._always)) if found else ()
 
 
 def _plain_flags(pattern: Any) -> bool:
