@@ -47,14 +47,17 @@ def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
 
 def _resolve_overlaps(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
     """Non-overlapping removals; where two overlap, the higher-priority cleaner (lower rank) wins."""
+    # Accepted spans never overlap, so sorted by start they are sorted by end too: a new span can only
+    # overlap its neighbours there (a scan of all accepted spans made a huge document quadratic).
+    starts: list[int] = []
     accepted: list[Removal] = []
-    taken: list[tuple[int, int]] = []
     for _, r in sorted(candidates, key=lambda c: (c[0], c[1].start)):
-        if any(r.start < e and s < r.end for s, e in taken):
+        i = bisect.bisect_right(starts, r.start)
+        if (i > 0 and accepted[i - 1].end > r.start) or (i < len(starts) and starts[i] < r.end):
             continue
-        accepted.append(r)
-        taken.append((r.start, r.end))
-    return sorted(accepted, key=lambda r: r.start)
+        starts.insert(i, r.start)
+        accepted.insert(i, r)
+    return accepted
 
 
 def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:

@@ -71,10 +71,12 @@ class RelatedLinksCleaner(PatternCleaner):
             taken.add(i)
             yield self.removal(doc, doc.lines[i], rule)
             if rule.name.endswith(HEADER_SUFFIX):
+                last = i
                 for index in self._headlines_after(doc, i, rules):
                     taken.add(index)
+                    last = index
                     yield self.removal(doc, doc.lines[index], rule, detail=f"headline under {s!r}")
-                resume = max(taken) + 1
+                resume = last + 1
 
     def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:
         """The indexes of the headline lines that follow the header at line i, stopping at the first line that is not one."""
