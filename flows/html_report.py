@@ -13,6 +13,7 @@ import hashlib
 import html
 import json
 import posixpath
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -20,8 +21,8 @@ from urllib.parse import quote
 
 from cleaners.core import Removal, apply_removals, check_removals, restore
 
-from .files import atomic_write
-from .review_data import FileEntry, Review, collect_review, iter_entries, load_summary, nonblank_lines
+from .files import InputFile, OutputBatch
+from .review_data import FileEntry, Review, read_report, collect_review, load_summary, nonblank_lines
 
 INDEX_PAGE = "index.html"
 INDEX_DATA = "index-data.js"
@@ -401,26 +402,71 @@ def index_data_js(review: Review) -> str:
     return f"window.BOILERCLEAN_INDEX = {data};\n"
 
 
-def write_review(out_dir: str | Path, summary: dict | None = None) -> Review:
-    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review."""
+def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review.
+
+    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each.
+    """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
     review = collect_review(out, summary)
-    entries = [e for e in iter_entries(out, summary) if e.report is not None]
-    for i, entry in enumerate(entries):
-        original = None
-        if not entry.report.get("error"):
-            try:
-                original = _original(out, entry)
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                # Show the problem on the page rather than a wrong text; the rest of the run still renders.
-                entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
-        prev = entries[i - 1] if i > 0 else None
-        next_ = entries[i + 1] if i + 1 < len(entries) else None
-        atomic_write(out / entry.page, render_file_page(entry, original, review.cleaners, prev, next_))
-    atomic_write(out / INDEX_DATA, index_data_js(review))
-    atomic_write(out / INDEX_PAGE, render_index(review))  # last: when it exists, the pages it links to do too
+    # A file has a page when a report of this run exists; collect_review has just read them all (one row per file).
+    entries = [
+        FileEntry(rec["input"], InputFile("", rec["input"]).stem, rec, None)
+        for rec, row in zip(summary.get("file_records", []), review.files)
+        if row["page"] is not None
+    ]
+    n = PAGES_PER_JOB
+    jobs = [(entries[i : i + n], entries[i - 1] if i else None, entries[i + n] if i + n < len(entries) else None) for i in range(0, len(entries), n)]
+    common = (str(out), review.cleaners, summary.get("ruleset_hash"))
+    if pool is None:
+        for job in jobs:
+            write_pages(*common, *job)
+    else:
+        for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
+            done.result()
+    batch = OutputBatch()
+    try:
+        batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))
+        # In place last: when it exists, the pages it links to do too.
+        batch.write(INDEX_PAGE, out / INDEX_PAGE, render_index(review), phase=1)
+        _commit(batch)
+    finally:
+        batch.abort()
     return review
+
+
+# Pages per job (and per sync of the disk).
+PAGES_PER_JOB = 128
+
+
+def write_pages(out_dir: str, cleaners: list[str], ruleset_hash: str | None, entries: list[FileEntry], before: FileEntry | None, after: FileEntry | None) -> None:
+    """Render and write the pages of consecutive entries (before and after: their neighbours in the run, for links)."""
+    out = Path(out_dir)
+    batch = OutputBatch()
+    try:
+        for i, entry in enumerate(entries):
+            report = read_report(out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash})
+            entry = replace(entry, report=report if report is not None else {"error": "report missing or replaced since the run"})
+            original = None
+            if not entry.report.get("error"):
+                try:
+                    original = _original(out, entry)
+                except (OSError, UnicodeDecodeError, ValueError) as exc:
+                    # Show the problem on the page rather than a wrong text; the rest of the run still renders.
+                    entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
+            prev = entries[i - 1] if i > 0 else before
+            next_ = entries[i + 1] if i + 1 < len(entries) else after
+            batch.write(entry.page, out / entry.page, render_file_page(entry, original, cleaners, prev, next_))
+        _commit(batch)
+    finally:
+        batch.abort()
+
+
+def _commit(batch: OutputBatch) -> None:
+    failed = batch.commit()
+    if failed:
+        raise next(iter(failed.values()))
 
 
 def _original(out: Path, entry: FileEntry) -> str:
