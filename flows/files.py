@@ -310,6 +310,9 @@ def write_text_chunks(fh: BinaryIO, chunks: Iterable[str]) -> None:
     size = 0
     for chunk in chunks:
         if len(chunk) > WRITE_CHUNK:
+            if pending:  # in order: what came before goes first
+                fh.write("".join(pending).encode("utf-8"))
+                pending, size = [], 0
             for i in range(0, len(chunk), WRITE_CHUNK):
                 fh.write(chunk[i : i + WRITE_CHUNK].encode("utf-8"))
             continue

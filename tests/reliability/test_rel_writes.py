@@ -343,3 +343,13 @@ def test_interrupted_while_cleaning_leaves_no_temporary_files(tmp_path, monkeypa
         clean_flow.fn(paths=[str(src)], out=str(out))
     monkeypatch.undo()
     assert _temps(out) == [] and not (out / "a.txt").exists()
+
+
+def test_text_written_in_pieces_keeps_its_order(monkeypatch):
+    import io
+
+    monkeypatch.setattr(files, "WRITE_CHUNK", 8)
+    pieces = ["ab", "c", "defghijklmnop", "q", "é" * 9, "", "r", "stuvwxyz", "中文"]
+    fh = io.BytesIO()
+    files.write_text_chunks(fh, iter(pieces))
+    assert fh.getvalue() == "".join(pieces).encode("utf-8")
