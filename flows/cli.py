@@ -131,7 +131,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
+    ruleset = _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
     for p in args.paths:
         if not os.path.exists(p):
             print(f"boilerclean: {p}: no such file or folder", file=sys.stderr)
@@ -155,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             from .run import run_clean  # the flow's body, without importing Prefect
 
             log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
-            summary = run_clean(**kwargs)
+            summary = run_clean(**kwargs, ruleset=ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE

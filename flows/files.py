@@ -279,7 +279,11 @@ def _unlink_quietly(path: str) -> None:
 
 
 def _load_syncfs() -> Callable[[int], None] | None:
-    """Linux's syncfs(2) (flush one file system's dirty data in one call), or None where there is none."""
+    """Linux's syncfs(2) (flush one file system's dirty data in one call), or None where there is none.
+
+    It flushes other processes' dirty data on that file system too, and reports write-back errors
+    only since Linux 5.8 (earlier kernels return 0 regardless).
+    """
     if not sys.platform.startswith("linux"):
         return None
     try:

@@ -149,49 +149,53 @@ def run_clean(
     dask: bool = False,
     progress: bool = False,
     submit_task: Callable[..., Any] | None = None,
+    ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json).
 
-    clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run.
+    clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
+    `ruleset`: the one `config` gives, when the caller has loaded it already.
     """
     logger = run_logger()
     in_flow = submit_task is not None
-    ruleset = load_ruleset(config)  # raises ConfigError before any file is read
-    alert_settings = AlertSettings.from_dict(alerts)
-    if dry_run:
-        ruleset = ruleset.all_shadow()
-    os.makedirs(out, exist_ok=True)
-    items, records = plan_inputs(paths, out)
-    ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
-    # The worker processes start with the first batch submitted to them, and render the review pages at the end.
-    with IncrementalRun.open(out, ruleset.hash, prune) as incremental, process_pool(workers) as pool:
-        # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
-        items, unchanged = incremental.plan(items)
-        meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
-        try:
-            # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
-            done = run_batches(
-                clean_files,
-                batched(items, BATCH_SIZE),
-                out,
-                ruleset,
-                workers=workers,
-                dask_address=dask_address,
-                dask=dask and not in_flow,
-                submit_task=submit_task,
-                pool=pool,
-            )
-            for batch, result in done:
-                records.extend(result)
-                incremental.record(result)
-                meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
-        finally:
-            meter.close()
-        summary = summarize(records + unchanged, ruleset, dry_run)
-        summary["run"] = incremental.run_section()
-        summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
-        atomic_write(Path(out) / "summary.json", to_json(summary))
-        _write_review(out, summary, pool, publish=in_flow)
+    # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always do.
+    with process_pool(workers) as pool:
+        if ruleset is None:
+            ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+        alert_settings = AlertSettings.from_dict(alerts)
+        if dry_run:
+            ruleset = ruleset.all_shadow()
+        os.makedirs(out, exist_ok=True)
+        items, records = plan_inputs(paths, out)
+        ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+        with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+            # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+            items, unchanged = incremental.plan(items)
+            meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
+            try:
+                # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+                done = run_batches(
+                    clean_files,
+                    batched(items, BATCH_SIZE),
+                    out,
+                    ruleset,
+                    workers=workers,
+                    dask_address=dask_address,
+                    dask=dask and not in_flow,
+                    submit_task=submit_task,
+                    pool=pool,
+                )
+                for batch, result in done:
+                    records.extend(result)
+                    incremental.record(result)
+                    meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+            finally:
+                meter.close()
+            summary = summarize(records + unchanged, ruleset, dry_run)
+            summary["run"] = incremental.run_section()
+            summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+            atomic_write(Path(out) / "summary.json", to_json(summary))
+            _write_review(out, summary, pool, publish=in_flow)
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
