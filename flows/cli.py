@@ -131,15 +131,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
+    ruleset = _load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
     for p in args.paths:
         if not os.path.exists(p):
             print(f"boilerclean: {p}: no such file or folder", file=sys.stderr)
             return EXIT_USAGE
     use_prefect = args.prefect if args.prefect is not None else _prefect_api_configured()
-    from .clean_flow import clean_flow
-
-    from .clean_flow import flow_for
     from .dispatch import default_workers
 
     workers = args.workers if args.workers is not None else default_workers()
@@ -151,10 +148,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     kwargs.update(prune=args.prune, alerts=alert_settings_from_args(args))
     try:
         if use_prefect:
+            from .clean_flow import flow_for
+
             summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
         else:
+            from .run import run_clean  # the flow's body, without importing Prefect
+
             log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
-            summary = clean_flow.fn(**kwargs)
+            summary = run_clean(**kwargs, ruleset=ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any, Callable, Iterable, Iterator
 
 log = logging.getLogger("boilerclean")
@@ -73,6 +73,23 @@ def bounded(submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: It
         yield j, result(fut)
 
 
+@contextmanager
+def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The run's worker processes (None for one worker), started as work is submitted: batches, then review pages."""
+    if workers <= 1:
+        yield None
+        return
+    # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
+    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners spawn too.
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        yield pool
+
+
 def run_batches(
     batch_fn: Callable[[list, str, Any], list[dict]],
     batches: Iterable[list],
@@ -82,11 +99,13 @@ def run_batches(
     dask_address: str | None = None,
     dask: bool = False,
     submit_task: Callable[..., Any] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
     """(batch, its records) for every batch, in order.
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
-    spreading); without it, batches run here (1 worker), in a process pool, or on Dask.
+    spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
+    `workers` processes started here), or on Dask.
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
@@ -110,14 +129,8 @@ def run_batches(
         for b in batches:
             yield b, batch_fn(b, out, ruleset)
         return
-    # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
-    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners spawn too.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
+    with ExitStack() as stack:
+        pool = pool or stack.enter_context(process_pool(workers))
         yield from bounded(lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window)
 
 

@@ -13,15 +13,16 @@ import hashlib
 import html
 import json
 import posixpath
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from urllib.parse import quote
 
 from cleaners.core import Removal, apply_removals, check_removals, restore
 
-from .files import atomic_write
-from .review_data import FileEntry, Review, collect_review, iter_entries, load_summary, nonblank_lines
+from .files import InputFile, OutputBatch, write_text_chunks
+from .review_data import FileEntry, Review, read_report, collect_review, load_summary, nonblank_lines
 
 INDEX_PAGE = "index.html"
 INDEX_DATA = "index-data.js"
@@ -232,27 +233,48 @@ def _fmt(n: int) -> str:
 
 def render_marked(original: str, removals: list[Removal]) -> str:
     """The original as escaped HTML, each removal wrapped in place: <del> if it acts, <mark> if shadow."""
-    out = []
+    return "".join(iter_marked(original, removals))
+
+
+def iter_marked(original: str, removals: list[Removal]) -> Iterator[str]:
+    """render_marked in pieces (a big document's page is written as it is made)."""
     pos = 0
     for i, r in sorted(enumerate(removals), key=lambda ir: (ir[1].start, ir[0])):
         start = max(r.start, pos)  # never print text twice if a report holds overlapping spans
         end = max(r.end, start)
-        out.append(esc(original[pos:start]))
+        yield from _escaped(original, pos, start)
         status = "held" if r.held else "shadow" if r.shadow else ""
         label = f"{status + ' · ' if status else ''}{r.cleaner} · {r.rule}"
         tag, cls = ("mark", status) if status else ("del", "rm")
         title = label + "".join(f" ({x})" for x in (r.held, r.detail) if x)
-        out.append(
+        yield (
             f'<{tag} id="r{i}" class="{cls} k-{esc(r.cleaner)}" data-cleaner="{esc(r.cleaner)}" data-rule="{esc(r.rule)}"'
-            f' data-label="{esc(label)}" title="{esc(title)}">{esc(original[start:end])}</{tag}>'
+            f' data-label="{esc(label)}" title="{esc(title)}">'
         )
+        yield from _escaped(original, start, end)
+        yield f"</{tag}>"
         pos = end
-    out.append(esc(original[pos:]))
-    return "".join(out)
+    yield from _escaped(original, pos, len(original))
+
+
+# Characters escaped at a time: a long stretch of text is never copied whole.
+_ESCAPE_CHUNK = 1 << 16
+
+
+def _escaped(text: str, start: int, end: int) -> Iterator[str]:
+    for i in range(start, end, _ESCAPE_CHUNK):
+        yield esc(text[i : min(end, i + _ESCAPE_CHUNK)])
 
 
 def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str], prev: FileEntry | None, next_: FileEntry | None) -> str:
     """One file's page: counts per cleaner, the marked original and the cleaned text, removal list, links."""
+    return "".join(iter_file_page(entry, original, cleaners, prev, next_))
+
+
+def iter_file_page(
+    entry: FileEntry, original: str | None, cleaners: list[str], prev: FileEntry | None, next_: FileEntry | None, cleaned: str | None = None
+) -> Iterator[str]:
+    """render_file_page in pieces; `cleaned` (the original minus the acting removals) if already at hand."""
     report = entry.report or {}
     page = entry.page
     css = BASE_CSS + FILE_CSS + cleaner_css(cleaners)
@@ -267,9 +289,11 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
     error = report.get("error") or entry.record.get("error")
     if error:
         parts.append(f'<p class="err" id="error">Not cleaned: {esc(error)}</p>\n</body>\n</html>\n')
-        return "".join(parts)
+        yield "".join(parts)
+        return
     removals = [Removal.from_dict(d) for d in report.get("removals") or []]
-    cleaned = apply_removals(original, removals)
+    if cleaned is None:
+        cleaned = apply_removals(original, removals)
     stem_name = posixpath.basename(entry.stem)
     out_name = posixpath.basename(report.get("output") or f"{entry.stem}.txt")
     parts.append(
@@ -305,9 +329,14 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
         '<h2>Text</h2>\n<div class="views">\n'
         '<input type="radio" name="view" id="v-marked" checked><label for="v-marked">Original, removals marked</label>'
         '<input type="radio" name="view" id="v-cleaned"><label for="v-cleaned">Cleaned text</label>\n'
-        f'<pre id="marked">{render_marked(original, removals)}</pre>\n'
-        f'<pre id="cleaned">{esc(cleaned)}</pre>\n</div>\n'
+        '<pre id="marked">'
     )
+    yield "".join(parts)
+    parts = []
+    yield from iter_marked(original, removals)
+    yield '</pre>\n<pre id="cleaned">'
+    yield from _escaped(cleaned, 0, len(cleaned))
+    yield "</pre>\n</div>\n"
     if removals:
         parts.append('<h2>Removals</h2>\n<table id="removal-list">\n<thead><tr><th>#</th><th>Line</th><th>Cleaner</th><th>Rule</th><th>Text</th></tr></thead>\n<tbody>\n')
         for i, r in sorted(enumerate(removals), key=lambda ir: (ir[1].start, ir[0])):
@@ -324,7 +353,7 @@ def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str]
             )
         parts.append("</tbody>\n</table>\n")
     parts.append("</body>\n</html>\n")
-    return "".join(parts)
+    yield "".join(parts)
 
 
 def render_index(review: Review) -> str:
@@ -401,30 +430,77 @@ def index_data_js(review: Review) -> str:
     return f"window.BOILERCLEAN_INDEX = {data};\n"
 
 
-def write_review(out_dir: str | Path, summary: dict | None = None) -> Review:
-    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review."""
+def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review.
+
+    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each.
+    """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
     review = collect_review(out, summary)
-    entries = [e for e in iter_entries(out, summary) if e.report is not None]
-    for i, entry in enumerate(entries):
-        original = None
-        if not entry.report.get("error"):
-            try:
-                original = _original(out, entry)
-            except (OSError, UnicodeDecodeError, ValueError) as exc:
-                # Show the problem on the page rather than a wrong text; the rest of the run still renders.
-                entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
-        prev = entries[i - 1] if i > 0 else None
-        next_ = entries[i + 1] if i + 1 < len(entries) else None
-        atomic_write(out / entry.page, render_file_page(entry, original, review.cleaners, prev, next_))
-    atomic_write(out / INDEX_DATA, index_data_js(review))
-    atomic_write(out / INDEX_PAGE, render_index(review))  # last: when it exists, the pages it links to do too
+    # A file has a page when a report of this run exists; collect_review has just read them all (one row per file).
+    entries = [
+        FileEntry(rec["input"], InputFile("", rec["input"]).stem, rec, None)
+        for rec, row in zip(summary.get("file_records", []), review.files)
+        if row["page"] is not None
+    ]
+    n = PAGES_PER_JOB
+    jobs = [(entries[i : i + n], entries[i - 1] if i else None, entries[i + n] if i + n < len(entries) else None) for i in range(0, len(entries), n)]
+    common = (str(out), review.cleaners, summary.get("ruleset_hash"))
+    if pool is None:
+        for job in jobs:
+            write_pages(*common, *job)
+    else:
+        for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
+            done.result()
+    batch = OutputBatch()
+    try:
+        batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))
+        # In place last: when it exists, the pages it links to do too.
+        batch.write(INDEX_PAGE, out / INDEX_PAGE, render_index(review), phase=1)
+        _commit(batch)
+    finally:
+        batch.abort()
     return review
 
 
-def _original(out: Path, entry: FileEntry) -> str:
-    """The original text, rebuilt from the cleaned output and the recorded removals."""
+# Pages per job (and per sync of the disk).
+PAGES_PER_JOB = 128
+
+
+def write_pages(out_dir: str, cleaners: list[str], ruleset_hash: str | None, entries: list[FileEntry], before: FileEntry | None, after: FileEntry | None) -> None:
+    """Render and write the pages of consecutive entries (before and after: their neighbours in the run, for links)."""
+    out = Path(out_dir)
+    batch = OutputBatch()
+    try:
+        for i, entry in enumerate(entries):
+            report = read_report(out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash})
+            entry = replace(entry, report=report if report is not None else {"error": "report missing or replaced since the run"})
+            original = cleaned = None
+            if not entry.report.get("error"):
+                try:
+                    original, cleaned = _original(out, entry)
+                except (OSError, UnicodeDecodeError, ValueError) as exc:
+                    # Show the problem on the page rather than a wrong text; the rest of the run still renders.
+                    entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
+            prev = entries[i - 1] if i > 0 else before
+            next_ = entries[i + 1] if i + 1 < len(entries) else after
+            with batch.open(entry.page, out / entry.page) as fh:
+                write_text_chunks(fh, iter_file_page(entry, original, cleaners, prev, next_, cleaned))
+            original = cleaned = None  # a big document's texts go before the next page's are read
+        _commit(batch)
+    finally:
+        batch.abort()
+
+
+def _commit(batch: OutputBatch) -> None:
+    failed = batch.commit()
+    if failed:
+        raise next(iter(failed.values()))
+
+
+def _original(out: Path, entry: FileEntry) -> tuple[str, str]:
+    """The original text, rebuilt from the cleaned output and the recorded removals, and the cleaned text."""
     report = entry.report
     cleaned = (out / report["output"]).read_bytes().decode("utf-8")
     removals = [Removal.from_dict(d) for d in report.get("removals") or []]
@@ -432,4 +508,4 @@ def _original(out: Path, entry: FileEntry) -> str:
     if len(original) != report.get("chars_in"):
         raise ValueError(f"{report['output']} does not match its report (changed since the run?)")
     check_removals(original, removals)
-    return original
+    return original, cleaned

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import bisect
-import difflib
 import json
 import re
 from collections import Counter
-from typing import Any, Iterable
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, Iterable, Iterator
 
-from cleaners.core import Removal
+from cleaners.core import Removal, applied
 
 REPORT_VERSION = 1
 
@@ -74,21 +75,154 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     return counts
 
 
-def unified_diff(original: str, cleaned: str, rel: str) -> str:
-    """A unified diff from original to cleaned that `patch` applies (and `patch -R` reverses); "" if equal."""
-    if original == cleaned:
-        return ""
-    # patch splits on LF only, so the diff does too (a CR stays part of its line).
-    a = _split_lf(original)
-    b = _split_lf(cleaned)
-    out = []
-    for line in difflib.unified_diff(a, b, _diff_name(f"a/{rel}"), _diff_name(f"b/{rel}")):
-        if line.startswith(("---", "+++")) and not line.endswith("\n"):
-            line += "\n"
-        out.append(line)
-        if not line.endswith("\n"):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)
+# Unchanged lines shown around each change, as `diff -u` does.
+CONTEXT = 3
+
+
+@dataclass(slots=True)
+class _Region:
+    """Whole lines of the original that the removals change, and how many lines replace them."""
+
+    start: int  # offset of its first line
+    end: int  # offset just past its last line
+    line: int  # 0-based number of its first line
+    old: int  # lines of the original
+    new: int  # lines of the cleaned text in their place
+    removals: list[Removal]
+
+
+def iter_diff(original: str, removals: Iterable[Removal], rel: str) -> Iterator[str]:
+    """A unified diff from original to the cleaned text (original minus the acting removals), in pieces.
+
+    Rendered from the removals, not by comparing texts: each change is where a removal is, and a
+    big document's diff is written as it is made, never held whole. `patch` applies it and
+    `patch -R` reverses it; lines are split on LF only, as patch does (a CR stays in its line).
+    Empty ("") when nothing is removed.
+    """
+    regions = _regions(original, removals)
+    if not regions:
+        return
+    yield f"--- {_diff_name(f'a/{rel}')}\n+++ {_diff_name(f'b/{rel}')}\n"
+    total = original.count("\n") + (1 if original and original[-1] != "\n" else 0)
+    delta = 0  # lines the cleaned text has gained (negative: lost) before the current hunk
+    for hunk in _hunks(regions):
+        first, last = hunk[0], hunk[-1]
+        old_first = max(0, first.line - CONTEXT)
+        old_len = min(total, last.line + last.old + CONTEXT) - old_first
+        change = sum(r.new - r.old for r in hunk)
+        yield f"@@ -{_range(old_first, old_len)} +{_range(old_first + delta, old_len + change)} @@\n"
+        delta += change
+        pos = first.start
+        for _ in range(first.line - old_first):
+            pos = original.rfind("\n", 0, pos - 1) + 1
+        yield from _marked(original, [(pos, first.start)], " ")
+        for i, r in enumerate(hunk):
+            if i:
+                yield from _marked(original, [(hunk[i - 1].end, r.start)], " ")
+            yield from _marked(original, [(r.start, r.end)], "-")
+            yield from _marked(original, _kept(r), "+")
+        pos = last.end
+        for _ in range(old_first + old_len - (last.line + last.old)):
+            pos = _line_end(original, pos)
+        yield from _marked(original, [(last.end, pos)], " ")
+
+
+def render_diff(original: str, removals: Iterable[Removal], rel: str) -> str:
+    """iter_diff as one string (for small documents and tests)."""
+    return "".join(iter_diff(original, removals, rel))
+
+
+def _regions(original: str, removals: Iterable[Removal]) -> list[_Region]:
+    rs = [r for r in applied(removals) if r.end > r.start]
+    n = len(original)
+    regions: list[_Region] = []
+    line = cursor = i = 0  # line: LFs in original[:cursor]
+    while i < len(rs):
+        start = original.rfind("\n", 0, rs[i].start) + 1
+        end = start
+        group: list[Removal] = []
+        while True:
+            while i < len(rs) and (not group or rs[i].start < end):
+                group.append(rs[i])
+                end = max(end, _line_end(original, rs[i].end - 1))
+                i += 1
+            last = _last_kept(start, end, group)
+            if last < 0 or original[last] == "\n" or end >= n:
+                break
+            # What is left of the last line has no line break: it runs on into the next line.
+            end = _line_end(original, end)
+        line += original.count("\n", cursor, start)
+        cursor = start
+        lfs = original.count("\n", start, end)
+        old = lfs + (original[-1] != "\n" and end == n)
+        new = lfs - sum(original.count("\n", r.start, r.end) for r in group) + (last >= 0 and original[last] != "\n")
+        regions.append(_Region(start, end, line, old, new, group))
+    return regions
+
+
+def _line_end(text: str, pos: int) -> int:
+    """Offset just past the LF ending the line that holds offset pos (the end of the text if none)."""
+    j = text.find("\n", pos)
+    return len(text) if j < 0 else j + 1
+
+
+def _last_kept(start: int, end: int, group: list[Removal]) -> int:
+    """Offset of the last character of [start, end) that no removal takes, or -1."""
+    pos = end
+    for r in reversed(group):
+        if r.end < pos:
+            break
+        pos = r.start
+    return pos - 1 if pos > start else -1
+
+
+def _kept(region: _Region) -> list[tuple[int, int]]:
+    spans, pos = [], region.start
+    for r in region.removals:
+        spans.append((pos, r.start))
+        pos = r.end
+    spans.append((pos, region.end))
+    return spans
+
+
+def _hunks(regions: list[_Region]) -> Iterator[list[_Region]]:
+    # Changes closer than twice the context share a hunk, as in difflib.
+    hunk = [regions[0]]
+    for r in regions[1:]:
+        if r.line - (hunk[-1].line + hunk[-1].old) <= 2 * CONTEXT:
+            hunk.append(r)
+        else:
+            yield hunk
+            hunk = [r]
+    yield hunk
+
+
+def _range(start: int, length: int) -> str:
+    """A hunk header's line range (0-based start in), as difflib writes it."""
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+# Characters of a text prefixed and handed out at a time (bounded pieces for a big document).
+_PIECE = 1 << 16
+
+
+def _marked(text: str, spans: Iterable[tuple[int, int]], mark: str) -> Iterator[str]:
+    """The lines made of text's spans (joined), each behind `mark`, ended as patch wants."""
+    at_line_start = True
+    for p, q in spans:
+        while p < q:
+            c = min(q, p + _PIECE)
+            piece = text[p:c]
+            out = piece.replace("\n", "\n" + mark)
+            if at_line_start:
+                out = mark + out
+            at_line_start = piece.endswith("\n")
+            yield out[: -len(mark)] if at_line_start else out
+            p = c
+    if not at_line_start:  # only the last line of a text can lack its line break
+        yield "\n\\ No newline at end of file\n"
 
 
 def _diff_name(name: str) -> str:
@@ -99,16 +233,17 @@ def _diff_name(name: str) -> str:
     return '"' + "".join(escapes.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in name) + '"'
 
 
-def _split_lf(text: str) -> list[str]:
-    if not text:
-        return []
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
-
-
 def to_json(data: Any) -> str:
     """Stable, readable JSON (sorted keys, UTF-8 kept) so committed reports diff cleanly."""
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def iter_json(data: Any) -> Iterator[str]:
+    """to_json in pieces, for writing without one whole string (indented JSON is encoded in Python either way)."""
+    tokens = _JSON.iterencode(data)
+    while piece := "".join(islice(tokens, 4096)):  # joined in C: a token at a time would cost a Python loop each
+        yield piece
+    yield "\n"

@@ -89,10 +89,10 @@ def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
     out = Path(out_dir)
     for rec in summary.get("file_records", []):
         stem = InputFile("", rec["input"]).stem
-        yield FileEntry(rec["input"], stem, rec, _read_report(out / f"{stem}.report.json", rec["input"], summary))
+        yield FileEntry(rec["input"], stem, rec, read_report(out / f"{stem}.report.json", rec["input"], summary))
 
 
-def _read_report(path: Path, rel: str, summary: dict) -> dict | None:
+def read_report(path: Path, rel: str, summary: dict) -> dict | None:
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):

@@ -46,3 +46,18 @@ def test_reverse_patch_restores_every_seed(tmp_path):
         if diff.stat().st_size:
             subprocess.run(["patch", "-s", "-R", str(work), str(diff)], check=True)
         assert work.read_bytes() == seed.read_bytes(), diff.name
+
+
+def test_outputs_written_in_tiny_pieces_are_the_same(tmp_path, monkeypatch):
+    # Big documents are written as they are rendered (text, diff, report, review page): pieces of
+    # a few characters must give the same bytes as the committed outputs.
+    from flows import files, html_report, reports
+    from flows.run import run_clean
+
+    monkeypatch.setattr(files, "WRITE_CHUNK", 7)
+    monkeypatch.setattr(reports, "_PIECE", 5)
+    monkeypatch.setattr(html_report, "_ESCAPE_CHUNK", 3)
+    out = tmp_path / "clean"
+    run_clean([str(SEEDS)], str(out), workers=1)
+    different = [f for f in sorted(_files(CLEAN)) if not filecmp.cmp(CLEAN / f, out / f, shallow=False)]
+    assert _files(CLEAN) == _files(out) and not different

@@ -15,7 +15,7 @@ import pytest
 
 from benchmarks.corpus import write_corpus
 from conftest import ROOT, cli_env
-from flows import clean_flow as clean_flow_module
+from flows import run as run_module
 from flows.clean_flow import clean_flow
 from flows.dispatch import Progress, bounded
 from flows.reports import _line_starts
@@ -45,7 +45,10 @@ def small_corpus():
 def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, tmp_path, monkeypatch):
     from distributed import LocalCluster
 
-    monkeypatch.setattr(clean_flow_module, "BATCH_SIZE", 7)  # many batches, finishing out of order
+    from flows import html_report
+
+    monkeypatch.setattr(run_module, "BATCH_SIZE", 7)  # many batches, finishing out of order
+    monkeypatch.setattr(html_report, "PAGES_PER_JOB", 10)  # review pages in slices too: links across slices
     outs = {}
     outs["one"] = tmp_path / "one"
     clean_flow.fn([str(small_corpus)], str(outs["one"]), workers=1)
@@ -67,7 +70,8 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
 MEMORY_SCRIPT = """
 import resource, sys
 from cleaners import load_ruleset
-from flows.clean_flow import BATCH_SIZE, batched, clean_files, iter_planned
+from flows.cleaning import clean_files
+from flows.run import BATCH_SIZE, batched, iter_planned
 from flows.dispatch import run_batches
 corpus, out = sys.argv[1], sys.argv[2]
 items = (item for item, clash in iter_planned([corpus], out) if clash is None)
@@ -154,3 +158,12 @@ def test_line_starts_match_a_character_scan():
 def test_workers_must_be_positive(cli, tmp_path):
     proc = cli("run", "seeds", "--out", str(tmp_path / "o"), "--workers", "0")
     assert proc.returncode == 2 and b"--workers" in proc.stderr
+
+
+def test_a_run_without_prefect_does_not_import_it(tmp_path):
+    # Importing Prefect costs ~1.5 s; a run that does not use it (--no-prefect, or no API set) should not pay it.
+    script = "import sys\nfrom flows.cli import main\nrc = main(sys.argv[1:])\nprint(rc, 'prefect' in sys.modules)\n"
+    args = ["run", "seeds", "--out", str(tmp_path / "o"), "--no-prefect", "--workers", "2"]
+    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=300)
+    assert proc.stdout.split() == ["0", "False"], proc.stderr[-2000:]
+    assert (tmp_path / "o" / "index.html").exists()

@@ -1,0 +1,171 @@
+"""One batch of files: read, decode, clean, and write each file's outputs with the batch's one sync.
+
+No Prefect here: pool and Dask workers import this module to run a batch, and importing Prefect
+costs each of them ~1.5 s.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Iterable
+
+from cleaners import Ruleset, clean_text
+from .extract import extract_html, is_html
+from .files import Decoded, InputFile, OutputBatch, decode_document, read_input, sha256_bytes, write_text_chunks
+from .reports import REPORT_VERSION, count_removals, iter_diff, iter_json, removal_records
+
+# Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
+OUTPUTS, REPORT = 0, 1
+
+log = logging.getLogger("boilerclean")
+
+
+class WriteFailed(Exception):
+    """An output of one file could not be written (disk full, permissions ...): that file fails."""
+
+
+def run_logger() -> logging.Logger | logging.LoggerAdapter:
+    if "prefect" in sys.modules:  # inside a flow run, Prefect's logger ties the message to the run
+        from prefect import get_run_logger
+        from prefect.exceptions import MissingContextError
+
+        try:
+            return get_run_logger()
+        except MissingContextError:
+            pass
+    return log
+
+
+def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+    """Clean a batch of files and put their outputs in place together; a file that fails is recorded and the batch goes on.
+
+    A plain function, so process pools and Dask can pickle it by name (clean_flow's clean_batch task runs it too).
+    """
+    batch = OutputBatch()
+    results = []
+    try:
+        for item in items:
+            try:
+                results.append(clean_file(item, out_dir, ruleset, batch))
+            except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
+                batch.discard(item)
+                if isinstance(exc, WriteFailed):
+                    error = str(exc)
+                else:
+                    run_logger().exception("%s: unexpected error", item.rel)
+                    error = f"unexpected error: {type(exc).__name__}: {exc}"
+                results.append(summary_record({"input": item.rel, "error": error}))
+        failed = batch.commit()
+    finally:
+        batch.abort()  # after an interruption: no temporary file outlives the batch
+    if failed:
+        errors = {item.rel: exc for item, exc in failed.items()}
+        results = [
+            summary_record({"input": r["input"], "error": f"cannot write outputs: {errors[r['input']]}"}) if r["input"] in errors else r
+            for r in results
+        ]
+    return results
+
+
+def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBatch) -> dict[str, Any]:
+    """Read one input, clean it, write its .txt, .diff and .report.json into the batch; return its summary record.
+
+    Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
+    """
+    out = Path(out_dir)
+    report: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "input": item.rel,
+        "ruleset_hash": ruleset.hash,
+        "error": None,
+    }
+    report_path = out / f"{item.stem}.report.json"
+    try:
+        data = read_input(item.path)
+    except OSError as exc:
+        return _fail(report, batch, item, report_path, f"cannot read file: {exc.strerror or exc}")
+    report["sha256"] = sha256_bytes(data)
+    report["bytes"] = len(data)
+    titles: tuple[str, ...] = ()
+    domain = ""
+    try:
+        if is_html(item.rel):
+            # The page's extracted article text is the "original" that reports and diffs refer to.
+            extraction = extract_html(data, item.rel)
+            report["extraction"] = extraction.record()
+            # What restore can rebuild for a page is its extracted text, so that is what it checks.
+            report["extraction"]["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
+            decoded = Decoded(extraction.text, "utf-8")
+            titles, domain = extraction.titles, extraction.domain
+        else:
+            decoded = decode_document(data)
+    except ValueError as exc:  # ExtractionError included
+        # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
+        report["raw_copy"] = f"{item.stem}.raw"
+        _stage(batch, item, out / report["raw_copy"], OUTPUTS, data=data)
+        return _fail(report, batch, item, report_path, str(exc))
+    del data  # a big document's bytes need not stay beside its text
+    text = decoded.text
+    result = clean_text(text, ruleset, source=item.rel, domain=domain, titles=titles)
+    records = removal_records(text, result.removals)
+    if result.held:
+        # Over-removal quarantine: the text keeps the held removals; a person decides.
+        report["held_for_review"] = list(result.held)
+    if decoded.bom:
+        report["bom"] = True
+    if decoded.detected:
+        report["encoding_detected"] = True
+    if result.timed_out:
+        report["timed_out"] = list(result.timed_out)
+    report.update(
+        encoding=decoded.encoding,
+        output=f"{item.stem}.txt",
+        chars_in=len(text),
+        chars_out=len(result.cleaned),
+        removals=records,
+        counts=count_removals(records),
+    )
+    # Written in pieces (a big document gets no second whole copy); the report goes in place last.
+    _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
+    _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
+    _stage(batch, item, report_path, REPORT, iter_json(report))
+    return summary_record(report)
+
+
+def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, error: str) -> dict[str, Any]:
+    report["error"] = error
+    _stage(batch, item, report_path, REPORT, iter_json(report))
+    return summary_record(report)
+
+
+def _stage(batch: OutputBatch, item: InputFile, path: Path, phase: int, chunks: Iterable[str] = (), data: bytes | None = None) -> None:
+    try:
+        with batch.open(item, path, phase) as fh:
+            if data is not None:
+                fh.write(data)
+            else:
+                write_text_chunks(fh, chunks)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write outputs: {exc}") from exc
+
+
+def summary_record(report: dict) -> dict[str, Any]:
+    counts = report.get("counts") or count_removals([])
+    record = {
+        "input": report["input"],
+        "output": report.get("output"),
+        "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
+        "chars_in": report.get("chars_in", 0),
+        "chars_out": report.get("chars_out", 0),
+        "removals": counts["removals"],
+        "by_cleaner": counts["by_cleaner"],
+        "by_rule": counts["by_rule"],
+        "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
+    }
+    if report.get("held_for_review"):
+        record["held"] = report["held_for_review"]
+    return record
