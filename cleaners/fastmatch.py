@@ -431,7 +431,6 @@ class RuleGate:
                 continue
             for w in ["=" + x for x in words[0]] + ["~" + x for x in words[1]]:
                 by_word.setdefault(w, []).append(pos)
-        self.gated = len(self.rules) - len(always)
         self._always = frozenset(always)
         self._by_word = {w: tuple(p) for w, p in by_word.items()}
         self.words = frozenset(by_word)

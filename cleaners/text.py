@@ -129,13 +129,6 @@ class Document:
         """Each line's content stripped of surrounding space ("" for a blank line), computed once for all cleaners."""
         return [c.strip() for c in self.contents]
 
-    @cached_property
-    def casefolded(self) -> str | None:
-        """The text case-folded, for the literal pre-checks; None if a character folds to several
-        ("İ" to "i̇" would split a folded word, so a folded literal could be missed)."""
-        folded = self.text.casefold()
-        return folded if len(folded) == len(self.text) else None
-
     def line_at(self, offset: int) -> Line:
         """The line containing character offset."""
         return self.lines[max(0, bisect.bisect_right(self.line_starts, offset) - 1)]
