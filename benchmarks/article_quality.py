@@ -93,7 +93,7 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
     """trafilatura.extract over every page with the given settings (comments never included)."""
     import trafilatura
 
-    from flows.extract import decode_html
+    from flows.inputs.extract import decode_html
 
     out = {}
     for key, path in html.items():
@@ -104,7 +104,7 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
 
 def run_boilerclean(html_dir: Path, config: str | None = None) -> tuple[dict[str, str], dict[str, dict]]:
     """The real pipeline (clean_flow in-process, default ruleset) into a temporary folder: texts and reports by page id."""
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     with tempfile.TemporaryDirectory(prefix="article-quality-") as tmp:
         clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
@@ -157,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import trafilatura
 
-    from flows.extract import EXTRACT_SETTINGS
+    from flows.inputs.extract import EXTRACT_SETTINGS
 
     truth, html = load_pages(args.data)
     print(f"article_quality: {len(truth)} pages from {args.data}, trafilatura {trafilatura.__version__}")

@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from cleaners.mining import LineCounter, proposal_yaml  # noqa: E402
-from flows.files import decode_text, discover_inputs  # noqa: E402
-from flows.mine import count_lines  # noqa: E402
+from flows.inputs.decode import decode_document  # noqa: E402
+from flows.inputs.discover import discover_inputs  # noqa: E402
+from flows.inputs.line_counts import count_lines  # noqa: E402
 from synthetic_sources import article  # noqa: E402
 
 
@@ -60,7 +61,7 @@ def main() -> None:
 
         t = time.perf_counter()
         for item in items:
-            decode_text(Path(item.path).read_bytes())
+            decode_document(Path(item.path).read_bytes())
         base = time.perf_counter() - t
         print(f"baseline (read + decode only): {base:.1f} s, {len(items) / base:.0f} files/s")
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .files import InputFile, read_input, sha256_bytes
+from ..inputs.discover import InputFile
+from ..inputs.read import read_input, sha256_bytes
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -61,6 +62,8 @@ def outputs_of(item: InputFile, record: dict) -> list[str]:
     outputs = [f"{item.stem}.report.json"]
     if record.get("output"):
         outputs += [record["output"], f"{item.stem}.diff"]
+    if record.get("raw_copy"):  # an input that could not be decoded is kept as it was
+        outputs.append(record["raw_copy"])
     return sorted(outputs)
 
 
@@ -89,7 +92,7 @@ class _Planned:
 
 @dataclass
 class IncrementalRun:
-    """One run's view of the manifest: plan() filters the inputs, record() is called after each batch, finish() closes."""
+    """One run's view of the manifest: plan() filters the inputs, record() is called after each batch, close() closes."""
 
     out: Path
     ruleset_hash: str

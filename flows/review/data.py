@@ -13,12 +13,47 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import quote
 
-from .files import InputFile
+from ..inputs.discover import InputFile
+from ..outputs.records import Status
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
 MAX_DISTINCT_LINES = 2000
 MAX_FILES_PER_LINE = 20
+
+
+@dataclass(slots=True)
+class Counts:
+    """One cleaner's (or a file's) removals: the acting ones with their non-blank lines and characters,
+    and the shadow matches and held removals, which take nothing out of the text."""
+
+    removals: int = 0
+    lines: int = 0
+    chars: int = 0
+    shadow: int = 0
+    held: int = 0
+
+    def add(self, status: Status, lines: int, chars: int) -> None:
+        if status is Status.HELD:
+            self.held += 1
+        elif status is Status.SHADOW:
+            self.shadow += 1
+        else:
+            self.removals += 1
+            self.lines += lines
+            self.chars += chars
+
+    def add_counts(self, other: "Counts") -> None:
+        for k in self.__slots__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    def as_list(self) -> list[int]:
+        """[removals, lines, chars, shadow, held], as index-data.js carries them (read by INDEX_JS's counts())."""
+        return [self.removals, self.lines, self.chars, self.shadow, self.held]
+
+    @classmethod
+    def from_list(cls, values: list[int]) -> "Counts":
+        return cls(*values)
 
 
 class ReviewError(ValueError):
@@ -112,99 +147,87 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
     """Read every report of the run once and build the review's totals, rows and distinct lines."""
     summary = summary if summary is not None else load_summary(out_dir)
     review = Review(summary=summary)
-    cleaner_tot: dict[str, Counter] = defaultdict(Counter)
-    rule_tot: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    line_count: Counter = Counter()
-    line_files: dict[tuple, list] = defaultdict(list)  # up to MAX_FILES_PER_LINE [href, input] pairs
-    line_nfiles: Counter = Counter()
-    line_last: dict[tuple, str] = {}
+    tally = _Tally()
     for entry in iter_entries(out_dir, summary):
-        report = entry.report
-        error = entry.record.get("error") or (report or {}).get("error")
-        row: dict[str, Any] = {
-            "input": entry.input,
-            "page": entry.href if report is not None else None,
-            "error": error,
-            "chars_in": entry.record.get("chars_in", 0),
-            "removals": 0,
-            "lines": 0,
-            "chars": 0,
-            "shadow": 0,
-            "held": 0,
-            "by_cleaner": {},
-        }
-        if error:
-            review.failed.append({"input": entry.input, "error": error, "page": row["page"]})
-        per: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # removals, lines, chars, shadow, held
-        touched_cleaners: set[str] = set()
-        touched_rules: set[tuple[str, str]] = set()
-        for i, r in enumerate((report or {}).get("removals") or []):
-            lines = nonblank_lines(r["text"])
-            c = per[r["cleaner"]]
-            key = (r["cleaner"], r["rule"])
-            touched_cleaners.add(r["cleaner"])
-            touched_rules.add(key)
-            status = removal_status(r)
-            if status == "held":
-                c[4] += 1
-                row["held"] += 1
-                cleaner_tot[r["cleaner"]]["held"] += 1
-                rule_tot[key]["held"] += 1
-            elif status == "shadow":
-                c[3] += 1
-                row["shadow"] += 1
-                cleaner_tot[r["cleaner"]]["shadow"] += 1
-                rule_tot[key]["shadow"] += 1
-            else:
-                n_chars = r["end"] - r["start"]
-                c[0] += 1
-                c[1] += len(lines)
-                c[2] += n_chars
-                row["removals"] += 1
-                row["lines"] += len(lines)
-                row["chars"] += n_chars
-                for k, v in (("removals", 1), ("lines", len(lines)), ("chars", n_chars)):
-                    cleaner_tot[r["cleaner"]][k] += v
-                rule_tot[key]["removals"] += 1
-            for text in lines:
-                lk = (text, r["cleaner"], r["rule"], status)
-                line_count[lk] += 1
-                if line_last.get(lk) != entry.input:  # first time in this file
-                    line_last[lk] = entry.input
-                    line_nfiles[lk] += 1
-                    if len(line_files[lk]) < MAX_FILES_PER_LINE:
-                        line_files[lk].append([f"{entry.href}#r{i}", entry.input])
-        for name in touched_cleaners:
-            cleaner_tot[name]["files"] += 1
-        for key in touched_rules:
-            rule_tot[key]["files"] += 1
-        row["by_cleaner"] = {k: v for k, v in sorted(per.items())}
+        row = tally.add_file(entry)
+        if row["error"]:
+            review.failed.append({"input": entry.input, "error": row["error"], "page": row["page"]})
         review.files.append(row)
-    review.cleaners = sorted(cleaner_tot)
-    review.by_cleaner = {
-        name: {k: cleaner_tot[name][k] for k in ("removals", "lines", "chars", "shadow", "held", "files")} for name in review.cleaners
-    }
-    review.by_rule = [
-        {"cleaner": c, "rule": r, **{k: t[k] for k in ("removals", "shadow", "held", "files")}} for (c, r), t in sorted(rule_tot.items())
-    ]
-    ranked = sorted(line_count.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1], kv[0][2], kv[0][3]))
-    review.lines_total = len(ranked)
-    for (text, cleaner, rule, status), count in ranked[:MAX_DISTINCT_LINES]:
-        key = (text, cleaner, rule, status)
-        review.lines.append(
-            {"text": text, "cleaner": cleaner, "rule": rule, "status": status, "count": count,
-             "n_files": line_nfiles[key], "files": line_files[key]}
-        )
+    tally.fill(review)
     pages = {f["input"]: f["page"] for f in review.files}
-    review.held = [{"input": h["input"], "reasons": list(h.get("reasons", [])), "page": pages.get(h["input"])} for h in summary.get("held", [])]
+    review.held = [
+        {"input": h["input"], "reasons": list(h.get("reasons", [])), "page": pages.get(h["input"])}
+        for h in summary.get("held", [])
+    ]
     return review
 
 
-def removal_status(r: dict) -> str:
-    """"removed", "shadow" (a shadow-mode rule or --dry-run) or "held" (kept back by the over-removal quarantine)."""
-    if r.get("held"):
-        return "held"
-    return "shadow" if r.get("shadow") else "removed"
+class _Tally:
+    """Totals per cleaner and per rule, and the distinct removed lines, over the files of a run."""
+
+    def __init__(self) -> None:
+        self.cleaners: dict[str, Counts] = defaultdict(Counts)
+        self.rules: dict[tuple[str, str], Counts] = defaultdict(Counts)
+        self.files: Counter = Counter()  # files per cleaner name and per (cleaner, rule)
+        self.line_count: Counter = Counter()
+        self.line_files: dict[tuple, list] = defaultdict(list)  # up to MAX_FILES_PER_LINE [href, input] pairs
+        self.line_nfiles: Counter = Counter()
+        self.line_last: dict[tuple, str] = {}
+
+    def add_file(self, entry: FileEntry) -> dict[str, Any]:
+        """Count one file's removals; returns its row of the files table."""
+        report = entry.report or {}
+        per: dict[str, Counts] = defaultdict(Counts)
+        rules: set[tuple[str, str]] = set()
+        for i, r in enumerate(report.get("removals") or []):
+            lines = nonblank_lines(r["text"])
+            status = Status.of(r)
+            per[r["cleaner"]].add(status, len(lines), r["end"] - r["start"])
+            self.rules[(r["cleaner"], r["rule"])].add(status, len(lines), r["end"] - r["start"])
+            rules.add((r["cleaner"], r["rule"]))
+            self._add_lines(lines, r, status, entry, i)
+        total = Counts()
+        for name, counts in per.items():
+            self.cleaners[name].add_counts(counts)
+            total.add_counts(counts)
+        self.files.update([*per, *rules])
+        return {
+            "input": entry.input,
+            "page": entry.href if entry.report is not None else None,
+            "error": entry.record.get("error") or report.get("error"),
+            "chars_in": entry.record.get("chars_in", 0),
+            **{k: getattr(total, k) for k in Counts.__slots__},
+            "by_cleaner": {k: v.as_list() for k, v in sorted(per.items())},
+        }
+
+    def _add_lines(self, lines: list[str], r: dict, status: Status, entry: FileEntry, i: int) -> None:
+        for text in lines:
+            lk = (text, r["cleaner"], r["rule"], status.value)
+            self.line_count[lk] += 1
+            if self.line_last.get(lk) != entry.input:  # first time in this file
+                self.line_last[lk] = entry.input
+                self.line_nfiles[lk] += 1
+                if len(self.line_files[lk]) < MAX_FILES_PER_LINE:
+                    self.line_files[lk].append([f"{entry.href}#r{i}", entry.input])
+
+    def fill(self, review: Review) -> None:
+        review.cleaners = sorted(self.cleaners)
+        review.by_cleaner = {
+            name: {**{k: getattr(self.cleaners[name], k) for k in Counts.__slots__}, "files": self.files[name]}
+            for name in review.cleaners
+        }
+        review.by_rule = [
+            {"cleaner": c, "rule": r, "removals": t.removals, "shadow": t.shadow, "held": t.held, "files": self.files[(c, r)]}
+            for (c, r), t in sorted(self.rules.items())
+        ]
+        ranked = sorted(self.line_count.items(), key=lambda kv: (-kv[1], *kv[0]))
+        review.lines_total = len(ranked)
+        review.lines = [
+            {"text": text, "cleaner": cleaner, "rule": rule, "status": status, "count": count,
+             "n_files": self.line_nfiles[key], "files": self.line_files[key]}
+            for key, count in ranked[:MAX_DISTINCT_LINES]
+            for text, cleaner, rule, status in (key,)
+        ]
 
 
 def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:

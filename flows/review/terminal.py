@@ -1,89 +1,83 @@
-"""`boilerclean review DIR`: a finished run's summary in the terminal, or one cleaner's removals."""
+"""A finished run in the terminal (`boilerclean review`): its totals, one cleaner's removals, or what is held."""
 
 from __future__ import annotations
 
-import argparse
+import json
 import sys
+from enum import Enum
+from pathlib import Path
 
-REVIEW_HELP = """\
-Summarise a finished run from its summary.json and reports: files, removals and shadow matches
-per cleaner and per rule, the most frequent removed lines, failed files, and where the HTML
-review pages are (DIR/index.html). With --cleaner NAME, list that cleaner's removals instead,
-with their files and line numbers.
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
-exit codes: 0 shown, 2 DIR is not the output folder of a run or NAME is not a cleaner of the run
+from ..outputs.records import Status
+from .data import Review, collect_review, nonblank_lines, removals_of
+from .pages import INDEX_PAGE
 
-examples:
-  boilerclean review clean
-  boilerclean review out/ --cleaner image_caption
-  boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
-  boilerclean review out/ --held                                documents held by the quarantine
-"""
+# Text() is used for every string from a run, so a document's "[b]" or "[/]" is shown as is, never read as rich markup.
 
 
-def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("review", help="summarise a finished run in the terminal", description=REVIEW_HELP, formatter_class=formatter_class)
-    p.add_argument("dir", metavar="DIR", help="the output folder of a run")
-    p.add_argument("--cleaner", metavar="NAME", help="list this cleaner's removals (and shadow matches) with files and lines")
-    p.add_argument("--top", type=int, default=15, metavar="N", help="removed lines to show in the summary (default 15)")
-    p.add_argument("--limit", type=int, default=200, metavar="N", help="removals to list with --cleaner (default 200; 0: all)")
-    p.add_argument("--held", action="store_true", help="list the documents the over-removal quarantine held for review, and why")
-    p.set_defaults(func=cmd_review)
+class HeldFormat(Enum):
+    TABLE = "table"  # `review DIR --held`
+    LINES = "lines"  # `held DIR`: input, report, reasons, tab-separated
+    JSON = "json"  # `held DIR --json`
 
 
 def _clip(text: str, n: int = 100) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def cmd_review(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    from .html_report import INDEX_PAGE
-    from .review_data import ReviewError, collect_review, load_summary, nonblank_lines, removal_status, removals_of
-
-    console = Console(highlight=False)
-    try:
-        summary = load_summary(args.dir)
-    except ReviewError as exc:
-        print(f"boilerclean: {exc}", file=sys.stderr)
-        return 2
-    review = collect_review(args.dir, summary)
-
-    if args.held:
-        held = summary.get("held", [])
+def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
+    """Print the documents the over-removal quarantine held, and why; returns them."""
+    held = list(summary.get("held", []))
+    if fmt is HeldFormat.JSON:
+        print(json.dumps(held, ensure_ascii=False, indent=1))
+    elif fmt is HeldFormat.LINES:
+        for h in held:
+            print(f"{h['input']}\t{h['report']}\t{'; '.join(h['reasons'])}")
+        print(f"{len(held)} documents held for review", file=sys.stderr)
+    else:
         table = Table(title=f"held for review: {len(held)} documents (nothing removed from them)", title_justify="left")
         for col in ("file", "report", "why"):
             table.add_column(col, overflow="fold")
         for h in held:
             table.add_row(Text(h["input"]), Text(h["report"]), Text("; ".join(h["reasons"])))
-        console.print(table)
-        return 0
+        Console(highlight=False).print(table)
+    return held
 
-    if args.cleaner:
-        known = sorted(set(review.cleaners) | {r["cleaner"] for r in review.by_rule})
-        if args.cleaner not in known:
-            print(f"boilerclean: no removals by a cleaner named {args.cleaner!r} in this run; cleaners with removals: {', '.join(known) or 'none'}", file=sys.stderr)
-            return 2
-        table = Table(title=f"{args.cleaner}: removals and shadow matches", title_justify="left")
-        for col, kw in (("file", {"overflow": "fold", "min_width": 12}), ("line", {"justify": "right"}), ("rule", {}), ("", {}), ("text", {"overflow": "fold"})):
-            table.add_column(col, **kw)
-        shown = total = 0
-        for rel, r in removals_of(args.dir, summary, args.cleaner):
-            total += 1
-            if args.limit and shown >= args.limit:
-                continue
-            lines = f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
-            # Text() so a document's "[b]" or "[/]" is shown as is, never read as rich markup.
-            status = removal_status(r)
-            table.add_row(Text(rel), lines, Text(r["rule"]), "" if status == "removed" else status, Text(_clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)))
-            shown += 1
-        console.print(table)
-        if shown < total:
-            console.print(f"{shown} of {total} shown; --limit 0 lists all")
-        return 0
 
+def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int) -> bool:
+    """List one cleaner's removals and shadow matches with files and lines; False if the run has no such cleaner."""
+    review = collect_review(out_dir, summary)
+    known = sorted(set(review.cleaners) | {r["cleaner"] for r in review.by_rule})
+    if cleaner not in known:
+        print(f"boilerclean: no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {', '.join(known) or 'none'}", file=sys.stderr)
+        return False
+    table = Table(title=f"{cleaner}: removals and shadow matches", title_justify="left")
+    for col, kw in (("file", {"overflow": "fold", "min_width": 12}), ("line", {"justify": "right"}), ("rule", {}), ("", {}), ("text", {"overflow": "fold"})):
+        table.add_column(col, **kw)
+    shown = total = 0
+    for rel, r in removals_of(out_dir, summary, cleaner):
+        total += 1
+        if limit and shown >= limit:
+            continue
+        lines = f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
+        status = Status.of(r)
+        text = _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)
+        table.add_row(Text(rel), lines, Text(r["rule"]), "" if status is Status.ACTING else status.value, Text(text))
+        shown += 1
+    console = Console(highlight=False)
+    console.print(table)
+    if shown < total:
+        console.print(f"{shown} of {total} shown; --limit 0 lists all")
+    return True
+
+
+def print_run(out_dir: str, summary: dict, top: int) -> None:
+    """The run's totals, per cleaner and per rule, its most frequent removed lines and its failed files."""
+    review = collect_review(out_dir, summary)
+    console = Console(highlight=False)
     s = summary
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
     held = sum(c["held"] for c in review.by_cleaner.values())
@@ -92,36 +86,39 @@ def cmd_review(args: argparse.Namespace) -> int:
         f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
         f"{shadow} shadow matches; {held} removals held for review" + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
     ))
+    for table in _totals_tables(review, top):
+        console.print(table)
+    index = Path(out_dir) / INDEX_PAGE
+    console.print(Text(f"review pages: {index}" if index.exists() else f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"))
+
+
+def _totals_tables(review: Review, top: int) -> list[Table]:
     t = Table(title="per cleaner", title_justify="left")
     for col in ("cleaner", "removals", "lines", "chars", "shadow", "held", "files"):
         t.add_column(col, justify="left" if col == "cleaner" else "right")
     for name in review.cleaners:
         c = review.by_cleaner[name]
         t.add_row(Text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files")))
-    console.print(t)
+    tables = [t]
     t = Table(title="per rule", title_justify="left")
     for col in ("cleaner", "rule", "removals", "shadow", "held", "files"):
         t.add_column(col, justify="right" if col in ("removals", "shadow", "held", "files") else "left")
     for r in review.by_rule:
         t.add_row(Text(r["cleaner"]), Text(r["rule"]), str(r["removals"]), str(r["shadow"]), str(r["held"]), str(r["files"]))
-    console.print(t)
-    if review.lines and args.top > 0:
-        t = Table(title=f"most frequent removed lines ({min(args.top, len(review.lines))} of {review.lines_total})", title_justify="left")
+    tables.append(t)
+    if review.lines and top > 0:
+        t = Table(title=f"most frequent removed lines ({min(top, len(review.lines))} of {review.lines_total})", title_justify="left")
         for col, kw in (("count", {"justify": "right"}), ("files", {"justify": "right"}), ("cleaner / rule", {}), ("line", {"overflow": "fold"})):
             t.add_column(col, **kw)
-        for line in review.lines[: args.top]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != "removed" else "")
+        for line in review.lines[:top]:
+            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != Status.ACTING.value else "")
             t.add_row(str(line["count"]), str(line["n_files"]), Text(rule), Text(_clip(line["text"])))
-        console.print(t)
+        tables.append(t)
     if review.failed:
         t = Table(title="failed files", title_justify="left")
         t.add_column("file")
         t.add_column("error", overflow="fold")
         for f in review.failed:
             t.add_row(Text(f["input"]), Text(f["error"]))
-        console.print(t)
-    from pathlib import Path
-
-    index = Path(args.dir) / INDEX_PAGE
-    console.print(Text(f"review pages: {index}" if index.exists() else f"no {INDEX_PAGE} in {args.dir} (run made before review pages existed)"))
-    return 0
+        tables.append(t)
+    return tables
