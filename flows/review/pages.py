@@ -220,14 +220,7 @@ def render_index(review: Review) -> str:
         + (f', config {esc(", ".join(s.get("config_files") or []))}' if s.get("config_files") else "")
         + "</span></p>\n"
     )
-    alerts = (s.get("run") or {}).get("alerts") or []
-    if alerts:  # trend alerts of an incremental run (flows/history.py): a rule's rate jumped or dropped
-        p.append('<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
-                 '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
-        for a in alerts:
-            p.append(f'<tr><td>{esc(a["rule"])}</td><td>{"jumped up" if a["direction"] == "up" else "dropped"}</td>'
-                     f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n')
-        p.append("</tbody>\n</table></section>\n")
+    p.append(_alerts_section((s.get("run") or {}).get("alerts") or []))
     p.append('<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n')
     p.append('<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n')
     p.append('<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'
@@ -262,6 +255,20 @@ def render_index(review: Review) -> str:
         '<table id="failed">\n<thead><tr><th>File</th><th>Error</th></tr></thead>\n<tbody id="failed-body"></tbody>\n</table>\n'
         f'<script src="{INDEX_DATA}"></script>\n<script>{INDEX_JS}</script>\n</body>\n</html>\n'
     )
+    return "".join(p)
+
+
+def _alerts_section(alerts: list[dict]) -> str:
+    """Trend alerts of an incremental run (schedule/alerts.py): rules whose rate jumped or dropped; "" if none."""
+    if not alerts:
+        return ""
+    p = []
+    p.append('<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
+             '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+    for a in alerts:
+        p.append(f'<tr><td>{esc(a["rule"])}</td><td>{"jumped up" if a["direction"] == "up" else "dropped"}</td>'
+                 f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n')
+    p.append("</tbody>\n</table></section>\n")
     return "".join(p)
 
 

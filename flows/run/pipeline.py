@@ -148,6 +148,12 @@ def run_clean(
             summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
             atomic_write(Path(out) / "summary.json", to_json(summary))
             _write_review(out, summary, pool, publish=in_flow)
+    log_outcome(logger, summary)
+    return summary
+
+
+def log_outcome(logger, summary: dict) -> None:
+    """One line per failed, held or timed-out file and per trend alert, and the run's summary line."""
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
@@ -157,4 +163,3 @@ def run_clean(
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))
-    return summary
