@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, run_cli
 
 from cleaners import load_ruleset
-from conftest import SEEDS, run_cli
-from flows.run.prefect_flow import clean_flow
 from flows.outputs.manifest import MANIFEST_NAME, STATE_DIR
+from flows.run.prefect_flow import clean_flow
 
 ARTICLE = "A council vote on the new bridge is expected on Tuesday.\nThe mayor said costs had doubled.\n"
 WITH_AD = "Advertisement\nThe harbour reopened after repairs.\nFishing boats returned at dawn.\n"

@@ -50,7 +50,7 @@ def test_files_the_line_count_cannot_read_are_reported_one_line_each(tmp_path, c
     inp = tmp_path / "in"
     inp.mkdir()
     for i in range(3):
-        (inp / f"ok{i}.txt").write_text("Shared footer line\nArticle text number %d.\n" % i, encoding="utf-8")
+        (inp / f"ok{i}.txt").write_text(f"Shared footer line\nArticle text number {i}.\n", encoding="utf-8")
     (inp / "scan.txt").write_bytes(b"%PDF-1.4 not text")
     config = tmp_path / "on.yaml"
     config.write_text(yaml.safe_dump({"cleaners": {"repeated_line": {"enabled": True, "options": {"min_docs": 2}}}}))

@@ -51,7 +51,12 @@ def register(subparsers, formatter_class) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from ..review.data import ReviewError, load_summary
-    from ..review.terminal import HeldFormat, print_cleaner_removals, print_held, print_run
+    from ..review.terminal import (
+        HeldFormat,
+        print_cleaner_removals,
+        print_held,
+        print_run,
+    )
 
     try:
         summary = load_summary(args.dir)

@@ -79,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if workers < 1:
         print("boilerclean: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    kwargs = dict(paths=[str(p) for p in args.paths], out=str(args.out), config=args.config, dry_run=args.dry_run)
+    kwargs = {"paths": [str(p) for p in args.paths], "out": str(args.out), "config": args.config, "dry_run": args.dry_run}
     kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask, progress=args.progress)
     kwargs.update(prune=args.prune, alerts=alerts)
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
@@ -89,7 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
         else:
-            from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
+            from ..run.pipeline import (
+                run_clean,  # the flow's body, without importing Prefect
+            )
 
             log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
             summary = run_clean(**kwargs, ruleset=ruleset)

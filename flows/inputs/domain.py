@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 HEAD_BYTES = 65536  # canonical links and og:url sit in <head>; no need to scan a whole page
 
-_TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.I)
+_TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -22,7 +22,7 @@ def host_of(url: str) -> str:
     except ValueError:
         return ""
     host = host.rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def domain_from_html(html: str) -> str:

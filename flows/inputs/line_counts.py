@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import yaml
 
 from cleaners import ConfigError, ruleset_from_mapping
-from cleaners.mining import DEFAULT_CAPACITY, LineCounter, LineTable, proposal_yaml, source_key
+from cleaners.mining import (
+    DEFAULT_CAPACITY,
+    LineCounter,
+    LineTable,
+    proposal_yaml,
+    source_key,
+)
 
 from .discover import InputFile
 from .read import read_document

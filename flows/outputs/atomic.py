@@ -6,10 +6,11 @@ import ctypes
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
@@ -88,8 +89,7 @@ def write_text_chunks(fh: BinaryIO, chunks: Iterable[str]) -> None:
             if pending:  # in order: what came before goes first
                 fh.write("".join(pending).encode("utf-8"))
                 pending, size = [], 0
-            for i in range(0, len(chunk), WRITE_CHUNK):
-                fh.write(chunk[i : i + WRITE_CHUNK].encode("utf-8"))
+            fh.writelines(chunk[i : i + WRITE_CHUNK].encode("utf-8") for i in range(0, len(chunk), WRITE_CHUNK))
             continue
         pending.append(chunk)
         size += len(chunk)
@@ -205,7 +205,7 @@ class OutputBatch:
     def _sync(self) -> None:
         if _syncfs is None:
             return  # each file was fsync'd when written
-        for dev, tmp in {s.dev: s.tmp for staged in self._staged.values() for s in staged}.items():
+        for tmp in {s.dev: s.tmp for staged in self._staged.values() for s in staged}.values():  # one file per disk
             fd = os.open(tmp, os.O_RDONLY)
             try:
                 _syncfs(fd)

@@ -15,9 +15,10 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Self
 
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
@@ -108,7 +109,7 @@ class IncrementalRun:
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> "IncrementalRun":
+    def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> IncrementalRun:
         """Lock the output folder (one run at a time), open its manifest and remove a killed run's temp files."""
         run = cls(Path(out), ruleset_hash, prune)
         sdir = state_dir(out)
@@ -252,7 +253,7 @@ class IncrementalRun:
             "pruned_outputs": list(self.pruned),
         }
 
-    def __enter__(self) -> "IncrementalRun":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

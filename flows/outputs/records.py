@@ -6,9 +6,10 @@ import bisect
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from cleaners.core import Removal
 
@@ -23,7 +24,7 @@ class Status(Enum):
     HELD = "held"  # kept in the text by the over-removal quarantine, for a person to decide
 
     @classmethod
-    def of(cls, r: Removal | dict) -> "Status":
+    def of(cls, r: Removal | dict) -> Status:
         """The status of a Removal or of its report record (two flags there: `held` wins over `shadow`)."""
         held, shadow = (r.get("held"), r.get("shadow")) if isinstance(r, dict) else (r.held, r.shadow)
         if held:

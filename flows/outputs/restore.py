@@ -14,6 +14,7 @@ from ..inputs.decode import BOM_OF, encode_document
 from ..inputs.discover import InputFile
 from .atomic import atomic_write
 
+
 class RestoreError(ValueError):
     """One input that cannot be rebuilt exactly, and why."""
 

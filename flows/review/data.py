@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote
 
 from ..inputs.discover import InputFile
@@ -43,7 +44,7 @@ class Counts:
             self.lines += lines
             self.chars += chars
 
-    def add_counts(self, other: "Counts") -> None:
+    def add_counts(self, other: Counts) -> None:
         for k in self.__slots__:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
@@ -52,7 +53,7 @@ class Counts:
         return [self.removals, self.lines, self.chars, self.shadow, self.held]
 
     @classmethod
-    def from_list(cls, values: list[int]) -> "Counts":
+    def from_list(cls, values: list[int]) -> Counts:
         return cls(*values)
 
 

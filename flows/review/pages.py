@@ -13,7 +13,8 @@ import hashlib
 import html
 import json
 import posixpath
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 from urllib.parse import quote
 
 from cleaners.core import Removal, apply_removals
@@ -166,8 +167,11 @@ def _counts_table(removals: list[Removal]) -> str:
     per: dict[str, Counts] = {}
     for r in removals:
         per.setdefault(r.cleaner, Counts()).add(Status.of(r), len(nonblank_lines(r.text)), r.end - r.start)
-    parts = ['<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-             '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th></tr></thead>\n<tbody>\n']
+    head = (
+        '<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th>'
+        '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th></tr></thead>\n<tbody>\n'
+    )
+    parts = [head]
     total = Counts()
     for name in sorted(per):
         total.add_counts(per[name])

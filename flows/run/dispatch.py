@@ -15,9 +15,10 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 log = logging.getLogger("boilerclean")
 
@@ -57,7 +58,7 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
 
 def local_cluster_kwargs(workers: int) -> dict[str, Any]:
     """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python)."""
-    return dict(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1")
+    return {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None, "host": "127.0.0.1"}
 
 
 def bounded(submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: Iterable[Any], window: int) -> Iterator[tuple[Any, Any]]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from cleaners import Ruleset, clean_text
 
@@ -17,7 +18,13 @@ from ..inputs.discover import InputFile
 from ..inputs.read import document_from_bytes, read_input, sha256_bytes
 from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.diff import iter_diff
-from ..outputs.records import REPORT_VERSION, count_removals, iter_json, removal_records, summary_record
+from ..outputs.records import (
+    REPORT_VERSION,
+    count_removals,
+    iter_json,
+    removal_records,
+    summary_record,
+)
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
 OUTPUTS, REPORT = 0, 1

@@ -21,7 +21,7 @@ class AlertSettings:
             raise ValueError("alert min_files and window must be >= 1")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> "AlertSettings":
+    def from_dict(cls, d: dict[str, Any] | None) -> AlertSettings:
         d = dict(d or {})
         unknown = set(d) - {"factor", "min_files", "window"}
         if unknown:

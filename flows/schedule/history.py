@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from ..outputs.manifest import state_dir
 from .alerts import AlertSettings, find_alerts
@@ -67,7 +67,7 @@ def record_run(out: str | os.PathLike, fresh_records: list[dict], ruleset_hash: 
     files, by_rule = run_counts(fresh_records)
     alerts = find_alerts(files, by_rule, read_history(out), ruleset_hash, settings)
     entry = {
-        "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "ruleset_hash": ruleset_hash,
         "files": files,
         "by_rule": by_rule,

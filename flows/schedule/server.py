@@ -12,8 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 log = logging.getLogger("boilerclean")
 
@@ -50,8 +50,8 @@ def start_server(port: int = 0, log_path: Path | None = None, env: dict | None =
     port = port or free_port()
     env = dict(os.environ if env is None else env)
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from a local server
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
-    try:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(log_path, "ab")) if log_path else subprocess.DEVNULL
         proc = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             stdin=subprocess.DEVNULL,
@@ -60,9 +60,6 @@ def start_server(port: int = 0, log_path: Path | None = None, env: dict | None =
             env=env,
             start_new_session=True,  # Ctrl-C in the terminal reaches serve, which then stops the server
         )
-    finally:
-        if log_path:
-            out.close()
     return proc, f"http://127.0.0.1:{port}/api"
 
 
