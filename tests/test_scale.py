@@ -46,10 +46,10 @@ def small_corpus():
 def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, tmp_path, monkeypatch):
     from distributed import LocalCluster
 
-    from flows.review import pages as html_report
+    from flows.review import write as review_write
 
     monkeypatch.setattr(run_module, "BATCH_SIZE", 7)  # many batches, finishing out of order
-    monkeypatch.setattr(html_report, "PAGES_PER_JOB", 10)  # review pages in slices too: links across slices
+    monkeypatch.setattr(review_write, "PAGES_PER_JOB", 10)  # review pages in slices too: links across slices
     outs = {}
     outs["one"] = tmp_path / "one"
     clean_flow.fn([str(small_corpus)], str(outs["one"]), workers=1)

@@ -232,7 +232,7 @@ class IncrementalRun:
         assert self._db is not None
         for rel, row in gone_rows.items():
             outputs = json.loads(row[5])
-            # The review page (html_report) is written after the run, so it is not a checked output; it goes too.
+            # The review page (review/write.py) is written after the run, so it is not a checked output; it goes too.
             outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
             for o in outputs:
                 if _unlink(self.out / o):
