@@ -34,9 +34,20 @@ def load_ruleset_or_exit(config: str | None):
         raise SystemExit(EXIT_USAGE) from None
 
 
-def missing_path(paths: Iterable[str]) -> str | None:
-    """The first of `paths` that does not exist, or None."""
-    return next((p for p in paths if not os.path.exists(p)), None)
+def checked_run_args(args: argparse.Namespace) -> tuple[dict[str, Any], Any] | None:
+    """The alert settings and ruleset of `run` or `serve`, checked before any file is touched; None after
+    one line on stderr when an alert option or an input path is wrong (a bad config exits here)."""
+    try:
+        alerts = alert_settings_from_args(args)
+    except ValueError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return None
+    ruleset = load_ruleset_or_exit(args.config)
+    missing = next((p for p in args.paths if not os.path.exists(p)), None)
+    if missing is not None:
+        print(f"boilerclean: {missing}: no such file or folder", file=sys.stderr)
+        return None
+    return alerts, ruleset
 
 
 def report_problems(problems: Iterable[tuple[str, str]]) -> None:

@@ -12,9 +12,7 @@ from .common import (
     EXIT_USAGE,
     add_alert_options,
     add_config,
-    alert_settings_from_args,
-    load_ruleset_or_exit,
-    missing_path,
+    checked_run_args,
     prefect_api_configured,
 )
 
@@ -65,16 +63,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..inputs.discover import UsageError
     from ..run.dispatch import default_workers
 
-    try:
-        alerts = alert_settings_from_args(args)
-    except ValueError as exc:
-        print(f"boilerclean: {exc}", file=sys.stderr)
+    checked = checked_run_args(args)
+    if checked is None:
         return EXIT_USAGE
-    ruleset = load_ruleset_or_exit(args.config)  # fail on a bad config before any file is touched
-    missing = missing_path(args.paths)
-    if missing is not None:
-        print(f"boilerclean: {missing}: no such file or folder", file=sys.stderr)
-        return EXIT_USAGE
+    alerts, ruleset = checked
     workers = args.workers if args.workers is not None else default_workers()
     if workers < 1:
         print("boilerclean: --workers must be at least 1", file=sys.stderr)

@@ -11,9 +11,7 @@ from .common import (
     EXIT_USAGE,
     add_alert_options,
     add_config,
-    alert_settings_from_args,
-    load_ruleset_or_exit,
-    missing_path,
+    checked_run_args,
     prefect_api_configured,
 )
 
@@ -55,19 +53,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..schedule.serve import serve
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API poll otherwise
-    try:
-        alerts = alert_settings_from_args(args)
-    except ValueError as exc:
-        print(f"boilerclean: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     if args.interval is not None and args.interval <= 0:
         print("boilerclean: --interval must be > 0 seconds", file=sys.stderr)
         return EXIT_USAGE
-    load_ruleset_or_exit(args.config)
-    missing = missing_path(args.paths)
-    if missing is not None:
-        print(f"boilerclean: {missing}: no such file or folder", file=sys.stderr)
+    checked = checked_run_args(args)
+    if checked is None:
         return EXIT_USAGE
+    alerts, _ = checked
     # Flow runs start in a subprocess, maybe elsewhere: absolute paths only.
     parameters = {
         "paths": [os.path.abspath(p) for p in args.paths],
