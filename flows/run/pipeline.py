@@ -79,7 +79,7 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
     return attach_line_table(ruleset, table)
 
 
-def _write_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
+def write_run_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
     """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
     from ..review.write import INDEX_PAGE, write_review
 
@@ -148,7 +148,7 @@ def run_clean(
             summary["run"] = incremental.run_section()
             summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
             atomic_write(Path(out) / "summary.json", to_json(summary))
-            _write_review(out, summary, pool, publish=in_flow)
+            write_run_review(out, summary, pool, publish=in_flow)
     log_outcome(logger, summary)
     return summary
 
