@@ -9,7 +9,7 @@ import sys
 from . import clean, history, mine, restore, review, run, serve
 from .common import EXIT_USAGE
 
-# The commands in the order `boilerclean --help` lists them; each module has register(subparsers, formatter_class).
+# The commands in `boilerclean --help` order; each module has register(subparsers, formatter_class).
 COMMANDS = (run, clean, mine, review, serve, history, restore)
 
 MAIN_HELP = """\

@@ -19,7 +19,9 @@ examples:
 
 
 def register(subparsers, formatter_class) -> None:
-    clean = subparsers.add_parser("clean", help="clean one document to stdout", description=CLEAN_HELP, formatter_class=formatter_class)
+    clean = subparsers.add_parser(
+        "clean", help="clean one document to stdout", description=CLEAN_HELP, formatter_class=formatter_class
+    )
     clean.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="document to clean; - or nothing for stdin")
     add_config(clean)
     clean.set_defaults(func=cmd_clean)
@@ -34,7 +36,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     ruleset = load_ruleset_or_exit(args.config)
     name = "<stdin>" if args.file == "-" else args.file
     try:
-        # Read as `run` reads it: a page's extracted article text, its titles and its domain (per-source rules).
+        # Read as `run` reads it: a page's article text, titles and domain (per-source rules).
         if args.file == "-":
             doc = document_from_bytes(sys.stdin.buffer.read(), name)
         else:

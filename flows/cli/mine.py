@@ -85,7 +85,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
         sys.stdout.write(found.snippet)
     report_problems(found.errors)
     if found.no_source:
-        print(f"boilerclean: {found.no_source} files name no domain and were not counted (try --source-by folder)", file=sys.stderr)
+        no_domain = f"{found.no_source} files name no domain and were not counted (try --source-by folder)"
+        print(f"boilerclean: {no_domain}", file=sys.stderr)
     rate = found.files / found.seconds if found.seconds > 0 else 0.0
     print(
         f"mined {found.files} files in {found.seconds:.1f} s ({rate:.0f} files/s), {found.sources} sources, "

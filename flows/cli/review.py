@@ -1,4 +1,4 @@
-"""`boilerclean review DIR` (a finished run in the terminal) and `boilerclean held DIR`, its --held listing."""
+"""`boilerclean review DIR` (a finished run in the terminal) and `boilerclean held DIR` (its --held list)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,8 @@ def register(subparsers, formatter_class) -> None:
     p.add_argument("--limit", type=int, default=200, metavar="N", help="removals to list with --cleaner (default 200; 0: all)")
     p.add_argument("--held", action="store_true", help="list the documents the over-removal quarantine held for review, and why")
     p.set_defaults(func=cmd_review)
-    p = subparsers.add_parser("held", help="list documents held for review by the over-removal quarantine (review --held)", description=HELD_HELP, formatter_class=formatter_class)
+    held_help = "list documents held for review by the over-removal quarantine (review --held)"
+    p = subparsers.add_parser("held", help=held_help, description=HELD_HELP, formatter_class=formatter_class)
     p.add_argument("dir", metavar="DIR", help="the output folder of a run")
     p.add_argument("--json", action="store_true", help="print the records as JSON")
     p.set_defaults(func=cmd_held)

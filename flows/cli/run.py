@@ -42,7 +42,8 @@ examples:
 
 
 def register(subparsers, formatter_class) -> None:
-    run = subparsers.add_parser("run", help="clean files and folders into an output folder", description=RUN_HELP, formatter_class=formatter_class)
+    short = "clean files and folders into an output folder"
+    run = subparsers.add_parser("run", help=short, description=RUN_HELP, formatter_class=formatter_class)
     run.add_argument("paths", nargs="+", metavar="PATH", help="input files or folders (searched recursively)")
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_config(run)
@@ -71,9 +72,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if workers < 1:
         print("boilerclean: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    kwargs = {"paths": [str(p) for p in args.paths], "out": str(args.out), "config": args.config, "dry_run": args.dry_run}
-    kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask, progress=args.progress)
-    kwargs.update(prune=args.prune, alerts=alerts)
+    kwargs = {"paths": [str(p) for p in args.paths], "out": str(args.out), "config": args.config}
+    kwargs.update(dry_run=args.dry_run, prune=args.prune, alerts=alerts, progress=args.progress)
+    kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask)
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     try:
         if use_prefect:

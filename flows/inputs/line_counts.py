@@ -1,4 +1,4 @@
-"""Counting short lines per source over a corpus: pass one of a run with repeated_line, and `boilerclean mine`."""
+"""Counting short lines per source over a corpus: the first pass for repeated_line, and `boilerclean mine`."""
 
 from __future__ import annotations
 
@@ -64,8 +64,10 @@ class Proposal:
     seconds: float
 
 
-def propose_rules(items: list[InputFile], by: str, min_docs: int, min_share: float, capacity: int) -> Proposal:
-    """Count the inputs' lines and propose the frequent ones as per-source rules (checked to load as a config)."""
+def propose_rules(
+    items: list[InputFile], by: str, min_docs: int, min_share: float, capacity: int
+) -> Proposal:
+    """Count the inputs' lines and propose the frequent ones as per-source rules (checked to load)."""
     t0 = time.perf_counter()
     counter, errors, no_source = count_lines(items, by, capacity)
     frequent = counter.frequent(min_docs, min_share)

@@ -1,4 +1,4 @@
-"""Reading an input: its bytes, and the one document reader every command uses (text, encoding, domain, titles, record)."""
+"""Reading an input: its bytes, and the one document reader that run, clean and mine use."""
 
 from __future__ import annotations
 
@@ -40,13 +40,15 @@ class InputText:
 
 
 def document_from_bytes(data: bytes, name: str) -> InputText:
-    """The text of one input from its bytes; raises ValueError (ExtractionError included) naming the problem."""
+    """The text of one input from its bytes; raises ValueError (ExtractionError too) naming the problem."""
     if is_html(name):
         extraction = extract_html(data, name)
         record = extraction.record()
         # What restore can rebuild for a page is its extracted text, so that is what it checks.
         record["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
-        return InputText(extraction.text, "utf-8", extraction.domain, extraction.titles, {"extraction": record})
+        return InputText(
+            extraction.text, "utf-8", extraction.domain, extraction.titles, {"extraction": record}
+        )
     decoded = decode_document(data)
     record = {"bom": True} if decoded.bom else {}
     if decoded.detected:
@@ -55,5 +57,5 @@ def document_from_bytes(data: bytes, name: str) -> InputText:
 
 
 def read_document(item: InputFile) -> InputText:
-    """One input read as `run`, `clean` and `mine` read it; raises OSError or ValueError naming the problem."""
+    """One input as `run`, `clean` and `mine` read it; raises OSError or ValueError naming the problem."""
     return document_from_bytes(read_input(item.path), item.rel)

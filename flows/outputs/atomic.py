@@ -89,7 +89,8 @@ def write_text_chunks(fh: BinaryIO, chunks: Iterable[str]) -> None:
             if pending:  # in order: what came before goes first
                 fh.write("".join(pending).encode("utf-8"))
                 pending, size = [], 0
-            fh.writelines(chunk[i : i + WRITE_CHUNK].encode("utf-8") for i in range(0, len(chunk), WRITE_CHUNK))
+            pieces = range(0, len(chunk), WRITE_CHUNK)
+            fh.writelines(chunk[i : i + WRITE_CHUNK].encode("utf-8") for i in pieces)
             continue
         pending.append(chunk)
         size += len(chunk)
@@ -205,7 +206,8 @@ class OutputBatch:
     def _sync(self) -> None:
         if _syncfs is None:
             return  # each file was fsync'd when written
-        for tmp in {s.dev: s.tmp for staged in self._staged.values() for s in staged}.values():  # one file per disk
+        one_per_disk = {s.dev: s.tmp for staged in self._staged.values() for s in staged}
+        for tmp in one_per_disk.values():
             fd = os.open(tmp, os.O_RDONLY)
             try:
                 _syncfs(fd)

@@ -93,7 +93,7 @@ class _Planned:
 
 @dataclass
 class IncrementalRun:
-    """One run's view of the manifest: plan() filters the inputs, record() is called after each batch, close() closes."""
+    """One run's view of the manifest: plan() filters the inputs, record() enters each batch, close() closes."""
 
     out: Path
     ruleset_hash: str
@@ -232,7 +232,7 @@ class IncrementalRun:
         assert self._db is not None
         for rel, row in gone_rows.items():
             outputs = json.loads(row[5])
-            # The review page (review/write.py) is written after the run, so it is not a checked output; it goes too.
+            # The review page (review/write.py) is written after the run: not checked, but it goes too.
             outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
             for o in outputs:
                 if _unlink(self.out / o):

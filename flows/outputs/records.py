@@ -1,4 +1,4 @@
-"""Report records: each removal as recorded, counts per cleaner and rule, a file's summary record, stable JSON."""
+"""Report records: removals as recorded, counts per cleaner and rule, a file's summary record, stable JSON."""
 
 from __future__ import annotations
 
@@ -106,7 +106,8 @@ def summary_record(report: dict) -> dict[str, Any]:
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
         **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
-        **({"raw_copy": report["raw_copy"]} if report.get("raw_copy") else {}),  # an output the manifest tracks
+        # An undecodable input's copy: an output the manifest tracks.
+        **({"raw_copy": report["raw_copy"]} if report.get("raw_copy") else {}),
     }
     if report.get("held_for_review"):
         record["held"] = report["held_for_review"]

@@ -52,7 +52,8 @@ def markdown_summary(review: Review, index_path: str) -> str:
     if review.lines:
         out += ["| count | cleaner / rule | line |", "|---:|---|---|"]
         for line in review.lines[:TOP_LINES]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != Status.ACTING.value else "")
+            status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
+            rule = f"{line['cleaner']} / {line['rule']}{status}"
             out.append(f"| {line['count']} | {_md(rule)} | {_md(line['text'])} |")
     else:
         out.append("Nothing was removed.")

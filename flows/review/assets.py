@@ -1,4 +1,4 @@
-"""What the review pages carry besides the run's data: the cleaners' colours, the style sheets and the index's script."""
+"""What the review pages carry besides the run's data: colours, style sheets and the index's script."""
 
 from __future__ import annotations
 
@@ -116,7 +116,8 @@ INDEX_JS = r"""
         if (c[0].slice(0, 2) !== "c:") { tr.appendChild(num(value(r, c[0]))); return; }
         var n = counts(r, c[0].slice(2));
         var td = num(n ? n.lines + " / " + n.chars : ""); td.dataset.chars = n ? n.chars : 0;
-        if (n && (n.shadow || n.held)) td.title = (n.shadow ? n.shadow + " shadow " : "") + (n.held ? n.held + " held" : "");
+        if (n && (n.shadow || n.held))
+          td.title = (n.shadow ? n.shadow + " shadow " : "") + (n.held ? n.held + " held" : "");
         tr.appendChild(td);
       });
       tr.appendChild(el("td", r.error || "", r.error ? "err" : ""));

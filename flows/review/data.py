@@ -49,12 +49,16 @@ class Counts:
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
     def as_list(self) -> list[int]:
-        """[removals, lines, chars, shadow, held], as index-data.js carries them (read by INDEX_JS's counts())."""
+        """[removals, lines, chars, shadow, held], as in index-data.js (INDEX_JS's counts() reads them)."""
         return [self.removals, self.lines, self.chars, self.shadow, self.held]
 
     @classmethod
     def from_list(cls, values: list[int]) -> Counts:
         return cls(*values)
+
+
+def _fields(counts: Counts, *names: str) -> dict[str, int]:
+    return {k: getattr(counts, k) for k in names or Counts.__slots__}
 
 
 class ReviewError(ValueError):
@@ -197,7 +201,7 @@ class _Tally:
             "page": entry.href if entry.report is not None else None,
             "error": entry.record.get("error") or report.get("error"),
             "chars_in": entry.record.get("chars_in", 0),
-            **{k: getattr(total, k) for k in Counts.__slots__},
+            **_fields(total),
             "by_cleaner": {k: v.as_list() for k, v in sorted(per.items())},
         }
 
@@ -214,11 +218,10 @@ class _Tally:
     def fill(self, review: Review) -> None:
         review.cleaners = sorted(self.cleaners)
         review.by_cleaner = {
-            name: {**{k: getattr(self.cleaners[name], k) for k in Counts.__slots__}, "files": self.files[name]}
-            for name in review.cleaners
+            name: {**_fields(self.cleaners[name]), "files": self.files[name]} for name in review.cleaners
         }
         review.by_rule = [
-            {"cleaner": c, "rule": r, "removals": t.removals, "shadow": t.shadow, "held": t.held, "files": self.files[(c, r)]}
+            {"cleaner": c, "rule": r, **_fields(t, "removals", "shadow", "held"), "files": self.files[(c, r)]}
             for (c, r), t in sorted(self.rules.items())
         ]
         ranked = sorted(self.line_count.items(), key=lambda kv: (-kv[1], *kv[0]))

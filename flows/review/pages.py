@@ -1,4 +1,4 @@
-"""Rendering the static review pages of a run: DIR/<stem>.html per file and DIR/index.html with DIR/index-data.js.
+"""The static review pages of a run: DIR/<stem>.html per file, DIR/index.html with DIR/index-data.js.
 
 Pages are rendered from the recorded removals (the original is rebuilt with restore(), never
 re-diffed), open from file:// with no network, and show document text only as text: every
@@ -168,8 +168,9 @@ def _counts_table(removals: list[Removal]) -> str:
     for r in removals:
         per.setdefault(r.cleaner, Counts()).add(Status.of(r), len(nonblank_lines(r.text)), r.end - r.start)
     head = (
-        '<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-        '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th></tr></thead>\n<tbody>\n'
+        '<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th>'
+        '<th class="n">Removals</th><th class="n">Lines</th><th class="n">Chars</th>'
+        '<th class="n">Shadow matches</th><th class="n">Held</th></tr></thead>\n<tbody>\n'
     )
     parts = [head]
     total = Counts()
@@ -187,7 +188,11 @@ def _counts_table(removals: list[Removal]) -> str:
 
 def _removal_list(records: list[dict], removals: list[Removal]) -> str:
     """The table of a file's removals in text order, each linking to its place in the marked original."""
-    parts = ['<h2>Removals</h2>\n<table id="removal-list">\n<thead><tr><th>#</th><th>Line</th><th>Cleaner</th><th>Rule</th><th>Text</th></tr></thead>\n<tbody>\n']
+    head = (
+        '<h2>Removals</h2>\n<table id="removal-list">\n'
+        "<thead><tr><th>#</th><th>Line</th><th>Cleaner</th><th>Rule</th><th>Text</th></tr></thead>\n<tbody>\n"
+    )
+    parts = [head]
     for i, r in sorted(enumerate(removals), key=lambda ir: (ir[1].start, ir[0])):
         d = records[i]
         lines = f'{d.get("line", "")}' + (f'–{d["end_line"]}' if d.get("end_line", d.get("line")) != d.get("line") else "")
@@ -263,7 +268,7 @@ def render_index(review: Review) -> str:
 
 
 def _alerts_section(alerts: list[dict]) -> str:
-    """Trend alerts of an incremental run (schedule/alerts.py): rules whose rate jumped or dropped; "" if none."""
+    """The trend alerts of an incremental run (schedule/alerts.py); "" when there are none."""
     if not alerts:
         return ""
     p = []

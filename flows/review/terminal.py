@@ -1,4 +1,4 @@
-"""A finished run in the terminal (`boilerclean review`): its totals, one cleaner's removals, or what is held."""
+"""A finished run in the terminal (`boilerclean review`): totals, one cleaner's removals, or what is held."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from ..outputs.records import Status
 from .data import Review, collect_review, nonblank_lines, removals_of
 from .pages import INDEX_PAGE
 
-# Text() is used for every string from a run, so a document's "[b]" or "[/]" is shown as is, never read as rich markup.
+# Every string from a run goes in Text(): a document's "[b]" or "[/]" is shown as is, never read as markup.
 
 
 class HeldFormat(Enum):
@@ -48,11 +48,13 @@ def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
 
 
 def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int) -> bool:
-    """List one cleaner's removals and shadow matches with files and lines; False if the run has no such cleaner."""
+    """List one cleaner's removals and shadow matches, with files and lines; False if the run has none."""
     review = collect_review(out_dir, summary)
     known = sorted(set(review.cleaners) | {r["cleaner"] for r in review.by_rule})
     if cleaner not in known:
-        print(f"boilerclean: no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {', '.join(known) or 'none'}", file=sys.stderr)
+        names = ", ".join(known) or "none"
+        problem = f"no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {names}"
+        print(f"boilerclean: {problem}", file=sys.stderr)
         return False
     table = Table(title=f"{cleaner}: removals and shadow matches", title_justify="left")
     for col, kw in (("file", {"overflow": "fold", "min_width": 12}), ("line", {"justify": "right"}), ("rule", {}), ("", {}), ("text", {"overflow": "fold"})):
@@ -65,7 +67,8 @@ def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int
         lines = f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
         status = Status.of(r)
         text = _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)
-        table.add_row(Text(rel), lines, Text(r["rule"]), "" if status is Status.ACTING else status.value, Text(text))
+        shown_status = "" if status is Status.ACTING else status.value
+        table.add_row(Text(rel), lines, Text(r["rule"]), shown_status, Text(text))
         shown += 1
     console = Console(highlight=False)
     console.print(table)
@@ -89,7 +92,8 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
     for table in _totals_tables(review, top):
         console.print(table)
     index = Path(out_dir) / INDEX_PAGE
-    console.print(Text(f"review pages: {index}" if index.exists() else f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"))
+    missing = f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"
+    console.print(Text(f"review pages: {index}" if index.exists() else missing))
 
 
 def _totals_tables(review: Review, top: int) -> list[Table]:
@@ -107,11 +111,13 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         t.add_row(Text(r["cleaner"]), Text(r["rule"]), str(r["removals"]), str(r["shadow"]), str(r["held"]), str(r["files"]))
     tables.append(t)
     if review.lines and top > 0:
-        t = Table(title=f"most frequent removed lines ({min(top, len(review.lines))} of {review.lines_total})", title_justify="left")
+        title = f"most frequent removed lines ({min(top, len(review.lines))} of {review.lines_total})"
+        t = Table(title=title, title_justify="left")
         for col, kw in (("count", {"justify": "right"}), ("files", {"justify": "right"}), ("cleaner / rule", {}), ("line", {"overflow": "fold"})):
             t.add_column(col, **kw)
         for line in review.lines[:top]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != Status.ACTING.value else "")
+            status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
+            rule = f"{line['cleaner']} / {line['rule']}{status}"
             t.add_row(str(line["count"]), str(line["n_files"]), Text(rule), Text(_clip(line["text"])))
         tables.append(t)
     if review.failed:

@@ -1,4 +1,4 @@
-"""Writing a run's review pages: each file's page (in the run's worker processes when it has them), the index."""
+"""Writing a run's review pages: each file's page (in the run's worker processes if any), then the index."""
 
 from __future__ import annotations
 

@@ -58,7 +58,13 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
 
 def local_cluster_kwargs(workers: int) -> dict[str, Any]:
     """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python)."""
-    return {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None, "host": "127.0.0.1"}
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "dashboard_address": None,
+        "host": "127.0.0.1",
+    }
 
 
 def bounded(submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: Iterable[Any], window: int) -> Iterator[tuple[Any, Any]]:

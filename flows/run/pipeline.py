@@ -72,10 +72,12 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
         return ruleset
     from ..inputs.line_counts import line_table
 
-    table, errors = line_table(items, cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    options = (cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    table, errors = line_table(items, *options)
     for rel, problem in errors:  # cleaning them fails too, and says so; here: why the counts lack them
         logger.warning("%s: not counted for repeated_line: %s", rel, problem)
-    logger.info("repeated_line: counted %d files, %d frequent lines", len(items) - len(errors), len(table.entries))
+    counted = len(items) - len(errors)
+    logger.info("repeated_line: counted %d files, %d frequent lines", counted, len(table.entries))
     return attach_line_table(ruleset, table)
 
 

@@ -51,7 +51,7 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
     """Clean a batch of files and put their outputs in place together; a file that fails is recorded and the batch goes on.
 
-    A plain function, so process pools and Dask can pickle it by name (prefect_flow's clean_batch task runs it too).
+    A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
     batch = OutputBatch()
     results = []

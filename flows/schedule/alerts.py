@@ -1,4 +1,4 @@
-"""Trend alerts: the rules whose hits per file jumped or dropped against the recent runs, and how to say so."""
+"""Trend alerts: the rules whose hits per file jumped or dropped against recent runs, and how to say so."""
 
 from __future__ import annotations
 

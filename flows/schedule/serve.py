@@ -12,7 +12,7 @@ log = logging.getLogger("boilerclean")
 
 
 def serve(name: str, parameters: dict, schedule: dict, api_configured: bool, port: int = 0) -> None:
-    """Serve boilerclean/<name> until stopped: on the configured Prefect API, else on a local server started here."""
+    """Serve boilerclean/<name> until stopped: on the configured Prefect API, else on a local server."""
     # SIGTERM must unwind through the finally blocks below (the server is stopped there);
     # once serving, Prefect's runner installs its own handler, which also exits via SystemExit.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -1,4 +1,4 @@
-"""A local Prefect server for `boilerclean serve`: started on 127.0.0.1, waited for, and stopped with its children."""
+"""A local Prefect server for `boilerclean serve`: started on 127.0.0.1, waited for, then stopped."""
 
 from __future__ import annotations
 
