@@ -14,8 +14,8 @@ Designed on half A of each dev set only; half B was never looked at page by page
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Callable
+from collections.abc import Callable
+from functools import cache
 
 from benchmarks.dev_sets import Page, extract, page_meta
 from benchmarks.snippet_score import collapse
@@ -36,15 +36,31 @@ SENTENCE_END = re.compile(r"[.!?…。！？][\"'»”’)\]]*$")
 WORD = re.compile(r"\w+")
 # Stop lists tried per page (the dev sets' languages); the one with the highest share is the page's.
 STOPLIST_LANGUAGES = (
-    "English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Russian",
-    "Czech", "Swedish", "Danish", "Norwegian_Bokmal", "Finnish", "Hungarian", "Turkish", "Greek", "Ukrainian",
+    "English",
+    "German",
+    "French",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Polish",
+    "Russian",
+    "Czech",
+    "Swedish",
+    "Danish",
+    "Norwegian_Bokmal",
+    "Finnish",
+    "Hungarian",
+    "Turkish",
+    "Greek",
+    "Ukrainian",
 )
 # A link list: at least this many items, and this share of the list's characters inside <ref>.
 LINK_LIST_ITEMS = 2
 LINK_LIST_SHARE = 0.6
 
 
-@lru_cache(maxsize=None)
+@cache
 def stoplist(language: str) -> frozenset[str]:
     import justext
 
@@ -61,7 +77,7 @@ def page_stoplist(text: str) -> frozenset[str]:
 
 
 def prose_like(line: str, stops: frozenset[str]) -> bool:
-    """Sentence-like: PROSE_MIN_WORDS words, a sentence end, and a stop-word share (when the language is known)."""
+    """Sentence-like: enough words, a sentence end, and enough stop words (when the language is known)."""
     s = line.strip()
     words = [w.lower() for w in WORD.findall(s)]
     if len(words) < PROSE_MIN_WORDS or not SENTENCE_END.search(s):
@@ -120,11 +136,15 @@ EXTRACTIONS = (
 
 
 def clean(text: str, page: Page, ruleset, headline: str):
-    """The cleaned text and the acting removals, as the pipeline cleans a page (headline: 'drop' or 'keep')."""
+    """Cleaned text, acting and held removals, as the pipeline cleans a page (headline: 'drop'/'keep')."""
     from cleaners import apply_removals, clean_text
 
     meta = page_meta(page)
-    result = clean_text(text, ruleset, source=page.path.name, domain=meta["domain"], titles=tuple(meta["titles"]))
-    acting = [r for r in result.removals if not r.shadow and (headline == "drop" or r.cleaner != "page_title")]
+    result = clean_text(
+        text, ruleset, source=page.path.name, domain=meta["domain"], titles=tuple(meta["titles"])
+    )
+    acting = [
+        r for r in result.removals if not r.shadow and (headline == "drop" or r.cleaner != "page_title")
+    ]
     cleaned = result.cleaned if headline == "drop" else apply_removals(text, acting)
     return cleaned, acting, [r for r in result.removals if r.held]

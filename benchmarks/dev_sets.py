@@ -6,7 +6,8 @@ trafilatura-eval-dev, the URL key of evaldata.json. The split never changes with
 
 Extractions are cached under $BOILERCLEAN_BENCH_CACHE (default ~/.cache/boilerclean-bench), keyed by
 trafilatura's version, the settings and the page's file, so a rerun does no extraction at all.
-All imports from flows/ are in `pipeline_hooks()` (one place to repoint when flows/ moves).
+All imports from flows/ are in `pipeline_hooks()` and `pipeline_flow()`: one place to repoint
+when flows/ moves.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = "article-benchmark"
@@ -92,12 +94,21 @@ def pipeline_hooks() -> dict[str, Any]:
     }
 
 
+def pipeline_flow():
+    """The pipeline's whole flow (clean_flow), for the single-set report that runs it end to end."""
+    from flows.clean_flow import clean_flow
+
+    return clean_flow
+
+
 def _cached(kind: str, settings: dict, page: Page, make: Callable[[], Any]) -> Any:
     """make() once per (trafilatura version, kind, settings, page file); JSON on disk afterwards."""
     from trafilatura import __version__
 
     stat = page.path.stat()
-    key = json.dumps([__version__, kind, settings, str(page.path), stat.st_size, stat.st_mtime_ns], sort_keys=True)
+    key = json.dumps(
+        [__version__, kind, settings, str(page.path), stat.st_size, stat.st_mtime_ns], sort_keys=True
+    )
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()
     path = CACHE / digest[:2] / f"{digest}.json"
     try:
@@ -114,7 +125,9 @@ def _cached(kind: str, settings: dict, page: Page, make: Callable[[], Any]) -> A
 
 def page_html(page: Page) -> str:
     """The page's markup, decoded as the pipeline decodes it."""
-    return pipeline_hooks()["decode_html"](gzip.decompress(page.path.read_bytes()), page.path.name[: -len(".gz")])[0]
+    return pipeline_hooks()["decode_html"](
+        gzip.decompress(page.path.read_bytes()), page.path.name[: -len(".gz")]
+    )[0]
 
 
 def extract(page: Page, settings: dict) -> str:

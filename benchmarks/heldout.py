@@ -25,10 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import candidates as cand  # noqa: E402
-from benchmarks.dev_sets import ARTICLE, TRAFILATURA, Page, data_dir, extract, load_set, pipeline_hooks  # noqa: E402
-from benchmarks.shingle_score import TOKEN, score_page, score_pages, shingles  # noqa: E402
-from benchmarks.snippet_score import is_article_line, score_snippets, total  # noqa: E402
+from benchmarks import candidates as cand
+from benchmarks.dev_sets import (
+    ARTICLE,
+    TRAFILATURA,
+    Page,
+    data_dir,
+    extract,
+    load_set,
+    pipeline_hooks,
+)
+from benchmarks.shingle_score import TOKEN, score_page, score_pages, shingles
+from benchmarks.snippet_score import is_article_line, score_snippets, total
 
 HALVES = ("A", "B", "all")
 # Issue 12's targets: (F1 gain over trafilatura default, recall loss allowed), per set.
@@ -90,7 +98,10 @@ def rulesets() -> dict[str, object]:
     """The default ruleset with the quarantine as it is today, and with it off."""
     from cleaners import load_ruleset, ruleset_from_mapping
 
-    return {"on": load_ruleset(), "off": ruleset_from_mapping({"quarantine": {"enabled": False}}, "<quarantine off>")}
+    return {
+        "on": load_ruleset(),
+        "off": ruleset_from_mapping({"quarantine": {"enabled": False}}, "<quarantine off>"),
+    }
 
 
 def systems(pages: list[Page]) -> tuple[dict[str, Run], dict[str, Run]]:
@@ -117,7 +128,7 @@ def table(set_name: str, pages: list[Page], runs: dict[str, Run]) -> dict[str, d
     width = max(len(n) for n in out) + 1
     print(f"{'system':<{width}} | {'A: P R F1':<20} | {'B: P R F1':<20} | all: P R F1")
     for name, figs in out.items():
-        print(f"{name:<{width}} | " + " | ".join(f"{str(figs[h]):<20}" for h in HALVES))
+        print(f"{name:<{width}} | " + " | ".join(f"{figs[h]!s:<20}" for h in HALVES))
     return out
 
 
@@ -132,20 +143,29 @@ def removal_table(pages: list[Page], run: Run) -> None:
                     verdict = "false" if judge(line) else "true"
                     for h in (p.half, "all"):
                         counts[r.cleaner][f"{h} {verdict}"] += 1
-    print(f"\nremoved lines by cleaner (boilerclean today)  {'A true/false':>14} {'B true/false':>14} {'all':>12}")
+    print(
+        f"\nremoved lines by cleaner (boilerclean today)  {'A true/false':>14} {'B true/false':>14}"
+        f" {'all':>12}"
+    )
     for cleaner in sorted(counts):
         c = counts[cleaner]
         cells = [f"{c[h + ' true']}/{c[h + ' false']}" for h in HALVES]
         print(f"  {cleaner:<43} {cells[0]:>14} {cells[1]:>14} {cells[2]:>12}")
     held = sum(len(v) for v in run.held.values())
-    print(f"  held by the quarantine (kept in the text): {held} removals on {sum(1 for v in run.held.values() if v)} pages")
+    print(
+        f"  held by the quarantine (kept in the text): {held} removals"
+        f" on {sum(1 for v in run.held.values() if v)} pages"
+    )
 
 
 def target_met(set_name: str, figs: dict[str, Fig], base: dict[str, Fig], h: str) -> tuple[bool, str]:
     gain, slack = TARGETS[set_name]
     f1_ok = figs[h].f1 >= base[h].f1 + gain
     r_ok = figs[h].recall >= base[h].recall - slack
-    why = f"F1 {figs[h].f1:.4f} vs >= {base[h].f1 + gain:.4f}, R {figs[h].recall:.4f} vs >= {base[h].recall - slack:.4f}"
+    why = (
+        f"F1 {figs[h].f1:.4f} vs >= {base[h].f1 + gain:.4f},"
+        f" R {figs[h].recall:.4f} vs >= {base[h].recall - slack:.4f}"
+    )
     return f1_ok and r_ok, why
 
 
@@ -156,10 +176,15 @@ def choose(set_name: str, cands: dict[str, dict[str, Fig]], base: dict[str, Fig]
     return max(ok, key=lambda n: cands[n][h].f1)
 
 
-def heldout(set_name: str, ref: dict[str, dict[str, Fig]], cands: dict[str, dict[str, Fig]]) -> dict[str, str]:
+def heldout(
+    set_name: str, ref: dict[str, dict[str, Fig]], cands: dict[str, dict[str, Fig]]
+) -> dict[str, str]:
     """Print the held-out choices both ways and whether they meet the targets; return {tuned half: choice}."""
     base, gain = ref[BASELINE], TARGETS[set_name]
-    print(f"\ntargets on the held-out half: F1 >= trafilatura default + {gain[0]}, R >= trafilatura default - {gain[1]}")
+    print(
+        f"\ntargets on the held-out half: F1 >= trafilatura default + {gain[0]},"
+        f" R >= trafilatura default - {gain[1]}"
+    )
     for name in ("boilerclean (today)",):
         for h in ("A", "B"):
             met, why = target_met(set_name, ref[name], base, h)
@@ -169,7 +194,10 @@ def heldout(set_name: str, ref: dict[str, dict[str, Fig]], cands: dict[str, dict
         pick = chosen[tune] = choose(set_name, cands, base, tune)
         met, why = target_met(set_name, cands[pick], base, test)
         print(f"  chosen on {tune}: {pick}")
-        print(f"    on {tune} {cands[pick][tune]}; held out on {test} {cands[pick][test]}: {'met' if met else 'NOT met'} ({why})")
+        print(
+            f"    on {tune} {cands[pick][tune]}; held out on {test} {cands[pick][test]}:"
+            f" {'met' if met else 'NOT met'} ({why})"
+        )
     return chosen
 
 
@@ -185,7 +213,10 @@ def run_set(set_name: str) -> None:
     ref_runs, cand_runs = systems(pages)
     ref = table(set_name, pages, ref_runs)
     removal_table(pages, ref_runs["boilerclean (today)"])
-    print("\ncandidates (extraction, then the default cleaners; q = quarantine, headline = page_title's removals)")
+    print(
+        "\ncandidates (extraction, then the default cleaners;"
+        " q = quarantine, headline = page_title's removals)"
+    )
     cands = table(set_name, pages, cand_runs)
     heldout(set_name, ref, cands)
     print(f"({set_name}: {time.perf_counter() - t:.1f}s)")
@@ -199,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     import trafilatura
 
     t = time.perf_counter()
-    print(f"heldout: trafilatura {trafilatura.__version__}; extraction of boilerclean today: {pipeline_hooks()['EXTRACT_SETTINGS']}")
+    print(
+        f"heldout: trafilatura {trafilatura.__version__};"
+        f" extraction of boilerclean today: {pipeline_hooks()['EXTRACT_SETTINGS']}"
+    )
     for set_name in [args.set] if args.set else [ARTICLE, TRAFILATURA]:
         run_set(set_name)
     print(f"\ntotal {time.perf_counter() - t:.1f}s")

@@ -2,7 +2,7 @@
 and what the rogue rule sets of issue 12 do to article lines.
 
     python benchmarks/short_docs.py        # the tables
-    python benchmarks/short_docs.py -v     # ... and every mislabelled line (boilerplate kept, article removed)
+    python benchmarks/short_docs.py -v     # ... and every line handled wrongly with the quarantine off
 
 Documents: tests/data/short_docs/<lang>.yaml, every line labelled `article` or with the cleaner kind
 that should remove it (see the README there). A line counts as removed when at least half of its
@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from cleaners import clean_text, load_ruleset, ruleset_from_mapping  # noqa: E402
+from cleaners import clean_text, load_ruleset, ruleset_from_mapping
 
 DOCS = ROOT / "tests" / "data" / "short_docs"
 KINDS = ("cookie_banner", "license_line", "advertisement", "image_caption")
@@ -69,11 +69,14 @@ def line_fates(lines: list[str], ruleset) -> list[str]:
 
 
 def quarantine_rulesets() -> dict[str, object]:
-    return {"on": load_ruleset(), "off": ruleset_from_mapping({"quarantine": {"enabled": False}}, "<quarantine off>")}
+    return {
+        "on": load_ruleset(),
+        "off": ruleset_from_mapping({"quarantine": {"enabled": False}}, "<quarantine off>"),
+    }
 
 
 def boilerplate_table(docs) -> None:
-    """Per language and kind: boilerplate lines removed / total, and article lines removed, quarantine on and off."""
+    """Per language and kind: lines removed / lines, held lines; quarantine on and off."""
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for q, ruleset in quarantine_rulesets().items():
         for lang, _, lines in docs:
@@ -94,7 +97,10 @@ def boilerplate_table(docs) -> None:
         went = sum(counts[("all", k)][f"{q} removed"] for k in KINDS)
         n = sum(counts[("all", k)][f"{q} total"] for k in KINDS)
         lost = counts[("all", "article")][f"{q} removed"]
-        print(f"quarantine {q}: {went} of {n} boilerplate lines removed ({n - went} stayed); article lines removed: {lost}")
+        print(
+            f"quarantine {q}: {went} of {n} boilerplate lines removed ({n - went} stayed);"
+            f" article lines removed: {lost}"
+        )
 
 
 def seed_docs() -> list[tuple[str, list[str], set[str]]]:
@@ -109,14 +115,22 @@ def seed_docs() -> list[tuple[str, list[str], set[str]]]:
 
 
 def rogue_table(docs) -> None:
-    """Article lines each rogue rule set removes, and how many the quarantine holds, on seeds and short docs."""
+    """Article lines each rogue rule removes, and those the quarantine holds, on seeds and short docs."""
     corpora = {
-        "seeds": [(lines, [ln.strip() in kept and bool(ln.strip()) for ln in lines]) for _, lines, kept in seed_docs()],
+        "seeds": [
+            (lines, [ln.strip() in kept and bool(ln.strip()) for ln in lines])
+            for _, lines, kept in seed_docs()
+        ],
         "short docs": [([t for _, t in ls], [k == "article" for k, _ in ls]) for _, _, ls in docs],
     }
-    print("\nrogue user rule (cleaners: {rogue: {rules: [PATTERN]}}): article lines removed / held / article lines")
+    print(
+        "\nrogue user rule (cleaners: {rogue: {rules: [PATTERN]}}):"
+        " article lines removed / held / article lines"
+    )
     for pattern in ROGUE:
-        rs = ruleset_from_mapping({"cleaners": {"rogue": {"rules": [{"name": "rogue", "pattern": pattern}]}}}, "<rogue>")
+        rs = ruleset_from_mapping(
+            {"cleaners": {"rogue": {"rules": [{"name": "rogue", "pattern": pattern}]}}}, "<rogue>"
+        )
         cells = []
         for name, corpus in corpora.items():
             c = Counter()
@@ -125,7 +139,10 @@ def rogue_table(docs) -> None:
                 c.update(fates)
                 c["article"] += len(fates)
                 c["docs hit"] += "removed" in fates
-            cells.append(f"{name}: {c['removed']} removed, {c['held']} held of {c['article']} ({c['docs hit']} docs hit)")
+            cells.append(
+                f"{name}: {c['removed']} removed, {c['held']} held of {c['article']}"
+                f" ({c['docs hit']} docs hit)"
+            )
         print(f"  {pattern!r:<12} " + "; ".join(cells))
 
 
@@ -143,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     verbose = "-v" in (sys.argv[1:] if argv is None else argv)
     docs = load_docs()
     langs = Counter(lang for lang, _, _ in docs)
-    print(f"short_docs: {len(docs)} documents in {len(langs)} languages ({', '.join(f'{k} {v}' for k, v in sorted(langs.items()))})")
+    print(
+        f"short_docs: {len(docs)} documents in {len(langs)} languages"
+        f" ({', '.join(f'{k} {v}' for k, v in sorted(langs.items()))})"
+    )
     boilerplate_table(docs)
     rogue_table(docs)
     if verbose:

@@ -13,8 +13,8 @@ removal: the suite does not list every line, so a line in neither list counts as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 _SPACE = re.compile(r"\s+")
 MIN_PART_CHARS = 20
@@ -54,7 +54,9 @@ def score_snippets(entry: dict, output: str | None) -> Counts:
     out = collapse(output)
     present = [bool(out) and collapse(s) in out for s in entry.get("with", [])]
     absent = [not (bool(out) and collapse(s) in out) for s in entry.get("without", [])]
-    return Counts(tp=sum(present), fn=len(present) - sum(present), fp=len(absent) - sum(absent), tn=sum(absent))
+    return Counts(
+        tp=sum(present), fn=len(present) - sum(present), fp=len(absent) - sum(absent), tn=sum(absent)
+    )
 
 
 def total(counts: Iterable[Counts]) -> Counts:
