@@ -15,9 +15,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import flows.clean_flow as clean_flow_module  # noqa: E402
-import flows.run as run_module  # noqa: E402
-from flows.html_report import INDEX_DATA, INDEX_PAGE, write_review  # noqa: E402
+import flows.clean_flow as clean_flow_module
+import flows.run as run_module
+from flows.html_report import INDEX_DATA, INDEX_PAGE, write_review
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
