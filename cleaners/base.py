@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator, Mapping
 
+import regex
+
 from .core import Removal
 from .fastmatch import RuleGate
+from .settings import Field
 from .text import Document, Line, search
 
 
 class Cleaner:
-    """One kind of boilerplate. Subclasses set OPTION_TYPES for their YAML `options` and override find_removals."""
+    """One kind of boilerplate. Subclasses declare their YAML `options` and rule roles, and override find_removals.
+
+    OPTION_TYPES maps an option to its type (regex.Pattern: a pattern, kept as written); OPTION_FIELDS
+    declares options with a check as well. ROLES are the `role:` values its rules may take.
+    """
 
     OPTION_TYPES: ClassVar[Mapping[str, type]] = {}
+    OPTION_FIELDS: ClassVar[tuple[Field, ...]] = ()
+    ROLES: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def option_fields(cls) -> tuple[Field, ...]:
+        typed = tuple(
+            Field(k, t, None, "a regular expression" if t is regex.Pattern else t.__name__)
+            for k, t in cls.OPTION_TYPES.items()
+        )
+        return cls.OPTION_FIELDS + typed
 
     def __init__(self, spec: Any):
         self.spec = spec  # a frozen CleanerSpec

@@ -8,9 +8,10 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from .base import Cleaner
-from .config import ConfigError, Ruleset
+from .config import Ruleset
 from .core import Removal
 from .mining import LineTable, normalise_line, source_key
+from .settings import REPEATED_LINE_FIELDS
 from .text import Document
 
 RULE = "repeated line"
@@ -23,17 +24,10 @@ class RepeatedLineCleaner(Cleaner):
     over with attach_line_table. Without a table this cleaner finds nothing.
     """
 
-    OPTION_TYPES = {"source_by": str, "min_docs": int, "min_share": float, "max_tracked": int}
+    OPTION_FIELDS = REPEATED_LINE_FIELDS  # checked when the config is read, so errors name its file
 
     def __init__(self, spec: Any, table: LineTable | None = None):
         super().__init__(spec)
-        where = f"cleaners.{spec.name}.options"
-        if self.source_by not in ("folder", "domain"):
-            raise ConfigError("<config>", f"{where}.source_by", f"expected 'folder' or 'domain', got {self.source_by!r}")
-        if not 0 < self.min_share <= 1:
-            raise ConfigError("<config>", f"{where}.min_share", f"expected a share between 0 and 1, got {self.min_share!r}")
-        if self.min_docs < 2 or self.max_tracked < 1:
-            raise ConfigError("<config>", where, "min_docs must be at least 2 and max_tracked positive")
         self.table = table
 
     @property

@@ -31,7 +31,7 @@ def test_add_a_rule_to_a_cleaner_and_hash_changes():
 
 
 def test_new_pattern_only_cleaner():
-    rs = ruleset_from_mapping({"cleaners": {"site_footer": {"rules": [{"name": "footer", "pattern": "^Example Daily, since 1901$"}]}}}, "u.yaml")
+    rs = ruleset_from_mapping({"cleaners": {"site_footer": {"new": True, "rules": [{"name": "footer", "pattern": "^Example Daily, since 1901$"}]}}}, "u.yaml")
     result = clean_text("Body.\nExample Daily, since 1901\n", rs)
     assert result.cleaned == "Body.\n"
     assert [(r.cleaner, r.rule) for r in result.removals] == [("site_footer", "footer")]
@@ -65,7 +65,8 @@ def test_disable_rules_and_override_rule_mode():
         ({"cleaners": {"advertisement": {"mode": "loud"}}}, "cleaners.advertisement.mode", "'remove' or 'shadow'"),
         ({"cleaners": {"advertisement": {"disable_rules": ["nope"]}}}, "cleaners.advertisement.disable_rules[0]", "no rule named 'nope'"),
         ({"keep": ["ok", ""]}, "keep[1]", "matches the empty string"),
-        ({"cleaners": {"brand_new": {"enabled": True}}}, "cleaners.brand_new", "needs a 'rules' list"),
+        ({"cleaners": {"brand_new": {"enabled": True}}}, "cleaners.brand_new", "unknown cleaner"),
+        ({"cleaners": {"brand_new": {"new": True}}}, "cleaners.brand_new", "needs a 'rules' list"),
         ({"version": 2}, "version", "unsupported config version"),
         ([1, 2], "", "a mapping at the top level"),
     ],

@@ -108,7 +108,7 @@ def reference_removals(cleaner, text: str) -> list[Removal]:
 
 def test_gate_keeps_rules_when_folding_changes_lengths():
     """'İmage' folds to 'i̇mage' and 'Straße' to 'strasse': the lines after them must still be found."""
-    ruleset = ruleset_from_mapping({"cleaners": {"x": {"rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}})
+    ruleset = ruleset_from_mapping({"cleaners": {"x": {"new": True, "rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}})
     cleaner = [c for c in ruleset.cleaners if c.name == "x"][0]
     text = "İmage: AP\nStraße İİİ ßß\nimage: AP\n"
     assert [r.text for r in cleaner.find_removals(Document(text))] == ["İmage: AP\n", "image: AP\n"]
@@ -240,7 +240,7 @@ def test_literals_from_groups_lookaheads_backreferences_and_small_classes():
 
 def test_user_rules_with_any_syntax_still_match():
     """A user rule the literal reader gives up on is tried on every line, and still removes its line."""
-    ruleset = ruleset_from_mapping({"cleaners": {"mine": {"rules": [{"name": "double", "pattern": r"^(\w+) \1$"}]}}})
+    ruleset = ruleset_from_mapping({"cleaners": {"mine": {"new": True, "rules": [{"name": "double", "pattern": r"^(\w+) \1$"}]}}})
     cleaner = [c for c in ruleset.cleaners if c.name == "mine"][0]
     text = "hello hello\nhello world\n"
     assert [r.text for r in cleaner.find_removals(Document(text))] == ["hello hello\n"]

@@ -12,9 +12,9 @@ from hypothesis import given, settings, strategies as st
 from cleaners import ConfigError, Removal, clean_text, load_ruleset, restore, ruleset_from_mapping
 from conftest import SEEDS, cli_env
 
-GREEDY = {"cleaners": {"greedy": {"rules": [{"name": "mentions deepseek", "pattern": "DeepSeek"}]}}}
+GREEDY = {"cleaners": {"greedy": {"new": True, "rules": [{"name": "mentions deepseek", "pattern": "DeepSeek"}]}}}
 # A rule allowed to take long lines: it strips one paragraph, far under 30% of the page.
-PARAGRAPH = {"cleaners": {"greedy": {"max_chars": 5000, "rules": [{"name": "open source", "pattern": "^Open-source means"}]}}}
+PARAGRAPH = {"cleaners": {"greedy": {"new": True, "max_chars": 5000, "rules": [{"name": "open source", "pattern": "^Open-source means"}]}}}
 
 
 def test_default_seeds_are_never_held():
@@ -114,10 +114,10 @@ _SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_SPACES + list("ab é中\x00\x7f\U0001F600")), max_size=40))
-def test_solid_counts_what_str_split_keeps(text):
+def testsolid_chars_counts_what_str_split_keeps(text):
     """The share check's character count (ASCII fast path or not) is exactly the non-space characters."""
-    from cleaners.quarantine import _solid
+    from cleaners.quarantine import solid_chars
 
-    assert _solid(text) == sum(map(len, text.split()))
+    assert solid_chars(text) == sum(map(len, text.split()))
     ascii_only = "".join(c for c in text if c.isascii())
-    assert _solid(ascii_only) == sum(map(len, ascii_only.split()))
+    assert solid_chars(ascii_only) == sum(map(len, ascii_only.split()))
