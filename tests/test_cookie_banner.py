@@ -1,19 +1,4 @@
-"""cookie_banner: consent banners, titles and buttons go, articles about cookies stay."""
-
-import pytest
-
-from casefiles import case_params, check_case
-from casefull import check_keeps_with_all_cleaners
-
-
-@pytest.mark.parametrize("case", case_params("cookie_banner"))
-def test_cookie_banner_cases(case):
-    check_case("cookie_banner", case)
-
-
-@pytest.mark.parametrize("case", case_params("cookie_banner"))
-def test_cookie_banner_lookalikes_survive_all_cleaners(case):
-    check_keeps_with_all_cleaners(case)
+"""cookie_banner beyond its cases (tests/cases/cookie_banner): disabling one language, or every banner line."""
 
 
 def test_one_language_can_be_disabled_and_others_still_work():

@@ -1,15 +1,6 @@
-"""duplicate_line: a short line printed again right after itself loses its later copies; nothing else does."""
+"""duplicate_line beyond its cases (tests/cases/duplicate_line): its options, offsets and details."""
 
-import pytest
-
-from casefiles import case_params, check_case
 from cleaners import clean_text, restore, ruleset_from_mapping
-
-
-
-@pytest.mark.parametrize("case", case_params("duplicate_line"))
-def test_duplicate_line_cases(case):
-    check_case("duplicate_line", case)
 
 
 def _removed(text, section=None):
