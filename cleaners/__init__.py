@@ -1,7 +1,7 @@
 """boilerclean's cleaners: pure functions from text to removals (no I/O, no Prefect)."""
 
 from .config import ConfigError, Ruleset, load_ruleset, ruleset_from_mapping
-from .core import Removal, apply_removals, restore
+from .core import Removal, Status, apply_removals, restore
 from .engine import CleanResult, clean_text, find_removals
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "Removal",
     "Ruleset",
+    "Status",
     "apply_removals",
     "clean_text",
     "find_removals",

@@ -8,7 +8,7 @@ import json
 import os
 import stat
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import import_module
 from pathlib import Path
 from typing import Any, Mapping
@@ -192,12 +192,11 @@ class Ruleset:
 
     def has_shadow(self) -> bool:
         """True if an enabled cleaner, one of its rules or a per-source rule is in shadow mode."""
-        cached = self.__dict__.get("_has_shadow")  # asked once per document: worked out once per ruleset
-        if cached is None:
-            cached = self.__dict__["_has_shadow"] = self._find_shadow()
-        return cached
+        return self._has_shadow  # asked once per document: worked out once per ruleset
 
-    def _find_shadow(self) -> bool:
+    @cached_property
+    def _has_shadow(self) -> bool:
+        # cached_property stores in the instance's __dict__ without __setattr__, so the frozen fields stay frozen.
         return any(c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners) or any(
             r.mode == "shadow" for g in self.sources for r in g.rules
         )

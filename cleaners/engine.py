@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
@@ -117,17 +118,23 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
     return replace(r, start=s, end=e, text=doc.text[s:e])
 
 
-# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys); built once per ruleset.
-_SHADOW_VARIANTS: dict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = {}
+# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys); built once per
+# ruleset. Bounded: a long-lived process (serve, a notebook) sees many rulesets and would keep every one alive.
+_SHADOW_VARIANTS: OrderedDict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = OrderedDict()
+_SHADOW_VARIANTS_MAX = 8
 
 
 def _shadow_variants(ruleset: Ruleset) -> tuple[Ruleset, Ruleset, frozenset, frozenset]:
     key = ruleset.hash
-    if key not in _SHADOW_VARIANTS:
+    if key in _SHADOW_VARIANTS:
+        _SHADOW_VARIANTS.move_to_end(key)
+    else:
         shadow_cleaners = frozenset(c.name for c in ruleset.cleaners if c.spec.mode == "shadow")
         shadow_rules = frozenset((c.name, r.name) for c in ruleset.cleaners for r in c.spec.rules if r.mode == "shadow")
         shadow_rules |= frozenset((c.name, r.name) for c in ruleset.source_cleaners for r in c.spec.rules if r.mode == "shadow")
         _SHADOW_VARIANTS[key] = (ruleset.without_shadow(), ruleset.shadow_switched_on(), shadow_cleaners, shadow_rules)
+        while len(_SHADOW_VARIANTS) > _SHADOW_VARIANTS_MAX:
+            _SHADOW_VARIANTS.popitem(last=False)
     return _SHADOW_VARIANTS[key]
 
 
@@ -179,7 +186,7 @@ def _matching_sources(doc: Document, ruleset: Ruleset) -> list:
     sources = getattr(ruleset, "sources", ())
     if not sources:
         return []
-    folder, domain = folder_of(doc.source), getattr(doc, "domain", "")
+    folder, domain = folder_of(doc.source), doc.domain
     return [(g, c) for g, c in zip(sources, ruleset.source_cleaners) if g.matches(folder, domain)]
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .base import Cleaner
-from .config import Ruleset
 from .core import Removal
 from .mining import LineTable, normalise_line, source_key
 from .settings import REPEATED_LINE_FIELDS
 from .text import Document
+
+if TYPE_CHECKING:  # config imports this module (kind: repeated_line); only the type is needed here
+    from .config import Ruleset
 
 RULE = "repeated line"
 
@@ -49,7 +51,7 @@ class RepeatedLineCleaner(Cleaner):
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         if self.table is None:
             return
-        lines = self.table.lines_of(source_key(doc.source, getattr(doc, "domain", ""), self.table.by))
+        lines = self.table.lines_of(source_key(doc.source, doc.domain, self.table.by))
         if not lines:
             return
         shadow = self.spec.mode == "shadow"

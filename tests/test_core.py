@@ -87,3 +87,13 @@ def test_blank_line_tidying(text, expected):
     assert result.cleaned == expected
     assert restore(result.cleaned, result.removals) == text
     assert all(r.cleaner == "advertisement" for r in result.removals)
+
+
+def test_status_is_typed_and_serialisation_is_unchanged():
+    from cleaners import Status
+
+    acting, shadow, held = Removal(0, 1, "c", "r", "a"), Removal(0, 1, "c", "r", "a", shadow=True), \
+        Removal(0, 1, "c", "r", "a", shadow=True, held="why")
+    assert [r.status for r in (acting, shadow, held)] == [Status.ACTING, Status.SHADOW, Status.HELD]
+    assert acting.to_dict() == {"start": 0, "end": 1, "cleaner": "c", "rule": "r", "text": "a", "shadow": False}
+    assert "status" not in held.to_dict() and held.to_dict()["held"] == "why"

@@ -10,7 +10,7 @@ from cleaners.base import PatternCleaner
 from cleaners.core import Removal
 import pytest
 
-from cleaners.fastmatch import RuleGate, _fold_safe, _Lit, _searchable, fold, required_literals
+from cleaners.fastmatch import RuleGate, fold_safe, Lit, searchable, fold, required_literals
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -175,7 +175,7 @@ def test_folding_is_sure_for_the_default_rules_letters():
     everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
     for ch in sorted(chars):  # one full scan each
         matched = set(regex.findall("(?i)" + regex.escape(ch), everything))
-        assert _fold_safe({ch})[ch] == all(fold(x) == fold(ch) for x in matched), ch
+        assert fold_safe({ch})[ch] == all(fold(x) == fold(ch) for x in matched), ch
 
 
 def test_a_letter_whose_case_partner_folds_differently_is_cut_out(monkeypatch):
@@ -184,11 +184,11 @@ def test_a_letter_whose_case_partner_folds_differently_is_cut_out(monkeypatch):
 
     for ch, ok in {"a": True, "b": True, "c": False, "d": True}.items():
         monkeypatch.setitem(fastmatch._FOLD_SAFE, ch, ok)
-    assert _searchable((_Lit("abcd", True), _Lit("XyZ", False))) == (frozenset({"XyZ"}), frozenset({"ab"}))
+    assert searchable((Lit("abcd", True), Lit("XyZ", False))) == (frozenset({"XyZ"}), frozenset({"ab"}))
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "a", False)
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "b", False)
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "d", False)
-    assert _searchable((_Lit("abcd", True),)) is None  # nothing left to look for: the rule is tried on every line
+    assert searchable((Lit("abcd", True),)) is None  # nothing left to look for: the rule is tried on every line
 
 
 def test_lazy_lines_behave_like_a_list():

@@ -68,6 +68,12 @@ def test_bad_options_fail(options, key):
     with pytest.raises(ConfigError) as err:
         ruleset_from_mapping({"cleaners": {"repeated_line": {"enabled": True, "options": options}}}, "my.yaml")
     assert key in err.value.key
+    assert err.value.file == "my.yaml" and str(err.value).startswith("my.yaml: ")  # not "<config>"
+
+
+def test_bad_options_are_refused_even_while_the_cleaner_is_off():
+    with pytest.raises(ConfigError, match="min_docs: expected an integer of at least 2"):
+        ruleset_from_mapping({"cleaners": {"repeated_line": {"options": {"min_docs": 1}}}}, "my.yaml")
 
 
 def test_run_counts_first_then_cleans(tmp_path, cli):

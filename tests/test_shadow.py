@@ -125,3 +125,12 @@ def test_shadow_variants_keep_the_cleaners_state():
     assert repeated_line_cleaner(rs.shadow_switched_on()).spec.mode == "remove"
     assert repeated_line_cleaner(rs.without_shadow()) is None
     assert repeated_line_cleaner(rs).spec.mode == "shadow"  # the original is untouched
+
+
+def test_shadow_variants_cache_is_bounded():
+    from cleaners import engine
+
+    for i in range(engine._SHADOW_VARIANTS_MAX + 5):
+        rules = [{"name": f"r{i}", "pattern": f"^x{i}$", "mode": "shadow"}]
+        clean_text("x\n", ruleset_from_mapping({"cleaners": {"advertisement": {"rules": rules}}}, "<t>"))
+    assert len(engine._SHADOW_VARIANTS) <= engine._SHADOW_VARIANTS_MAX
