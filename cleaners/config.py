@@ -46,8 +46,21 @@ DEFAULT_REGEX_TIMEOUT = 1.0
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
 TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout"}
-CLEANER_KEYS = {"description", "enabled", "mode", "max_chars", "rules", "disable_rules", "keep", "options", "fragments"}
-PACKAGED_KEYS = CLEANER_KEYS | {"priority", "kind"}  # only a packaged YAML places a cleaner and names its code
+CLEANER_KEYS = {
+    "description",
+    "enabled",
+    "mode",
+    "max_chars",
+    "rules",
+    "disable_rules",
+    "keep",
+    "options",
+    "fragments",
+}
+PACKAGED_KEYS = CLEANER_KEYS | {
+    "priority",
+    "kind",
+}  # only a packaged YAML places a cleaner and names its code
 USER_KEYS = CLEANER_KEYS | {"new"}  # a user's cleaner that is not packaged must say `new: true`
 RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note", "role"}
 SOURCE_KEYS = {"name", "match", "mode", "rules", "keep"}
@@ -62,8 +75,15 @@ FRAGMENT_REF = regex.compile(r"\{\{(" + FRAGMENT_NAME + r")\}\}")
 # when a config changes them, so the packaged ruleset keeps its hash (and outputs are not made stale).
 LATE_OPTIONS = frozenset({"separator", "not_headline_end"})
 
-__all__ = ["ConfigError", "MAX_CONFIG_BYTES", "MAX_PATTERNS", "MAX_PATTERN_CHARS", "Ruleset", "load_ruleset",
-           "ruleset_from_mapping"]
+__all__ = [
+    "ConfigError",
+    "MAX_CONFIG_BYTES",
+    "MAX_PATTERNS",
+    "MAX_PATTERN_CHARS",
+    "Ruleset",
+    "load_ruleset",
+    "ruleset_from_mapping",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +98,9 @@ class Rule:
     max_chars: int = DEFAULT_MAX_CHARS
     lang: str = ""
     origin: str = "default"  # "default" or the user file that added or changed it
-    role: str = ""  # what the rule's match means to its cleaner, e.g. "header" (related_links); "" for a plain line
+    role: str = (
+        ""  # what the rule's match means to its cleaner, e.g. "header" (related_links); "" for a plain line
+    )
 
     @property
     def source(self) -> str:
@@ -106,7 +128,7 @@ class CleanerSpec:
     """A cleaner's effective, validated settings."""
 
     name: str
-    kind: str  # the packaged cleaner's name, or "pattern" for a user's new cleaner (hashed, as before modules moved)
+    kind: str  # the packaged cleaner's name, or "pattern" for a user's new one (hashed as before)
     module: str = ""  # the module in cleaners/ that holds its code (YAML `kind:`); "" for the pattern cleaner
     enabled: bool = True
     mode: str = "remove"
@@ -150,7 +172,11 @@ class SourceRules:
         return f"{self.kind}:{self.value}"
 
     def matches(self, folder: str, domain: str) -> bool:
-        return matches_folder(folder, self.value) if self.kind == "folder" else matches_domain(domain, self.value)
+        return (
+            matches_folder(folder, self.value)
+            if self.kind == "folder"
+            else matches_domain(domain, self.value)
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -169,11 +195,15 @@ class Ruleset:
     keep: tuple[Any, ...] = ()
     files: tuple[str, ...] = ()  # the user files it was loaded from
     hash: str = ""
-    cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # built Cleaner objects, in priority order
+    cleaners: tuple[Any, ...] = field(
+        default=(), compare=False, repr=False
+    )  # built Cleaner objects, in priority order
     sources: tuple[SourceRules, ...] = ()  # per-source rules, applied after the global cleaners
     quarantine: Any = None  # QuarantineSettings; None means the defaults
-    source_cleaners: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # one PatternCleaner per source
-    # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up (and reported).
+    source_cleaners: tuple[Any, ...] = field(
+        default=(), compare=False, repr=False
+    )  # one PatternCleaner per source
+    # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up.
     regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
 
     def spec(self, name: str) -> CleanerSpec:
@@ -185,10 +215,15 @@ class Ruleset:
     def all_shadow(self) -> "Ruleset":
         """The same ruleset with every rule in shadow mode (for --dry-run)."""
         specs = tuple(
-            replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules)) for s in self.specs
+            replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules))
+            for s in self.specs
         )
-        sources = tuple(replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources)
-        return replace(_finish(specs, self.keep, self.files, sources, self.quarantine), regex_timeout=self.regex_timeout)
+        sources = tuple(
+            replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources
+        )
+        return replace(
+            _finish(specs, self.keep, self.files, sources, self.quarantine), regex_timeout=self.regex_timeout
+        )
 
     def has_shadow(self) -> bool:
         """True if an enabled cleaner, one of its rules or a per-source rule is in shadow mode."""
@@ -196,10 +231,10 @@ class Ruleset:
 
     @cached_property
     def _has_shadow(self) -> bool:
-        # cached_property stores in the instance's __dict__ without __setattr__, so the frozen fields stay frozen.
-        return any(c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners) or any(
-            r.mode == "shadow" for g in self.sources for r in g.rules
-        )
+        # cached_property writes the instance's __dict__, not a field: the frozen fields stay frozen.
+        return any(
+            c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners
+        ) or any(r.mode == "shadow" for g in self.sources for r in g.rules)
 
     def without_shadow(self) -> "Ruleset":
         """Only the acting rules: what a run removes, as if the shadow cleaners and rules were not there.
@@ -212,17 +247,34 @@ class Ruleset:
             for c in self.cleaners
             if c.spec.mode != "shadow"
         )
-        sources = tuple(replace(g, rules=tuple(r for r in g.rules if r.mode != "shadow")) for g in self.sources)
-        return replace(self, cleaners=cleaners, sources=sources, source_cleaners=tuple(_source_cleaner(g) for g in sources))
+        sources = tuple(
+            replace(g, rules=tuple(r for r in g.rules if r.mode != "shadow")) for g in self.sources
+        )
+        return replace(
+            self,
+            cleaners=cleaners,
+            sources=sources,
+            source_cleaners=tuple(_source_cleaner(g) for g in sources),
+        )
 
     def shadow_switched_on(self) -> "Ruleset":
         """Every rule acting: what a run would remove with its shadow cleaners and rules switched on."""
         cleaners = tuple(
-            _with_spec(c, replace(c.spec, mode="remove", rules=tuple(replace(r, mode="remove") for r in c.spec.rules)))
+            _with_spec(
+                c,
+                replace(c.spec, mode="remove", rules=tuple(replace(r, mode="remove") for r in c.spec.rules)),
+            )
             for c in self.cleaners
         )
-        sources = tuple(replace(g, rules=tuple(replace(r, mode="remove") for r in g.rules)) for g in self.sources)
-        return replace(self, cleaners=cleaners, sources=sources, source_cleaners=tuple(_source_cleaner(g) for g in sources))
+        sources = tuple(
+            replace(g, rules=tuple(replace(r, mode="remove") for r in g.rules)) for g in self.sources
+        )
+        return replace(
+            self,
+            cleaners=cleaners,
+            sources=sources,
+            source_cleaners=tuple(_source_cleaner(g) for g in sources),
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -236,7 +288,8 @@ def _compile_list(values: Any, file: str, path: str, fragments: Mapping[str, str
     expect(values, list, file, path, "a list of patterns")
     problems = Problems(file)
     out = tuple(
-        problems.attempt(compile_written, v, file, f"{path}[{i}]", fragments or {}) for i, v in enumerate(values)
+        problems.attempt(compile_written, v, file, f"{path}[{i}]", fragments or {})
+        for i, v in enumerate(values)
     )
     problems.raise_if_any()
     return out
@@ -251,6 +304,7 @@ def _mode(value: Any, file: str, path: str) -> str:
 
 def expand_fragments(source: str, fragments: Mapping[str, str], file: str, path: str) -> str:
     """`source` with each {{name}} replaced by that fragment's text (fragments are already expanded)."""
+
     def fill(m: Any) -> str:
         name = m.group(1)
         if name not in fragments:
@@ -259,8 +313,12 @@ def expand_fragments(source: str, fragments: Mapping[str, str], file: str, path:
 
     expanded = FRAGMENT_REF.sub(fill, source)
     if len(expanded) > MAX_PATTERN_CHARS:  # checked here too: nested fragments grow fast
-        raise ConfigError(file, path, f"pattern is {len(expanded):,} characters with its fragments filled in; "
-                          f"the limit is {MAX_PATTERN_CHARS:,}")
+        raise ConfigError(
+            file,
+            path,
+            f"pattern is {len(expanded):,} characters with its fragments filled in; "
+            f"the limit is {MAX_PATTERN_CHARS:,}",
+        )
     return expanded
 
 
@@ -270,7 +328,7 @@ def compile_written(source: Any, file: str, path: str, fragments: Mapping[str, s
     return compile_pattern(expand_fragments(source, fragments, file, path), file, path, written=source)
 
 
-def _parse_fragments(raw: Any, inherited: Mapping[str, str], file: str, path: str) -> dict[str, str]:
+def _parse_fragments_at(raw: Any, file: str, path: str, inherited: Mapping[str, str]) -> dict[str, str]:
     """The section's `fragments:` on top of the ones it inherits; each may use the ones before it."""
     expect(raw, dict, file, path, "a mapping of fragment names to regular expression text")
     out = dict(inherited)
@@ -295,7 +353,11 @@ def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: 
     elif name is not None and base is None and "pattern" not in raw:
         problems.add(f"{path}.pattern", f"rule '{name}' has no pattern (and no default rule has that name)")
     problems.raise_if_any()  # without a name and a pattern there is no rule to check further
-    pattern = get(compile_written, raw["pattern"], file, f"{path}.pattern", ctx.fragments) if "pattern" in raw else base.pattern
+    pattern = (
+        get(compile_written, raw["pattern"], file, f"{path}.pattern", ctx.fragments)
+        if "pattern" in raw
+        else base.pattern
+    )
     near = get(_names, raw.get("near", list(base.near) if base else []), file, f"{path}.near", fallback=())
     role = raw.get("role", base.role if base else "")
     if role != "" and role not in ctx.roles:
@@ -304,13 +366,19 @@ def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: 
     rule = Rule(
         name=name,
         pattern=pattern,
-        mode=get(_mode, raw["mode"], file, f"{path}.mode") if "mode" in raw else (base.mode if base else "remove"),
+        mode=get(_mode, raw["mode"], file, f"{path}.mode")
+        if "mode" in raw
+        else (base.mode if base else "remove"),
         near=near,
-        window=get(positive_int, raw["window"], file, f"{path}.window") if "window" in raw else (base.window if base else 2),
+        window=get(positive_int, raw["window"], file, f"{path}.window")
+        if "window" in raw
+        else (base.window if base else 2),
         max_chars=get(positive_int, raw["max_chars"], file, f"{path}.max_chars")
         if "max_chars" in raw
         else (base.max_chars if base else cleaner_max),
-        lang=get(expect, raw.get("lang", base.lang if base else ""), str, file, f"{path}.lang", "a language tag"),
+        lang=get(
+            expect, raw.get("lang", base.lang if base else ""), str, file, f"{path}.lang", "a language tag"
+        ),
         origin=file if base is None or raw.keys() - {"name"} else base.origin,
         role=role if isinstance(role, str) else "",
     )
@@ -368,14 +436,18 @@ def _disable(rules: dict, raw: Any, problems: Problems, path: str) -> None:
         _prune_near(rules, disabled)
 
 
-def _merge_rules(rules: dict, raw: Any, problems: Problems, path: str, cleaner_max: int, ctx: _Context) -> None:
+def _merge_rules(
+    rules: dict, raw: Any, problems: Problems, path: str, cleaner_max: int, ctx: _Context
+) -> None:
     """Parse a `rules:` list into `rules` (name -> Rule); a name given twice in the list is refused."""
     first: dict[str, int] = {}
     for i, raw_rule in enumerate(expect(raw, list, problems.file, path, "a list of rules")):
         rpath = f"{path}[{i}]"
         name = raw_rule.get("name") if isinstance(raw_rule, dict) else None
         if isinstance(name, str) and name in first:
-            problems.add(f"{rpath}.name", f"rule name {name!r} is used twice in this list (also {path}[{first[name]}])")
+            problems.add(
+                f"{rpath}.name", f"rule name {name!r} is used twice in this list (also {path}[{first[name]}])"
+            )
             continue
         if isinstance(name, str):
             first[name] = i
@@ -387,11 +459,15 @@ def _merge_rules(rules: dict, raw: Any, problems: Problems, path: str, cleaner_m
     for name, rule in rules.items():
         for i, n in enumerate(rule.near):
             if n not in rules:
-                problems.add(f"{path.rsplit('.', 1)[0]}.rules.{name}.near[{i}]",
-                             f"no rule named {n!r} in this cleaner{suggest(n, set(rules))}")
+                problems.add(
+                    f"{path.rsplit('.', 1)[0]}.rules.{name}.near[{i}]",
+                    f"no rule named {n!r} in this cleaner{suggest(n, set(rules))}",
+                )
 
 
-def _merge_options(spec: CleanerSpec, raw: Any, problems: Problems, path: str, fields: tuple[Field, ...]) -> tuple:
+def _merge_options(
+    spec: CleanerSpec, raw: Any, problems: Problems, path: str, fields: tuple[Field, ...]
+) -> tuple:
     file = problems.file
     options = dict(spec.options)
     expect(raw, dict, file, path, "a mapping")
@@ -403,44 +479,66 @@ def _merge_options(spec: CleanerSpec, raw: Any, problems: Problems, path: str, f
         if f.kind is regex.Pattern:  # a pattern option is stored as written and compiled by its cleaner
             if problems.attempt(compile_written, value, file, where, {}) is not None:
                 options[f.name] = value
-        elif not isinstance(value, f.kind) or (isinstance(value, bool) and f.kind is not bool) or not f.ok(value):
+        elif (
+            not isinstance(value, f.kind)
+            or (isinstance(value, bool) and f.kind is not bool)
+            or not f.ok(value)
+        ):
             problems.add(where, f"expected {f.what}, got {type(value).__name__} {value!r}")
         else:
             options[f.name] = float(value) if f.kind == (int, float) else value
     return tuple(sorted(options.items()))
 
 
-def _merge_cleaner(spec: CleanerSpec, raw: Any, problems: Problems, path: str, ctx: _Context, keys: set[str]) -> CleanerSpec:
+def _setting(problems: Problems, raw: dict, key: str, path: str, default: Any, check: Any, *args: Any) -> Any:
+    """raw[key] passed through check(value, file, key path, *args); the default if absent or wrong."""
+    if key not in raw:
+        return default
+    return problems.attempt(check, raw[key], problems.file, f"{path}.{key}", *args, fallback=default)
+
+
+def _flag(value: Any, file: str, path: str) -> bool:
+    return expect(value, bool, file, path, "true or false")
+
+
+def _text(value: Any, file: str, path: str) -> str:
+    return expect(value, str, file, path, "a string")
+
+
+def _merge_cleaner(
+    spec: CleanerSpec, raw: Any, problems: Problems, path: str, ctx: _Context, keys: set[str]
+) -> CleanerSpec:
     """Apply one YAML mapping (packaged defaults or a user's section) on top of a spec."""
-    file = problems.file
-    expect(raw, dict, file, path, "a mapping")
-    get = problems.attempt
-    get(check_keys, raw, keys, file, path)
-    if "fragments" in raw:
-        ctx.fragments = get(_parse_fragments, raw["fragments"], ctx.fragments, file, f"{path}.fragments",
-                            fallback=ctx.fragments)
-    max_chars = get(positive_int, raw["max_chars"], file, f"{path}.max_chars", fallback=spec.max_chars) \
-        if "max_chars" in raw else spec.max_chars
+    expect(raw, dict, problems.file, path, "a mapping")
+    problems.attempt(check_keys, raw, keys, problems.file, path)
+    ctx.fragments = _setting(
+        problems, raw, "fragments", path, ctx.fragments, _parse_fragments_at, ctx.fragments
+    )
+    max_chars = _setting(problems, raw, "max_chars", path, spec.max_chars, positive_int)
     rules = {r.name: r for r in spec.rules}
     if "disable_rules" in raw:
         with problems.guard():
             _disable(rules, raw["disable_rules"], problems, f"{path}.disable_rules")
     with problems.guard():
         _merge_rules(rules, raw.get("rules", []), problems, f"{path}.rules", max_chars, ctx)
-    keep = spec.keep + (get(_compile_list, raw["keep"], file, f"{path}.keep", ctx.fragments, fallback=())
-                        if "keep" in raw else ())
+    options = problems.attempt(
+        _merge_options,
+        spec,
+        raw.get("options", {}),
+        problems,
+        f"{path}.options",
+        ctx.options,
+        fallback=spec.options,
+    )
     return replace(
         spec,
-        enabled=get(expect, raw.get("enabled", spec.enabled), bool, file, f"{path}.enabled", "true or false",
-                    fallback=spec.enabled),
-        mode=get(_mode, raw["mode"], file, f"{path}.mode", fallback=spec.mode) if "mode" in raw else spec.mode,
+        enabled=_setting(problems, raw, "enabled", path, spec.enabled, _flag),
+        mode=_setting(problems, raw, "mode", path, spec.mode, _mode),
         max_chars=max_chars,
         rules=tuple(rules.values()),
-        keep=keep,
-        options=get(_merge_options, spec, raw.get("options", {}), problems, f"{path}.options", ctx.options,
-                    fallback=spec.options),
-        description=get(expect, raw.get("description", spec.description), str, file, f"{path}.description",
-                        "a string", fallback=spec.description),
+        keep=spec.keep + _setting(problems, raw, "keep", path, (), _compile_list, ctx.fragments),
+        options=options,
+        description=_setting(problems, raw, "description", path, spec.description, _text),
         fragments=tuple(ctx.fragments.items()),
     )
 
@@ -496,17 +594,25 @@ def default_specs() -> list[CleanerSpec]:
 
 def _count_patterns(raw: dict) -> int:
     """How many rules and keep patterns a user file holds (counted before any is compiled)."""
+
     def size(v: Any) -> int:
         return len(v) if isinstance(v, list) else 0
 
-    sections = [s for s in (raw.get("cleaners") or {}).values() if isinstance(s, dict)] \
-        if isinstance(raw.get("cleaners"), dict) else []
-    sections += [s for s in raw.get("sources", []) if isinstance(s, dict)] if isinstance(raw.get("sources"), list) else []
+    sections = (
+        [s for s in (raw.get("cleaners") or {}).values() if isinstance(s, dict)]
+        if isinstance(raw.get("cleaners"), dict)
+        else []
+    )
+    sections += (
+        [s for s in raw.get("sources", []) if isinstance(s, dict)]
+        if isinstance(raw.get("sources"), list)
+        else []
+    )
     return size(raw.get("keep")) + sum(size(s.get("rules")) + size(s.get("keep")) for s in sections)
 
 
 def _user_cleaner(name: Any, section: Any, by_name: dict, problems: Problems) -> None:
-    """Apply one `cleaners.<name>` section: a change to a known cleaner, or a new one that says `new: true`."""
+    """Apply one `cleaners.<name>` section: a known cleaner changed, or a new one (`new: true`)."""
     file, path = problems.file, f"cleaners.{name}"
     expect(name, str, file, path, "a cleaner name")
     if not regex.fullmatch(r"[a-z][a-z0-9_]*", name):
@@ -515,10 +621,18 @@ def _user_cleaner(name: Any, section: Any, by_name: dict, problems: Problems) ->
     if not isinstance(new, bool):
         raise ConfigError(file, f"{path}.new", f"expected true or false, got {new!r}")
     if name in by_name and new:
-        raise ConfigError(file, f"{path}.new", f"there is already a cleaner named {name!r}; leave out 'new: true' to change it")
+        raise ConfigError(
+            file,
+            f"{path}.new",
+            f"there is already a cleaner named {name!r}; leave out 'new: true' to change it",
+        )
     if name not in by_name and not new:
-        raise ConfigError(file, path, f"unknown cleaner{suggest(name, set(by_name))}; "
-                          "a new cleaner says 'new: true' and brings a 'rules' list")
+        raise ConfigError(
+            file,
+            path,
+            f"unknown cleaner{suggest(name, set(by_name))}; "
+            "a new cleaner says 'new: true' and brings a 'rules' list",
+        )
     if new and not section.get("rules"):
         raise ConfigError(file, path, "a new cleaner needs a 'rules' list")
     spec = by_name[name] if name in by_name else CleanerSpec(name=name, kind="pattern")
@@ -534,22 +648,38 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
     raw = {} if raw is None else raw
     expect(raw, dict, file, "", "a mapping at the top level")
     if _count_patterns(raw) > MAX_PATTERNS:
-        raise ConfigError(file, "", f"{_count_patterns(raw):,} rules and keep patterns; the limit is {MAX_PATTERNS:,}")
+        raise ConfigError(
+            file, "", f"{_count_patterns(raw):,} rules and keep patterns; the limit is {MAX_PATTERNS:,}"
+        )
     problems = Problems(file)
     get = problems.attempt
     get(check_keys, raw, TOP_KEYS, file, "")
     if "version" in raw and raw["version"] != 1:
-        problems.add("version", f"unsupported config version {raw['version']!r}; this boilerclean reads version 1")
+        problems.add(
+            "version", f"unsupported config version {raw['version']!r}; this boilerclean reads version 1"
+        )
     keep = get(_compile_list, raw["keep"], file, "keep", fallback=()) if "keep" in raw else ()
-    timeout = get(_timeout, raw["regex_timeout"], file, "regex_timeout", fallback=None) \
-        if "regex_timeout" in raw else DEFAULT_REGEX_TIMEOUT
+    timeout = (
+        get(_timeout, raw["regex_timeout"], file, "regex_timeout", fallback=None)
+        if "regex_timeout" in raw
+        else DEFAULT_REGEX_TIMEOUT
+    )
     by_name = {s.name: s for s in specs}
-    sections = get(expect, raw.get("cleaners", {}) or {}, dict, file, "cleaners", "a mapping of cleaner names",
-                   fallback={})
+    sections = get(
+        expect,
+        raw.get("cleaners", {}) or {},
+        dict,
+        file,
+        "cleaners",
+        "a mapping of cleaner names",
+        fallback={},
+    )
     for name, section in sections.items():
         get(_user_cleaner, name, section, by_name, problems)
     sources = get(_parse_sources, raw["sources"], file, fallback=()) if "sources" in raw else ()
-    quarantine = get(parse_quarantine, raw["quarantine"], file, fallback=None) if "quarantine" in raw else None
+    quarantine = (
+        get(parse_quarantine, raw["quarantine"], file, fallback=None) if "quarantine" in raw else None
+    )
     problems.raise_if_any()
     ruleset = _finish(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
     return replace(ruleset, regex_timeout=timeout)
@@ -566,7 +696,9 @@ def _timeout(value: Any, file: str, path: str) -> float | None:
 
 
 def _source_match(entry: dict, file: str, path: str) -> tuple[str, str]:
-    match = expect(entry.get("match"), dict, file, f"{path}.match", "a mapping {folder: GLOB} or {domain: NAME}")
+    match = expect(
+        entry.get("match"), dict, file, f"{path}.match", "a mapping {folder: GLOB} or {domain: NAME}"
+    )
     check_keys(match, MATCH_KEYS, file, f"{path}.match")
     if len(match) != 1:
         raise ConfigError(file, f"{path}.match", "give exactly one of 'folder' or 'domain'")
@@ -577,7 +709,9 @@ def _source_match(entry: dict, file: str, path: str) -> tuple[str, str]:
     if kind == "domain":
         value = value.strip().lower().rstrip(".")
         if not regex.fullmatch(r"[\w.-]+", value):
-            raise ConfigError(file, f"{path}.match.domain", f"expected a domain name like example.com, got {value!r}")
+            raise ConfigError(
+                file, f"{path}.match.domain", f"expected a domain name like example.com, got {value!r}"
+            )
     return kind, value
 
 
@@ -592,7 +726,9 @@ def _parse_source(entry: Any, problems: Problems, path: str) -> SourceRules | No
     mode = get(_mode, entry["mode"], file, f"{path}.mode", fallback="remove") if "mode" in entry else "remove"
     rules: dict[str, Rule] = {}
     with problems.guard():
-        _merge_rules(rules, entry.get("rules", []), problems, f"{path}.rules", DEFAULT_MAX_CHARS, _Context({}))
+        _merge_rules(
+            rules, entry.get("rules", []), problems, f"{path}.rules", DEFAULT_MAX_CHARS, _Context({})
+        )
     keep = get(_compile_list, entry["keep"], file, f"{path}.keep", fallback=()) if "keep" in entry else ()
     if not entry.get("rules") and not keep:
         problems.add(path, "a source needs 'rules' or 'keep'")
@@ -619,7 +755,11 @@ def _finish(
     quarantine: Any = None,
 ) -> Ruleset:
     specs = tuple(_apply_mode(s) for s in specs)
-    identity = {"engine": ENGINE_VERSION, "cleaners": [s.to_dict() for s in specs], "keep": [k.pattern for k in keep]}
+    identity = {
+        "engine": ENGINE_VERSION,
+        "cleaners": [s.to_dict() for s in specs],
+        "keep": [k.pattern for k in keep],
+    }
     # Only present when used, so the hash of a ruleset without them stays what it was.
     if sources:
         identity["sources"] = [g.to_dict() for g in sources]
@@ -642,7 +782,7 @@ def _finish(
 
 
 def _with_spec(cleaner: Any, spec: CleanerSpec) -> Any:
-    """A copy of a built cleaner with another spec (cleaners read their rules and mode from the spec as they run)."""
+    """A copy of a built cleaner with another spec (cleaners read rules and mode from it as they run)."""
     twin = copy.copy(cleaner)
     twin.spec = spec
     return twin
@@ -661,7 +801,9 @@ def read_config_text(path: str | Path) -> str:
         if not stat.S_ISREG(info.st_mode):
             raise ConfigError(file, "", "config is not a regular file")
         if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(file, "", f"config file is {info.st_size:,} bytes; the limit is {MAX_CONFIG_BYTES:,}")
+            raise ConfigError(
+                file, "", f"config file is {info.st_size:,} bytes; the limit is {MAX_CONFIG_BYTES:,}"
+            )
         with open(path, "rb") as f:
             data = f.read(MAX_CONFIG_BYTES + 1)  # the file may have grown since stat
     except FileNotFoundError:

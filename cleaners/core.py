@@ -27,7 +27,9 @@ class Removal:
     shadow: bool = False  # matched but not removed (mode: shadow / --dry-run)
     source: str = ""  # non-empty for a per-source rule: the source selector that scoped it
     detail: str = ""  # evidence beyond the rule, e.g. the count behind a repeated line
-    held: str = ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
+    held: str = (
+        ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
+    )
 
     @property
     def status(self) -> Status:

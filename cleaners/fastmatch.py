@@ -50,7 +50,7 @@ _COMMON = set(" .,;:'\"!?-")
 
 
 def _selectivity(lits) -> tuple:
-    """How well a requirement picks lines: its shortest literal (a lone common mark counts half), then fewer literals."""
+    """How well a requirement picks lines: its shortest literal (a common mark counts half), then fewer."""
     return (min(len(x.text) - (0.5 if x.text in _COMMON else 0) for x in lits), -len(lits))
 
 
@@ -84,7 +84,7 @@ def _class_end(src: str, i: int) -> int:
 
 
 def _class_literals(body: str, icase: bool):
-    """A class of a few plain characters ("[图圖]", "[/／]") as single-character literals; None for anything else."""
+    """A class of a few plain characters ("[图圖]", "[/／]") as one-character literals; else None."""
     if not body or body.startswith("^"):
         return None
     chars, j = [], 0
@@ -237,7 +237,7 @@ class _Branches:
 
 
 def _parse(src: str, i: int, icase: bool, depth: int):
-    """The requirement of the alternation starting at src[i]; returns (req, index of its closing ')' or len)."""
+    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len)."""
     n = len(src)
     branches = _Branches(icase)
     while i < n:
@@ -279,7 +279,7 @@ def _parse(src: str, i: int, icase: bool, depth: int):
 
 
 def required_literals(source: str) -> tuple[Lit, ...] | None:
-    """Literals one of which every match of `source` contains; None if the pattern gives none (or is not understood)."""
+    """Literals one of which every match of `source` contains; None if none (or not understood)."""
     try:
         req, end = _parse(source, 0, False, 0)
     except (_Unsure, IndexError, ValueError):
@@ -329,7 +329,7 @@ def fold_safe(chars: set[str]) -> dict[str, bool]:
 
 
 def searchable(lits: tuple[Lit, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
-    """(exact strings, folded strings) to look for, one of which the line must contain; None if one cannot be trusted.
+    """(exact, folded) strings to look for, one of which the line must hold; None if one is untrustworthy.
 
     A case-sensitive literal is looked for as it is, in the line as it is. A case-insensitive one
     is looked for folded in the folded line, which is sure for the characters whose (?i) matches
@@ -343,7 +343,9 @@ def searchable(lits: tuple[Lit, ...]) -> tuple[frozenset[str], frozenset[str]] |
         text = x.text
         if x.icase:
             if not all(safe[ch] for ch in text):
-                text = max(regex.split("|".join(regex.escape(ch) for ch in set(text) if not safe[ch]), text), key=len)
+                text = max(
+                    regex.split("|".join(regex.escape(ch) for ch in set(text) if not safe[ch]), text), key=len
+                )
             text = fold(text)
         if not text:
             return None
@@ -361,8 +363,12 @@ class _Automata:
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
-        self.pending: frozenset[str] = frozenset()  # words of gates built since, so one rebuild takes them all
-        self.exact = self.folded = None  # (automaton, its words by index), or None when no word is looked for that way
+        self.pending: frozenset[str] = (
+            frozenset()
+        )  # words of gates built since, so one rebuild takes them all
+        self.exact = self.folded = (
+            None  # (automaton, its words by index), or None when no word is looked for that way
+        )
 
     def add(self, words: frozenset[str]) -> None:
         """Words of a new gate: built into the automata with all others at the next ensure()."""
@@ -381,7 +387,8 @@ class _Automata:
                 automaton = None
                 if tagged:
                     automaton = ahocorasick_rs.BytesAhoCorasick(
-                        [w[1:].encode("utf-8") for w in tagged], implementation=ahocorasick_rs.Implementation.DFA
+                        [w[1:].encode("utf-8") for w in tagged],
+                        implementation=ahocorasick_rs.Implementation.DFA,
                     )
                 built.append((automaton, tagged) if automaton is not None else None)
             # A document's cached hits name the automata they came from.
@@ -426,7 +433,9 @@ def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
             for k, _, end in matches:
                 if end < pos:  # not in order after all: count from the top
                     line, pos = first, 0
-                line += haystack.count(b"\n", pos, end)  # no literal holds a line break: its end is on its line
+                line += haystack.count(
+                    b"\n", pos, end
+                )  # no literal holds a line break: its end is on its line
                 pos = end
                 word = words[k]
                 by_line.setdefault(line, set()).add(word)
@@ -477,7 +486,9 @@ class RuleGate:
         """
         if not self.words:
             return {}
-        if self._ready is not _AUTOMATA.words:  # this gate's words may not be in the automata yet (a new gate, or unpickled)
+        if (
+            self._ready is not _AUTOMATA.words
+        ):  # this gate's words may not be in the automata yet (a new gate, or unpickled)
             _AUTOMATA.ensure(self.words)
             self._ready = _AUTOMATA.words
         lines_of = _found(doc)[1]
@@ -503,5 +514,7 @@ class RuleGate:
 
 
 def _plain_flags(pattern: Any) -> bool:
-    """Only flags that cannot make a literal match other text: no FULLCASE, VERSION1, WORD, ASCII, LOCALE ..."""
-    return not pattern.flags & ~(regex.IGNORECASE | regex.UNICODE | regex.VERSION0 | regex.MULTILINE | regex.DOTALL)
+    """Only flags that cannot make a literal match other text: no FULLCASE, VERSION1, WORD, ASCII ..."""
+    return not pattern.flags & ~(
+        regex.IGNORECASE | regex.UNICODE | regex.VERSION0 | regex.MULTILINE | regex.DOTALL
+    )

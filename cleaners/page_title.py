@@ -19,7 +19,7 @@ def _words(s: str) -> tuple[str, ...]:
 
 
 def title_forms(titles: tuple[str, ...], separator: Any) -> set[tuple[str, ...]]:
-    """Each title's words, whole and with trailing " | Site" parts (cut at `separator`) cut off one at a time."""
+    """Each title's words, whole and with trailing " | Site" parts (at `separator`) cut off one by one."""
     forms = set()
     for title in titles:
         forms.add(_words(title))

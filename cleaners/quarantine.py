@@ -63,7 +63,9 @@ def article_paragraph(text: str, settings: QuarantineSettings) -> str:
     return ""
 
 
-def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettings) -> tuple[list[Removal], tuple[str, ...]]:
+def hold_back(
+    text: str, removals: Sequence[Removal], settings: QuarantineSettings
+) -> tuple[list[Removal], tuple[str, ...]]:
     """The removals with the suspicious ones turned into held (not acting) removals, and the reasons.
 
     First every acting removal that contains an article-like paragraph is held; then, if what is left
@@ -85,7 +87,8 @@ def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettin
     total = solid_chars(text)
     removed = sum(solid_chars(r.text) for r in out if not r.shadow)
     if total >= settings.min_chars and removed / total > settings.max_share:
-        why = f"would remove {removed / total:.0%} of the document's characters (limit {settings.max_share:.0%})"
+        limit = settings.max_share
+        why = f"would remove {removed / total:.0%} of the document's characters (limit {limit:.0%})"
         out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
         reasons.append(why)
     return out, tuple(reasons)

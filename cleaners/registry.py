@@ -17,7 +17,7 @@ LAST = 1_000_000  # the priority of a packaged cleaner whose YAML gives none
 
 
 class RegistryError(ValueError):
-    """A packaged YAML file that cannot be read as a cleaner (a bug in the package, not in a user's config)."""
+    """A packaged YAML file that is not a cleaner (a bug in the package, not in a user's config)."""
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ class RelatedLinksCleaner(PatternCleaner):
 
     ROLES = (HEADER,)
     OPTION_TYPES = {
-        "not_headline_end": regex.Pattern,  # a line this pattern finds in is a sentence or lead-in, not a headline
+        "not_headline_end": regex.Pattern,  # a line it is found in is a sentence or lead-in, not a headline
         "max_headlines": int,  # at most this many headline lines follow one header
         "max_headline_chars": int,  # a longer line is article text and ends the list
         "min_headline_words": int,  # fewer words (e.g. "Leave a Reply") is a widget label, not a headline
@@ -56,7 +56,9 @@ class RelatedLinksCleaner(PatternCleaner):
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         limit = self.spec.max_chars
-        rules = self.candidates(doc, self._all_gate)  # every rule, near or not: this cleaner has its own windows
+        rules = self.candidates(
+            doc, self._all_gate
+        )  # every rule, near or not: this cleaner has its own windows
         by_line, rest = rules
         stripped = doc.stripped
         taken: set[int] = set()
@@ -79,7 +81,7 @@ class RelatedLinksCleaner(PatternCleaner):
                 resume = last + 1
 
     def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:
-        """The indexes of the headline lines that follow the header at line i, stopping at the first line that is not one."""
+        """The indexes of the headline lines after the header at line i, up to the first that is not one."""
         out: list[int] = []
         blanks = 0
         stripped = doc.stripped
@@ -92,7 +94,11 @@ class RelatedLinksCleaner(PatternCleaner):
                 continue
             blanks = 0
             # Another header or teaser is its own match; a non-headline line is the article resuming.
-            if len(out) >= self.max_headlines or self.match_at(doc, index, s, rules) is not None or not self.is_headline(s):
+            if (
+                len(out) >= self.max_headlines
+                or self.match_at(doc, index, s, rules) is not None
+                or not self.is_headline(s)
+            ):
                 break
             out.append(index)
         return out

@@ -59,7 +59,9 @@ class RepeatedLineCleaner(Cleaner):
             hit = lines.get(normalise_line(line.content)) if line.content else None
             if hit is not None:
                 text = doc.text[line.start : line.end]
-                yield Removal(line.start, line.end, self.name, RULE, text, shadow=shadow, detail=hit.evidence())
+                yield Removal(
+                    line.start, line.end, self.name, RULE, text, shadow=shadow, detail=hit.evidence()
+                )
 
 
 CLEANER = RepeatedLineCleaner
@@ -75,7 +77,10 @@ def repeated_line_cleaner(ruleset: Ruleset) -> RepeatedLineCleaner | None:
 
 def attach_line_table(ruleset: Ruleset, table: LineTable) -> Ruleset:
     """The ruleset with the repeated_line cleaner holding `table`; the hash then covers the table too."""
-    cleaners = tuple(RepeatedLineCleaner(c.spec, table) if isinstance(c, RepeatedLineCleaner) else c for c in ruleset.cleaners)
+    cleaners = tuple(
+        RepeatedLineCleaner(c.spec, table) if isinstance(c, RepeatedLineCleaner) else c
+        for c in ruleset.cleaners
+    )
     digest = hashlib.sha256(
         json.dumps([ruleset.hash, table.digest_input()], ensure_ascii=False).encode("utf-8")
     ).hexdigest()

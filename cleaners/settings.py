@@ -69,7 +69,9 @@ def check_keys(mapping: Mapping, known: set[str], file: str, path: str) -> None:
     for key in mapping:
         where = f"{path}.{key}" if path else str(key)
         if key not in known:
-            problems.add(where, f"unknown key{suggest(str(key), known)}; known keys: {', '.join(sorted(known))}")
+            problems.add(
+                where, f"unknown key{suggest(str(key), known)}; known keys: {', '.join(sorted(known))}"
+            )
     problems.raise_if_any()
 
 
@@ -96,7 +98,9 @@ def compile_pattern(source: Any, file: str, path: str, written: str | None = Non
     expect(source, str, file, path, "a regular expression string")
     shown = source if written is None else written
     if len(source) > MAX_PATTERN_CHARS:
-        raise ConfigError(file, path, f"pattern is {len(source):,} characters; the limit is {MAX_PATTERN_CHARS:,}")
+        raise ConfigError(
+            file, path, f"pattern is {len(source):,} characters; the limit is {MAX_PATTERN_CHARS:,}"
+        )
     try:
         pattern = regex.compile(source)
     except (regex.error, ValueError, OverflowError) as exc:
@@ -104,7 +108,9 @@ def compile_pattern(source: Any, file: str, path: str, written: str | None = Non
     except RecursionError:  # thousands of nested groups (fuzz)
         raise ConfigError(file, path, f"pattern '{shown[:40]}'... is nested too deeply to compile") from None
     if pattern.search("") is not None:
-        raise ConfigError(file, path, f"pattern '{shown}' matches the empty string, so it would match every line")
+        raise ConfigError(
+            file, path, f"pattern '{shown}' matches the empty string, so it would match every line"
+        )
     return pattern
 
 
@@ -120,7 +126,7 @@ class Field:
 
 
 def read_section(raw: Any, fields: tuple[Field, ...], file: str, path: str) -> dict[str, Any]:
-    """The section's values (defaults for keys not given); every problem of the section is reported at once."""
+    """The section's values (defaults for keys not given); all its problems are reported at once."""
     expect(raw, dict, file, path, "a mapping")
     problems = Problems(file)
     problems.attempt(check_keys, raw, {f.name for f in fields}, file, path)
@@ -128,7 +134,11 @@ def read_section(raw: Any, fields: tuple[Field, ...], file: str, path: str) -> d
     for f in fields:
         value = raw.get(f.name, f.default)
         where = f"{path}.{f.name}"
-        if not isinstance(value, f.kind) or (isinstance(value, bool) and f.kind is not bool) or not f.ok(value):
+        if (
+            not isinstance(value, f.kind)
+            or (isinstance(value, bool) and f.kind is not bool)
+            or not f.ok(value)
+        ):
             problems.add(where, f"expected {f.what}, got {value!r}")
         else:
             out[f.name] = float(value) if f.kind == (int, float) else value

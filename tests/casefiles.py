@@ -54,11 +54,15 @@ def load_cases(cleaner: str) -> list[tuple[str, dict]]:
 
 def all_cases() -> list[tuple[str, str, dict]]:
     """(cleaner, id, case) for every case of every cleaner."""
-    return [(p.parent.name, f"{p.parent.name}/{p.stem}:{c['name']}", c) for p in case_files() for c in _read(p)]
+    return [
+        (p.parent.name, f"{p.parent.name}/{p.stem}:{c['name']}", c) for p in case_files() for c in _read(p)
+    ]
 
 
 def _clean(case: dict, ruleset):
-    return clean_text(case["text"], ruleset, source=case.get("source", ""), titles=tuple(case.get("titles", ())))
+    return clean_text(
+        case["text"], ruleset, source=case.get("source", ""), titles=tuple(case.get("titles", ()))
+    )
 
 
 def unexercised_rules(cleaner: str) -> set[str]:
@@ -71,7 +75,9 @@ def unexercised_rules(cleaner: str) -> set[str]:
 
 def kept_lines(case: dict) -> set[str]:
     """The case's non-blank lines that must stay."""
-    return {ln.strip() for ln in case["text"].splitlines() if ln.strip()} - {ln.strip() for ln in case.get("remove", [])}
+    return {ln.strip() for ln in case["text"].splitlines() if ln.strip()} - {
+        ln.strip() for ln in case.get("remove", [])
+    }
 
 
 def check_case(cleaner: str, case: dict) -> None:
@@ -93,6 +99,8 @@ def check_keeps_with_all_cleaners(case: dict) -> None:
     """Assert no default cleaner removes a line of the case that is not in case['remove']."""
     result = _clean(case, default_ruleset())
     expected = {ln.strip() for ln in case.get("remove", [])}
-    removed = {(r.cleaner, r.rule, ln.strip()) for r in result.acting for ln in r.text.splitlines() if ln.strip()}
+    removed = {
+        (r.cleaner, r.rule, ln.strip()) for r in result.acting for ln in r.text.splitlines() if ln.strip()
+    }
     extra = sorted(x for x in removed if x[2] not in expected)
     assert not extra, f"{case['name']}: article lines removed by the default ruleset: {extra}"

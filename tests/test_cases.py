@@ -6,7 +6,6 @@ cases honest: every cleaner with rules has cases, each file has lines to keep, e
 """
 
 import pytest
-
 from casefiles import (
     CASES,
     all_cases,
@@ -17,6 +16,7 @@ from casefiles import (
     load_cases,
     unexercised_rules,
 )
+
 from cleaners import load_ruleset
 from cleaners.registry import CLEANER_NAMES
 
@@ -24,8 +24,17 @@ CASES_ALL = all_cases()
 CLEANERS_WITH_CASES = sorted({p.parent.name for p in case_files()})
 # The language packs of issue 3: these cleaners have rules and cases in each of these languages.
 LANGS = ("en", "zh", "ja", "ko", "de", "fr", "es", "pt", "it", "ru")
-LANGUAGE_PACKS = ("cookie_banner", "license_line", "advertisement", "image_caption", "site_chrome",
-                  "newsletter_prompt", "social_prompt", "comments_widget", "related_links")
+LANGUAGE_PACKS = (
+    "cookie_banner",
+    "license_line",
+    "advertisement",
+    "image_caption",
+    "site_chrome",
+    "newsletter_prompt",
+    "social_prompt",
+    "comments_widget",
+    "related_links",
+)
 
 
 @pytest.mark.parametrize("cleaner, case", [pytest.param(c, case, id=i) for c, i, case in CASES_ALL])

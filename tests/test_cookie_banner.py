@@ -1,8 +1,9 @@
-"""cookie_banner beyond its cases (tests/cases/cookie_banner): disabling one language, or every banner line."""
+"""cookie_banner beyond its cases (tests/cases/cookie_banner): disabling a language, or every banner."""
 
 
 def test_one_language_can_be_disabled_and_others_still_work():
     from casefiles import CLEANER_NAMES
+
     from cleaners import clean_text, ruleset_from_mapping
 
     de = ["consent sentence (de)", "banner title (de)", "banner button (de)"]
@@ -18,7 +19,8 @@ def test_one_language_can_be_disabled_and_others_still_work():
 
 def test_disabling_every_banner_line_takes_the_buttons_with_them():
     from casefiles import CLEANER_NAMES
-    from cleaners import ruleset_from_mapping, load_ruleset
+
+    from cleaners import load_ruleset, ruleset_from_mapping
 
     anchors = [r.name for r in load_ruleset().spec("cookie_banner").rules if not r.near]
     section = {name: {"enabled": name == "cookie_banner"} for name in CLEANER_NAMES}

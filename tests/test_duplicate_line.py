@@ -23,7 +23,9 @@ def test_every_later_copy_goes_and_the_first_stays():
 def test_max_distance_and_min_chars_are_options():
     text = "A caption under the photo, twice.\nShort\nA caption under the photo, twice.\nShort\n"
     assert _removed(text) == []
-    assert [r.text for r in _removed(text, {"options": {"max_distance": 2}})] == ["A caption under the photo, twice.\n"]
+    assert [r.text for r in _removed(text, {"options": {"max_distance": 2}})] == [
+        "A caption under the photo, twice.\n"
+    ]
     assert [r.text for r in _removed(text, {"options": {"max_distance": 2, "min_chars": 5}})] == [
         "A caption under the photo, twice.\n",
         "Short\n",

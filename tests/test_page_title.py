@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from casefiles import ruleset_only
+
 from cleaners import clean_text, restore, ruleset_from_mapping
 
 TITLE = "Harbour bridge reopens after two years of repairs"
@@ -25,6 +26,8 @@ def test_a_prefix_of_the_title_is_not_the_title():
 def test_the_separator_is_a_yaml_option_a_config_can_change():
     text = f"{TITLE}\nBody.\n"
     assert removed(text, f"{TITLE} ~ Harbour Times") == []
-    wider = ruleset_from_mapping({"cleaners": {"page_title": {"options": {"separator": r"\s+[|~]\s+"}}}}, "u.yaml")
+    wider = ruleset_from_mapping(
+        {"cleaners": {"page_title": {"options": {"separator": r"\s+[|~]\s+"}}}}, "u.yaml"
+    )
     assert removed(text, f"{TITLE} ~ Harbour Times", ruleset=wider) == [TITLE]
     assert wider.hash != ruleset_only("page_title").hash  # a changed option is part of the ruleset's identity

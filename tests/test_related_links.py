@@ -15,7 +15,9 @@ HEADLINES = "\n".join(f"Headline number {i} about the city council vote" for i i
 
 def test_headline_count_is_bounded_by_max_headlines():
     removed = _removed(f"Related stories\n{HEADLINES}\n", {"max_headlines": 3})
-    assert [r.text.strip() for r in removed] == ["Related stories"] + [f"Headline number {i} about the city council vote" for i in range(3)]
+    assert [r.text.strip() for r in removed] == ["Related stories"] + [
+        f"Headline number {i} about the city council vote" for i in range(3)
+    ]
 
 
 def test_headlines_are_credited_to_the_header_rule_with_detail():
