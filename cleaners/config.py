@@ -473,20 +473,10 @@ def _merge_options(
     expect(raw, dict, file, path, "a mapping")
     problems.attempt(check_keys, raw, {f.name for f in fields}, file, path)
     for f in fields:
-        if f.name not in raw:
-            continue
-        value, where = raw[f.name], f"{path}.{f.name}"
-        if f.kind is regex.Pattern:  # a pattern option is stored as written and compiled by its cleaner
-            if problems.attempt(compile_written, value, file, where, {}) is not None:
+        if f.name in raw:
+            value = problems.attempt(f.accept, raw[f.name], file, f"{path}.{f.name}")
+            if value is not None:
                 options[f.name] = value
-        elif (
-            not isinstance(value, f.kind)
-            or (isinstance(value, bool) and f.kind is not bool)
-            or not f.ok(value)
-        ):
-            problems.add(where, f"expected {f.what}, got {type(value).__name__} {value!r}")
-        else:
-            options[f.name] = float(value) if f.kind == (int, float) else value
     return tuple(sorted(options.items()))
 
 

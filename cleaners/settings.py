@@ -124,24 +124,29 @@ class Field:
     what: str  # how an error describes a good value
     ok: Callable[[Any], bool] = lambda v: True
 
+    def accept(self, value: Any, file: str, path: str) -> Any:
+        """The value as it is kept (a pattern as written, a number as a float), or a ConfigError."""
+        if self.kind is regex.Pattern:
+            compile_pattern(value, file, path)
+            return value
+        if (
+            not isinstance(value, self.kind)
+            or (isinstance(value, bool) and self.kind is not bool)
+            or not self.ok(value)
+        ):
+            raise ConfigError(file, path, f"expected {self.what}, got {type(value).__name__} {value!r}")
+        return float(value) if self.kind == (int, float) else value
+
 
 def read_section(raw: Any, fields: tuple[Field, ...], file: str, path: str) -> dict[str, Any]:
     """The section's values (defaults for keys not given); all its problems are reported at once."""
     expect(raw, dict, file, path, "a mapping")
     problems = Problems(file)
     problems.attempt(check_keys, raw, {f.name for f in fields}, file, path)
-    out = {}
+    out = {f.name: f.default for f in fields}
     for f in fields:
-        value = raw.get(f.name, f.default)
-        where = f"{path}.{f.name}"
-        if (
-            not isinstance(value, f.kind)
-            or (isinstance(value, bool) and f.kind is not bool)
-            or not f.ok(value)
-        ):
-            problems.add(where, f"expected {f.what}, got {value!r}")
-        else:
-            out[f.name] = float(value) if f.kind == (int, float) else value
+        if f.name in raw:
+            out[f.name] = problems.attempt(f.accept, raw[f.name], file, f"{path}.{f.name}")
     problems.raise_if_any()
     return out
 
