@@ -7,10 +7,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from .config import Ruleset
 from .core import Removal, apply_removals
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back
+from .ruleset import Ruleset
 from .text import Document, Line, search
 
 

@@ -13,8 +13,8 @@ from .mining import LineTable, normalise_line, source_key
 from .settings import REPEATED_LINE_FIELDS
 from .text import Document
 
-if TYPE_CHECKING:  # config imports this module (kind: repeated_line); only the type is needed here
-    from .config import Ruleset
+if TYPE_CHECKING:  # ruleset imports this module (kind: repeated_line): only the type is needed
+    from .ruleset import Ruleset
 
 RULE = "repeated line"
 
