@@ -78,7 +78,7 @@ def test_line_fates_follow_the_removals():
     from cleaners import ruleset_from_mapping
 
     rs = ruleset_from_mapping(
-        {"cleaners": {"probe": {"rules": [{"name": "p", "pattern": "^Advertisement$"}]}},
+        {"cleaners": {"probe": {"new": True, "rules": [{"name": "p", "pattern": "^Advertisement$"}]}},
          "quarantine": {"enabled": False}},
         "<t>",
     )
