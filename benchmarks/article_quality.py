@@ -1,11 +1,13 @@
-"""Article-body quality on the article-extraction-benchmark dev pages: trafilatura alone vs boilerclean.
+"""Article-body quality: both dev sets in fixed halves, or the article benchmark's pages one by one.
 
-    python benchmarks/article_quality.py            # the three rows and per-cleaner removal counts
+    python benchmarks/article_quality.py            # both dev sets, halves A/B/all, candidates, held-out
+                                                    # choice and issue 12's targets (benchmarks/heldout.py)
+    python benchmarks/article_quality.py --single   # the article benchmark alone through the real flow
     python benchmarks/article_quality.py -v         # ... and every removed line that was article text
     python benchmarks/article_quality.py --residue  # ... and the lines boilerclean kept that are not article text
     python benchmarks/article_quality.py --sweep    # trafilatura settings compared (how EXTRACT_SETTINGS was chosen)
 
-Reads ../shared/data/article-benchmark-dev/ (from the repo root; --data to point elsewhere): html/<id>.html.gz
+With any option but none, the single-set report: it reads ../shared/data/article-benchmark-dev/ (from the repo root; --data to point elsewhere): html/<id>.html.gz
 and ground-truth.json ({id: {"articleBody", "url"}}). The data is never copied into the repo; without it the
 benchmark says so and exits 0. Scoring is in benchmarks/shingle_score.py.
 """
@@ -25,23 +27,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles  # noqa: E402
+from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks
+from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles
 
 DATA_REL = Path("..") / "shared" / "data" / "article-benchmark-dev"
 
 
 def default_data() -> Path:
     """../shared/data/article-benchmark-dev from the repo root; in a git worktree, from the main checkout's root too."""
-    roots = [ROOT]
-    dotgit = ROOT / ".git"
-    if dotgit.is_file():  # a worktree: ".git" holds "gitdir: <main>/.git/worktrees/<name>"
-        gitdir = Path(dotgit.read_text(encoding="utf-8").partition("gitdir:")[2].strip())
-        if len(gitdir.parents) >= 3:
-            roots.append(gitdir.parents[2])
-    for root in roots:
-        if (root / DATA_REL / "ground-truth.json").is_file():
-            return (root / DATA_REL).resolve()
-    return (ROOT / DATA_REL).resolve()
+    return data_dir(ARTICLE) or (ROOT / DATA_REL).resolve()
 
 
 DEFAULT_DATA = default_data()
@@ -93,8 +87,7 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
     """trafilatura.extract over every page with the given settings (comments never included)."""
     import trafilatura
 
-    from flows.inputs.extract import decode_html
-
+    decode_html = pipeline_hooks()["decode_html"]
     out = {}
     for key, path in html.items():
         text, _ = decode_html(path.read_bytes(), path.name)
@@ -104,8 +97,7 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
 
 def run_boilerclean(html_dir: Path, config: str | None = None) -> tuple[dict[str, str], dict[str, dict]]:
     """The real pipeline (clean_flow in-process, default ruleset) into a temporary folder: texts and reports by page id."""
-    from flows.run.prefect_flow import clean_flow
-
+    clean_flow = pipeline_flow()
     with tempfile.TemporaryDirectory(prefix="article-quality-") as tmp:
         clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
         texts, reports = {}, {}
@@ -140,6 +132,16 @@ def removal_lines(reports: dict[str, dict], truth: dict[str, dict]):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # the two-set report of issue 12
+        from benchmarks.heldout import main as heldout_main
+
+        return heldout_main([])
+    return single_set(argv)
+
+
+def single_set(argv: list[str]) -> int:
+    """The article benchmark through the real flow: trafilatura rows, boilerclean, per-cleaner removals."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"benchmark folder (default {DEFAULT_DATA})")
     ap.add_argument("-v", "--verbose", action="store_true", help="list every false removal (removed article text)")
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", action="store_true", help="list the pages where boilerclean loses most (1-P, 1-R)")
     ap.add_argument("--config", metavar="FILE", help="a user ruleset on top of the defaults (to try rules out)")
     ap.add_argument("--sweep", action="store_true", help="also score trafilatura under other settings")
+    ap.add_argument("--single", action="store_true", help="this report without any other option")
     args = ap.parse_args(argv)
     if not (args.data / "ground-truth.json").is_file():
         print(f"article_quality: no benchmark data at {args.data} (ground-truth.json missing); skipped.")
@@ -157,8 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import trafilatura
 
-    from flows.inputs.extract import EXTRACT_SETTINGS
-
+    EXTRACT_SETTINGS = pipeline_hooks()["EXTRACT_SETTINGS"]
     truth, html = load_pages(args.data)
     print(f"article_quality: {len(truth)} pages from {args.data}, trafilatura {trafilatura.__version__}")
     rows = {"trafilatura (default)": {}, "trafilatura favor_precision": {"favor_precision": True}}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import flows.run.prefect_flow as clean_flow_module  # noqa: E402
-import flows.run.pipeline as run_module  # noqa: E402
-from flows.review.pages import INDEX_DATA, INDEX_PAGE  # noqa: E402
-from flows.review.write import write_review  # noqa: E402
+import flows.run.pipeline as run_module
+import flows.run.prefect_flow as clean_flow_module
+from flows.review.pages import INDEX_DATA, INDEX_PAGE
+from flows.review.write import write_review
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

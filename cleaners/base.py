@@ -4,15 +4,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator, Mapping
 
+import regex
+
 from .core import Removal
 from .fastmatch import RuleGate
+from .settings import Field
 from .text import Document, Line, search
 
 
 class Cleaner:
-    """One kind of boilerplate. Subclasses set OPTION_TYPES for their YAML `options` and override find_removals."""
+    """One kind of boilerplate. Subclasses declare their YAML `options` and rule roles, and find removals.
+
+    OPTION_TYPES maps an option to its type (regex.Pattern: a pattern, kept as written); OPTION_FIELDS
+    declares options with a check as well. ROLES are the `role:` values its rules may take.
+    """
 
     OPTION_TYPES: ClassVar[Mapping[str, type]] = {}
+    OPTION_FIELDS: ClassVar[tuple[Field, ...]] = ()
+    ROLES: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def option_fields(cls) -> tuple[Field, ...]:
+        typed = tuple(
+            Field(k, t, None, "a regular expression" if t is regex.Pattern else t.__name__)
+            for k, t in cls.OPTION_TYPES.items()
+        )
+        return cls.OPTION_FIELDS + typed
 
     def __init__(self, spec: Any):
         self.spec = spec  # a frozen CleanerSpec
@@ -62,14 +79,16 @@ class PatternCleaner(Cleaner):
         self._prepared_for = spec
 
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
-        """The first rule whose pattern is found in the stripped line, or None (searched under doc's time limit)."""
+        """The first rule found in the stripped line, or None (searched under doc's time limit)."""
         n = len(stripped)
         for rule in rules:
             if n <= rule.max_chars and search(doc, f"{self.name}/{rule.name}", rule.pattern, stripped):
                 return rule
         return None
 
-    def match_at(self, doc: Document, index: int, stripped: str, candidates: tuple[dict[int, tuple], tuple]) -> Any:
+    def match_at(
+        self, doc: Document, index: int, stripped: str, candidates: tuple[dict[int, tuple], tuple]
+    ) -> Any:
         """match_line for line `index`, trying only the rules candidates() gives that line."""
         by_line, rest = candidates
         return self.match_line(stripped, by_line.get(index, rest), doc)
@@ -117,10 +136,15 @@ class PatternCleaner(Cleaner):
                 if not near or len(s) > limit:
                     continue
                 for rule in near:
-                    if len(s) > rule.max_chars or not search(doc, f"{self.name}/{rule.name}", rule.pattern, s):
+                    if len(s) > rule.max_chars or not search(
+                        doc, f"{self.name}/{rule.name}", rule.pattern, s
+                    ):
                         continue
                     lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
-                    if any(matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near for p in range(lo, hi)):
+                    if any(
+                        matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near
+                        for p in range(lo, hi)
+                    ):
                         matched[index] = rule
                         changed = True
                         break

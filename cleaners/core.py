@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Iterable, Sequence
+
+
+class Status(str, Enum):
+    """What became of a removal: cut from the text, only reported (shadow), or held back for review."""
+
+    ACTING = "acting"
+    SHADOW = "shadow"
+    HELD = "held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +27,16 @@ class Removal:
     shadow: bool = False  # matched but not removed (mode: shadow / --dry-run)
     source: str = ""  # non-empty for a per-source rule: the source selector that scoped it
     detail: str = ""  # evidence beyond the rule, e.g. the count behind a repeated line
-    held: str = ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
+    held: str = (
+        ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
+    )
+
+    @property
+    def status(self) -> Status:
+        """The typed view of `shadow` and `held` (reports keep serialising the two fields, byte for byte)."""
+        if self.held:
+            return Status.HELD
+        return Status.SHADOW if self.shadow else Status.ACTING
 
     def to_dict(self) -> dict:
         """A JSON-ready form (the report's removal record)."""

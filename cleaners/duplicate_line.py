@@ -34,9 +34,18 @@ class DuplicateLineCleaner(PatternCleaner):
             if not (self.min_chars <= len(s) <= limit):
                 continue
             first = last_seen.get(s)
-            rule = self.match_line(s, rules, doc) if first is not None and pos - first <= self.max_distance else None
+            rule = (
+                self.match_line(s, rules, doc)
+                if first is not None and pos - first <= self.max_distance
+                else None
+            )
             if rule is not None:
-                yield self.removal(doc, doc.lines[index], rule, detail=f"repeats the line {pos - first} non-blank line(s) above")
+                yield self.removal(
+                    doc,
+                    doc.lines[index],
+                    rule,
+                    detail=f"repeats the line {pos - first} non-blank line(s) above",
+                )
             last_seen[s] = pos  # a run of copies chains: each is measured from the one before it
 
 

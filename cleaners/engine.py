@@ -1,15 +1,16 @@
-"""Running a ruleset over one text: collect removals, honour keep patterns, resolve overlaps, tidy blank lines."""
+"""Running a ruleset over one text: collect removals, honour keeps, resolve overlaps, tidy blank lines."""
 
 from __future__ import annotations
 
 import bisect
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from .config import Ruleset
 from .core import Removal, apply_removals
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back
+from .ruleset import Ruleset
 from .text import Document, Line, search
 
 
@@ -21,7 +22,9 @@ class CleanResult:
     cleaned: str
     removals: tuple[Removal, ...]
     held: tuple[str, ...] = ()  # why removals were held back for review (over-removal quarantine); () if none
-    timed_out: tuple[str, ...] = ()  # rules given up on for this text (regex timeout); their removals are missing
+    timed_out: tuple[
+        str, ...
+    ] = ()  # rules given up on for this text (regex timeout); their removals are missing
 
     @property
     def acting(self) -> tuple[Removal, ...]:
@@ -61,7 +64,7 @@ def _resolve_overlaps(candidates: Iterable[tuple[int, Removal]]) -> list[Removal
 
 
 def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
-    """Extend whole-line removals over the blank lines they leave doubled, so cleaned text keeps one blank line.
+    """Extend whole-line removals over the blank lines they leave doubled (cleaned text keeps one).
 
     A removed block that sits after a blank line (or at the top) takes the blank lines that follow it;
     a removed block that ends the document without a final line break takes the blank lines before it
@@ -92,7 +95,7 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
         if k > j and (i == 0 or lines[i - 1].is_blank):
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
         elif j == n and i > 0 and not _has_terminator(lines[-1]):
-            # The run ends a document that has no final line break: give that shape back to the last kept line.
+            # The run ends a document with no final line break: give that shape to the last kept line.
             # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
             # the first of them takes the line break, so no blank line is left at the end.
             b = i
@@ -117,17 +120,32 @@ def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None
     return replace(r, start=s, end=e, text=doc.text[s:e])
 
 
-# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys); built once per ruleset.
-_SHADOW_VARIANTS: dict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = {}
+# ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys);
+# built once per ruleset. Bounded: a long-lived process (serve, a notebook) sees many rulesets.
+_SHADOW_VARIANTS: OrderedDict[str, tuple[Ruleset, Ruleset, frozenset, frozenset]] = OrderedDict()
+_SHADOW_VARIANTS_MAX = 8
 
 
 def _shadow_variants(ruleset: Ruleset) -> tuple[Ruleset, Ruleset, frozenset, frozenset]:
     key = ruleset.hash
-    if key not in _SHADOW_VARIANTS:
+    if key in _SHADOW_VARIANTS:
+        _SHADOW_VARIANTS.move_to_end(key)
+    else:
         shadow_cleaners = frozenset(c.name for c in ruleset.cleaners if c.spec.mode == "shadow")
-        shadow_rules = frozenset((c.name, r.name) for c in ruleset.cleaners for r in c.spec.rules if r.mode == "shadow")
-        shadow_rules |= frozenset((c.name, r.name) for c in ruleset.source_cleaners for r in c.spec.rules if r.mode == "shadow")
-        _SHADOW_VARIANTS[key] = (ruleset.without_shadow(), ruleset.shadow_switched_on(), shadow_cleaners, shadow_rules)
+        shadow_rules = frozenset(
+            (c.name, r.name) for c in ruleset.cleaners for r in c.spec.rules if r.mode == "shadow"
+        )
+        shadow_rules |= frozenset(
+            (c.name, r.name) for c in ruleset.source_cleaners for r in c.spec.rules if r.mode == "shadow"
+        )
+        _SHADOW_VARIANTS[key] = (
+            ruleset.without_shadow(),
+            ruleset.shadow_switched_on(),
+            shadow_cleaners,
+            shadow_rules,
+        )
+        while len(_SHADOW_VARIANTS) > _SHADOW_VARIANTS_MAX:
+            _SHADOW_VARIANTS.popitem(last=False)
     return _SHADOW_VARIANTS[key]
 
 
@@ -138,7 +156,9 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     its shadow rules, and the shadow matches are what switching the shadow rules on would add.
     (Run in one pass, a shadow match would win an overlap or anchor a `near` rule and so change the output.)
     """
-    doc.regex_timeout = ruleset.regex_timeout  # once per document: both shadow passes share it and what timed out
+    doc.regex_timeout = (
+        ruleset.regex_timeout
+    )  # once per document: both shadow passes share it and what timed out
     if not ruleset.has_shadow():
         return _find_acting(doc, ruleset)
     acting_rs, preview_rs, shadow_cleaners, shadow_rules = _shadow_variants(ruleset)
@@ -179,11 +199,15 @@ def _matching_sources(doc: Document, ruleset: Ruleset) -> list:
     sources = getattr(ruleset, "sources", ())
     if not sources:
         return []
-    folder, domain = folder_of(doc.source), getattr(doc, "domain", "")
-    return [(g, c) for g, c in zip(sources, ruleset.source_cleaners) if g.matches(folder, domain)]
+    folder, domain = folder_of(doc.source), doc.domain
+    return [
+        (g, c) for g, c in zip(sources, ruleset.source_cleaners, strict=False) if g.matches(folder, domain)
+    ]
 
 
-def clean_text(text: str, ruleset: Ruleset, source: str = "", domain: str = "", titles: tuple[str, ...] = ()) -> CleanResult:
+def clean_text(
+    text: str, ruleset: Ruleset, source: str = "", domain: str = "", titles: tuple[str, ...] = ()
+) -> CleanResult:
     """Clean one text under a ruleset; the result carries the removals that explain it.
 
     `source` is the document's path relative to the input root (its folder selects per-source rules);

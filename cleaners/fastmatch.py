@@ -38,7 +38,7 @@ class _Unsure(Exception):
 
 
 @dataclass(frozen=True)
-class _Lit:
+class Lit:
     """A literal string, and whether it is matched case-insensitively."""
 
     text: str
@@ -50,7 +50,7 @@ _COMMON = set(" .,;:'\"!?-")
 
 
 def _selectivity(lits) -> tuple:
-    """How well a requirement picks lines: its shortest literal (a lone common mark counts half), then fewer literals."""
+    """How well a requirement picks lines: its shortest literal (a common mark counts half), then fewer."""
     return (min(len(x.text) - (0.5 if x.text in _COMMON else 0) for x in lits), -len(lits))
 
 
@@ -84,7 +84,7 @@ def _class_end(src: str, i: int) -> int:
 
 
 def _class_literals(body: str, icase: bool):
-    """A class of a few plain characters ("[图圖]", "[/／]") as single-character literals; None for anything else."""
+    """A class of a few plain characters ("[图圖]", "[/／]") as one-character literals; else None."""
     if not body or body.startswith("^"):
         return None
     chars, j = [], 0
@@ -105,7 +105,7 @@ def _class_literals(body: str, icase: bool):
     chars = list(dict.fromkeys(chars))
     if len(chars) > _CLASS_MAX:
         return None
-    return tuple(_Lit(c, icase) for c in chars)
+    return tuple(Lit(c, icase) for c in chars)
 
 
 def _quantifier(src: str, i: int) -> tuple[int, int]:
@@ -130,19 +130,116 @@ def _quantifier(src: str, i: int) -> tuple[int, int]:
     return lo, i
 
 
-def _parse(src: str, i: int, icase: bool, depth: int):
-    """The requirement of the alternation starting at src[i]; returns (req, index of its closing ')' or len)."""
+def _escape(src: str, i: int) -> tuple[str | None, int]:
+    """The literal character of the escape at src[i] (None if it has none), and the index after it."""
     n = len(src)
-    branches = []
-    best = None  # best requirement of the current branch
-    run: list[str] = []  # the current run of mandatory literal characters
+    if i + 1 >= n:
+        raise _Unsure
+    e = src[i + 1]
+    if e in _ESCAPE_WITH_BRACE and i + 2 < n and src[i + 2] == "{":
+        end = src.find("}", i)
+        if end < 0:
+            raise _Unsure
+        return None, end + 1
+    if e.isascii() and not e.isalnum():
+        return e, i + 2  # an escaped punctuation mark is itself
+    if e in "gk" and i + 2 < n and src[i + 2] == "<":
+        end = src.find(">", i)  # \g<name>, \k<name>: a backreference, no known literal
+        if end < 0:
+            raise _Unsure
+        return None, end + 1
+    if e.isdigit():
+        i += 2  # a backreference (or an octal escape): no known literal
+        while i < n and src[i].isdigit():
+            i += 1
+        return None, i
+    if e in "gkQ":
+        raise _Unsure  # quoting: not followed here
+    return None, i + 2  # \d \s \w \b \p ... : a class or an assertion, no literal
 
-    def end_run():
-        nonlocal best, run
-        if run:
-            best = _better(best, (_Lit("".join(run), icase),))
-        run = []
 
+# What _group found: a requirement to weigh, nothing (a negative lookaround), or the whole pattern's
+# requirement (leading global flags: the rest of the pattern was parsed under them).
+_ITEM, _SKIP, _WHOLE = "item", "skip", "whole"
+
+
+def _group(src: str, i: int, icase: bool, depth: int) -> tuple[str, Any, int]:
+    """(what, requirement, index after the group) for the group that opens at src[i]."""
+    if not src.startswith("(?", i):
+        item, j = _parse(src, i + 1, icase, depth + 1)
+        return _ITEM, item, j + 1
+    m = _FLAGS.match(src, i)
+    if src.startswith(("(?=", "(?<="), i):
+        # A positive lookaround's text is in the searched line too (it is all the gates look at).
+        item, j = _parse(src, i + (4 if src.startswith("(?<", i) else 3), icase, depth + 1)
+        return _ITEM, item, j + 1
+    if src.startswith(("(?!", "(?<!"), i):
+        # Negative lookarounds add no requirement: skip their content.
+        _, j = _parse(src, i + (4 if src.startswith("(?<", i) else 3), icase, depth + 1)
+        return _SKIP, None, j + 1
+    if src.startswith("(?P=", i):
+        end = src.find(")", i)  # a named backreference: no known literal
+        if end < 0:
+            raise _Unsure
+        return _ITEM, None, end + 1
+    if (g := _GROUP_NAME.match(src, i)) is not None:
+        item, j = _parse(src, g.end(), icase, depth + 1)  # a named group requires what its content does
+        return _ITEM, item, j + 1
+    if src.startswith(("(?:", "(?>"), i):  # plain and atomic groups
+        item, j = _parse(src, i + 3, icase, depth + 1)
+        return _ITEM, item, j + 1
+    if m and set(m.group(1)) <= {"i"}:
+        if m.group(2) == ":":
+            item, j = _parse(src, m.end(), icase or "i" in m.group(1), depth + 1)
+            return _ITEM, item, j + 1
+        if i == 0 and depth == 0:  # leading global flags
+            return _WHOLE, _parse(src, m.end(), icase or "i" in m.group(1), 0), 0
+    raise _Unsure  # conditionals, branch resets, other flags ...
+
+
+class _Branches:
+    """The requirements of an alternation's branches as _parse reads them, one item at a time."""
+
+    def __init__(self, icase: bool):
+        self.icase = icase
+        self.done: list = []  # requirements of the finished branches
+        self.best = None  # best requirement of the current branch
+        self.run: list[str] = []  # the current run of mandatory literal characters
+
+    def end_run(self) -> None:
+        if self.run:
+            self.best = _better(self.best, (Lit("".join(self.run), self.icase),))
+        self.run = []
+
+    def next_branch(self) -> None:
+        self.end_run()
+        self.done.append(self.best)
+        self.best = None
+
+    def add(self, char: str | None, item: Any, lo: int, repeated: bool) -> None:
+        """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed."""
+        if char is not None and lo >= 1 and char not in _LINE_BREAKS:
+            self.run.append(char)
+            if repeated:
+                # A repeated char: what came before touches its first copy, what follows its last copy.
+                self.end_run()
+                self.run.append(char)
+            return
+        self.end_run()
+        if item is not None and lo >= 1:
+            self.best = _better(self.best, item)
+
+    def result(self) -> tuple[Lit, ...] | None:
+        self.next_branch()
+        if any(b is None for b in self.done):
+            return None
+        return tuple(dict.fromkeys(x for b in self.done for x in b))
+
+
+def _parse(src: str, i: int, icase: bool, depth: int):
+    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len)."""
+    n = len(src)
+    branches = _Branches(icase)
     while i < n:
         c = src[i]
         if c == ")":
@@ -150,81 +247,24 @@ def _parse(src: str, i: int, icase: bool, depth: int):
                 raise _Unsure
             break
         if c == "|":
-            end_run()
-            branches.append(best)
-            best = None
+            branches.next_branch()
             i += 1
             continue
-        item = None  # requirement of this item (a group), or a literal char
-        char = None
+        item = char = None  # requirement of this item (a group), or a literal char
         if c == "\\":
-            if i + 1 >= n:
-                raise _Unsure
-            e = src[i + 1]
-            if e in _ESCAPE_WITH_BRACE and i + 2 < n and src[i + 2] == "{":
-                end = src.find("}", i)
-                if end < 0:
-                    raise _Unsure
-                i = end + 1
-            elif e.isascii() and not e.isalnum():
-                char = e  # an escaped punctuation mark is itself
-                i += 2
-            elif e in "gk" and i + 2 < n and src[i + 2] == "<":
-                end = src.find(">", i)  # \g<name>, \k<name>: a backreference, no known literal
-                if end < 0:
-                    raise _Unsure
-                i = end + 1
-            elif e.isdigit():
-                i += 2  # a backreference (or an octal escape): no known literal
-                while i < n and src[i].isdigit():
-                    i += 1
-            else:
-                i += 2  # \d \s \w \b \p ... : a class or an assertion, no literal
-                if e in "gkQ":
-                    raise _Unsure  # quoting: not followed here
+            char, i = _escape(src, i)
         elif c == "[":
             end = _class_end(src, i)
             item = _class_literals(src[i + 1 : end - 1], icase)
             i = end
         elif c == "(":
-            if src.startswith("(?", i):
-                m = _FLAGS.match(src, i)
-                if src.startswith(("(?=", "(?<="), i):
-                    # A positive lookaround's text is in the searched line too (it is all the gates look at).
-                    opener = 4 if src.startswith("(?<", i) else 3
-                    item, j = _parse(src, i + opener, icase, depth + 1)
-                    i = j + 1
-                elif src.startswith(("(?!", "(?<!"), i):
-                    # Negative lookarounds add no requirement: skip their content.
-                    _, j = _parse(src, i + (4 if src.startswith("(?<", i) else 3), icase, depth + 1)
-                    i = j + 1
-                    lo, i = _quantifier(src, i)
-                    end_run()
-                    continue
-                elif src.startswith("(?P=", i):
-                    end = src.find(")", i)  # a named backreference: no known literal
-                    if end < 0:
-                        raise _Unsure
-                    i = end + 1
-                elif (g := _GROUP_NAME.match(src, i)) is not None:
-                    item, j = _parse(src, g.end(), icase, depth + 1)  # a named group requires what its content does
-                    i = j + 1
-                elif src.startswith(("(?:", "(?>"), i):  # plain and atomic groups
-                    item, j = _parse(src, i + 3, icase, depth + 1)
-                    i = j + 1
-                elif m and set(m.group(1)) <= {"i"}:
-                    if m.group(2) == ":":
-                        item, j = _parse(src, m.end(), icase or "i" in m.group(1), depth + 1)
-                        i = j + 1
-                    elif i == 0 and depth == 0:  # leading global flags
-                        return _parse(src, m.end(), icase or "i" in m.group(1), 0)
-                    else:
-                        raise _Unsure
-                else:
-                    raise _Unsure  # conditionals, branch resets, other flags ...
-            else:
-                item, j = _parse(src, i + 1, icase, depth + 1)
-                i = j + 1
+            what, item, i = _group(src, i, icase, depth)
+            if what == _WHOLE:
+                return item
+            if what == _SKIP:
+                lo, i = _quantifier(src, i)
+                branches.end_run()
+                continue
         elif c in "*+?{":
             raise _Unsure  # a quantifier with nothing before it
         elif c in ".^$":
@@ -234,26 +274,12 @@ def _parse(src: str, i: int, icase: bool, depth: int):
             i += 1
         before = i
         lo, i = _quantifier(src, i)
-        if char is not None and lo >= 1 and char not in _LINE_BREAKS:
-            run.append(char)
-            if i != before:
-                # A repeated char: what came before touches its first copy, what follows its last copy.
-                end_run()
-                run.append(char)
-            continue
-        end_run()
-        if item is not None and lo >= 1:
-            best = _better(best, item)
-    end_run()
-    branches.append(best)
-    if any(b is None for b in branches):
-        return None, i
-    lits = tuple(dict.fromkeys(x for b in branches for x in b))
-    return lits, i
+        branches.add(char, item, lo, i != before)
+    return branches.result(), i
 
 
-def required_literals(source: str) -> tuple[_Lit, ...] | None:
-    """Literals one of which every match of `source` contains; None if the pattern gives none (or is not understood)."""
+def required_literals(source: str) -> tuple[Lit, ...] | None:
+    """Literals one of which every match of `source` contains; None if none (or not understood)."""
     try:
         req, end = _parse(source, 0, False, 0)
     except (_Unsure, IndexError, ValueError):
@@ -285,7 +311,7 @@ def _all_chars() -> str:
     return _ALL_CHARS
 
 
-def _fold_safe(chars: set[str]) -> dict[str, bool]:
+def fold_safe(chars: set[str]) -> dict[str, bool]:
     """For each char: True if every character the regex module's (?i) matches to it folds as it does.
 
     Checked against every code point (one scan for all new characters, then each candidate
@@ -302,8 +328,8 @@ def _fold_safe(chars: set[str]) -> dict[str, bool]:
     return {c: _FOLD_SAFE[c] for c in chars}
 
 
-def _searchable(lits: tuple[_Lit, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
-    """(exact strings, folded strings) to look for, one of which the line must contain; None if one cannot be trusted.
+def searchable(lits: tuple[Lit, ...]) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(exact, folded) strings to look for, one of which the line must hold; None if one is untrustworthy.
 
     A case-sensitive literal is looked for as it is, in the line as it is. A case-insensitive one
     is looked for folded in the folded line, which is sure for the characters whose (?i) matches
@@ -311,13 +337,15 @@ def _searchable(lits: tuple[_Lit, ...]) -> tuple[frozenset[str], frozenset[str]]
     that fails is cut to its longest run of characters that pass.
     """
     icase_chars = {ch for x in lits if x.icase for ch in x.text}
-    safe = _fold_safe(icase_chars) if icase_chars else {}
+    safe = fold_safe(icase_chars) if icase_chars else {}
     exact, folded = set(), set()
     for x in lits:
         text = x.text
         if x.icase:
             if not all(safe[ch] for ch in text):
-                text = max(regex.split("|".join(regex.escape(ch) for ch in set(text) if not safe[ch]), text), key=len)
+                text = max(
+                    regex.split("|".join(regex.escape(ch) for ch in set(text) if not safe[ch]), text), key=len
+                )
             text = fold(text)
         if not text:
             return None
@@ -335,8 +363,12 @@ class _Automata:
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
-        self.pending: frozenset[str] = frozenset()  # words of gates built since, so one rebuild takes them all
-        self.exact = self.folded = None  # (automaton, its words by index), or None when no word is looked for that way
+        self.pending: frozenset[str] = (
+            frozenset()
+        )  # words of gates built since, so one rebuild takes them all
+        self.exact = self.folded = (
+            None  # (automaton, its words by index), or None when no word is looked for that way
+        )
 
     def add(self, words: frozenset[str]) -> None:
         """Words of a new gate: built into the automata with all others at the next ensure()."""
@@ -355,7 +387,8 @@ class _Automata:
                 automaton = None
                 if tagged:
                     automaton = ahocorasick_rs.BytesAhoCorasick(
-                        [w[1:].encode("utf-8") for w in tagged], implementation=ahocorasick_rs.Implementation.DFA
+                        [w[1:].encode("utf-8") for w in tagged],
+                        implementation=ahocorasick_rs.Implementation.DFA,
                     )
                 built.append((automaton, tagged) if automaton is not None else None)
             # A document's cached hits name the automata they came from.
@@ -382,7 +415,7 @@ def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
     cleaner (until another literal is added).
     """
     a = _AUTOMATA
-    cached = doc.__dict__.get("_literals_found")
+    cached = doc.literals_found
     if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
         return cached[2]
     by_line: dict[int, set[str]] = {}
@@ -400,13 +433,15 @@ def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
             for k, _, end in matches:
                 if end < pos:  # not in order after all: count from the top
                     line, pos = first, 0
-                line += haystack.count(b"\n", pos, end)  # no literal holds a line break: its end is on its line
+                line += haystack.count(
+                    b"\n", pos, end
+                )  # no literal holds a line break: its end is on its line
                 pos = end
                 word = words[k]
                 by_line.setdefault(line, set()).add(word)
                 by_word.setdefault(word, set()).add(line)
     found = (by_line, by_word)
-    doc.__dict__["_literals_found"] = (a.exact, a.folded, found)
+    doc.literals_found = (a.exact, a.folded, found)
     return found
 
 
@@ -425,7 +460,7 @@ class RuleGate:
         always = []
         for pos, rule in enumerate(self.rules):
             req = required_literals(rule.pattern.pattern) if _plain_flags(rule.pattern) else None
-            words = _searchable(req) if req else None
+            words = searchable(req) if req else None
             if words is None:
                 always.append(pos)
                 continue
@@ -451,7 +486,9 @@ class RuleGate:
         """
         if not self.words:
             return {}
-        if self._ready is not _AUTOMATA.words:  # this gate's words may not be in the automata yet (a new gate, or unpickled)
+        if (
+            self._ready is not _AUTOMATA.words
+        ):  # this gate's words may not be in the automata yet (a new gate, or unpickled)
             _AUTOMATA.ensure(self.words)
             self._ready = _AUTOMATA.words
         lines_of = _found(doc)[1]
@@ -477,5 +514,7 @@ class RuleGate:
 
 
 def _plain_flags(pattern: Any) -> bool:
-    """Only flags that cannot make a literal match other text: no FULLCASE, VERSION1, WORD, ASCII, LOCALE ..."""
-    return not pattern.flags & ~(regex.IGNORECASE | regex.UNICODE | regex.VERSION0 | regex.MULTILINE | regex.DOTALL)
+    """Only flags that cannot make a literal match other text: no FULLCASE, VERSION1, WORD, ASCII ..."""
+    return not pattern.flags & ~(
+        regex.IGNORECASE | regex.UNICODE | regex.VERSION0 | regex.MULTILINE | regex.DOTALL
+    )

@@ -1,4 +1,5 @@
-"""Repeated-line statistics: short normalised lines counted per source, and the lines that recur enough to be a source's boilerplate.
+"""Repeated-line statistics: short normalised lines counted per source, and those that recur enough
+to be a source's boilerplate.
 
 Pure: text and names in, counts and proposals out. The flows read the files.
 """
@@ -172,7 +173,7 @@ class LineCounter:
         return sum(len(t.counts) for t in self.sources.values())
 
     def frequent(self, min_docs: int, min_share: float) -> list[Frequent]:
-        """Lines in at least min_docs documents and min_share of their source's documents, by source then count."""
+        """Lines in at least min_docs and min_share of their source's documents, by source then count."""
         out = []
         for source, tracker in self.sources.items():
             docs = self.docs[source]
@@ -211,7 +212,7 @@ class LineTable:
 
 
 def exact_line_pattern(norm: str) -> str:
-    """A regex matching exactly this line (stripped), any run of white space standing for the single spaces."""
+    """A regex matching exactly this line (stripped), any run of white space for its single spaces."""
     return "^" + r"\s+".join(regex.escape(part, special_only=True) for part in norm.split(" ")) + "$"
 
 
@@ -230,7 +231,7 @@ def _printable(s: str) -> bool:
 
 
 def proposal_yaml(frequent: Iterable[Frequent], by: str, header: str = "") -> str:
-    """A `sources:` YAML snippet with one exact-line rule per frequent line, its counts and examples as comments."""
+    """A `sources:` YAML snippet: one exact-line rule per frequent line, counts and examples as comments."""
     groups: dict[str, list[Frequent]] = {}
     for f in frequent:
         if _printable(f.line) and _printable(f.source):
@@ -242,7 +243,9 @@ def proposal_yaml(frequent: Iterable[Frequent], by: str, header: str = "") -> st
         return "\n".join(lines) + "\n"
     lines.append("sources:")
     for source in sorted(groups):
-        selector = f"folder: {_yaml_str(escape_glob(source))}" if by == "folder" else f"domain: {_yaml_str(source)}"
+        selector = (
+            f"folder: {_yaml_str(escape_glob(source))}" if by == "folder" else f"domain: {_yaml_str(source)}"
+        )
         docs = groups[source][0].docs
         lines.append(f"  # source {source}: {docs} documents")
         lines.append(f"  - match: {{{selector}}}")

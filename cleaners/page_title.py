@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 import regex
 
@@ -11,8 +11,6 @@ from .core import Removal
 from .text import Document
 
 WORDS = regex.compile(r"\w+")
-# Separators before a site name in a <title>: "Headline | Site", "Headline - BBC News", "Headline — Site".
-SEPARATOR = regex.compile(r"\s+[|\-–—·»]\s+")
 RULE = "leading line repeats the page title"
 
 
@@ -20,12 +18,12 @@ def _words(s: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in WORDS.findall(s))
 
 
-def title_forms(titles: tuple[str, ...]) -> set[tuple[str, ...]]:
-    """Each title's words, whole and with trailing " | Site" parts cut off one at a time."""
+def title_forms(titles: tuple[str, ...], separator: Any) -> set[tuple[str, ...]]:
+    """Each title's words, whole and with trailing " | Site" parts (at `separator`) cut off one by one."""
     forms = set()
     for title in titles:
         forms.add(_words(title))
-        for m in SEPARATOR.finditer(title):
+        for m in separator.finditer(title):
             forms.add(_words(title[: m.start()]))
     # A one-word title ("Home", "News") would match too many lines to mean anything.
     return {f for f in forms if len(f) >= 2}
@@ -37,10 +35,14 @@ class PageTitleCleaner(Cleaner):
     Only text extracted from HTML has titles (Document.titles); plain text inputs are never touched.
     """
 
-    OPTION_TYPES = {"lines": int}
+    OPTION_TYPES = {"lines": int, "separator": regex.Pattern}
+
+    def __init__(self, spec: Any):
+        super().__init__(spec)
+        self.separator = regex.compile(spec.option("separator"))  # page_title.yaml holds the pattern
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
-        forms = title_forms(doc.titles)
+        forms = title_forms(doc.titles, self.separator)
         if not forms:
             return
         limit = self.spec.option("lines", 2)

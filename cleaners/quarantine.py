@@ -7,8 +7,9 @@ from typing import Any, Sequence
 
 from .core import Removal
 from .mining import count_sentences
+from .settings import QUARANTINE_FIELDS, read_section
 
-QUARANTINE_KEYS = {"enabled", "max_share", "min_chars", "paragraph_chars", "paragraph_sentences"}
+QUARANTINE_KEYS = frozenset(f.name for f in QUARANTINE_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,31 +35,15 @@ DEFAULT_QUARANTINE = QuarantineSettings()
 
 
 def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> QuarantineSettings:
-    """Settings from a YAML mapping; raises ConfigError naming the file and key."""
-    from .config import ConfigError, _check_keys, _expect, _positive_int
-
-    _expect(raw, dict, file, path, "a mapping")
-    _check_keys(raw, QUARANTINE_KEYS, file, path)
-    s = DEFAULT_QUARANTINE
-    enabled = _expect(raw.get("enabled", s.enabled), bool, file, f"{path}.enabled", "true or false")
-    share = raw.get("max_share", s.max_share)
-    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-        raise ConfigError(file, f"{path}.max_share", f"expected a share between 0 and 1 (e.g. 0.3), got {share!r}")
-    min_chars = _positive_int(raw["min_chars"], file, f"{path}.min_chars") if "min_chars" in raw else s.min_chars
-    chars = _positive_int(raw["paragraph_chars"], file, f"{path}.paragraph_chars") if "paragraph_chars" in raw else s.paragraph_chars
-    sentences = (
-        _positive_int(raw["paragraph_sentences"], file, f"{path}.paragraph_sentences")
-        if "paragraph_sentences" in raw
-        else s.paragraph_sentences
-    )
-    return QuarantineSettings(enabled, float(share), min_chars, chars, sentences)
+    """Settings from a YAML mapping; raises ConfigError naming the file and every bad key."""
+    return QuarantineSettings(**read_section(raw, QUARANTINE_FIELDS, file, path))
 
 
 # The ASCII characters str.isspace() accepts (and str.split() cuts at), as bytes to delete.
 _ASCII_SPACES = bytes(c for c in range(128) if chr(c).isspace())
 
 
-def _solid(text: str) -> int:
+def solid_chars(text: str) -> int:
     """Characters that are not white space (blank lines tidied away should not count)."""
     if text.isascii():  # deleting bytes in C: ~4x faster than making a string per word
         return len(text.encode("ascii").translate(None, _ASCII_SPACES))
@@ -78,7 +63,9 @@ def article_paragraph(text: str, settings: QuarantineSettings) -> str:
     return ""
 
 
-def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettings) -> tuple[list[Removal], tuple[str, ...]]:
+def hold_back(
+    text: str, removals: Sequence[Removal], settings: QuarantineSettings
+) -> tuple[list[Removal], tuple[str, ...]]:
     """The removals with the suspicious ones turned into held (not acting) removals, and the reasons.
 
     First every acting removal that contains an article-like paragraph is held; then, if what is left
@@ -97,10 +84,11 @@ def hold_back(text: str, removals: Sequence[Removal], settings: QuarantineSettin
             out[i] = replace(r, shadow=True, held=why)
             if why not in reasons:
                 reasons.append(why)
-    total = _solid(text)
-    removed = sum(_solid(r.text) for r in out if not r.shadow)
+    total = solid_chars(text)
+    removed = sum(solid_chars(r.text) for r in out if not r.shadow)
     if total >= settings.min_chars and removed / total > settings.max_share:
-        why = f"would remove {removed / total:.0%} of the document's characters (limit {settings.max_share:.0%})"
+        limit = settings.max_share
+        why = f"would remove {removed / total:.0%} of the document's characters (limit {limit:.0%})"
         out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
         reasons.append(why)
     return out, tuple(reasons)

@@ -11,23 +11,22 @@ from .base import PatternCleaner
 from .core import Removal
 from .text import Document
 
-# A rule whose name ends with this starts a block: the header line goes, and so do the headline
-# lines that follow it. Any other rule removes its own line only.
-HEADER_SUFFIX = " header"
+# A rule with this role starts a block: the header line goes, and so do the headline lines that
+# follow it. Any other rule removes its own line only.
+HEADER = "header"
 
-# A headline never ends like a sentence or a lead-in: "About the author:" or "He said." end the list.
-# "?" and "!" stay allowed: "Who will make the Rock Hall in 2020?" is a headline.
-_NOT_HEADLINE_END = regex.compile(r"[.:;,。：；，、]$")
-_ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)$")
+ELLIPSIS_END = regex.compile(r"(?:\.\.\.|…)$")  # "Read more about it..." ends in dots and is still a headline
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 # Han, kana and Hangul runs are counted by characters: those scripts do not separate words by spaces.
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 
 
 class RelatedLinksCleaner(PatternCleaner):
-    """Header rules (name ends in " header") take the headline lines after them; other rules take one line."""
+    """Header rules (`role: header`) take the headline lines after them; other rules take one line."""
 
+    ROLES = (HEADER,)
     OPTION_TYPES = {
+        "not_headline_end": regex.Pattern,  # a line it is found in is a sentence or lead-in, not a headline
         "max_headlines": int,  # at most this many headline lines follow one header
         "max_headline_chars": int,  # a longer line is article text and ends the list
         "min_headline_words": int,  # fewer words (e.g. "Leave a Reply") is a widget label, not a headline
@@ -42,12 +41,13 @@ class RelatedLinksCleaner(PatternCleaner):
         self.min_headline_words = spec.option("min_headline_words", 4)
         self.min_headline_cjk_chars = spec.option("min_headline_cjk_chars", 6)
         self.max_blank_gap = spec.option("max_blank_gap", 1)
+        self.not_headline_end = regex.compile(spec.option("not_headline_end"))  # related_links.yaml holds it
 
     def is_headline(self, stripped: str) -> bool:
         """A short line that reads like a headline: enough words, no sentence or lead-in ending."""
         if not stripped or len(stripped) > self.max_headline_chars:
             return False
-        if _NOT_HEADLINE_END.search(stripped) and not _ELLIPSIS_END.search(stripped):
+        if self.not_headline_end.search(stripped) and not ELLIPSIS_END.search(stripped):
             return False
         cjk = len(_CJK.findall(stripped))
         if cjk >= self.min_headline_cjk_chars:
@@ -56,7 +56,9 @@ class RelatedLinksCleaner(PatternCleaner):
 
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         limit = self.spec.max_chars
-        rules = self.candidates(doc, self._all_gate)  # every rule, near or not: this cleaner has its own windows
+        rules = self.candidates(
+            doc, self._all_gate
+        )  # every rule, near or not: this cleaner has its own windows
         by_line, rest = rules
         stripped = doc.stripped
         taken: set[int] = set()
@@ -70,7 +72,7 @@ class RelatedLinksCleaner(PatternCleaner):
                 continue
             taken.add(i)
             yield self.removal(doc, doc.lines[i], rule)
-            if rule.name.endswith(HEADER_SUFFIX):
+            if rule.role == HEADER:
                 last = i
                 for index in self._headlines_after(doc, i, rules):
                     taken.add(index)
@@ -79,7 +81,7 @@ class RelatedLinksCleaner(PatternCleaner):
                 resume = last + 1
 
     def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:
-        """The indexes of the headline lines that follow the header at line i, stopping at the first line that is not one."""
+        """The indexes of the headline lines after the header at line i, up to the first that is not one."""
         out: list[int] = []
         blanks = 0
         stripped = doc.stripped
@@ -92,7 +94,11 @@ class RelatedLinksCleaner(PatternCleaner):
                 continue
             blanks = 0
             # Another header or teaser is its own match; a non-headline line is the article resuming.
-            if len(out) >= self.max_headlines or self.match_at(doc, index, s, rules) is not None or not self.is_headline(s):
+            if (
+                len(out) >= self.max_headlines
+                or self.match_at(doc, index, s, rules) is not None
+                or not self.is_headline(s)
+            ):
                 break
             out.append(index)
         return out

@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .base import Cleaner
-from .config import ConfigError, Ruleset
 from .core import Removal
 from .mining import LineTable, normalise_line, source_key
+from .settings import REPEATED_LINE_FIELDS
 from .text import Document
+
+if TYPE_CHECKING:  # ruleset imports this module (kind: repeated_line): only the type is needed
+    from .ruleset import Ruleset
 
 RULE = "repeated line"
 
@@ -23,17 +26,10 @@ class RepeatedLineCleaner(Cleaner):
     over with attach_line_table. Without a table this cleaner finds nothing.
     """
 
-    OPTION_TYPES = {"source_by": str, "min_docs": int, "min_share": float, "max_tracked": int}
+    OPTION_FIELDS = REPEATED_LINE_FIELDS  # checked when the config is read, so errors name its file
 
     def __init__(self, spec: Any, table: LineTable | None = None):
         super().__init__(spec)
-        where = f"cleaners.{spec.name}.options"
-        if self.source_by not in ("folder", "domain"):
-            raise ConfigError("<config>", f"{where}.source_by", f"expected 'folder' or 'domain', got {self.source_by!r}")
-        if not 0 < self.min_share <= 1:
-            raise ConfigError("<config>", f"{where}.min_share", f"expected a share between 0 and 1, got {self.min_share!r}")
-        if self.min_docs < 2 or self.max_tracked < 1:
-            raise ConfigError("<config>", where, "min_docs must be at least 2 and max_tracked positive")
         self.table = table
 
     @property
@@ -55,7 +51,7 @@ class RepeatedLineCleaner(Cleaner):
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         if self.table is None:
             return
-        lines = self.table.lines_of(source_key(doc.source, getattr(doc, "domain", ""), self.table.by))
+        lines = self.table.lines_of(source_key(doc.source, doc.domain, self.table.by))
         if not lines:
             return
         shadow = self.spec.mode == "shadow"
@@ -63,7 +59,9 @@ class RepeatedLineCleaner(Cleaner):
             hit = lines.get(normalise_line(line.content)) if line.content else None
             if hit is not None:
                 text = doc.text[line.start : line.end]
-                yield Removal(line.start, line.end, self.name, RULE, text, shadow=shadow, detail=hit.evidence())
+                yield Removal(
+                    line.start, line.end, self.name, RULE, text, shadow=shadow, detail=hit.evidence()
+                )
 
 
 CLEANER = RepeatedLineCleaner
@@ -79,7 +77,10 @@ def repeated_line_cleaner(ruleset: Ruleset) -> RepeatedLineCleaner | None:
 
 def attach_line_table(ruleset: Ruleset, table: LineTable) -> Ruleset:
     """The ruleset with the repeated_line cleaner holding `table`; the hash then covers the table too."""
-    cleaners = tuple(RepeatedLineCleaner(c.spec, table) if isinstance(c, RepeatedLineCleaner) else c for c in ruleset.cleaners)
+    cleaners = tuple(
+        RepeatedLineCleaner(c.spec, table) if isinstance(c, RepeatedLineCleaner) else c
+        for c in ruleset.cleaners
+    )
     digest = hashlib.sha256(
         json.dumps([ruleset.hash, table.digest_input()], ensure_ascii=False).encode("utf-8")
     ).hexdigest()

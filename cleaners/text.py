@@ -6,8 +6,8 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import accumulate
+from typing import Any
 
 # Only the three real line endings: str.splitlines() would also split on \x0b, \x0c, \u2028 ...,
 # which scraped text contains inside paragraphs.
@@ -91,7 +91,9 @@ class _Lines(Sequence):
             made = self._made
             self._all = [
                 made.get(i) or Line(i, start, start + len(content), end, content)
-                for i, (start, content, end) in enumerate(zip(doc.line_starts, doc.contents, ends))
+                for i, (start, content, end) in enumerate(
+                    zip(doc.line_starts, doc.contents, ends, strict=False)
+                )
             ]
         return iter(self._all)
 
@@ -112,7 +114,19 @@ def _split_offsets(text: str) -> tuple[list[int], list[str]]:
 class Document:
     """A text and its lines, split once and shared by every cleaner."""
 
-    __slots__ = ("text", "source", "line_starts", "contents", "lines", "__dict__")
+    __slots__ = (
+        "text",
+        "source",
+        "domain",
+        "titles",
+        "line_starts",
+        "contents",
+        "lines",
+        "regex_timeout",
+        "timed_out",
+        "literals_found",
+        "_stripped",
+    )
 
     def __init__(self, text: str, source: str = "", domain: str = "", titles: tuple[str, ...] = ()):
         self.text = text
@@ -121,13 +135,19 @@ class Document:
         self.titles = tuple(titles)  # the page's titles when the text was extracted from HTML, else ()
         self.line_starts, self.contents = _split_offsets(text)
         self.lines = _Lines(self)
-        self.regex_timeout: float | None = None  # seconds per search, None for no limit (the engine sets the ruleset's)
+        self.regex_timeout: float | None = (
+            None  # seconds per search, None for no limit (the engine sets the ruleset's)
+        )
         self.timed_out: dict[str, None] = {}  # "cleaner/rule" keys given up on in this document, in order
+        self._stripped: list[str] | None = None
+        self.literals_found: Any = None  # fastmatch's cache: which rule literals each line holds
 
-    @cached_property
+    @property
     def stripped(self) -> list[str]:
-        """Each line's content stripped of surrounding space ("" for a blank line), computed once for all cleaners."""
-        return [c.strip() for c in self.contents]
+        """Each line's content stripped ("" for a blank line), computed once for all cleaners."""
+        if self._stripped is None:
+            self._stripped = [c.strip() for c in self.contents]
+        return self._stripped
 
     def line_at(self, offset: int) -> Line:
         """The line containing character offset."""

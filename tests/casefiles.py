@@ -1,9 +1,12 @@
-"""Labelled cleaner cases as data files: tests/cases/<cleaner>/<lang>.yaml.
+"""Labelled cleaner cases as data files: tests/cases/<cleaner>/<lang>.yaml, run by tests/test_cases.py.
 
-Each file holds `cases:`, a list of {name, text, remove}: `remove` lists the stripped lines that
-the cleaner must remove from `text`; every other non-blank line must stay (look-alike article
-lines belong in `text` and not in `remove`). The cleaner runs alone (all others disabled), so a
-case tests exactly that cleaner's rules.
+Each file holds `cases:`, a list of {name, text, remove} and optionally `titles` (the page's titles,
+as HTML extraction gives them) and `source` (the document's path, for per-folder rules). `remove`
+lists the stripped lines the cleaner must remove from `text`; every other non-blank line must stay
+(look-alike article lines belong in `text` and not in `remove`). The cleaner runs alone (all others
+disabled), so a case tests exactly that cleaner's rules; `all_cleaners: false` on a case skips the
+second check, that the full default ruleset keeps its look-alike lines too (for a case whose lines
+another cleaner rightly removes).
 """
 
 from __future__ import annotations
@@ -11,13 +14,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import pytest
 import yaml
 
-from cleaners import clean_text, restore, ruleset_from_mapping
+from cleaners import clean_text, load_ruleset, restore, ruleset_from_mapping
 from cleaners.registry import CLEANER_NAMES
 
 CASES = Path(__file__).parent / "cases"
+CASE_KEYS = {"name", "text", "remove", "titles", "source", "all_cleaners"}
 
 
 @lru_cache(maxsize=None)
@@ -28,33 +31,60 @@ def ruleset_only(cleaner: str):
     )
 
 
+@lru_cache(maxsize=None)
+def default_ruleset():
+    return load_ruleset()
+
+
+def case_files() -> list[Path]:
+    """Every case file, tests/cases/<cleaner>/<lang>.yaml."""
+    return sorted(CASES.glob("*/*.yaml"))
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> tuple[dict, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(data.get("cases", []))
+
+
 def load_cases(cleaner: str) -> list[tuple[str, dict]]:
-    """(id, case) pairs from every language file of a cleaner, for pytest.mark.parametrize."""
-    out = []
-    for path in sorted((CASES / cleaner).glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for case in data.get("cases", []):
-            out.append((f"{path.stem}:{case['name']}", case))
-    return out
+    """(id, case) pairs from every language file of a cleaner."""
+    return [(f"{p.stem}:{c['name']}", c) for p in sorted((CASES / cleaner).glob("*.yaml")) for c in _read(p)]
 
 
-def case_params(cleaner: str) -> list:
-    """A cleaner's cases as pytest params, each with its file:name id."""
-    return [pytest.param(case, id=case_id) for case_id, case in load_cases(cleaner)]
+def all_cases() -> list[tuple[str, str, dict]]:
+    """(cleaner, id, case) for every case of every cleaner."""
+    return [
+        (p.parent.name, f"{p.parent.name}/{p.stem}:{c['name']}", c) for p in case_files() for c in _read(p)
+    ]
+
+
+def _clean(case: dict, ruleset):
+    return clean_text(
+        case["text"], ruleset, source=case.get("source", ""), titles=tuple(case.get("titles", ()))
+    )
 
 
 def unexercised_rules(cleaner: str) -> set[str]:
     """The cleaner's default rules that remove nothing in any of its cases."""
     fired = set()
     for _, case in load_cases(cleaner):
-        fired.update(r.rule for r in clean_text(case["text"], ruleset_only(cleaner)).acting)
+        fired.update(r.rule for r in _clean(case, ruleset_only(cleaner)).acting)
     return {r.name for r in ruleset_only(cleaner).spec(cleaner).rules} - fired
+
+
+def kept_lines(case: dict) -> set[str]:
+    """The case's non-blank lines that must stay."""
+    return {ln.strip() for ln in case["text"].splitlines() if ln.strip()} - {
+        ln.strip() for ln in case.get("remove", [])
+    }
 
 
 def check_case(cleaner: str, case: dict) -> None:
     """Assert the cleaner removes exactly the lines in case['remove'] and keeps all the others."""
+    assert set(case) <= CASE_KEYS, f"{case.get('name')}: unknown keys {sorted(set(case) - CASE_KEYS)}"
     text = case["text"]
-    result = clean_text(text, ruleset_only(cleaner))
+    result = _clean(case, ruleset_only(cleaner))
     assert restore(result.cleaned, result.removals) == text
     removed = {ln.strip() for r in result.acting for ln in r.text.splitlines() if ln.strip()}
     expected = {ln.strip() for ln in case.get("remove", [])}
@@ -63,3 +93,14 @@ def check_case(cleaner: str, case: dict) -> None:
     assert not missing, f"{case['name']}: not removed: {sorted(missing)}"
     assert not extra, f"{case['name']}: removed article lines: {sorted(extra)}"
     assert all(r.cleaner == cleaner for r in result.removals)
+
+
+def check_keeps_with_all_cleaners(case: dict) -> None:
+    """Assert no default cleaner removes a line of the case that is not in case['remove']."""
+    result = _clean(case, default_ruleset())
+    expected = {ln.strip() for ln in case.get("remove", [])}
+    removed = {
+        (r.cleaner, r.rule, ln.strip()) for r in result.acting for ln in r.text.splitlines() if ln.strip()
+    }
+    extra = sorted(x for x in removed if x[2] not in expected)
+    assert not extra, f"{case['name']}: article lines removed by the default ruleset: {extra}"

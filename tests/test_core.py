@@ -14,10 +14,29 @@ from cleaners.text import split_lines
 # emoji, CJK, and lines the default rules match.
 PIECES = st.sampled_from(
     [
-        "\n", "\r\n", "\r", "\t", "  ", " \n", "Advertisement", "CFP", "/VCG", "I agree",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "  ",
+        " \n",
+        "Advertisement",
+        "CFP",
+        "/VCG",
+        "I agree",
         "By continuing to browse our site you agree to our use of cookies.",
-        "互联网新闻信息许可证10120180008", "版权所有", "😀", "日本語の記事", "기사", "Photo: Reuters",
-        "The council met on Tuesday.", "chocolate chip cookies", "", "©", "\u2028", "\x0c",
+        "互联网新闻信息许可证10120180008",
+        "版权所有",
+        "😀",
+        "日本語の記事",
+        "기사",
+        "Photo: Reuters",
+        "The council met on Tuesday.",
+        "chocolate chip cookies",
+        "",
+        "©",
+        "\u2028",
+        "\x0c",
     ]
 )
 TEXTS = st.one_of(st.text(), st.lists(PIECES, max_size=40).map("".join))
@@ -39,9 +58,7 @@ def test_restore_inverts_cleaning(text):
 def test_restore_arbitrary_spans(text, data):
     # Any set of non-overlapping spans, not only what the rules produce.
     cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=8)))
-    removals = [
-        Removal(a, b, "test", "span", text[a:b]) for a, b in zip(cuts[::2], cuts[1::2])
-    ]
+    removals = [Removal(a, b, "test", "span", text[a:b]) for a, b in zip(cuts[::2], cuts[1::2], strict=False)]
     assert restore(apply_removals(text, removals), removals) == text
 
 
@@ -87,3 +104,23 @@ def test_blank_line_tidying(text, expected):
     assert result.cleaned == expected
     assert restore(result.cleaned, result.removals) == text
     assert all(r.cleaner == "advertisement" for r in result.removals)
+
+
+def test_status_is_typed_and_serialisation_is_unchanged():
+    from cleaners import Status
+
+    acting, shadow, held = (
+        Removal(0, 1, "c", "r", "a"),
+        Removal(0, 1, "c", "r", "a", shadow=True),
+        Removal(0, 1, "c", "r", "a", shadow=True, held="why"),
+    )
+    assert [r.status for r in (acting, shadow, held)] == [Status.ACTING, Status.SHADOW, Status.HELD]
+    assert acting.to_dict() == {
+        "start": 0,
+        "end": 1,
+        "cleaner": "c",
+        "rule": "r",
+        "text": "a",
+        "shadow": False,
+    }
+    assert "status" not in held.to_dict() and held.to_dict()["held"] == "why"

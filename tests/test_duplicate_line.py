@@ -1,15 +1,6 @@
-"""duplicate_line: a short line printed again right after itself loses its later copies; nothing else does."""
+"""duplicate_line beyond its cases (tests/cases/duplicate_line): its options, offsets and details."""
 
-import pytest
-
-from casefiles import case_params, check_case
 from cleaners import clean_text, restore, ruleset_from_mapping
-
-
-
-@pytest.mark.parametrize("case", case_params("duplicate_line"))
-def test_duplicate_line_cases(case):
-    check_case("duplicate_line", case)
 
 
 def _removed(text, section=None):
@@ -32,7 +23,9 @@ def test_every_later_copy_goes_and_the_first_stays():
 def test_max_distance_and_min_chars_are_options():
     text = "A caption under the photo, twice.\nShort\nA caption under the photo, twice.\nShort\n"
     assert _removed(text) == []
-    assert [r.text for r in _removed(text, {"options": {"max_distance": 2}})] == ["A caption under the photo, twice.\n"]
+    assert [r.text for r in _removed(text, {"options": {"max_distance": 2}})] == [
+        "A caption under the photo, twice.\n"
+    ]
     assert [r.text for r in _removed(text, {"options": {"max_distance": 2, "min_chars": 5}})] == [
         "A caption under the photo, twice.\n",
         "Short\n",

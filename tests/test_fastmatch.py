@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import regex
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-import pytest
-
-from cleaners.fastmatch import RuleGate, _fold_safe, _Lit, _searchable, fold, required_literals
+from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, searchable
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -22,24 +22,71 @@ PIECES = [
     "By continuing to browse our site you agree to our use of cookies, revised Privacy Policy.",
     "We use cookies to improve your experience. Learn more",
     "Our Privacy Statement & Cookie Policy",
-    "I agree", "Accept all", "OK", "Learn more", "Decline",
-    "Advertisement", "- ADVERTISEMENT -", "[Ad]", "Story continues below advertisement", "Skip Advertisement",
-    "Photo: Reuters", "PHOTO: REUTERS", "CFP", "/VCG", "/ Courtesy of the artist", "Xinhua/Li Ming",
+    "I agree",
+    "Accept all",
+    "OK",
+    "Learn more",
+    "Decline",
+    "Advertisement",
+    "- ADVERTISEMENT -",
+    "[Ad]",
+    "Story continues below advertisement",
+    "Skip Advertisement",
+    "Photo: Reuters",
+    "PHOTO: REUTERS",
+    "CFP",
+    "/VCG",
+    "/ Courtesy of the artist",
+    "Xinhua/Li Ming",
     "The mayor speaks in Hefei, October 24, 2024. /Xinhua",
     "The president speaks. (AP Photo/Evan Vucci)",
     "In Beijing, January 28, 2025. REUTERS/Florence Lo/File Photo",
-    "Founder of DeepSeek. Photo: Weibo", "A crowd gathers (Photo by Jane Doe/AFP via Getty Images)",
-    "© 2025 Example Media", "Copyright 2024 Example News. All Rights Reserved.", "(c) 2019 Foo",
-    "互联网新闻信息许可证10120180008", "京ICP备12345678号", "京公网安备 11010502035",
+    "Founder of DeepSeek. Photo: Weibo",
+    "A crowd gathers (Photo by Jane Doe/AFP via Getty Images)",
+    "© 2025 Example Media",
+    "Copyright 2024 Example News. All Rights Reserved.",
+    "(c) 2019 Foo",
+    "互联网新闻信息许可证10120180008",
+    "京ICP备12345678号",
+    "京公网安备 11010502035",
     "This material may not be published, broadcast, rewritten or redistributed.",
     "The cookie jar was empty and the photo album was on the table.",
     "Advertising revenue fell sharply, the company said.",
-    "Ad", "ads", "ſponſored", "İmage: AP", "PHOTO: ÇAĞLAR", "K", "ﬁle photo", "Straße",
-    "PUBLICITÉ", "Publicité", "– Anzeige –", "РЕКЛАМА", "Реклама", "Читайте также:", "ЧИТАЙТЕ ТАКЖЕ", "Фото: РИА Новости",
-    "Datenschutz-Einstellungen", "ALLE AKZEPTIEREN", "Tout accepter", "Aceptar todas las cookies", "Leia também",
-    "图片来源：新华社", "图/视觉中国", "（记者 张三 摄）", "广告", "京ICP备12345678号-1", "スポンサーリンク", "PR", "광고", "사진=연합뉴스",
-    "Newsletter: sign up for our daily briefing", "[caption id=1]A photo[/caption]", "© Ⓒ ⓒ 2024",
-    "a" * 650, "photo " * 70,
+    "Ad",
+    "ads",
+    "ſponſored",
+    "İmage: AP",
+    "PHOTO: ÇAĞLAR",
+    "K",
+    "ﬁle photo",
+    "Straße",
+    "PUBLICITÉ",
+    "Publicité",
+    "– Anzeige –",
+    "РЕКЛАМА",
+    "Реклама",
+    "Читайте также:",
+    "ЧИТАЙТЕ ТАКЖЕ",
+    "Фото: РИА Новости",
+    "Datenschutz-Einstellungen",
+    "ALLE AKZEPTIEREN",
+    "Tout accepter",
+    "Aceptar todas las cookies",
+    "Leia também",
+    "图片来源：新华社",
+    "图/视觉中国",
+    "（记者 张三 摄）",
+    "广告",
+    "京ICP备12345678号-1",
+    "スポンサーリンク",
+    "PR",
+    "광고",
+    "사진=연합뉴스",
+    "Newsletter: sign up for our daily briefing",
+    "[caption id=1]A photo[/caption]",
+    "© Ⓒ ⓒ 2024",
+    "a" * 650,
+    "photo " * 70,
 ]
 LINE = st.one_of(
     st.sampled_from(PIECES),
@@ -96,19 +143,31 @@ def reference_removals(cleaner, text: str) -> list[Removal]:
                 if len(s) > rule.max_chars or not rule.pattern.search(s):
                     continue
                 lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
-                if any(nonblank[p].index in matched and matched[nonblank[p].index].name in rule.near for p in range(lo, hi)):
+                if any(
+                    nonblank[p].index in matched and matched[nonblank[p].index].name in rule.near
+                    for p in range(lo, hi)
+                ):
                     matched[line.index] = rule
                     changed = True
                     break
     return [
-        Removal(lines[i].start, lines[i].end, cleaner.name, r.name, text[lines[i].start : lines[i].end], shadow=r.mode == "shadow")
+        Removal(
+            lines[i].start,
+            lines[i].end,
+            cleaner.name,
+            r.name,
+            text[lines[i].start : lines[i].end],
+            shadow=r.mode == "shadow",
+        )
         for i, r in sorted(matched.items())
     ]
 
 
 def test_gate_keeps_rules_when_folding_changes_lengths():
     """'İmage' folds to 'i̇mage' and 'Straße' to 'strasse': the lines after them must still be found."""
-    ruleset = ruleset_from_mapping({"cleaners": {"x": {"rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}})
+    ruleset = ruleset_from_mapping(
+        {"cleaners": {"x": {"new": True, "rules": [{"name": "img", "pattern": "(?i)image: ap$"}]}}}
+    )
     cleaner = [c for c in ruleset.cleaners if c.name == "x"][0]
     text = "İmage: AP\nStraße İİİ ßß\nimage: AP\n"
     assert [r.text for r in cleaner.find_removals(Document(text))] == ["İmage: AP\n", "image: AP\n"]
@@ -116,7 +175,9 @@ def test_gate_keeps_rules_when_folding_changes_lengths():
 
 def _every_rule_on_every_line(monkeypatch):
     """Switch the pre-check off: every cleaner tries all its rules on every line."""
-    monkeypatch.setattr(PatternCleaner, "candidates", lambda self, doc, gate=None: ({}, (gate or self._plain_gate).rules))
+    monkeypatch.setattr(
+        PatternCleaner, "candidates", lambda self, doc, gate=None: ({}, (gate or self._plain_gate).rules)
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -131,7 +192,7 @@ def test_fast_path_matches_reference(text):
 @settings(max_examples=200, deadline=None)
 @given(documents())
 def test_every_cleaner_finds_the_same_with_the_pre_check_off(text):
-    """All cleaners (related_links and duplicate_line have their own loops) find the same with and without it."""
+    """All cleaners (related_links, duplicate_line have their own loops) find the same with and without it."""
     with_gate = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
     with pytest.MonkeyPatch.context() as mp:
         _every_rule_on_every_line(mp)
@@ -140,12 +201,14 @@ def test_every_cleaner_finds_the_same_with_the_pre_check_off(text):
 
 
 def test_the_pre_check_skips_work(monkeypatch):
-    """On article prose no cookie or caption rule is tried; on a banner line only the rules with its words are."""
+    """On article prose no cookie or caption rule is tried; on a banner line only those with its words."""
     import cleaners.base as base
 
     tried = []
     real = base.search
-    monkeypatch.setattr(base, "search", lambda doc, key, pattern, s: tried.append(key) or real(doc, key, pattern, s))
+    monkeypatch.setattr(
+        base, "search", lambda doc, key, pattern, s: tried.append(key) or real(doc, key, pattern, s)
+    )
     by_name = {c.name: c for c in RULESET.cleaners}
     prose = "The government said on Monday that its new policy would expand access to public services\n"
     for name in ("cookie_banner", "image_caption", "license_line", "advertisement"):
@@ -157,12 +220,17 @@ def test_the_pre_check_skips_work(monkeypatch):
 
 def test_every_default_rule_is_gated():
     """Each default whole-line rule has a literal set, except one that matches any line by design."""
-    ungated = [(c.name, r.name) for c in RULESET.cleaners if isinstance(c, PatternCleaner) for r in RuleGate(c.spec.rules).rest]
+    ungated = [
+        (c.name, r.name)
+        for c in RULESET.cleaners
+        if isinstance(c, PatternCleaner)
+        for r in RuleGate(c.spec.rules).rest
+    ]
     assert ungated == [("duplicate_line", "repeated short line")]
 
 
 def test_folding_is_sure_for_the_default_rules_letters():
-    """Every character of a case-insensitive default literal: whatever (?i) matches to it folds alike (all code points)."""
+    """Every character of a case-insensitive default literal: what (?i) matches to it folds alike."""
     chars = {
         ch
         for c in RULESET.cleaners
@@ -175,7 +243,7 @@ def test_folding_is_sure_for_the_default_rules_letters():
     everything = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
     for ch in sorted(chars):  # one full scan each
         matched = set(regex.findall("(?i)" + regex.escape(ch), everything))
-        assert _fold_safe({ch})[ch] == all(fold(x) == fold(ch) for x in matched), ch
+        assert fold_safe({ch})[ch] == all(fold(x) == fold(ch) for x in matched), ch
 
 
 def test_a_letter_whose_case_partner_folds_differently_is_cut_out(monkeypatch):
@@ -184,11 +252,13 @@ def test_a_letter_whose_case_partner_folds_differently_is_cut_out(monkeypatch):
 
     for ch, ok in {"a": True, "b": True, "c": False, "d": True}.items():
         monkeypatch.setitem(fastmatch._FOLD_SAFE, ch, ok)
-    assert _searchable((_Lit("abcd", True), _Lit("XyZ", False))) == (frozenset({"XyZ"}), frozenset({"ab"}))
+    assert searchable((Lit("abcd", True), Lit("XyZ", False))) == (frozenset({"XyZ"}), frozenset({"ab"}))
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "a", False)
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "b", False)
     monkeypatch.setitem(fastmatch._FOLD_SAFE, "d", False)
-    assert _searchable((_Lit("abcd", True),)) is None  # nothing left to look for: the rule is tried on every line
+    assert (
+        searchable((Lit("abcd", True),)) is None
+    )  # nothing left to look for: the rule is tried on every line
 
 
 def test_lazy_lines_behave_like_a_list():
@@ -196,7 +266,9 @@ def test_lazy_lines_behave_like_a_list():
     doc = Document(text)
     lines = split_lines(text)
     assert len(doc.lines) == len(lines) and doc.lines[-1] == lines[-1] and doc.lines[1:3] == lines[1:3]
-    assert [doc.line_at(i).index for i in range(len(text))] == [next(l.index for l in lines if l.start <= i < l.end) for i in range(len(text))]
+    assert [doc.line_at(i).index for i in range(len(text))] == [
+        next(ln.index for ln in lines if ln.start <= i < ln.end) for i in range(len(text))
+    ]
     assert Document("").lines[:] == [] and Document("\n").lines[0].end == 1
 
 
@@ -215,10 +287,22 @@ def test_required_literals_are_in_every_match():
 
 
 def test_patterns_the_reader_does_not_follow_get_no_literals():
-    for src in [r"(?s)a.b", r"a(?i)b", r"[[:alpha:]]x", r"ab{e<=1}", r"\Qab\E", r"(?(1)a|b)", r"(?|a|b)", r"[^ab]", r"[a-z]"]:
+    for src in [
+        r"(?s)a.b",
+        r"a(?i)b",
+        r"[[:alpha:]]x",
+        r"ab{e<=1}",
+        r"\Qab\E",
+        r"(?(1)a|b)",
+        r"(?|a|b)",
+        r"[^ab]",
+        r"[a-z]",
+    ]:
         assert required_literals(src) is None, src
     assert [(x.text, x.icase) for x in required_literals(r"(?i)^photo(?:graph)?s?:")] == [("photo", True)]
-    assert required_literals(r"^(?:a|b\d)") is None or all(len(x.text) == 1 for x in required_literals(r"^(?:a|b\d)"))
+    assert required_literals(r"^(?:a|b\d)") is None or all(
+        len(x.text) == 1 for x in required_literals(r"^(?:a|b\d)")
+    )
     assert [x.text for x in required_literals(r"colou?r")] == ["colo"]
     # A repeated character: what comes before touches its first copy, what follows its last one.
     assert [x.text for x in required_literals(r"x+?y")] == ["xy"]
@@ -240,7 +324,9 @@ def test_literals_from_groups_lookaheads_backreferences_and_small_classes():
 
 def test_user_rules_with_any_syntax_still_match():
     """A user rule the literal reader gives up on is tried on every line, and still removes its line."""
-    ruleset = ruleset_from_mapping({"cleaners": {"mine": {"rules": [{"name": "double", "pattern": r"^(\w+) \1$"}]}}})
+    ruleset = ruleset_from_mapping(
+        {"cleaners": {"mine": {"new": True, "rules": [{"name": "double", "pattern": r"^(\w+) \1$"}]}}}
+    )
     cleaner = [c for c in ruleset.cleaners if c.name == "mine"][0]
     text = "hello hello\nhello world\n"
     assert [r.text for r in cleaner.find_removals(Document(text))] == ["hello hello\n"]
@@ -254,7 +340,9 @@ def test_a_cleaner_copied_with_another_spec_uses_the_new_rules():
 
     cleaner = [c for c in RULESET.cleaners if c.name == "image_caption"][0]
     twin = copy.copy(cleaner)
-    twin.spec = replace(cleaner.spec, rules=tuple(r for r in cleaner.spec.rules if r.name != "credit-only line"))
+    twin.spec = replace(
+        cleaner.spec, rules=tuple(r for r in cleaner.spec.rules if r.name != "credit-only line")
+    )
     text = "Photo: Reuters\n"
     assert [r.rule for r in cleaner.find_removals(Document(text))] == ["credit-only line"]
     assert [r.rule for r in twin.find_removals(Document(text))] == []

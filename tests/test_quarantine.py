@@ -1,4 +1,4 @@
-"""Over-removal quarantine: a ruleset that would strip an article gets its removals held back, listed for review."""
+"""Over-removal quarantine: a ruleset that would strip an article has its removals held for review."""
 
 from __future__ import annotations
 
@@ -7,14 +7,25 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from conftest import SEEDS, cli_env
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners import ConfigError, Removal, clean_text, load_ruleset, restore, ruleset_from_mapping
-from conftest import SEEDS, cli_env
 
-GREEDY = {"cleaners": {"greedy": {"rules": [{"name": "mentions deepseek", "pattern": "DeepSeek"}]}}}
+GREEDY = {
+    "cleaners": {"greedy": {"new": True, "rules": [{"name": "mentions deepseek", "pattern": "DeepSeek"}]}}
+}
 # A rule allowed to take long lines: it strips one paragraph, far under 30% of the page.
-PARAGRAPH = {"cleaners": {"greedy": {"max_chars": 5000, "rules": [{"name": "open source", "pattern": "^Open-source means"}]}}}
+PARAGRAPH = {
+    "cleaners": {
+        "greedy": {
+            "new": True,
+            "max_chars": 5000,
+            "rules": [{"name": "open source", "pattern": "^Open-source means"}],
+        }
+    }
+}
 
 
 def test_default_seeds_are_never_held():
@@ -50,7 +61,11 @@ def test_an_article_paragraph_is_held_alone():
     assert [r.cleaner for r in held] == ["greedy"]
     assert held[0].held.startswith("article-like paragraph removed (502 characters")
     # The other cleaners' removals still act.
-    assert result.acting and "Open-source means" in result.cleaned and "互联网新闻信息许可证" not in result.cleaned
+    assert (
+        result.acting
+        and "Open-source means" in result.cleaned
+        and "互联网新闻信息许可证" not in result.cleaned
+    )
 
 
 def test_disabled_quarantine_lets_everything_through():
@@ -113,11 +128,11 @@ _SPACES = [chr(c) for c in range(0x110000) if chr(c).isspace()]
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(_SPACES + list("ab é中\x00\x7f\U0001F600")), max_size=40))
-def test_solid_counts_what_str_split_keeps(text):
+@given(st.text(alphabet=st.sampled_from(_SPACES + list("ab é中\x00\x7f\U0001f600")), max_size=40))
+def testsolid_chars_counts_what_str_split_keeps(text):
     """The share check's character count (ASCII fast path or not) is exactly the non-space characters."""
-    from cleaners.quarantine import _solid
+    from cleaners.quarantine import solid_chars
 
-    assert _solid(text) == sum(map(len, text.split()))
+    assert solid_chars(text) == sum(map(len, text.split()))
     ascii_only = "".join(c for c in text if c.isascii())
-    assert _solid(ascii_only) == sum(map(len, ascii_only.split()))
+    assert solid_chars(ascii_only) == sum(map(len, ascii_only.split()))

@@ -1,15 +1,6 @@
-"""related_links: related-story headers with their headline lists, and "Read more: <headline>" teasers."""
+"""related_links beyond its cases (tests/cases/related_links): its options and the header role."""
 
-import pytest
-
-from casefiles import case_params, check_case
 from cleaners import clean_text, restore, ruleset_from_mapping
-
-
-
-@pytest.mark.parametrize("case", case_params("related_links"))
-def test_related_links_cases(case):
-    check_case("related_links", case)
 
 
 def _removed(text, options=None):
@@ -24,7 +15,9 @@ HEADLINES = "\n".join(f"Headline number {i} about the city council vote" for i i
 
 def test_headline_count_is_bounded_by_max_headlines():
     removed = _removed(f"Related stories\n{HEADLINES}\n", {"max_headlines": 3})
-    assert [r.text.strip() for r in removed] == ["Related stories"] + [f"Headline number {i} about the city council vote" for i in range(3)]
+    assert [r.text.strip() for r in removed] == ["Related stories"] + [
+        f"Headline number {i} about the city council vote" for i in range(3)
+    ]
 
 
 def test_headlines_are_credited_to_the_header_rule_with_detail():
@@ -43,3 +36,27 @@ def test_min_headline_words_is_an_option():
     text = "Related\nCouncil vote delayed\n"
     assert len(_removed(text)) == 1
     assert len(_removed(text, {"min_headline_words": 3})) == 2
+
+
+def test_not_headline_end_is_a_yaml_option():
+    text = "Related\nCouncil approves the new budget for schools!\n"
+    assert len(_removed(text)) == 2
+    assert len(_removed(text, {"not_headline_end": "[.:;,!]$"})) == 1
+
+
+def test_a_rule_with_role_header_takes_the_headlines_under_it():
+    lines = "Further coverage\nCouncil approves the new budget for schools\n"
+    plain = {"rules": [{"name": "further", "pattern": "^Further coverage$"}]}
+    header = {"rules": [{"name": "further", "pattern": "^Further coverage$", "role": "header"}]}
+    assert len([r for r in _removed_with(lines, plain)]) == 1
+    assert len([r for r in _removed_with(lines, header)]) == 2
+
+
+def test_the_name_alone_no_longer_makes_a_header():
+    section = {"rules": [{"name": "further header", "pattern": "^Further coverage$"}]}
+    assert len(_removed_with("Further coverage\nCouncil approves the new budget for schools\n", section)) == 1
+
+
+def _removed_with(text, section):
+    result = clean_text(text, ruleset_from_mapping({"cleaners": {"related_links": section}}, "<test>"))
+    return [r for r in result.acting if r.cleaner == "related_links"]

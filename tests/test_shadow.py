@@ -43,7 +43,9 @@ def test_cleaner_in_shadow_removes_nothing_but_is_reported():
 
 
 def test_single_rule_in_shadow():
-    rs = ruleset_from_mapping({"cleaners": {"image_caption": {"rules": [{"name": "credit-only line", "mode": "shadow"}]}}})
+    rs = ruleset_from_mapping(
+        {"cleaners": {"image_caption": {"rules": [{"name": "credit-only line", "mode": "shadow"}]}}}
+    )
     result = clean_text(TEXT, rs)
     assert ("image_caption", "credit-only line", True) in _removals(result)
     assert ("cookie_banner", "consent sentence", False) in _removals(result)
@@ -55,7 +57,13 @@ def test_shadow_rule_never_changes_the_output():
     # A shadow rule in a higher-priority cleaner matching the caption line must not stop image_caption
     # from removing it (in one pass the shadow match would win the overlap).
     plain = clean_text(TEXT, ruleset_from_mapping({}))
-    rs = ruleset_from_mapping({"cleaners": {"cookie_banner": {"rules": [{"name": "try reuters", "pattern": "Reuters", "mode": "shadow"}]}}})
+    rs = ruleset_from_mapping(
+        {
+            "cleaners": {
+                "cookie_banner": {"rules": [{"name": "try reuters", "pattern": "Reuters", "mode": "shadow"}]}
+            }
+        }
+    )
     result = clean_text(TEXT, rs)
     assert result.cleaned == plain.cleaned
     assert [r for r in result.removals if not r.shadow] == list(plain.removals)
@@ -63,8 +71,13 @@ def test_shadow_rule_never_changes_the_output():
 
 def test_shadow_anchor_does_not_make_a_near_rule_act():
     # With the consent sentence in shadow, the button beside it is only a shadow match too.
-    text = "We use cookies on this site to improve your experience and for our cookie policy.\nAccept all\nBody text of the article goes here.\n"
-    rs = ruleset_from_mapping({"cleaners": {"cookie_banner": {"rules": [{"name": "consent sentence", "mode": "shadow"}]}}})
+    text = (
+        "We use cookies on this site to improve your experience and for our cookie policy.\n"
+        "Accept all\nBody text of the article goes here.\n"
+    )
+    rs = ruleset_from_mapping(
+        {"cleaners": {"cookie_banner": {"rules": [{"name": "consent sentence", "mode": "shadow"}]}}}
+    )
     result = clean_text(text, rs)
     assert result.cleaned == text
     button = [r for r in result.removals if r.rule == "banner button"]
@@ -76,7 +89,9 @@ def test_all_shadow_reports_exactly_what_a_real_run_removes():
     real = clean_text(TEXT, rs)
     dry = clean_text(TEXT, rs.all_shadow())
     assert dry.cleaned == TEXT
-    assert [(r.start, r.end, r.cleaner, r.rule) for r in dry.removals] == [(r.start, r.end, r.cleaner, r.rule) for r in real.removals]
+    assert [(r.start, r.end, r.cleaner, r.rule) for r in dry.removals] == [
+        (r.start, r.end, r.cleaner, r.rule) for r in real.removals
+    ]
     assert all(r.shadow for r in dry.removals)
 
 
@@ -103,13 +118,23 @@ def test_dry_run_cli_writes_shadow_reports(tmp_path, cli):
 
 def test_per_source_rule_in_shadow():
     text = "Newsroom edition: Asia\nThe council met on Tuesday.\n"
-    mapping = {"sources": [{"match": {"folder": "news"}, "rules": [{"name": "edition line", "pattern": "^Newsroom edition", "mode": "shadow"}]}]}
+    mapping = {
+        "sources": [
+            {
+                "match": {"folder": "news"},
+                "rules": [{"name": "edition line", "pattern": "^Newsroom edition", "mode": "shadow"}],
+            }
+        ]
+    }
     rs = ruleset_from_mapping(mapping)
     result = clean_text(text, rs, source="news/a.txt")
     assert result.cleaned == text
     assert [(r.rule, r.shadow, r.source) for r in result.removals] == [("edition line", True, "folder:news")]
     mapping["sources"][0]["rules"][0]["mode"] = "remove"
-    assert clean_text(text, ruleset_from_mapping(mapping), source="news/a.txt").cleaned == "The council met on Tuesday.\n"
+    assert (
+        clean_text(text, ruleset_from_mapping(mapping), source="news/a.txt").cleaned
+        == "The council met on Tuesday.\n"
+    )
 
 
 def test_shadow_variants_keep_the_cleaners_state():
@@ -125,3 +150,12 @@ def test_shadow_variants_keep_the_cleaners_state():
     assert repeated_line_cleaner(rs.shadow_switched_on()).spec.mode == "remove"
     assert repeated_line_cleaner(rs.without_shadow()) is None
     assert repeated_line_cleaner(rs).spec.mode == "shadow"  # the original is untouched
+
+
+def test_shadow_variants_cache_is_bounded():
+    from cleaners import engine
+
+    for i in range(engine._SHADOW_VARIANTS_MAX + 5):
+        rules = [{"name": f"r{i}", "pattern": f"^x{i}$", "mode": "shadow"}]
+        clean_text("x\n", ruleset_from_mapping({"cleaners": {"advertisement": {"rules": rules}}}, "<t>"))
+    assert len(engine._SHADOW_VARIANTS) <= engine._SHADOW_VARIANTS_MAX

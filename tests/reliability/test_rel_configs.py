@@ -26,11 +26,11 @@ BAD_CONFIGS = [
     ("cleaners:\n  advertisement:\n    enabled: 'no'\n", ["cleaners.advertisement.enabled: expected true or false"]),
     ("cleaners:\n  advertisement:\n    rules: {name: x}\n", ["cleaners.advertisement.rules: expected a list of rules"]),
     (
-        "cleaners:\n  mine:\n    rules:\n      - name: broken\n        pattern: 'Photo: ([A-Z]'\n",
+        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: broken\n        pattern: 'Photo: ([A-Z]'\n",
         ["cleaners.mine.rules[0].pattern: pattern 'Photo: ([A-Z]' does not compile"],
     ),
     (
-        "cleaners:\n  mine:\n    rules:\n      - name: everything\n        pattern: '(?:Photo)?\\s*'\n",
+        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: everything\n        pattern: '(?:Photo)?\\s*'\n",
         ["cleaners.mine.rules[0].pattern", "matches the empty string"],
     ),
     ("keep: ['x', '^']\n", ["keep[1]: pattern '^' matches the empty string"]),
@@ -70,7 +70,7 @@ def test_bad_config_through_a_real_process(tmp_path):
 # (a|aa)+c tries every way to split a run of a's before failing: exponential in the run's length.
 RUNAWAY = {
     "regex_timeout": 0.05,
-    "cleaners": {"runaway": {"rules": [{"name": "catastrophic", "pattern": "^(a|aa)+c$"}, {"name": "fine", "pattern": "^REMOVE ME$"}]}},
+    "cleaners": {"runaway": {"new": True, "rules": [{"name": "catastrophic", "pattern": "^(a|aa)+c$"}, {"name": "fine", "pattern": "^REMOVE ME$"}]}},
 }
 
 

@@ -150,7 +150,9 @@ FOUND_CONFIG_CRASHES = {
     "unhashable disabled rule": ({"cleaners": {"cookie_banner": {"disable_rules": [{}]}}}, "cleaners.cookie_banner.disable_rules[0]: expected a rule name"),
     "unhashable rule name": ({"cleaners": {"cookie_banner": {"rules": [{"name": [1], "pattern": "x"}]}}}, "cleaners.cookie_banner.rules[0].name: expected a rule name"),
     # RecursionError inside regex's parser
-    "deeply nested pattern": ({"keep": ["(" * 5000 + "a" + ")" * 5000]}, "keep[0]: pattern '(((((((((((((((((((((((((((((((((((((((('... is nested too deeply"),
+    # (2,000 deep: a deeper one is now refused by the pattern length cap before regex sees it)
+    "deeply nested pattern": ({"keep": ["(" * 2000 + "a" + ")" * 2000]}, "keep[0]: pattern '(((((((((((((((((((((((((((((((((((((((('... is nested too deeply"),
+    "over-long pattern": ({"keep": ["(" * 5000 + "a" + ")" * 5000]}, "keep[0]: pattern is 10,001 characters"),
 }
 
 

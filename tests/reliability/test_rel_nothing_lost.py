@@ -84,7 +84,7 @@ def user_configs(draw) -> dict:
             if near >= 0:
                 rule.update(near=[f"r{near}"], window=window)
             rules.append(rule)
-        cleaners[f"gen{c}"] = {"rules": rules, "mode": draw(st.sampled_from(MODES))}
+        cleaners[f"gen{c}"] = {"new": True, "rules": rules, "mode": draw(st.sampled_from(MODES))}
     changed = draw(st.lists(st.tuples(st.sampled_from(DEFAULT_SPECS), st.booleans(), st.sampled_from(MODES)), max_size=2))
     for spec, enabled, mode in changed:
         cleaners[spec.name] = {"enabled": enabled, "mode": mode}

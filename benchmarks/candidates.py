@@ -1,0 +1,150 @@
+"""Candidate extraction pipelines for issue 12 item 3, each followed by the default cleaners.
+
+An extraction is trafilatura's text under some settings, or a combination of two of them:
+- `base+prose(extra)`: the lines of the `extra` extraction in its order, where a line that the `base`
+  extraction does not have is kept only when it is prose-like (PROSE_* below, jusText's measures);
+- `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
+  turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
+The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the
+quarantine on (today) or off, and under one of two headline policies: `drop` (today: page_title's
+removals act) or `keep` (page_title's removals are left out, so a leading headline stays).
+Designed on half A of each dev set only; half B was never looked at page by page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+from benchmarks.dev_sets import Page, extract, page_meta
+from benchmarks.snippet_score import collapse
+
+NO_COMMENTS = {"include_comments": False}
+SETTINGS = {
+    "default": dict(NO_COMMENTS),
+    "favor_precision": {**NO_COMMENTS, "favor_precision": True},
+    "favor_recall": {**NO_COMMENTS, "favor_recall": True},
+}
+XML_SETTINGS = {**NO_COMMENTS, "output_format": "xml", "include_links": True}
+
+# A prose-like line (jusText's "good" paragraph, simplified): enough words, a sentence end, and
+# jusText's stop-word share (its stopwords_low is 0.30) in the page's language.
+PROSE_MIN_WORDS = 8
+PROSE_STOPWORD_SHARE = 0.30
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'»”’)\]]*$")
+WORD = re.compile(r"\w+")
+# Stop lists tried per page (the dev sets' languages); the one with the highest share is the page's.
+STOPLIST_LANGUAGES = (
+    "English",
+    "German",
+    "French",
+    "Spanish",
+    "Italian",
+    "Portuguese",
+    "Dutch",
+    "Polish",
+    "Russian",
+    "Czech",
+    "Swedish",
+    "Danish",
+    "Norwegian_Bokmal",
+    "Finnish",
+    "Hungarian",
+    "Turkish",
+    "Greek",
+    "Ukrainian",
+)
+# A link list: at least this many items, and this share of the list's characters inside <ref>.
+LINK_LIST_ITEMS = 2
+LINK_LIST_SHARE = 0.6
+
+
+@cache
+def stoplist(language: str) -> frozenset[str]:
+    import justext
+
+    return frozenset(justext.get_stoplist(language))
+
+
+def page_stoplist(text: str) -> frozenset[str]:
+    """The stop list under which the text has the most stop words (empty when none reaches 5%)."""
+    words = [w.lower() for w in WORD.findall(text)]
+    if not words:
+        return frozenset()
+    best = max((stoplist(lang) for lang in STOPLIST_LANGUAGES), key=lambda s: sum(w in s for w in words))
+    return best if sum(w in best for w in words) >= 0.05 * len(words) else frozenset()
+
+
+def prose_like(line: str, stops: frozenset[str]) -> bool:
+    """Sentence-like: enough words, a sentence end, and enough stop words (when the language is known)."""
+    s = line.strip()
+    words = [w.lower() for w in WORD.findall(s)]
+    if len(words) < PROSE_MIN_WORDS or not SENTENCE_END.search(s):
+        return False
+    return not stops or sum(w in stops for w in words) >= PROSE_STOPWORD_SHARE * len(words)
+
+
+def gated(base: str, extra: str) -> str:
+    """extra's lines, those that base lacks kept only when prose-like."""
+    have = {collapse(ln) for ln in base.splitlines()}
+    stops = page_stoplist(base or extra)
+    keep = [ln for ln in extra.splitlines() if collapse(ln) in have or prose_like(ln, stops)]
+    return "\n".join(keep)
+
+
+def without_link_lists(xml: str) -> str:
+    """trafilatura's XML output as text, less the lists whose items are mostly links."""
+    if not xml:
+        return ""
+    from lxml import etree
+    from trafilatura.xml import xmltotxt
+
+    tree = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(huge_tree=True))
+    for lst in tree.iter("list"):
+        items = lst.findall("item")
+        chars = len(collapse("".join(lst.itertext())))
+        linked = sum(len(collapse("".join(r.itertext()))) for r in lst.iter("ref"))
+        if len(items) >= LINK_LIST_ITEMS and chars and linked >= LINK_LIST_SHARE * chars:
+            lst.getparent().remove(lst)
+    for ref in tree.iter("ref"):  # links as plain text, as the txt output has them
+        ref.attrib.clear()
+    return xmltotxt(tree, include_formatting=False) or ""
+
+
+def extraction(name: str) -> Callable[[Page], str]:
+    """A page's text under the named extraction (see the module docstring)."""
+    if name in SETTINGS:
+        return lambda page: extract(page, SETTINGS[name])
+    if name == "xml-no-linklists":
+        return lambda page: without_link_lists(extract(page, XML_SETTINGS))
+    base, _, extra = name.partition("+prose(")
+    if extra.endswith(")") and base in SETTINGS and extra[:-1] in SETTINGS:
+        return lambda page: gated(extract(page, SETTINGS[base]), extract(page, SETTINGS[extra[:-1]]))
+    raise ValueError(f"unknown extraction {name!r}")
+
+
+EXTRACTIONS = (
+    "default",
+    "favor_precision",
+    "favor_recall",
+    "favor_precision+prose(default)",
+    "favor_precision+prose(favor_recall)",
+    "default+prose(favor_recall)",
+    "xml-no-linklists",
+)
+
+
+def clean(text: str, page: Page, ruleset, headline: str):
+    """Cleaned text, acting and held removals, as the pipeline cleans a page (headline: 'drop'/'keep')."""
+    from cleaners import apply_removals, clean_text
+
+    meta = page_meta(page)
+    result = clean_text(
+        text, ruleset, source=page.path.name, domain=meta["domain"], titles=tuple(meta["titles"])
+    )
+    acting = [
+        r for r in result.removals if not r.shadow and (headline == "drop" or r.cleaner != "page_title")
+    ]
+    cleaned = result.cleaned if headline == "drop" else apply_removals(text, acting)
+    return cleaned, acting, [r for r in result.removals if r.held]
