@@ -15,9 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import flows.clean_flow as clean_flow_module
-import flows.run as run_module
-from flows.html_report import INDEX_DATA, INDEX_PAGE, write_review
+import flows.run.pipeline as run_module
+import flows.run.prefect_flow as clean_flow_module
+from flows.review.pages import INDEX_DATA, INDEX_PAGE
+from flows.review.write import write_review
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -31,14 +32,14 @@ def main(n: int) -> None:
             d.mkdir(parents=True, exist_ok=True)
             (d / f"{i:05d}.txt").write_bytes(seeds[i % len(seeds)].read_bytes())
         out = Path(tmp) / "out"
-        real = run_module._write_review
-        run_module._write_review = lambda out, summary, *args, **kwargs: None  # baseline: cleaning only
+        real = run_module.write_run_review
+        run_module.write_run_review = lambda out, summary, *args, **kwargs: None  # baseline: cleaning only
         try:
             t0 = time.perf_counter()
             summary = clean_flow_module.clean_flow.fn(paths=[str(src)], out=str(out))
             t_clean = time.perf_counter() - t0
         finally:
-            run_module._write_review = real
+            run_module.write_run_review = real
         t0 = time.perf_counter()
         write_review(out, summary)
         t_review = time.perf_counter() - t0

@@ -83,8 +83,8 @@ def load_set(name: str, data: Path) -> list[Page]:
 
 def pipeline_hooks() -> dict[str, Any]:
     """What the benchmark takes from flows/: the pipeline's extraction settings, decoding, titles, domain."""
-    from flows.extract import EXTRACT_SETTINGS, decode_html, page_titles
-    from flows.sources import domain_from_html
+    from flows.inputs.domain import domain_from_html
+    from flows.inputs.extract import EXTRACT_SETTINGS, decode_html, page_titles
 
     return {
         "EXTRACT_SETTINGS": dict(EXTRACT_SETTINGS),
@@ -96,7 +96,7 @@ def pipeline_hooks() -> dict[str, Any]:
 
 def pipeline_flow():
     """The pipeline's whole flow (clean_flow), for the single-set report that runs it end to end."""
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     return clean_flow
 

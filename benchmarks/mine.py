@@ -24,8 +24,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from synthetic_sources import article
 
 from cleaners.mining import LineCounter, proposal_yaml
-from flows.files import decode_text, discover_inputs
-from flows.mine import count_lines
+from flows.inputs.decode import decode_document
+from flows.inputs.discover import discover_inputs
+from flows.inputs.line_counts import count_lines
 
 
 def generate(root: Path, files: int, sources: int, seed: int = 8) -> dict[str, list[str]]:
@@ -61,7 +62,7 @@ def main() -> None:
 
         t = time.perf_counter()
         for item in items:
-            decode_text(Path(item.path).read_bytes())
+            decode_document(Path(item.path).read_bytes())
         base = time.perf_counter() - t
         print(f"baseline (read + decode only): {base:.1f} s, {len(items) / base:.0f} files/s")
 

@@ -88,7 +88,7 @@ def row_copy(corpus: Path, out: Path, durable: bool = False) -> dict:
 
     durable: write it the way boilerclean writes each of its outputs (temporary file, fsync, rename).
     """
-    from flows.files import atomic_write
+    from flows.outputs.atomic import atomic_write
 
     t0 = time.perf_counter()
     for src in sorted(corpus.rglob("*.txt")):

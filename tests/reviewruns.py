@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import SEEDS
 
-from flows.clean_flow import clean_flow
+from flows.run.prefect_flow import clean_flow
 
 # Lines that must be shown as text, never run: in kept lines, in removed lines, in a file name and in a rule name.
 HOSTILE_KEPT = [

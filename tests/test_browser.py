@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from reviewruns import HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_RULE, reports, run_hostile, run_seeds
 
-from flows.html_report import INDEX_DATA, index_data_js, render_index
-from flows.review_data import Review
+from flows.review.pages import INDEX_DATA, index_data_js, render_index
+from flows.review.data import Review
 
 pytestmark = pytest.mark.browser
 

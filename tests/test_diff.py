@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from cleaners.core import Removal, apply_removals, check_removals
-from flows import reports
-from flows.reports import iter_diff, render_diff
+from flows.outputs import diff as reports
+from flows.outputs.diff import iter_diff, render_diff
 
 
 def split_lf(text: str) -> list[str]:

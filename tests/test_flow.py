@@ -23,7 +23,7 @@ def test_flow_run_under_harness(prefect_harness, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     state = clean_flow(paths=[str(SEEDS)], out=str(tmp_path), return_state=True)
     assert state.is_completed(), state
@@ -39,7 +39,7 @@ def test_flow_run_under_harness(prefect_harness, tmp_path):
 
 
 def test_in_process_and_prefect_runs_write_identical_outputs(prefect_harness, tmp_path):
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     clean_flow(paths=[str(SEEDS)], out=str(tmp_path / "prefect"))
     clean_flow.fn(paths=[str(SEEDS)], out=str(tmp_path / "inproc"))
@@ -65,7 +65,7 @@ def test_flow_run_publishes_review_artifacts(prefect_harness, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     state = clean_flow(paths=[str(SEEDS)], out=str(tmp_path / "out"), return_state=True)
     assert state.is_completed(), state

@@ -51,8 +51,9 @@ def test_reverse_patch_restores_every_seed(tmp_path):
 def test_outputs_written_in_tiny_pieces_are_the_same(tmp_path, monkeypatch):
     # Big documents are written as they are rendered (text, diff, report, review page): pieces of
     # a few characters must give the same bytes as the committed outputs.
-    from flows import files, html_report, reports
-    from flows.run import run_clean
+    from flows.outputs import atomic as files, diff as reports
+    from flows.review import pages as html_report
+    from flows.run.pipeline import run_clean
 
     monkeypatch.setattr(files, "WRITE_CHUNK", 7)
     monkeypatch.setattr(reports, "_PIECE", 5)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from conftest import SEEDS, run_cli
-from flows.clean_flow import clean_flow
-from flows.history import AlertSettings, alerts_markdown, append_history, find_alerts, history_path, read_history
+from flows.run.prefect_flow import clean_flow
+from flows.schedule.alerts import AlertSettings, alerts_markdown, find_alerts
+from flows.schedule.history import append_history, history_path, read_history
 
 HASH = "h1"
 
@@ -86,8 +87,8 @@ def test_flow_run_marks_a_jump_in_summary_log_and_history_command(tmp_path, capl
     assert read_history(out)[-1]["alerts"] == [jumped]
     assert jumped in alerts_markdown(alerts)
     # The review index page and the Prefect markdown artifact show it too.
-    from flows.artifacts import markdown_summary
-    from flows.review_data import collect_review
+    from flows.review.artifacts import markdown_summary
+    from flows.review.data import collect_review
 
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="trend-alerts"' in index and f"<td>{jumped}</td><td>jumped up</td>" in index

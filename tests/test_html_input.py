@@ -12,9 +12,9 @@ import pytest
 from cleaners import restore
 from cleaners.core import Removal
 from conftest import run_cli
-from flows.clean_flow import clean_flow
-from flows.extract import EXTRACT_SETTINGS, ExtractionError, decode_html, extract_html
-from flows.files import InputFile
+from flows.run.prefect_flow import clean_flow
+from flows.inputs.extract import EXTRACT_SETTINGS, ExtractionError, decode_html, extract_html
+from flows.inputs.discover import InputFile
 
 PAGE = Path(__file__).parent / "data" / "html" / "harbour.html"
 EMPTY_PAGE = "<html><head><title>Nothing here</title></head><body><script>var x = 1;</script></body></html>"
@@ -120,7 +120,7 @@ def test_clean_command_reads_a_page(tmp_path):
 
 
 def test_page_titles_include_title_og_title_and_first_h1():
-    from flows.extract import page_titles
+    from flows.inputs.extract import page_titles
 
     html = (
         "<html><head><title>Bridge row over - Harbour News</title>"

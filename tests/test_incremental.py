@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS, run_cli
 
 from cleaners import load_ruleset
-from conftest import SEEDS, run_cli
-from flows.clean_flow import clean_flow
-from flows.manifest import MANIFEST_NAME, STATE_DIR
+from flows.outputs.manifest import MANIFEST_NAME, STATE_DIR
+from flows.run.prefect_flow import clean_flow
 
 ARTICLE = "A council vote on the new bridge is expected on Tuesday.\nThe mayor said costs had doubled.\n"
 WITH_AD = "Advertisement\nThe harbour reopened after repairs.\nFishing boats returned at dawn.\n"
@@ -192,3 +192,25 @@ def test_bad_alert_settings_fail_before_any_file(tmp_path, bad):
     with pytest.raises(ValueError):
         run(SEEDS, tmp_path / "out", alerts=bad)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_raw_copy_of_an_undecodable_input_is_an_output_of_the_run(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    (inp / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (inp / "scan.txt").write_bytes(b"%PDF-1.4 not text")
+    (inp / "gone.txt").write_bytes(b"%PDF-1.4 also not text")
+    run(inp, out)
+    assert (out / "scan.raw").exists() and (out / "gone.raw").exists()
+    # Fixed, the input's old raw copy goes like any stale output; gone and pruned, its raw copy goes too.
+    (inp / "scan.txt").write_text(WITH_AD, encoding="utf-8")
+    (inp / "gone.txt").unlink()
+    summary = run(inp, out, prune=True)
+    assert not (out / "scan.raw").exists() and (out / "scan.txt").exists()
+    assert not (out / "gone.raw").exists() and "gone.raw" in summary["run"]["pruned_outputs"]
+    assert output_tree(out) == output_tree(_fresh(inp, tmp_path / "fresh"))
+
+
+def _fresh(inp: Path, out: Path) -> Path:
+    run(inp, out)
+    return out

@@ -13,10 +13,10 @@ import pytest
 from conftest import cli_env, run_cli
 from reviewruns import HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_RULE, reports, run_hostile, run_seeds
 
-from flows import clean_flow as clean_flow_module
-from flows.artifacts import markdown_summary, table_rows
-from flows.html_report import index_data_js
-from flows.review_data import collect_review
+from flows.run import prefect_flow as clean_flow_module
+from flows.review.artifacts import markdown_summary, table_rows
+from flows.review.pages import index_data_js
+from flows.review.data import collect_review
 
 
 @pytest.fixture(scope="module")
@@ -179,12 +179,12 @@ def test_table_rows_match_the_reports(seeds_out, hostile_out):
 
 
 def test_artifacts_only_in_a_flow_run(tmp_path, monkeypatch):
-    import flows.artifacts
+    import flows.review.artifacts
 
     def refuse(*a, **k):
         raise AssertionError("artifacts published outside a flow run")
 
-    monkeypatch.setattr(flows.artifacts, "publish_artifacts", refuse)
+    monkeypatch.setattr(flows.review.artifacts, "publish_artifacts", refuse)
     summary = run_seeds(tmp_path / "out")
     assert summary["failed"] == 0 and (tmp_path / "out" / "index.html").exists()
     assert clean_flow_module.FlowRunContext.get() is None
@@ -237,7 +237,7 @@ def test_held_removals_are_shown_as_held(tmp_path):
     src.mkdir()
     article = "The council met on Tuesday and agreed the budget for the coming year after a long debate. " * 7
     (src / "ads.txt").write_text("Advertisement\n" * 60 + article + "\n", encoding="utf-8")
-    from flows.clean_flow import clean_flow
+    from flows.run.prefect_flow import clean_flow
 
     summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"))
     assert summary["held"], summary

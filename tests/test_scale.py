@@ -15,10 +15,11 @@ import pytest
 
 from benchmarks.corpus import write_corpus
 from conftest import ROOT, cli_env
-from flows import run as run_module
-from flows.clean_flow import clean_flow
-from flows.dispatch import Progress, bounded
-from flows.reports import _line_starts
+from flows.run import pipeline as run_module
+from flows.run.prefect_flow import clean_flow
+from flows.run.dispatch import bounded
+from flows.run.progress import Progress
+from flows.outputs.records import _line_starts
 
 # fsync on a tmpfs costs nothing; the point here is memory and outputs, not the disk.
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -45,10 +46,10 @@ def small_corpus():
 def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, tmp_path, monkeypatch):
     from distributed import LocalCluster
 
-    from flows import html_report
+    from flows.review import write as review_write
 
     monkeypatch.setattr(run_module, "BATCH_SIZE", 7)  # many batches, finishing out of order
-    monkeypatch.setattr(html_report, "PAGES_PER_JOB", 10)  # review pages in slices too: links across slices
+    monkeypatch.setattr(review_write, "PAGES_PER_JOB", 10)  # review pages in slices too: links across slices
     outs = {}
     outs["one"] = tmp_path / "one"
     clean_flow.fn([str(small_corpus)], str(outs["one"]), workers=1)
@@ -70,9 +71,9 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
 MEMORY_SCRIPT = """
 import resource, sys
 from cleaners import load_ruleset
-from flows.cleaning import clean_files
-from flows.run import BATCH_SIZE, batched, iter_planned
-from flows.dispatch import run_batches
+from flows.run.worker import clean_files
+from flows.run.pipeline import BATCH_SIZE, batched, iter_planned
+from flows.run.dispatch import run_batches
 corpus, out = sys.argv[1], sys.argv[2]
 items = (item for item, clash in iter_planned([corpus], out) if clash is None)
 for batch, records in run_batches(clean_files, batched(items, BATCH_SIZE), out, load_ruleset(), workers=1):

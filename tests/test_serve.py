@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, SEEDS, cli_env
-from flows.serve import start_server, stop_server, wait_healthy
+from flows.schedule.server import start_server, stop_server, wait_healthy
 
 pytestmark = pytest.mark.prefect_server
 
@@ -183,7 +183,7 @@ def test_prefect_yaml_deploys_to_a_work_pool(prefect_server, tmp_path):
         return await client.read_deployment_by_name("boilerclean/incoming")
 
     d = api(prefect_server, read)
-    assert d.work_pool_name == "boilerclean" and d.entrypoint == "flows/clean_flow.py:clean_flow"
+    assert d.work_pool_name == "boilerclean" and d.entrypoint == "flows/run/prefect_flow.py:clean_flow"
     assert d.parameters["paths"] == [str(tmp_path / "in")] and d.parameters["out"] == str(tmp_path / "out")
     assert [s.schedule.cron for s in d.schedules] == ["*/15 * * * *"]
     assert d.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": str(ROOT)}}]

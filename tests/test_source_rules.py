@@ -87,9 +87,8 @@ def test_bad_source_config_names_file_key_and_problem(sources, key, problem):
 
 
 def test_page_domain_from_html_metadata():
-    from flows.sources import domain_from_html, page_domain
+    from flows.inputs.domain import domain_from_html
 
     assert domain_from_html('<head><link href="https://www.Example.com/a?b" rel="canonical"></head>') == "example.com"
     assert domain_from_html("<meta property='og:url' content='http://news.example.org/x'>") == "news.example.org"
     assert domain_from_html("<html><body>no metadata</body></html>") == ""
-    assert page_domain("a.txt", b'<link rel="canonical" href="https://example.com/">') == ""  # text files have no domain

@@ -14,10 +14,10 @@ import pytest
 
 from conftest import ROOT, cli_env, run_cli
 from cleaners.text import split_lines
-from flows.clean_flow import clean_flow
+from flows.run.prefect_flow import clean_flow
 from flows.cli import main as cli_main
-from flows.files import decode_document, encode_document
-from flows.restore import restore_run
+from flows.inputs.decode import decode_document, encode_document
+from flows.outputs.restore import restore_run
 from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
 
 
@@ -173,7 +173,7 @@ def test_decoding_round_trips_and_never_second_guesses_utf8():
 DROP_PRIVILEGES = """
 import os, sys
 from flows.cli import main
-import flows.clean_flow, flows.files, flows.reports, cleaners, charset_normalizer, json, logging
+import flows.run.prefect_flow, flows.outputs.atomic, flows.outputs.records, cleaners, charset_normalizer, json, logging
 cleaners.load_ruleset()  # reads the packaged YAML while still allowed to
 os.setegid(65534); os.seteuid(65534)  # nobody: the kernel now checks file permissions for us
 sys.exit(main(sys.argv[1:]))

@@ -17,7 +17,7 @@ from cleaners import ConfigError, clean_text, load_ruleset, ruleset_from_mapping
 from cleaners import config as config_module
 from cleaners.core import Removal, apply_removals, check_removals, restore
 from conftest import SEEDS, run_cli
-from flows.reports import removal_records
+from flows.outputs.records import removal_records
 from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
 
 # Bounded so the suite stays fast on a busy 2-core machine, generous so a slow example is not a failure.

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, cli_env
-from flows import files
-from flows.clean_flow import clean_flow
-from flows.files import atomic_write
-from flows.manifest import STRAY_TEMP
+from flows.outputs import atomic as files
+from flows.run.prefect_flow import clean_flow
+from flows.outputs.atomic import atomic_write
+from flows.outputs.manifest import STRAY_TEMP
 from relcorpus import BANNER
 
 WRITE_METHODS = {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "move", "rename", "symlink_to", "hardlink_to"}
@@ -51,11 +51,11 @@ def direct_writes(source: str, writers: tuple[str, ...] = ("atomic_write",)) -> 
 # Writes that are not outputs, each for a reason; any other direct write is a defect.
 ALLOWED_DIRECT_WRITES = {
     # an append-only log: one line per run, a torn last line is skipped when read
-    "flows/history.py": ["os.open(O_APPEND, O_CREAT, O_WRONLY)"],
+    "flows/schedule/history.py": ["os.open(O_APPEND, O_CREAT, O_WRONLY)"],
     # the run lock (a file that is only locked, never written); the manifest itself is SQLite with transactions
-    "flows/manifest.py": ["os.open(O_CREAT, O_RDWR)"],
+    "flows/outputs/manifest.py": ["os.open(O_CREAT, O_RDWR)"],
     # the Prefect server's log that `serve` appends to
-    "flows/serve.py": ["open(mode='ab')"],
+    "flows/schedule/server.py": ["open(mode='ab')"],
 }
 
 
@@ -64,12 +64,12 @@ def test_no_direct_writes_in_the_package():
     for path in sorted((ROOT / "cleaners").rglob("*.py")) + sorted((ROOT / "flows").rglob("*.py")):
         rel = str(path.relative_to(ROOT))
         allowed = ALLOWED_DIRECT_WRITES.get(rel, [])
-        # flows/files.py's temporary files are where atomic_write and OutputBatch write (then rename).
-        writers = ("atomic_write", "_temp_file") if rel == "flows/files.py" else ("atomic_write",)
+        # flows/outputs/atomic.py's temporary files are where atomic_write and OutputBatch write (then rename).
+        writers = ("atomic_write", "_temp_file") if rel == "flows/outputs/atomic.py" else ("atomic_write",)
         found = [f for f in direct_writes(path.read_text(encoding="utf-8"), writers) if f.split(": ", 1)[1] not in allowed]
         if found:
             offenders[rel] = found
-    assert offenders == {}, f"write through flows.files.atomic_write instead: {offenders}"
+    assert offenders == {}, f"write through flows.outputs.atomic.atomic_write instead: {offenders}"
 
 
 def test_the_scan_finds_direct_writes():
@@ -211,8 +211,8 @@ def test_a_failed_rename_fails_that_file_only(tmp_path, monkeypatch):
 
 def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monkeypatch):
     from cleaners import load_ruleset
-    from flows.cleaning import clean_files
-    from flows.files import InputFile
+    from flows.run.worker import clean_files
+    from flows.inputs.discover import InputFile
 
     src, out = tmp_path / "in", tmp_path / "out"
     items = [InputFile(str(src / f"{n}.txt"), f"{n}.txt") for n in _inputs(src)]
@@ -231,8 +231,8 @@ def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monke
 def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
     # With syncfs: one call for the whole batch and one fsync per folder; without: an fsync per output, as atomic_write.
     from cleaners import load_ruleset
-    from flows.cleaning import clean_files
-    from flows.files import InputFile
+    from flows.run.worker import clean_files
+    from flows.inputs.discover import InputFile
 
     src = tmp_path / "in"
     items = [InputFile(str(src / f"{n}.txt"), f"{d}/{n}.txt") for d in ("x", "y") for n in _inputs(src, 5)]
@@ -276,8 +276,8 @@ def _assert_reports_complete(out: Path, reference: Path) -> int:
 # batch is renamed: that batch's texts and diffs are in place, one of its reports too, three not.
 STOP_BETWEEN_PHASES = """
 import os, signal, sys
-import flows.clean_flow as cf, flows.run
-flows.run.BATCH_SIZE = 4
+import flows.run.prefect_flow as cf, flows.run.pipeline
+flows.run.pipeline.BATCH_SIZE = 4
 real, renamed = os.replace, []
 def replace(src, dst, *args, **kwargs):
     if str(dst).endswith(".report.json"):
@@ -326,7 +326,7 @@ def test_killed_between_rename_phases_then_rerun(tmp_path):
 
 
 def test_interrupted_while_cleaning_leaves_no_temporary_files(tmp_path, monkeypatch):
-    import flows.cleaning as cleaning
+    import flows.run.worker as cleaning
 
     src, out = tmp_path / "in", tmp_path / "out"
     _inputs(src)

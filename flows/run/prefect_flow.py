@@ -1,4 +1,4 @@
-"""The cleaning flow for Prefect: run_clean (flows/run.py) as a flow, its batches as clean-batch tasks."""
+"""The cleaning flow for Prefect: run_clean (run/pipeline.py) as a flow, its batches as clean-batch tasks."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
 from cleaners import Ruleset
-from .cleaning import clean_files
+
+from ..inputs.discover import InputFile
 from .dispatch import task_runner
-from .files import InputFile
-from .run import run_clean
+from .pipeline import run_clean
+from .worker import clean_files
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)

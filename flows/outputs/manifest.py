@@ -15,11 +15,13 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Self
 
-from .files import InputFile, read_input, sha256_bytes
+from ..inputs.discover import InputFile
+from ..inputs.read import read_input, sha256_bytes
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -61,6 +63,8 @@ def outputs_of(item: InputFile, record: dict) -> list[str]:
     outputs = [f"{item.stem}.report.json"]
     if record.get("output"):
         outputs += [record["output"], f"{item.stem}.diff"]
+    if record.get("raw_copy"):  # an input that could not be decoded is kept as it was
+        outputs.append(record["raw_copy"])
     return sorted(outputs)
 
 
@@ -89,7 +93,7 @@ class _Planned:
 
 @dataclass
 class IncrementalRun:
-    """One run's view of the manifest: plan() filters the inputs, record() is called after each batch, finish() closes."""
+    """One run's view of the manifest: plan() filters the inputs, record() enters each batch, close() closes."""
 
     out: Path
     ruleset_hash: str
@@ -105,7 +109,7 @@ class IncrementalRun:
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> "IncrementalRun":
+    def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> IncrementalRun:
         """Lock the output folder (one run at a time), open its manifest and remove a killed run's temp files."""
         run = cls(Path(out), ruleset_hash, prune)
         sdir = state_dir(out)
@@ -228,7 +232,7 @@ class IncrementalRun:
         assert self._db is not None
         for rel, row in gone_rows.items():
             outputs = json.loads(row[5])
-            # The review page (html_report) is written after the run, so it is not a checked output; it goes too.
+            # The review page (review/write.py) is written after the run: not checked, but it goes too.
             outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
             for o in outputs:
                 if _unlink(self.out / o):
@@ -249,7 +253,7 @@ class IncrementalRun:
             "pruned_outputs": list(self.pruned),
         }
 
-    def __enter__(self) -> "IncrementalRun":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,33 +1,18 @@
-"""`boilerclean restore DIR --to FOLDER`: rebuild every input of a run, byte for byte, from its output folder alone."""
+"""Rebuilding every input of a run, byte for byte, from its output folder alone (`boilerclean restore`)."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cleaners.core import Removal, check_removals, restore
 
-from .files import BOM_OF, InputFile, atomic_write, encode_document
-
-RESTORE_HELP = """\
-Rebuild the original inputs of a `boilerclean run` from its output folder alone: each cleaned .txt
-plus the removals in its .report.json give the original text, which is encoded back with the
-recorded encoding (and byte order mark), checked against the recorded SHA-256 and written to
-FOLDER/<input path>. Inputs that could not be decoded were kept as DIR/<name>.raw and are copied back.
-Inputs that could not be read at all (permissions, FIFOs, links leaving the input folder, name
-clashes) have no bytes in DIR and are listed as not restorable. HTML inputs come back as the text
-extracted from them, not as the page.
-
-exit codes: 0 every input rebuilt, 1 some input not restorable or a checksum mismatch, 2 usage error
-
-examples:
-  boilerclean restore clean --to /tmp/seeds-again && diff -r seeds /tmp/seeds-again
-"""
+from ..inputs.decode import BOM_OF, encode_document
+from ..inputs.discover import InputFile
+from .atomic import atomic_write
 
 
 class RestoreError(ValueError):
@@ -124,25 +109,3 @@ def restore_run(out_dir: str | os.PathLike, to: str | os.PathLike) -> tuple[list
         except (RestoreError, OSError, ValueError, KeyError, TypeError) as exc:
             failed.append((str(rel), str(exc)))
     return done, failed
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    out, to = Path(args.dir), Path(args.to)
-    if not (out / "summary.json").is_file():
-        print(f"boilerclean: {out}: no summary.json; not a boilerclean output folder", file=sys.stderr)
-        return 2
-    if to.exists() and os.path.realpath(to) == os.path.realpath(out):
-        print(f"boilerclean: {to}: restoring into the output folder would overwrite the cleaned text", file=sys.stderr)
-        return 2
-    done, failed = restore_run(out, to)
-    for rel, problem in failed:
-        print(f"boilerclean: {rel}: {problem}", file=sys.stderr)
-    print(f"restored {len(done)} of {len(done) + len(failed)} inputs into {to}" + (f"; {len(failed)} NOT restored" if failed else ""), file=sys.stderr)
-    return 1 if failed else 0
-
-
-def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("restore", help="rebuild a run's inputs byte for byte from its output folder", description=RESTORE_HELP, formatter_class=formatter_class)
-    p.add_argument("dir", metavar="DIR", help="output folder of a `boilerclean run`")
-    p.add_argument("--to", required=True, metavar="FOLDER", help="folder to write the rebuilt inputs into")
-    p.set_defaults(func=cmd_restore)

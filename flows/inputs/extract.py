@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
+from .domain import domain_from_html
+
 # Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 
@@ -116,8 +118,6 @@ def extract_article(html: str, encoding: str = "") -> Extraction:
     text = trafilatura.extract(html, **EXTRACT_SETTINGS)
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    from .sources import domain_from_html
-
     return Extraction(
         text=text, titles=page_titles(html), html_chars=len(html), encoding=encoding, domain=domain_from_html(html)
     )

@@ -1,6 +1,6 @@
 """A cleaning run: find the files, clean them in batches, write each file's outputs, a run summary and review pages.
 
-No Prefect here (the flow in clean_flow.py wraps run_clean): a run without a Prefect API does not
+No Prefect here (the flow in prefect_flow.py wraps run_clean): a run without a Prefect API does not
 pay the ~1.5 s of importing it.
 """
 
@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from cleaners import Ruleset, load_ruleset
-from .cleaning import clean_files, run_logger, summary_record
-from .dispatch import Progress, file_size, process_pool, run_batches
-from .files import InputFile, atomic_write, discover_inputs
-from .history import AlertSettings, alert_message, record_run
-from .manifest import IncrementalRun, run_line
-from .reports import REPORT_VERSION, to_json
+
+from ..inputs.discover import InputFile, discover_inputs
+from ..outputs.atomic import atomic_write
+from ..outputs.manifest import IncrementalRun, run_line
+from ..outputs.records import summary_record, to_json
+from ..outputs.summary import summarize, summary_line
+from ..schedule.alerts import AlertSettings, alert_message
+from ..schedule.history import record_run
+from .dispatch import process_pool, run_batches
+from .progress import Progress, file_size
+from .worker import clean_files, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
 # (measured with Prefect 3.8 here), so tasks get batches.
@@ -58,81 +63,31 @@ def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None,
         yield item, None
 
 
-def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
-    """The run summary: files, removals per cleaner and per rule, errors. Deterministic (no times, no absolute paths)."""
-    by_cleaner: Counter = Counter()
-    by_rule: Counter = Counter()
-    shadow_by_rule: Counter = Counter()
-    records = sorted(records, key=lambda r: r["input"])
-    for r in records:
-        by_cleaner.update(r["by_cleaner"])
-        by_rule.update(r["by_rule"])
-        shadow_by_rule.update(r["shadow_by_rule"])
-    errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
-    held = [
-        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
-        for r in records
-        if r.get("held")
-    ]
-    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
-    return {
-        "version": REPORT_VERSION,
-        "ruleset_hash": ruleset.hash,
-        "config_files": list(ruleset.files),
-        "dry_run": dry_run,
-        "files": len(records),
-        "cleaned": len(records) - len(errors),
-        "failed": len(errors),
-        "removals": sum(by_cleaner.values()),
-        "chars_in": sum(r["chars_in"] for r in records),
-        "chars_removed": sum(r["chars_in"] - r["chars_out"] for r in records if not r["error"]),
-        "by_cleaner": dict(sorted(by_cleaner.items())),
-        "by_rule": dict(sorted(by_rule.items())),
-        "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
-        "errors": errors,
-        "held": held,  # documents whose removals the over-removal quarantine held back for review
-        **({"timeouts": timeouts} if timeouts else {}),
-        "file_records": records,
-    }
-
-
-def _with_line_counts(ruleset: Ruleset, items: Iterable[InputFile], logger) -> Ruleset:
+def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
     """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
     from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
 
     cleaner = repeated_line_cleaner(ruleset)
     if cleaner is None:
         return ruleset
-    from .mine import line_table
+    from ..inputs.line_counts import line_table
 
-    counted = 0
-
-    def each() -> Iterator[InputFile]:  # items may be a stream: count as they go by
-        nonlocal counted
-        for item in items:
-            counted += 1
-            yield item
-
-    table, _ = line_table(each(), cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    options = (cleaner.source_by, cleaner.min_docs, cleaner.min_share, cleaner.max_tracked)
+    table, errors = line_table(items, *options)
+    for rel, problem in errors:  # cleaning them fails too, and says so; here: why the counts lack them
+        logger.warning("%s: not counted for repeated_line: %s", rel, problem)
+    counted = len(items) - len(errors)
     logger.info("repeated_line: counted %d files, %d frequent lines", counted, len(table.entries))
     return attach_line_table(ruleset, table)
 
 
-def summary_line(summary: dict) -> str:
-    per = ", ".join(f"{k} {v}" for k, v in summary["by_cleaner"].items()) or "nothing"
-    return (
-        f"cleaned {summary['cleaned']} of {summary['files']} files ({summary['failed']} failed); "
-        f"{summary['removals']} removals, {summary['chars_removed']} characters: {per}"
-    ) + (f"; {sum(summary['shadow_by_rule'].values())} shadow matches" if summary.get("shadow_by_rule") else "")
-
-
-def _write_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
+def write_run_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
     """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
-    from .html_report import INDEX_PAGE, write_review
+    from ..review.write import INDEX_PAGE, write_review
 
     review = write_review(out, summary, pool)
     if publish:
-        from .artifacts import publish_artifacts
+        from ..review.artifacts import publish_artifacts
 
         publish_artifacts(review, Path(out) / INDEX_PAGE)
 
@@ -167,7 +122,7 @@ def run_clean(
             ruleset = ruleset.all_shadow()
         os.makedirs(out, exist_ok=True)
         items, records = plan_inputs(paths, out)
-        ruleset = _with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+        ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
         with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
             # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
             items, unchanged = incremental.plan(items)
@@ -195,7 +150,13 @@ def run_clean(
             summary["run"] = incremental.run_section()
             summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
             atomic_write(Path(out) / "summary.json", to_json(summary))
-            _write_review(out, summary, pool, publish=in_flow)
+            write_run_review(out, summary, pool, publish=in_flow)
+    log_outcome(logger, summary)
+    return summary
+
+
+def log_outcome(logger, summary: dict) -> None:
+    """One line per failed, held or timed-out file and per trend alert, and the run's summary line."""
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
@@ -205,4 +166,3 @@ def run_clean(
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))
-    return summary

@@ -1,6 +1,7 @@
 """Spreading batches over workers: in this process, a process pool, Prefect's task runners, or Dask.
 
-Every way runs the same clean_batch task on the same batches; only who runs it changes. Batches
+Every way runs the same batch function (run/worker.py's clean_files; in a Prefect flow run, the
+clean_batch task that wraps it) on the same batches; only who runs it changes. Batches
 are submitted from a stream with a bounded number in flight, so memory does not grow with the
 number of files, and results come back in submission order, so outputs do not depend on the
 number of workers.
@@ -11,13 +12,13 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 log = logging.getLogger("boilerclean")
 
@@ -57,7 +58,13 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
 
 def local_cluster_kwargs(workers: int) -> dict[str, Any]:
     """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python)."""
-    return dict(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1")
+    return {
+        "n_workers": workers,
+        "threads_per_worker": 1,
+        "processes": True,
+        "dashboard_address": None,
+        "host": "127.0.0.1",
+    }
 
 
 def bounded(submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: Iterable[Any], window: int) -> Iterator[tuple[Any, Any]]:
@@ -132,74 +139,3 @@ def run_batches(
     with ExitStack() as stack:
         pool = pool or stack.enter_context(process_pool(workers))
         yield from bounded(lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window)
-
-
-class Progress:
-    """Files done, MB/s, ETA and errors so far: a rich bar on a terminal, a log line every few seconds otherwise."""
-
-    LOG_EVERY = 10.0  # seconds between plain progress lines
-
-    def __init__(self, total_files: int, total_bytes: int, enabled: bool = True, stream=None):
-        self.total_files, self.total_bytes = total_files, total_bytes
-        self.files = self.bytes = self.errors = 0
-        self.start = self.last_log = time.monotonic()
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.bar = None
-        if enabled and self.stream.isatty():
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
-
-            self.bar = Bar(
-                TextColumn("cleaning"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TextColumn("errors {task.fields[errors]}"),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(file=self.stream),
-                transient=False,
-            )
-            self.task = self.bar.add_task("clean", total=total_files, rate="", errors=0)
-            self.bar.start()
-
-    def rate(self) -> float:
-        elapsed = max(time.monotonic() - self.start, 1e-9)
-        return self.bytes / 1e6 / elapsed
-
-    def advance(self, files: int, nbytes: int, errors: int) -> None:
-        self.files += files
-        self.bytes += nbytes
-        self.errors += errors
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.update(self.task, completed=self.files, rate=f"{self.rate():.1f} MB/s", errors=self.errors)
-            return
-        now = time.monotonic()
-        if now - self.last_log >= self.LOG_EVERY:
-            self.last_log = now
-            log.info("%s", self.line())
-
-    def line(self) -> str:
-        rate = self.rate()
-        left = max(self.total_bytes - self.bytes, 0)
-        eta = f"{left / 1e6 / rate:.0f}s" if rate > 0 else "?"
-        return (
-            f"progress: {self.files}/{self.total_files} files, {self.bytes / 1e6:.1f} MB, "
-            f"{rate:.1f} MB/s, ETA {eta}, {self.errors} errors"
-        )
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-        elif self.enabled:
-            log.info("%s", self.line())
-
-
-def file_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0

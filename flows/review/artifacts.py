@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .review_data import Review
+from ..outputs.records import Status
+from ..schedule.alerts import alerts_markdown
+from .data import Counts, Review
 
 TOP_LINES = 10  # removed lines shown in the markdown summary
 MAX_TABLE_ROWS = 500  # files in the table artifact (the index has them all)
@@ -28,8 +30,6 @@ def markdown_summary(review: Review, index_path: str) -> str:
         out += ["**Dry run**: every rule in shadow mode, nothing removed.", ""]
     alerts = (s.get("run") or {}).get("alerts") or []
     if alerts:  # trend alerts of an incremental run: first, so they are seen
-        from .history import alerts_markdown
-
         out += [alerts_markdown(alerts)]
     out += [
         f"- files: {s.get('files', 0)} ({s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed)",
@@ -52,7 +52,8 @@ def markdown_summary(review: Review, index_path: str) -> str:
     if review.lines:
         out += ["| count | cleaner / rule | line |", "|---:|---|---|"]
         for line in review.lines[:TOP_LINES]:
-            rule = f"{line['cleaner']} / {line['rule']}" + (f" ({line['status']})" if line["status"] != "removed" else "")
+            status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
+            rule = f"{line['cleaner']} / {line['rule']}{status}"
             out.append(f"| {line['count']} | {_md(rule)} | {_md(line['text'])} |")
     else:
         out.append("Nothing was removed.")
@@ -77,9 +78,9 @@ def table_rows(review: Review, limit: int = MAX_TABLE_ROWS) -> list[dict[str, An
             "held": f["held"],
         }
         for name in review.cleaners:
-            c = f["by_cleaner"].get(name, [0, 0, 0, 0, 0])
-            row[f"{name} lines"] = c[1]
-            row[f"{name} chars"] = c[2]
+            c = Counts.from_list(f["by_cleaner"][name]) if name in f["by_cleaner"] else Counts()
+            row[f"{name} lines"] = c.lines
+            row[f"{name} chars"] = c.chars
         row["error"] = f["error"] or ""
         rows.append(row)
     return rows

@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from cleaners import Ruleset, clean_text
-from .extract import extract_html, is_html
-from .files import Decoded, InputFile, OutputBatch, decode_document, read_input, sha256_bytes, write_text_chunks
-from .reports import REPORT_VERSION, count_removals, iter_diff, iter_json, removal_records
+
+from ..inputs.discover import InputFile
+from ..inputs.read import document_from_bytes, read_input, sha256_bytes
+from ..outputs.atomic import OutputBatch, write_text_chunks
+from ..outputs.diff import iter_diff
+from ..outputs.records import (
+    REPORT_VERSION,
+    count_removals,
+    iter_json,
+    removal_records,
+    summary_record,
+)
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
 OUTPUTS, REPORT = 0, 1
@@ -41,7 +51,7 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
     """Clean a batch of files and put their outputs in place together; a file that fails is recorded and the batch goes on.
 
-    A plain function, so process pools and Dask can pickle it by name (clean_flow's clean_batch task runs it too).
+    A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
     batch = OutputBatch()
     results = []
@@ -88,39 +98,26 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
         return _fail(report, batch, item, report_path, f"cannot read file: {exc.strerror or exc}")
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
-    titles: tuple[str, ...] = ()
-    domain = ""
     try:
-        if is_html(item.rel):
-            # The page's extracted article text is the "original" that reports and diffs refer to.
-            extraction = extract_html(data, item.rel)
-            report["extraction"] = extraction.record()
-            # What restore can rebuild for a page is its extracted text, so that is what it checks.
-            report["extraction"]["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
-            decoded = Decoded(extraction.text, "utf-8")
-            titles, domain = extraction.titles, extraction.domain
-        else:
-            decoded = decode_document(data)
+        # A page's extracted article text is the "original" that reports and diffs refer to.
+        doc = document_from_bytes(data, item.rel)
     except ValueError as exc:  # ExtractionError included
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
         report["raw_copy"] = f"{item.stem}.raw"
         _stage(batch, item, out / report["raw_copy"], OUTPUTS, data=data)
         return _fail(report, batch, item, report_path, str(exc))
     del data  # a big document's bytes need not stay beside its text
-    text = decoded.text
-    result = clean_text(text, ruleset, source=item.rel, domain=domain, titles=titles)
+    text = doc.text
+    report.update(doc.record)
+    result = clean_text(text, ruleset, source=item.rel, domain=doc.domain, titles=doc.titles)
     records = removal_records(text, result.removals)
     if result.held:
         # Over-removal quarantine: the text keeps the held removals; a person decides.
         report["held_for_review"] = list(result.held)
-    if decoded.bom:
-        report["bom"] = True
-    if decoded.detected:
-        report["encoding_detected"] = True
     if result.timed_out:
         report["timed_out"] = list(result.timed_out)
     report.update(
-        encoding=decoded.encoding,
+        encoding=doc.encoding,
         output=f"{item.stem}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
@@ -149,23 +146,3 @@ def _stage(batch: OutputBatch, item: InputFile, path: Path, phase: int, chunks: 
                 write_text_chunks(fh, chunks)
     except OSError as exc:
         raise WriteFailed(f"cannot write outputs: {exc}") from exc
-
-
-def summary_record(report: dict) -> dict[str, Any]:
-    counts = report.get("counts") or count_removals([])
-    record = {
-        "input": report["input"],
-        "output": report.get("output"),
-        "error": report["error"],
-        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
-        "chars_in": report.get("chars_in", 0),
-        "chars_out": report.get("chars_out", 0),
-        "removals": counts["removals"],
-        "by_cleaner": counts["by_cleaner"],
-        "by_rule": counts["by_rule"],
-        "shadow_by_rule": counts["shadow_by_rule"],
-        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
-    }
-    if report.get("held_for_review"):
-        record["held"] = report["held_for_review"]
-    return record

@@ -1,17 +1,13 @@
-"""Which source a document comes from: its folder, or for HTML pages the domain in the page's metadata."""
+"""The domain of an HTML page, from its metadata: per-source rules match it."""
 
 from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
 
-
-from .files import InputFile, decode_document, read_input
-
-HTML_SUFFIXES = (".html", ".htm")
 HEAD_BYTES = 65536  # canonical links and og:url sit in <head>; no need to scan a whole page
 
-_TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.I)
+_TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -26,7 +22,7 @@ def host_of(url: str) -> str:
     except ValueError:
         return ""
     host = host.rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+    return host.removeprefix("www.")
 
 
 def domain_from_html(html: str) -> str:
@@ -49,24 +45,3 @@ def domain_from_html(html: str) -> str:
         return ""
     return host_of(getattr(meta, "url", None) or "") or (getattr(meta, "hostname", None) or "").removeprefix("www.")
 
-
-def is_html(rel: str) -> bool:
-    return rel.lower().endswith(HTML_SUFFIXES)
-
-
-def page_domain(rel: str, data: bytes) -> str:
-    """The domain of an input from its raw bytes: HTML metadata for .html/.htm files, "" for text."""
-    if not is_html(rel):
-        return ""
-    return domain_from_html(data[:HEAD_BYTES].decode("utf-8", errors="replace"))
-
-
-def read_document(item: InputFile) -> tuple[str, str]:
-    """(text, domain) of one input, read the way `run` reads it; raises OSError or ValueError naming the problem."""
-    from .extract import extract_html, is_html as is_page  # extract imports this module lazily too
-
-    data = read_input(item.path)
-    if is_page(item.rel):
-        extraction = extract_html(data, item.rel)
-        return extraction.text, extraction.domain
-    return decode_document(data).text, ""

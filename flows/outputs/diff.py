@@ -1,79 +1,11 @@
-"""Per-file reports and the run summary, rendered from the recorded removals."""
+"""Unified diffs of a cleaning, rendered from the recorded removals (never by comparing texts)."""
 
 from __future__ import annotations
 
-import bisect
-import json
-import re
-from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
-from typing import Any, Iterable, Iterator
 
 from cleaners.core import Removal, applied
-
-REPORT_VERSION = 1
-
-
-def rule_key(r: Removal | dict) -> str:
-    """"cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule), the key used in counts."""
-    if isinstance(r, dict):
-        key, source = f"{r['cleaner']}/{r['rule']}", r.get("source", "")
-    else:
-        key, source = f"{r.cleaner}/{r.rule}", r.source
-    # A per-source rule is counted with its source: two sources may use the same rule name.
-    return f"{key} @{source}" if source else key
-
-
-def _line_starts(text: str) -> list[int]:
-    # Line numbers as a reader counts them: CRLF, LF and lone CR each end a line (a regex scan:
-    # the character loop this replaces took 2 ms on a 6 KB document).
-    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
-
-
-_LINE_BREAK = re.compile(r"\r\n?|\n")
-
-
-def removal_records(original: str, removals: Iterable[Removal]) -> list[dict]:
-    """Removals as report records, each with the 1-based first and last line it touches."""
-    starts = _line_starts(original)
-    out = []
-    for r in sorted(removals, key=lambda r: r.start):
-        d = r.to_dict()
-        d["line"] = bisect.bisect_right(starts, r.start)
-        d["end_line"] = bisect.bisect_right(starts, max(r.start, r.end - 1))
-        out.append(d)
-    return out
-
-
-def count_removals(records: Iterable[dict]) -> dict[str, Any]:
-    """Counts of acting removals by cleaner and by rule, plus shadow matches, for reports and the summary."""
-    by_cleaner: Counter = Counter()
-    by_rule: Counter = Counter()
-    shadow_by_rule: Counter = Counter()
-    held_by_rule: Counter = Counter()
-    chars = 0
-    for d in records:
-        if d.get("held"):
-            held_by_rule[rule_key(d)] += 1
-            continue
-        if d.get("shadow"):
-            shadow_by_rule[rule_key(d)] += 1
-            continue
-        by_cleaner[d["cleaner"]] += 1
-        by_rule[rule_key(d)] += 1
-        chars += d["end"] - d["start"]
-    counts = {
-        "removals": sum(by_cleaner.values()),
-        "chars_removed": chars,
-        "by_cleaner": dict(sorted(by_cleaner.items())),
-        "by_rule": dict(sorted(by_rule.items())),
-        "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
-    }
-    if held_by_rule:  # only when the quarantine held something back, so ordinary reports stay as they were
-        counts["held_by_rule"] = dict(sorted(held_by_rule.items()))
-    return counts
-
 
 # Unchanged lines shown around each change, as `diff -u` does.
 CONTEXT = 3
@@ -231,19 +163,3 @@ def _diff_name(name: str) -> str:
         return name
     escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
     return '"' + "".join(escapes.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in name) + '"'
-
-
-def to_json(data: Any) -> str:
-    """Stable, readable JSON (sorted keys, UTF-8 kept) so committed reports diff cleanly."""
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
-
-
-def iter_json(data: Any) -> Iterator[str]:
-    """to_json in pieces, for writing without one whole string (indented JSON is encoded in Python either way)."""
-    tokens = _JSON.iterencode(data)
-    while piece := "".join(islice(tokens, 4096)):  # joined in C: a token at a time would cost a Python loop each
-        yield piece
-    yield "\n"

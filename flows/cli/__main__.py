@@ -1,0 +1,7 @@
+"""`python -m flows.cli ...`: the same as the `boilerclean` command."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

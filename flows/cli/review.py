@@ -1,0 +1,87 @@
+"""`boilerclean review DIR` (a finished run in the terminal) and `boilerclean held DIR` (its --held list)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .common import EXIT_USAGE
+
+REVIEW_HELP = """\
+Summarise a finished run from its summary.json and reports: files, removals and shadow matches
+per cleaner and per rule, the most frequent removed lines, failed files, and where the HTML
+review pages are (DIR/index.html). With --cleaner NAME, list that cleaner's removals instead,
+with their files and line numbers.
+
+exit codes: 0 shown, 2 DIR is not the output folder of a run or NAME is not a cleaner of the run
+
+examples:
+  boilerclean review clean
+  boilerclean review out/ --cleaner image_caption
+  boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
+  boilerclean review out/ --held                                documents held by the quarantine
+"""
+
+
+HELD_HELP = """\
+List the documents of a finished run (its output folder) whose removals were held back by the
+over-removal quarantine: the cleaned text kept them, and a person should look. Each line gives
+the input, its report, and why. The same list as `boilerclean review DIR --held`, for scripts:
+exit code 0 when nothing is held, 1 when something is.
+
+examples:
+  boilerclean held out/
+  boilerclean held out/ --json
+"""
+
+
+def register(subparsers, formatter_class) -> None:
+    p = subparsers.add_parser("review", help="summarise a finished run in the terminal", description=REVIEW_HELP, formatter_class=formatter_class)
+    p.add_argument("dir", metavar="DIR", help="the output folder of a run")
+    p.add_argument("--cleaner", metavar="NAME", help="list this cleaner's removals (and shadow matches) with files and lines")
+    p.add_argument("--top", type=int, default=15, metavar="N", help="removed lines to show in the summary (default 15)")
+    p.add_argument("--limit", type=int, default=200, metavar="N", help="removals to list with --cleaner (default 200; 0: all)")
+    p.add_argument("--held", action="store_true", help="list the documents the over-removal quarantine held for review, and why")
+    p.set_defaults(func=cmd_review)
+    held_help = "list documents held for review by the over-removal quarantine (review --held)"
+    p = subparsers.add_parser("held", help=held_help, description=HELD_HELP, formatter_class=formatter_class)
+    p.add_argument("dir", metavar="DIR", help="the output folder of a run")
+    p.add_argument("--json", action="store_true", help="print the records as JSON")
+    p.set_defaults(func=cmd_held)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from ..review.data import ReviewError, load_summary
+    from ..review.terminal import (
+        HeldFormat,
+        print_cleaner_removals,
+        print_held,
+        print_run,
+    )
+
+    try:
+        summary = load_summary(args.dir)
+    except ReviewError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.held:
+        print_held(summary, HeldFormat.TABLE)
+        return 0
+    if args.cleaner:
+        return 0 if print_cleaner_removals(args.dir, summary, args.cleaner, args.limit) else EXIT_USAGE
+    print_run(args.dir, summary, args.top)
+    return 0
+
+
+def cmd_held(args: argparse.Namespace) -> int:
+    """`review DIR --held` as lines (or JSON) for scripts; exit code 1 when something is held."""
+    from ..review.data import ReviewError, load_summary
+    from ..review.terminal import HeldFormat, print_held
+
+    try:
+        summary = load_summary(args.dir)
+    except ReviewError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    held = print_held(summary, HeldFormat.JSON if args.json else HeldFormat.LINES)
+    return 1 if held else 0

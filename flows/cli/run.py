@@ -1,0 +1,94 @@
+"""`boilerclean run`: clean files and folders into an output folder."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from .common import (
+    EXIT_FAILED_FILES,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_alert_options,
+    add_config,
+    checked_run_args,
+    prefect_api_configured,
+)
+
+log = logging.getLogger("boilerclean")
+
+RUN_HELP = """\
+Inputs are .txt documents and .html, .htm or .html.gz pages (article text extracted with
+trafilatura first; the report's "extraction" entry says how). For an input at relative path
+a/b.txt (or a/b.html), writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified diff,
+original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
+DIR/summary.json for the run, and review pages: DIR/a/b.html (the original with every removal
+marked) and DIR/index.html (open it in a browser; see `boilerclean review DIR` for the terminal).
+Inputs are never modified. --dry-run puts every rule in shadow mode: matches are reported, nothing is removed.
+
+Runs as a tracked Prefect flow run when a Prefect API is configured (PREFECT_API_URL), and
+in-process otherwise (no server needed); --prefect / --no-prefect override.
+
+exit codes: 0 every file cleaned, 1 some files failed (the others are done), 2 usage or config error
+
+examples:
+  boilerclean run seeds --out clean
+  boilerclean run scraped/ more.txt --out cleaned/ --config rules.yaml
+  boilerclean run big/ --out out/ --workers 8
+  boilerclean run big/ --out out/ --dask-address tcp://scheduler:8786
+  PREFECT_API_URL=http://127.0.0.1:4200/api boilerclean run in/ --out out/
+"""
+
+
+def register(subparsers, formatter_class) -> None:
+    short = "clean files and folders into an output folder"
+    run = subparsers.add_parser("run", help=short, description=RUN_HELP, formatter_class=formatter_class)
+    run.add_argument("paths", nargs="+", metavar="PATH", help="input files or folders (searched recursively)")
+    run.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    add_config(run)
+    run.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: the machine's cores)")
+    run.add_argument("--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes")
+    run.add_argument("--dask-address", metavar="ADDR", help="run the batches on a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines")
+    run.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
+    add_alert_options(run)
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument("--prefect", dest="prefect", action="store_true", default=None, help="run as a Prefect flow run")
+    mode.add_argument("--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API")
+    run.set_defaults(func=cmd_run)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..inputs.discover import UsageError
+    from ..run.dispatch import default_workers
+
+    checked = checked_run_args(args)
+    if checked is None:
+        return EXIT_USAGE
+    alerts, ruleset = checked
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        print("boilerclean: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    kwargs = {"paths": [str(p) for p in args.paths], "out": str(args.out), "config": args.config}
+    kwargs.update(dry_run=args.dry_run, prune=args.prune, alerts=alerts, progress=args.progress)
+    kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask)
+    use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
+    try:
+        if use_prefect:
+            from ..run.prefect_flow import flow_for
+
+            summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
+        else:
+            from ..run.pipeline import (
+                run_clean,  # the flow's body, without importing Prefect
+            )
+
+            log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
+            summary = run_clean(**kwargs, ruleset=ruleset)
+    except UsageError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_FAILED_FILES if summary["failed"] else EXIT_OK

@@ -1,0 +1,1 @@
+"""Reading inputs: finding them, reading their bytes, decoding text and extracting pages."""

@@ -1,0 +1,61 @@
+"""Reading an input: its bytes, and the one document reader that run, clean and mine use."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Any
+
+from .decode import decode_document
+from .discover import InputFile
+from .extract import extract_html, is_html
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_input(path: str | os.PathLike) -> bytes:
+    """The bytes of an input file; raises OSError for anything but a regular file (a FIFO would block)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fh.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "folder" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "special file"
+            raise OSError(f"not a regular file ({kind})")
+        return fh.read()
+
+
+@dataclass(frozen=True, slots=True)
+class InputText:
+    """One input as the cleaners see it, and what its report records about how it was read."""
+
+    text: str  # a page's extracted article text, or a text file's decoded content
+    encoding: str  # the codec that turns `text` back into the input's bytes (utf-8 for a page's text)
+    domain: str = ""  # a page's domain from its metadata (per-source rules); "" for text files
+    titles: tuple[str, ...] = ()  # a page's titles, for page_title
+    record: dict[str, Any] = field(default_factory=dict)  # report entries: extraction, bom, encoding_detected
+
+
+def document_from_bytes(data: bytes, name: str) -> InputText:
+    """The text of one input from its bytes; raises ValueError (ExtractionError too) naming the problem."""
+    if is_html(name):
+        extraction = extract_html(data, name)
+        record = extraction.record()
+        # What restore can rebuild for a page is its extracted text, so that is what it checks.
+        record["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
+        return InputText(
+            extraction.text, "utf-8", extraction.domain, extraction.titles, {"extraction": record}
+        )
+    decoded = decode_document(data)
+    record = {"bom": True} if decoded.bom else {}
+    if decoded.detected:
+        record["encoding_detected"] = True
+    return InputText(decoded.text, decoded.encoding, record=record)
+
+
+def read_document(item: InputFile) -> InputText:
+    """One input as `run`, `clean` and `mine` read it; raises OSError or ValueError naming the problem."""
+    return document_from_bytes(read_input(item.path), item.rel)

@@ -1,0 +1,1 @@
+"""Writing outputs: atomic writes, diffs, report records, the run manifest and restore."""

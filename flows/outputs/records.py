@@ -1,0 +1,130 @@
+"""Report records: removals as recorded, counts per cleaner and rule, a file's summary record, stable JSON."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from itertools import islice
+from typing import Any
+
+from cleaners.core import Removal
+
+REPORT_VERSION = 1
+
+
+class Status(Enum):
+    """What a recorded removal did; the value is the word reviews show."""
+
+    ACTING = "removed"  # taken out of the cleaned text
+    SHADOW = "shadow"  # a shadow-mode rule or --dry-run: reported, not removed
+    HELD = "held"  # kept in the text by the over-removal quarantine, for a person to decide
+
+    @classmethod
+    def of(cls, r: Removal | dict) -> Status:
+        """The status of a Removal or of its report record (two flags there: `held` wins over `shadow`)."""
+        held, shadow = (r.get("held"), r.get("shadow")) if isinstance(r, dict) else (r.held, r.shadow)
+        if held:
+            return cls.HELD
+        return cls.SHADOW if shadow else cls.ACTING
+
+
+def rule_key(r: Removal | dict) -> str:
+    """"cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule), the key used in counts."""
+    if isinstance(r, dict):
+        key, source = f"{r['cleaner']}/{r['rule']}", r.get("source", "")
+    else:
+        key, source = f"{r.cleaner}/{r.rule}", r.source
+    # A per-source rule is counted with its source: two sources may use the same rule name.
+    return f"{key} @{source}" if source else key
+
+
+def _line_starts(text: str) -> list[int]:
+    # Line numbers as a reader counts them: CRLF, LF and lone CR each end a line (a regex scan:
+    # the character loop this replaces took 2 ms on a 6 KB document).
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def removal_records(original: str, removals: Iterable[Removal]) -> list[dict]:
+    """Removals as report records, each with the 1-based first and last line it touches."""
+    starts = _line_starts(original)
+    out = []
+    for r in sorted(removals, key=lambda r: r.start):
+        d = r.to_dict()
+        d["line"] = bisect.bisect_right(starts, r.start)
+        d["end_line"] = bisect.bisect_right(starts, max(r.start, r.end - 1))
+        out.append(d)
+    return out
+
+
+def count_removals(records: Iterable[dict]) -> dict[str, Any]:
+    """Counts of acting removals by cleaner and by rule, plus shadow matches, for reports and the summary."""
+    by_cleaner: Counter = Counter()
+    by_rule: Counter = Counter()
+    shadow_by_rule: Counter = Counter()
+    held_by_rule: Counter = Counter()
+    chars = 0
+    for d in records:
+        status = Status.of(d)
+        if status is Status.HELD:
+            held_by_rule[rule_key(d)] += 1
+        elif status is Status.SHADOW:
+            shadow_by_rule[rule_key(d)] += 1
+        else:
+            by_cleaner[d["cleaner"]] += 1
+            by_rule[rule_key(d)] += 1
+            chars += d["end"] - d["start"]
+    counts = {
+        "removals": sum(by_cleaner.values()),
+        "chars_removed": chars,
+        "by_cleaner": dict(sorted(by_cleaner.items())),
+        "by_rule": dict(sorted(by_rule.items())),
+        "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
+    }
+    if held_by_rule:  # only when the quarantine held something back, so ordinary reports stay as they were
+        counts["held_by_rule"] = dict(sorted(held_by_rule.items()))
+    return counts
+
+
+def summary_record(report: dict) -> dict[str, Any]:
+    counts = report.get("counts") or count_removals([])
+    record = {
+        "input": report["input"],
+        "output": report.get("output"),
+        "error": report["error"],
+        "sha256": report.get("sha256"),  # the content cleaned: the manifest's change check
+        "chars_in": report.get("chars_in", 0),
+        "chars_out": report.get("chars_out", 0),
+        "removals": counts["removals"],
+        "by_cleaner": counts["by_cleaner"],
+        "by_rule": counts["by_rule"],
+        "shadow_by_rule": counts["shadow_by_rule"],
+        **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
+        # An undecodable input's copy: an output the manifest tracks.
+        **({"raw_copy": report["raw_copy"]} if report.get("raw_copy") else {}),
+    }
+    if report.get("held_for_review"):
+        record["held"] = report["held_for_review"]
+    return record
+
+
+def to_json(data: Any) -> str:
+    """Stable, readable JSON (sorted keys, UTF-8 kept) so committed reports diff cleanly."""
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
+
+
+def iter_json(data: Any) -> Iterator[str]:
+    """to_json in pieces, for writing without one whole string (indented JSON is encoded in Python either way)."""
+    tokens = _JSON.iterencode(data)
+    while piece := "".join(islice(tokens, 4096)):  # joined in C: a token at a time would cost a Python loop each
+        yield piece
+    yield "\n"

@@ -1,0 +1,56 @@
+"""The run summary (summary.json) from the files' summary records, and its one-line form for the log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from cleaners import Ruleset
+
+from .records import REPORT_VERSION
+
+
+def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
+    """The run summary: files, removals per cleaner and per rule, errors. Deterministic (no times, no absolute paths)."""
+    by_cleaner: Counter = Counter()
+    by_rule: Counter = Counter()
+    shadow_by_rule: Counter = Counter()
+    records = sorted(records, key=lambda r: r["input"])
+    for r in records:
+        by_cleaner.update(r["by_cleaner"])
+        by_rule.update(r["by_rule"])
+        shadow_by_rule.update(r["shadow_by_rule"])
+    errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
+    held = [
+        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
+        for r in records
+        if r.get("held")
+    ]
+    timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
+    return {
+        "version": REPORT_VERSION,
+        "ruleset_hash": ruleset.hash,
+        "config_files": list(ruleset.files),
+        "dry_run": dry_run,
+        "files": len(records),
+        "cleaned": len(records) - len(errors),
+        "failed": len(errors),
+        "removals": sum(by_cleaner.values()),
+        "chars_in": sum(r["chars_in"] for r in records),
+        "chars_removed": sum(r["chars_in"] - r["chars_out"] for r in records if not r["error"]),
+        "by_cleaner": dict(sorted(by_cleaner.items())),
+        "by_rule": dict(sorted(by_rule.items())),
+        "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
+        "errors": errors,
+        "held": held,  # documents whose removals the over-removal quarantine held back for review
+        **({"timeouts": timeouts} if timeouts else {}),
+        "file_records": records,
+    }
+
+
+def summary_line(summary: dict) -> str:
+    per = ", ".join(f"{k} {v}" for k, v in summary["by_cleaner"].items()) or "nothing"
+    return (
+        f"cleaned {summary['cleaned']} of {summary['files']} files ({summary['failed']} failed); "
+        f"{summary['removals']} removals, {summary['chars_removed']} characters: {per}"
+    ) + (f"; {sum(summary['shadow_by_rule'].values())} shadow matches" if summary.get("shadow_by_rule") else "")

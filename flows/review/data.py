@@ -1,0 +1,242 @@
+"""What a reviewer needs from a finished run, read back from its summary.json and per-file reports.
+
+Everything here comes from the recorded removals (never from re-diffing), and is deterministic:
+sorted, no times, only paths relative to the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ..inputs.discover import InputFile
+from ..outputs.records import Status
+
+# The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
+# enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
+MAX_DISTINCT_LINES = 2000
+MAX_FILES_PER_LINE = 20
+
+
+@dataclass(slots=True)
+class Counts:
+    """One cleaner's (or a file's) removals: the acting ones with their non-blank lines and characters,
+    and the shadow matches and held removals, which take nothing out of the text."""
+
+    removals: int = 0
+    lines: int = 0
+    chars: int = 0
+    shadow: int = 0
+    held: int = 0
+
+    def add(self, status: Status, lines: int, chars: int) -> None:
+        if status is Status.HELD:
+            self.held += 1
+        elif status is Status.SHADOW:
+            self.shadow += 1
+        else:
+            self.removals += 1
+            self.lines += lines
+            self.chars += chars
+
+    def add_counts(self, other: Counts) -> None:
+        for k in self.__slots__:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+
+    def as_list(self) -> list[int]:
+        """[removals, lines, chars, shadow, held], as in index-data.js (INDEX_JS's counts() reads them)."""
+        return [self.removals, self.lines, self.chars, self.shadow, self.held]
+
+    @classmethod
+    def from_list(cls, values: list[int]) -> Counts:
+        return cls(*values)
+
+
+def _fields(counts: Counts, *names: str) -> dict[str, int]:
+    return {k: getattr(counts, k) for k in names or Counts.__slots__}
+
+
+class ReviewError(ValueError):
+    """The folder is not the output of a run (no readable summary.json)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One input of the run, in run order, and where its report and page are."""
+
+    input: str
+    stem: str
+    record: dict  # the summary's file record
+    report: dict | None  # its report, or None when no report of this run exists (clash, unexpected error)
+
+    @property
+    def page(self) -> str:
+        """The page's path relative to the output folder."""
+        return f"{self.stem}.html"
+
+    @property
+    def href(self) -> str:
+        """The page as a relative URL (percent-encoded, so '#', '?' or '%' in a name stay part of the path)."""
+        return quote(self.page, safe="/")
+
+
+@dataclass
+class Review:
+    """Totals, per-file rows, distinct removed lines and failures of one run."""
+
+    summary: dict
+    files: list[dict] = field(default_factory=list)
+    cleaners: list[str] = field(default_factory=list)
+    by_cleaner: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_rule: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    lines_total: int = 0
+    failed: list[dict] = field(default_factory=list)
+    held: list[dict] = field(default_factory=list)  # documents the over-removal quarantine held, with reasons
+
+    def to_data(self) -> dict:
+        """The JSON the index page loads (index-data.js)."""
+        return {
+            "cleaners": self.cleaners,
+            "files": self.files,
+            "by_cleaner": self.by_cleaner,
+            "by_rule": self.by_rule,
+            "lines": self.lines,
+            "lines_total": self.lines_total,
+            "failed": self.failed,
+            "held": self.held,
+        }
+
+
+def load_summary(out_dir: str | Path) -> dict:
+    """The run's summary.json; raises ReviewError naming the problem."""
+    path = Path(out_dir) / "summary.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReviewError(f"{out_dir}: no summary.json (not the output folder of a boilerclean run)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReviewError(f"{path}: cannot read: {exc}") from None
+
+
+def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
+    """The run's files in order, each with its report if the report on disk belongs to this run."""
+    out = Path(out_dir)
+    for rec in summary.get("file_records", []):
+        stem = InputFile("", rec["input"]).stem
+        yield FileEntry(rec["input"], stem, rec, read_report(out / f"{stem}.report.json", rec["input"], summary))
+
+
+def read_report(path: Path, rel: str, summary: dict) -> dict | None:
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    # A report of another input (a name clash) or of another ruleset (an older run) is not this file's.
+    if report.get("input") != rel or report.get("ruleset_hash") != summary.get("ruleset_hash"):
+        return None
+    return report
+
+
+def nonblank_lines(text: str) -> list[str]:
+    """The stripped, non-blank lines of a removed span (blank lines only tidy the layout)."""
+    return [s for s in (ln.strip() for ln in text.splitlines()) if s]
+
+
+def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
+    """Read every report of the run once and build the review's totals, rows and distinct lines."""
+    summary = summary if summary is not None else load_summary(out_dir)
+    review = Review(summary=summary)
+    tally = _Tally()
+    for entry in iter_entries(out_dir, summary):
+        row = tally.add_file(entry)
+        if row["error"]:
+            review.failed.append({"input": entry.input, "error": row["error"], "page": row["page"]})
+        review.files.append(row)
+    tally.fill(review)
+    pages = {f["input"]: f["page"] for f in review.files}
+    review.held = [
+        {"input": h["input"], "reasons": list(h.get("reasons", [])), "page": pages.get(h["input"])}
+        for h in summary.get("held", [])
+    ]
+    return review
+
+
+class _Tally:
+    """Totals per cleaner and per rule, and the distinct removed lines, over the files of a run."""
+
+    def __init__(self) -> None:
+        self.cleaners: dict[str, Counts] = defaultdict(Counts)
+        self.rules: dict[tuple[str, str], Counts] = defaultdict(Counts)
+        self.files: Counter = Counter()  # files per cleaner name and per (cleaner, rule)
+        self.line_count: Counter = Counter()
+        self.line_files: dict[tuple, list] = defaultdict(list)  # up to MAX_FILES_PER_LINE [href, input] pairs
+        self.line_nfiles: Counter = Counter()
+        self.line_last: dict[tuple, str] = {}
+
+    def add_file(self, entry: FileEntry) -> dict[str, Any]:
+        """Count one file's removals; returns its row of the files table."""
+        report = entry.report or {}
+        per: dict[str, Counts] = defaultdict(Counts)
+        rules: set[tuple[str, str]] = set()
+        for i, r in enumerate(report.get("removals") or []):
+            lines = nonblank_lines(r["text"])
+            status = Status.of(r)
+            per[r["cleaner"]].add(status, len(lines), r["end"] - r["start"])
+            self.rules[(r["cleaner"], r["rule"])].add(status, len(lines), r["end"] - r["start"])
+            rules.add((r["cleaner"], r["rule"]))
+            self._add_lines(lines, r, status, entry, i)
+        total = Counts()
+        for name, counts in per.items():
+            self.cleaners[name].add_counts(counts)
+            total.add_counts(counts)
+        self.files.update([*per, *rules])
+        return {
+            "input": entry.input,
+            "page": entry.href if entry.report is not None else None,
+            "error": entry.record.get("error") or report.get("error"),
+            "chars_in": entry.record.get("chars_in", 0),
+            **_fields(total),
+            "by_cleaner": {k: v.as_list() for k, v in sorted(per.items())},
+        }
+
+    def _add_lines(self, lines: list[str], r: dict, status: Status, entry: FileEntry, i: int) -> None:
+        for text in lines:
+            lk = (text, r["cleaner"], r["rule"], status.value)
+            self.line_count[lk] += 1
+            if self.line_last.get(lk) != entry.input:  # first time in this file
+                self.line_last[lk] = entry.input
+                self.line_nfiles[lk] += 1
+                if len(self.line_files[lk]) < MAX_FILES_PER_LINE:
+                    self.line_files[lk].append([f"{entry.href}#r{i}", entry.input])
+
+    def fill(self, review: Review) -> None:
+        review.cleaners = sorted(self.cleaners)
+        review.by_cleaner = {
+            name: {**_fields(self.cleaners[name]), "files": self.files[name]} for name in review.cleaners
+        }
+        review.by_rule = [
+            {"cleaner": c, "rule": r, **_fields(t, "removals", "shadow", "held"), "files": self.files[(c, r)]}
+            for (c, r), t in sorted(self.rules.items())
+        ]
+        ranked = sorted(self.line_count.items(), key=lambda kv: (-kv[1], *kv[0]))
+        review.lines_total = len(ranked)
+        review.lines = [
+            {"text": text, "cleaner": cleaner, "rule": rule, "status": status, "count": count,
+             "n_files": self.line_nfiles[key], "files": self.line_files[key]}
+            for key, count in ranked[:MAX_DISTINCT_LINES]
+            for text, cleaner, rule, status in (key,)
+        ]
+
+
+def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:
+    """(input, removal record) for every removal and shadow match credited to `cleaner`, in run order."""
+    for entry in iter_entries(out_dir, summary):
+        for r in (entry.report or {}).get("removals") or []:
+            if r["cleaner"] == cleaner:
+                yield entry.input, r

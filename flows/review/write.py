@@ -1,0 +1,95 @@
+"""Writing a run's review pages: each file's page (in the run's worker processes if any), then the index."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import replace
+from pathlib import Path
+
+from cleaners.core import Removal, check_removals, restore
+
+from ..inputs.discover import InputFile
+from ..outputs.atomic import OutputBatch, write_text_chunks
+from .data import FileEntry, Review, collect_review, load_summary, read_report
+from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
+
+
+def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review.
+
+    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each.
+    """
+    out = Path(out_dir)
+    summary = summary if summary is not None else load_summary(out)
+    review = collect_review(out, summary)
+    # A file has a page when a report of this run exists; collect_review has just read them all (one row per file).
+    entries = [
+        FileEntry(rec["input"], InputFile("", rec["input"]).stem, rec, None)
+        for rec, row in zip(summary.get("file_records", []), review.files)
+        if row["page"] is not None
+    ]
+    n = PAGES_PER_JOB
+    jobs = [(entries[i : i + n], entries[i - 1] if i else None, entries[i + n] if i + n < len(entries) else None) for i in range(0, len(entries), n)]
+    common = (str(out), review.cleaners, summary.get("ruleset_hash"))
+    if pool is None:
+        for job in jobs:
+            write_pages(*common, *job)
+    else:
+        for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
+            done.result()
+    batch = OutputBatch()
+    try:
+        batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))
+        # In place last: when it exists, the pages it links to do too.
+        batch.write(INDEX_PAGE, out / INDEX_PAGE, render_index(review), phase=1)
+        _commit(batch)
+    finally:
+        batch.abort()
+    return review
+
+
+# Pages per job (and per sync of the disk).
+PAGES_PER_JOB = 128
+
+
+def write_pages(out_dir: str, cleaners: list[str], ruleset_hash: str | None, entries: list[FileEntry], before: FileEntry | None, after: FileEntry | None) -> None:
+    """Render and write the pages of consecutive entries (before and after: their neighbours in the run, for links)."""
+    out = Path(out_dir)
+    batch = OutputBatch()
+    try:
+        for i, entry in enumerate(entries):
+            report = read_report(out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash})
+            entry = replace(entry, report=report if report is not None else {"error": "report missing or replaced since the run"})
+            original = cleaned = None
+            if not entry.report.get("error"):
+                try:
+                    original, cleaned = _original(out, entry)
+                except (OSError, UnicodeDecodeError, ValueError) as exc:
+                    # Show the problem on the page rather than a wrong text; the rest of the run still renders.
+                    entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
+            prev = entries[i - 1] if i > 0 else before
+            next_ = entries[i + 1] if i + 1 < len(entries) else after
+            with batch.open(entry.page, out / entry.page) as fh:
+                write_text_chunks(fh, iter_file_page(entry, original, cleaners, prev, next_, cleaned))
+            original = cleaned = None  # a big document's texts go before the next page's are read
+        _commit(batch)
+    finally:
+        batch.abort()
+
+
+def _commit(batch: OutputBatch) -> None:
+    failed = batch.commit()
+    if failed:
+        raise next(iter(failed.values()))
+
+
+def _original(out: Path, entry: FileEntry) -> tuple[str, str]:
+    """The original text, rebuilt from the cleaned output and the recorded removals, and the cleaned text."""
+    report = entry.report
+    cleaned = (out / report["output"]).read_bytes().decode("utf-8")
+    removals = [Removal.from_dict(d) for d in report.get("removals") or []]
+    original = restore(cleaned, removals)
+    if len(original) != report.get("chars_in"):
+        raise ValueError(f"{report['output']} does not match its report (changed since the run?)")
+    check_removals(original, removals)
+    return original, cleaned

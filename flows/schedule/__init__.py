@@ -1,0 +1,1 @@
+"""Scheduled runs: serving a Prefect deployment, the run history and trend alerts."""
