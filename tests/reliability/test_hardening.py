@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -227,8 +229,6 @@ def test_read_only_output_file_system_is_a_message(tmp_path, monkeypatch):
 def test_read_only_tmpfs_is_a_message(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("needs root to mount a read-only tmpfs; test_read_only_output_file_system_is_a_message injects EROFS")
-    import subprocess
-
     mnt = tmp_path / "ro"
     mnt.mkdir()
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mnt)], check=False, capture_output=True).returncode:
@@ -274,15 +274,20 @@ def _deep(root: Path, levels: int) -> Path:
 
 
 @pytest.mark.xfail(strict=True, reason="issue 13 also-found: folders > 1,000 levels deep raise RecursionError")
-def test_folders_deeper_than_1000_levels_are_no_traceback(tmp_path):
-    inp = tmp_path / "in"
+def test_folders_deeper_than_1000_levels_are_no_traceback():
+    # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit RecursionError.
+    base = Path(tempfile.mkdtemp(prefix="bc-deep-"))
+    inp, out = base / "in", base / "o"
     make_inputs(inp, ["top.txt"])
-    (_deep(inp, 1100) / "deep.txt").write_bytes(b"A sentence at the bottom of a very deep folder.\n")
-    res = bc_proc("run", inp, "--out", tmp_path / "o", "--no-progress", "--workers", "1", "--no-prefect")
-    no_traceback(res)
-    assert "RecursionError" not in res.stderr
-    assert res.returncode in (EXIT_OK, EXIT_FAILED), res.stderr
-    assert (tmp_path / "o" / "top.txt").exists(), "the shallow input was not cleaned"
+    try:
+        (_deep(inp, 1100) / "deep.txt").write_bytes(b"A sentence at the bottom of a very deep folder.\n")
+        res = bc_proc("run", inp, "--out", out, "--no-progress", "--workers", "1", "--no-prefect")
+        no_traceback(res)
+        assert "RecursionError" not in res.stderr
+        assert res.returncode in (EXIT_OK, EXIT_FAILED), res.stderr
+        assert (out / "top.txt").exists(), "the shallow input was not cleaned"
+    finally:
+        subprocess.run(["rm", "-rf", str(base)], check=False)  # rm copes with the depth
 
 
 # --- terminal escape sequences ----------------------------------------------------------------
