@@ -39,6 +39,8 @@ def bc(*argv: str) -> Result:
     out, err = io.StringIO(), io.StringIO()
     handler = logging.StreamHandler(err)  # pytest's log capture may keep basicConfig from reaching stderr
     logger = logging.getLogger("boilerclean")
+    level = logger.level
+    logger.setLevel(logging.INFO)  # what the CLI shows; basicConfig does nothing when pytest holds the root logger
     logger.addHandler(handler)
     tb = None
     try:
@@ -51,6 +53,7 @@ def bc(*argv: str) -> Result:
                 rc, tb = None, traceback.format_exc()
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
     return Result(rc, out.getvalue(), err.getvalue(), tb)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from bchelp import (
+    ARTICLE,
     ENOSPC,
     EXIT_FAILED,
     EXIT_OK,
@@ -168,6 +169,40 @@ def test_case2_unreadable_folder_is_not_gone_setpriv(tmp_path):
     no_traceback(res)
     _assert_locked_outputs_kept(out, before)
     assert res.returncode == EXIT_FAILED and "locked" in res.stderr, res.stderr
+
+
+def _beyond_path_max(root: Path) -> str:
+    """A file whose full path is longer than PATH_MAX (made one folder at a time, relative to an open folder)."""
+    fd = os.open(root, os.O_RDONLY)
+    name = "n" * 200
+    rel = []
+    try:
+        for _ in range(4200 // 201 + 1):
+            os.mkdir(name, dir_fd=fd)
+            nxt = os.open(name, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+            rel.append(name)
+        f = os.open("long.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+        os.write(f, ARTICLE.format(n=9).encode())
+        os.close(f)
+    finally:
+        os.close(fd)
+    return "/".join([*rel, "long.txt"])
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13 case 2: an input path longer than PATH_MAX is skipped silently")
+def test_case2_input_beyond_path_max_is_reported_not_skipped(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "o"
+    make_inputs(inp, ["short.txt"])
+    try:
+        _beyond_path_max(inp)
+        res = run(inp, out)
+        no_traceback(res)
+        assert (out / "short.txt").exists()
+        assert res.rc == EXIT_FAILED and "long.txt" in res.err, f"a too-long input path went unreported:\n{res.err}"
+    finally:
+        subprocess.run(["rm", "-rf", str(inp)], check=False)  # rm copes with paths beyond PATH_MAX
 
 
 # --- case 3: one damaged history.jsonl line breaks every later run ----------------------------
