@@ -16,7 +16,11 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import (  # tests/conftest.py: this checkout first on PYTHONPATH, no Prefect API
+    ROOT,
+    cli_env,
+)
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -59,14 +63,6 @@ def bc(*argv: str) -> Result:
 
 def run(inp: Path, out: Path, *extra: str) -> Result:
     return bc("run", inp, "--out", out, "--no-progress", "--workers", "1", "--no-prefect", *extra)
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.pop("PREFECT_API_URL", None)
-    env.update(extra)
-    return env
 
 
 def bc_proc(*argv: str, prefix: tuple[str, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess:
