@@ -21,6 +21,7 @@ import errno
 import io
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -221,51 +222,63 @@ class World:
 class Tally:
     faults: Counter = field(default_factory=Counter)  # by kind and errno, or "SIGKILL"
     tracebacks: Counter = field(default_factory=Counter)  # faulted runs that showed a traceback, by exception
-    broken: Counter = field(default_factory=Counter)  # invariant -> how many times it broke
+    broken: Counter = field(default_factory=Counter)  # invariant -> in how many runs it broke
+    files: Counter = field(default_factory=Counter)  # invariant -> how many files it broke for, over all runs
+    lossy: Counter = field(default_factory=Counter)  # fault kind -> how many of those faults broke an invariant
     examples: list[str] = field(default_factory=list)
+    _seen: set = field(default_factory=set)
 
-    def fail(self, invariant: str, detail: str) -> None:
-        self.broken[invariant] += 1
+    def fail(self, invariant: str, tag: str, detail: str) -> None:
+        self.files[invariant] += 1
+        if (invariant, tag) not in self._seen:
+            self._seen.add((invariant, tag))
+            self.broken[invariant] += 1
         if len(self.examples) < 12:
-            self.examples.append(f"{invariant}: {detail}")
+            self.examples.append(f"{invariant} (round {tag}): {detail}")
 
     def report(self) -> str:
         return (f"faults injected: {sum(self.faults.values())} {dict(self.faults)}\n"
                 f"faulted runs with a traceback: {dict(self.tracebacks)}\n"
-                f"invariants broken: {dict(self.broken) or 'none'}\n" + "\n".join(self.examples))
+                f"invariants broken (runs): {dict(self.broken) or 'none'}; (files): {dict(self.files) or 'none'}\n"
+                f"faults after which an invariant broke, by kind: {dict(self.lossy) or 'none'}\n"
+                + "\n".join(self.examples))
 
 
-def check_after_fault(w: World, tally: Tally, tag: str) -> None:
+def check_after_fault(w: World, tally: Tally, tag: str, label: str) -> None:
     """Nothing lost: inputs and foreign files as they were; every cleaned input restores to a version of itself."""
+    tally.faults[label] += 1
+    before = sum(tally.broken.values())
     if snapshot(w.inp) != w.current:
-        tally.fail("inputs changed", tag)
+        tally.fail("inputs changed", tag, "")
     for p, data in w.foreign.items():
         if not p.exists() or p.read_bytes() != data:
-            tally.fail("foreign file deleted or changed", f"{tag}: {p.name}")
+            tally.fail("foreign file deleted or changed", tag, p.name)
     res, got = restore_to(w.out, w.base / f"r-{tag}")
     if res.tb:
-        tally.fail("restore traceback", f"{tag}: {res.tb.strip().splitlines()[-1]}")
+        tally.fail("restore traceback", tag, res.tb.strip().splitlines()[-1])
     for rel in sorted(w.current):
         if rel in w.cleaned and rel not in got:
             problem = next((ln for ln in res.err.splitlines() if rel in ln), "not restored")
-            tally.fail("good output lost", f"{tag}: {problem}")
+            tally.fail("good output lost", tag, problem)
         elif rel in got and got[rel] not in w.allowed[rel]:
-            tally.fail("restored bytes are no version of the input", f"{tag}: {rel}")
+            tally.fail("restored bytes are no version of the input", tag, rel)
     subprocess.run(["rm", "-rf", str(w.base / f"r-{tag}")], check=False)
+    if sum(tally.broken.values()) > before:
+        tally.lossy[label] += 1
 
 
 def clean_rerun(w: World, tally: Tally, tag: str) -> None:
     """A fault-free rerun repairs everything: every current input restores exactly, no temp file is left."""
     res = run(w.inp, w.out, *w.args())
     if res.tb or res.rc != EXIT_OK:
-        tally.fail("fault-free rerun failed", f"{tag}: rc {res.rc} {(res.tb or res.err).strip().splitlines()[-1:]}")
+        tally.fail("fault-free rerun failed", tag, f"rc {res.rc} {(res.tb or res.err).strip().splitlines()[-1:]}")
     res, got = restore_to(w.out, w.base / f"c-{tag}")
     if res.rc != EXIT_OK or {k: got.get(k) for k in w.current} != w.current:
         bad = sorted(k for k in w.current if got.get(k) != w.current[k])
-        tally.fail("not restorable after a fault-free rerun", f"{tag}: {bad[:3]} {res.err.strip()[-200:]}")
+        tally.fail("not restorable after a fault-free rerun", tag, f"{bad[:3]} {res.err.strip()[-200:]}")
     temps = [k for k in snapshot(w.out) if k.rsplit("/", 1)[-1].startswith(".") and k.endswith(".tmp")]
     if temps:
-        tally.fail("temporary files left after a fault-free rerun", f"{tag}: {temps[:3]}")
+        tally.fail("temporary files left after a fault-free rerun", tag, str(temps[:3]))
     subprocess.run(["rm", "-rf", str(w.base / f"c-{tag}")], check=False)
     w.allowed = {rel: {data} for rel, data in w.current.items()}
     w.cleaned = set(w.current)
@@ -283,10 +296,10 @@ def errno_fault(w: World, tally: Tally, seen: Counter, tag: str) -> bool:
         seen[k] = max(seen[k], n)
     if inj.fired is None:
         return False
-    tally.faults[f"{target} {errno.errorcode[inj.code]}"] += 1
-    if res.tb:
-        tally.tracebacks[res.tb.strip().splitlines()[-1].split(":")[0]] += 1
-    check_after_fault(w, tally, tag)
+    if res.tb:  # where in the project it escaped from: the last project frame
+        frames = re.findall(r'File ".*?/((?:flows|cleaners)/[^"]+)", line \d+, in (\w+)', res.tb)
+        tally.tracebacks[":".join(frames[-1]) if frames else "outside flows"] += 1
+    check_after_fault(w, tally, tag, f"{target} {errno.errorcode[inj.code]}")
     return True
 
 
@@ -305,8 +318,7 @@ def kill_fault(w: World, tally: Tally, span: list[float], tag: str) -> bool:
     if rc != -signal.SIGKILL:
         span[0] = max(span[0], time.monotonic() - start)  # finished first: aim later next time
         return False
-    tally.faults["SIGKILL"] += 1
-    check_after_fault(w, tally, tag)
+    check_after_fault(w, tally, tag, "SIGKILL")
     return True
 
 
