@@ -2,7 +2,7 @@
 PYTHON ?= python3
 OUT ?= out/seeds
 
-.PHONY: install run test clean-golden browser
+.PHONY: install run test test-fast lint clean-golden browser
 
 install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
@@ -16,6 +16,13 @@ browser:
 
 test: install browser
 	$(PYTHON) -m pytest -q
+
+# For development: no Prefect server, no browser, nothing marked slow (about a minute).
+test-fast:
+	$(PYTHON) -m pytest -q -x -m "not slow and not prefect_server and not browser"
+
+lint:
+	$(PYTHON) -m ruff check .
 
 # Regenerate the committed golden outputs on purpose after a rule change.
 clean-golden:

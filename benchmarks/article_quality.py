@@ -66,7 +66,9 @@ def load_pages(data: Path) -> tuple[dict[str, dict], dict[str, Path]]:
     return truth, html
 
 
-def in_truth(line: str, truth: str, truth_tokens: str | None = None, truth_shingles: Counter | None = None) -> bool:
+def in_truth(
+    line: str, truth: str, truth_tokens: str | None = None, truth_shingles: Counter | None = None
+) -> bool:
     """Whether a line is article text. A one-word line must be a line of the truth ("More:" is not
     article text because "More than 2,500" is); a line of 2-3 words must be a run of the truth's
     words; a longer line must have at least half of its 4-token shingles in the truth."""
@@ -143,11 +145,21 @@ def main(argv: list[str] | None = None) -> int:
 def single_set(argv: list[str]) -> int:
     """The article benchmark through the real flow: trafilatura rows, boilerclean, per-cleaner removals."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"benchmark folder (default {DEFAULT_DATA})")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list every false removal (removed article text)")
-    ap.add_argument("--residue", action="store_true", help="list lines boilerclean kept that are not article text")
-    ap.add_argument("--pages", action="store_true", help="list the pages where boilerclean loses most (1-P, 1-R)")
-    ap.add_argument("--config", metavar="FILE", help="a user ruleset on top of the defaults (to try rules out)")
+    ap.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help=f"benchmark folder (default {DEFAULT_DATA})"
+    )
+    ap.add_argument(
+        "-v", "--verbose", action="store_true", help="list every false removal (removed article text)"
+    )
+    ap.add_argument(
+        "--residue", action="store_true", help="list lines boilerclean kept that are not article text"
+    )
+    ap.add_argument(
+        "--pages", action="store_true", help="list the pages where boilerclean loses most (1-P, 1-R)"
+    )
+    ap.add_argument(
+        "--config", metavar="FILE", help="a user ruleset on top of the defaults (to try rules out)"
+    )
     ap.add_argument("--sweep", action="store_true", help="also score trafilatura under other settings")
     ap.add_argument("--single", action="store_true", help="this report without any other option")
     args = ap.parse_args(argv)
@@ -165,7 +177,9 @@ def single_set(argv: list[str]) -> int:
     print(f"article_quality: {len(truth)} pages from {args.data}, trafilatura {trafilatura.__version__}")
     rows = {"trafilatura (default)": {}, "trafilatura favor_precision": {"favor_precision": True}}
     if args.sweep:
-        rows.update({f"trafilatura {k}": v for k, v in SWEEP.items() if k not in ("default", "favor_precision")})
+        rows.update(
+            {f"trafilatura {k}": v for k, v in SWEEP.items() if k not in ("default", "favor_precision")}
+        )
     scores = {}
     for name, settings in rows.items():
         t = time.perf_counter()
@@ -222,7 +236,11 @@ def single_set(argv: list[str]) -> int:
             body = truth[key].get("articleBody", "")
             tt, ts = " " + " ".join(TOKEN.findall(body)) + " ", shingles(body)
             # Lines without a word (table rules, bullets) do not count in the score and are not listed.
-            left = [ln.strip() for ln in texts[key].splitlines() if TOKEN.search(ln) and not in_truth(ln, body, tt, ts)]
+            left = [
+                ln.strip()
+                for ln in texts[key].splitlines()
+                if TOKEN.search(ln) and not in_truth(ln, body, tt, ts)
+            ]
             if left:
                 print(f"  {key[:12]} {truth[key].get('url', '')[:90]}")
                 for ln in left:

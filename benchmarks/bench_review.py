@@ -45,8 +45,10 @@ def main(n: int) -> None:
         t_review = time.perf_counter() - t0
         size = (out / INDEX_PAGE).stat().st_size + (out / INDEX_DATA).stat().st_size
         pages = sum(1 for _ in out.rglob("*.html")) - 1
-        print(f"{n} files: cleaning {t_clean:.2f} s, review pages {t_review:.2f} s ({pages} pages), "
-              f"review/cleaning {t_review / t_clean:.2f}; index.html + {INDEX_DATA} {size / 1e6:.2f} MB")
+        print(
+            f"{n} files: cleaning {t_clean:.2f} s, review pages {t_review:.2f} s ({pages} pages), "
+            f"review/cleaning {t_review / t_clean:.2f}; index.html + {INDEX_DATA} {size / 1e6:.2f} MB"
+        )
 
 
 if __name__ == "__main__":

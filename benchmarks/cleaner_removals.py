@@ -25,7 +25,9 @@ sys.path.insert(0, str(ROOT))
 from cleaners import clean_text, load_ruleset
 
 # ../shared beside the main checkout; a worktree under wt/ sits one level deeper.
-_CANDIDATES = [base / "shared" / "data" / "article-benchmark-dev" for base in (ROOT.parent, ROOT.parent.parent)]
+_CANDIDATES = [
+    base / "shared" / "data" / "article-benchmark-dev" for base in (ROOT.parent, ROOT.parent.parent)
+]
 DEFAULT_DATA = next((c for c in _CANDIDATES if c.is_dir()), _CANDIDATES[0])
 _SPACE = re.compile(r"\s+")
 _BULLET = re.compile(r"^(?:[-*•]\s+)")
@@ -73,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
                 false = is_in_truth(ln, truth_lines, truth_flat)
                 counts[r.cleaner]["false" if false else "true"] += 1
                 if args.show:
-                    print(f"{'FALSE' if false else 'true '} {r.cleaner}/{r.rule} {key[:8]} {ln.strip()[:120]!r}")
+                    print(
+                        f"{'FALSE' if false else 'true '} {r.cleaner}/{r.rule} {key[:8]} {ln.strip()[:120]!r}"
+                    )
     print(f"{'cleaner':20} {'true':>6} {'false':>6}")
     for name in sorted(counts):
         print(f"{name:20} {counts[name]['true']:6} {counts[name]['false']:6}")

@@ -31,7 +31,10 @@ from flows.inputs.line_counts import count_lines
 
 def generate(root: Path, files: int, sources: int, seed: int = 8) -> dict[str, list[str]]:
     rng = random.Random(seed)
-    residue = {f"site{s:03d}": [f"Site {s} menu", f"Follow site {s} on social media", f"Hotline {s}: 010-{s:08d}"] for s in range(sources)}
+    residue = {
+        f"site{s:03d}": [f"Site {s} menu", f"Follow site {s} on social media", f"Hotline {s}: 010-{s:08d}"]
+        for s in range(sources)
+    }
     names = sorted(residue)
     for i in range(files):
         source = names[i % sources]
@@ -55,7 +58,9 @@ def main() -> None:
             t = time.perf_counter()
             root.mkdir(parents=True, exist_ok=True)
             generate(root, args.files, args.sources)
-            print(f"generated {args.files} files in {args.sources} folders in {time.perf_counter() - t:.1f} s")
+            print(
+                f"generated {args.files} files in {args.sources} folders in {time.perf_counter() - t:.1f} s"
+            )
         items = list(discover_inputs([root]))
         size = sum(Path(i.path).stat().st_size for i in items)
         print(f"corpus: {len(items)} files, {size / 1e6:.0f} MB")
@@ -73,7 +78,9 @@ def main() -> None:
         snippet = proposal_yaml(frequent, "folder")
         mine = time.perf_counter() - t
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, {mine / base:.1f}x the baseline")
+        print(
+            f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, {mine / base:.1f}x the baseline"
+        )
         print(
             f"tracked {counter.tracked()} distinct lines (bound {args.capacity} x {len(counter.docs)} sources); "
             f"peak RSS {rss1 / 1024:.0f} MB (grew {max(0, rss1 - rss0) / 1024:.0f} MB while counting); "

@@ -80,7 +80,14 @@ def row_profile(corpus: Path) -> dict:
 def _timed(texts: list[str], t0: float, c0: float, **extra) -> dict:
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    return {"mb": mb, "seconds": wall, "cpu_seconds": cpu, "mb_per_s": mb / wall, "mb_per_cpu_s": mb / cpu, **extra}
+    return {
+        "mb": mb,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "mb_per_s": mb / wall,
+        "mb_per_cpu_s": mb / cpu,
+        **extra,
+    }
 
 
 def row_copy(corpus: Path, out: Path, durable: bool = False) -> dict:
@@ -165,24 +172,45 @@ def main() -> None:
     try:
         shutil.rmtree(corpus, ignore_errors=True)
         size = write_corpus(corpus, count)
-        print(f"boilerclean throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-              f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})")
-        print(f"corpus: {count} files, {size / 1e6:.1f} MB, one line in six boilerplate, en/de/fr/es/zh\n", flush=True)
+        print(
+            f"boilerclean throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+        )
+        print(
+            f"corpus: {count} files, {size / 1e6:.1f} MB, one line in six boilerplate, en/de/fr/es/zh\n",
+            flush=True,
+        )
         py = [sys.executable, str(Path(__file__).resolve())]
         env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
         env.pop("PREFECT_API_URL", None)
         rows: dict[str, dict] = {}
         rows["engine"] = measure(py + ["--row", "engine", "--corpus", str(corpus)], env)
         rows["datatrove"] = measure(py + ["--row", "datatrove", "--corpus", str(corpus)], env)
-        for name, extra in [("copy", None), ("copy, fsync each file", None), ("run 1 worker", ["--workers", "1"]), ("run 2 workers", ["--workers", "2"]),
-                            ("run dask 2 workers", ["--workers", "2", "--dask"])]:
+        for name, extra in [
+            ("copy", None),
+            ("copy, fsync each file", None),
+            ("run 1 worker", ["--workers", "1"]),
+            ("run 2 workers", ["--workers", "2"]),
+            ("run dask 2 workers", ["--workers", "2", "--dask"]),
+        ]:
             out = work / name.replace(" ", "_")
             shutil.rmtree(out, ignore_errors=True)
             if extra is None:
                 row = "copy" if name == "copy" else "copy-fsync"
                 cmd = py + ["--row", row, "--corpus", str(corpus), "--out", str(out)]
             else:
-                cmd = [sys.executable, "-m", "flows.cli", "run", str(corpus), "--out", str(out), "--no-prefect", "--no-progress", *extra]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "flows.cli",
+                    "run",
+                    str(corpus),
+                    "--out",
+                    str(out),
+                    "--no-prefect",
+                    "--no-progress",
+                    *extra,
+                ]
             rows[name] = measure(cmd, env)
             if extra is not None:
                 rows[name]["summary"] = (out / "summary.json").read_bytes()
@@ -202,8 +230,22 @@ def main() -> None:
                     written += len(doc.encode("utf-8"))
             out = work / "big_out"
             shutil.rmtree(out, ignore_errors=True)
-            rows["one big file"] = measure([sys.executable, "-m", "flows.cli", "run", str(big), "--out", str(out),
-                                            "--no-prefect", "--no-progress", "--workers", "1"], env)
+            rows["one big file"] = measure(
+                [
+                    sys.executable,
+                    "-m",
+                    "flows.cli",
+                    "run",
+                    str(big),
+                    "--out",
+                    str(out),
+                    "--no-prefect",
+                    "--no-progress",
+                    "--workers",
+                    "1",
+                ],
+                env,
+            )
             rows["one big file"]["mb"] = written / 1e6
             shutil.rmtree(out, ignore_errors=True)
         prof = measure(py + ["--row", "profile", "--corpus", str(corpus)], env)
@@ -227,14 +269,24 @@ def report(rows: dict[str, dict], mb: float) -> None:
             note = ""
         print(f"{name:24s} {secs:8.2f} {rate:8.1f} {r['peak_mb']:12.0f}{note}")
     e, d = rows["engine"], rows["datatrove"]
-    one, two, dask, copy = rows["run 1 worker"], rows["run 2 workers"], rows["run dask 2 workers"], rows["copy"]
+    one, two, dask, copy = (
+        rows["run 1 worker"],
+        rows["run 2 workers"],
+        rows["run dask 2 workers"],
+        rows["copy"],
+    )
     same = one["summary"] == two["summary"] == dask["summary"]
     print("\ntargets (ratios from this run):")
     checks = [
         ("engine >= 2x datatrove's line filter (MB/s)", e["mb_per_s"] / d["mb_per_s"], ">=", 2.0),
         ("engine >= 2x datatrove, by CPU time", e["mb_per_cpu_s"] / d["mb_per_cpu_s"], ">=", 2.0),
         ("run, 2 workers, within 2.5x of the bare copy (wall)", two["wall"] / copy["wall"], "<=", 2.5),
-        ("  the same against a copy that fsyncs each file", two["wall"] / rows["copy, fsync each file"]["wall"], "<=", 2.5),
+        (
+            "  the same against a copy that fsyncs each file",
+            two["wall"] / rows["copy, fsync each file"]["wall"],
+            "<=",
+            2.5,
+        ),
         ("2 workers >= 1.6x faster than 1", one["wall"] / two["wall"], ">=", 1.6),
         ("Dask within 1.3x of the process pool (wall)", dask["wall"] / two["wall"], "<=", 1.3),
     ]
@@ -244,7 +296,9 @@ def report(rows: dict[str, dict], mb: float) -> None:
     print(f"  summary.json identical for 1 worker, 2 workers and Dask: {same}")
     if "one big file" in rows:
         b = rows["one big file"]
-        print(f"  one {b['mb']:.0f} MB file: peak RSS {b['peak_mb']:.0f} MB = {b['peak_mb'] / b['mb']:.1f}x the file")
+        print(
+            f"  one {b['mb']:.0f} MB file: peak RSS {b['peak_mb']:.0f} MB = {b['peak_mb'] / b['mb']:.1f}x the file"
+        )
 
 
 if __name__ == "__main__":

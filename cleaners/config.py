@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import regex
 import yaml
@@ -143,7 +144,7 @@ def _parse_fragments_at(raw: Any, file: str, path: str, inherited: Mapping[str, 
     return out
 
 
-def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: int, ctx: "_Context") -> Rule:
+def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: int, ctx: _Context) -> Rule:
     """A rule from YAML; with `base`, keys not given keep the base rule's values (an override)."""
     expect(raw, dict, file, path, "a mapping with 'name' and 'pattern'")
     problems = Problems(file)

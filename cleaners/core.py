@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Sequence
 
 
 class Status(str, Enum):
@@ -57,7 +57,7 @@ class Removal:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Removal":
+    def from_dict(cls, d: dict) -> Removal:
         """Inverse of to_dict."""
         return cls(
             start=d["start"],

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from .core import Removal, apply_removals
 from .mining import folder_of

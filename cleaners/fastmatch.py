@@ -19,8 +19,9 @@ from __future__ import annotations
 import array
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import ahocorasick_rs
 import regex

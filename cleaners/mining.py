@@ -10,8 +10,8 @@ import fnmatch
 import heapq
 import posixpath
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 import regex
 

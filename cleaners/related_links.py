@@ -3,7 +3,8 @@ and single-line "Read more: <headline>" teasers."""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import regex
 

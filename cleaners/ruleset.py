@@ -155,7 +155,7 @@ class Ruleset:
                 return s
         raise KeyError(name)
 
-    def all_shadow(self) -> "Ruleset":
+    def all_shadow(self) -> Ruleset:
         """The same ruleset with every rule in shadow mode (for --dry-run)."""
         specs = tuple(
             replace(s, mode="shadow", rules=tuple(replace(r, mode="shadow") for r in s.rules))
@@ -180,7 +180,7 @@ class Ruleset:
             c.spec.mode == "shadow" or any(r.mode == "shadow" for r in c.spec.rules) for c in self.cleaners
         ) or any(r.mode == "shadow" for g in self.sources for r in g.rules)
 
-    def without_shadow(self) -> "Ruleset":
+    def without_shadow(self) -> Ruleset:
         """Only the acting rules: what a run removes, as if the shadow cleaners and rules were not there.
 
         Built from the cleaner objects (not the specs) so state attached to them, such as
@@ -201,7 +201,7 @@ class Ruleset:
             source_cleaners=tuple(source_cleaner(g) for g in sources),
         )
 
-    def shadow_switched_on(self) -> "Ruleset":
+    def shadow_switched_on(self) -> Ruleset:
         """Every rule acting: what a run would remove with its shadow cleaners and rules switched on."""
         cleaners = tuple(
             with_spec(

@@ -9,9 +9,10 @@ Every problem is collected (Problems), so a file's errors are all reported at on
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import regex
 

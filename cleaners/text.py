@@ -56,7 +56,7 @@ class _Lines(Sequence):
 
     __slots__ = ("_doc", "_made", "_all")
 
-    def __init__(self, doc: "Document"):
+    def __init__(self, doc: Document):
         self._doc = doc
         self._made: dict[int, Line] = {}
         self._all: list[Line] | None = None

@@ -11,7 +11,7 @@ another cleaner rightly removes).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -23,7 +23,7 @@ CASES = Path(__file__).parent / "cases"
 CASE_KEYS = {"name", "text", "remove", "titles", "source", "all_cleaners"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def ruleset_only(cleaner: str):
     """The default ruleset with every cleaner but `cleaner` disabled."""
     return ruleset_from_mapping(
@@ -31,7 +31,7 @@ def ruleset_only(cleaner: str):
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def default_ruleset():
     return load_ruleset()
 
@@ -41,7 +41,7 @@ def case_files() -> list[Path]:
     return sorted(CASES.glob("*/*.yaml"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read(path: Path) -> tuple[dict, ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return tuple(data.get("cases", []))

@@ -23,7 +23,9 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_cli(*args: str, input: bytes | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: bytes | None = None, env: dict | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run `boilerclean ARGS` (as python -m flows.cli, so this checkout's code runs) and capture its output."""
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],

@@ -34,7 +34,17 @@ cleaners:
 """
 
 HOSTILE_TEXT = (
-    "\n".join(["Council approves the new budget", "", *HOSTILE_KEPT, HOSTILE_REMOVED, "Photo: Reuters", "Advertisement", "The end of the article."])
+    "\n".join(
+        [
+            "Council approves the new budget",
+            "",
+            *HOSTILE_KEPT,
+            HOSTILE_REMOVED,
+            "Photo: Reuters",
+            "Advertisement",
+            "The end of the article.",
+        ]
+    )
     + "\n"
 )
 
@@ -49,7 +59,9 @@ def run_hostile(tmp: Path) -> Path:
     src = tmp / "hostile-in"
     (src / "sub").mkdir(parents=True)
     (src / HOSTILE_NAME).write_text(HOSTILE_TEXT, encoding="utf-8")
-    (src / "sub" / "plain.txt").write_text("Just an article line.\nAdvertisement\nAnother article line.\n", encoding="utf-8")
+    (src / "sub" / "plain.txt").write_text(
+        "Just an article line.\nAdvertisement\nAnother article line.\n", encoding="utf-8"
+    )
     # Damaged UTF-8 (one stray byte among valid UTF-8): still refused, while pure Latin-1 now decodes (issue 7).
     (src / "broken.txt").write_bytes(b"caf\xc3\xa9 cr\xc3\xa8me au lait \xe9\n")
     config = tmp / "hostile.yaml"

@@ -35,7 +35,9 @@ def article(rng: random.Random, source: str, residue: list[str] | None = None) -
     """One page: residue lines of its source around unique article paragraphs."""
     residue = RESIDUE[source] if residue is None else residue
     head, tail = residue[: (len(residue) + 1) // 2], residue[(len(residue) + 1) // 2 :]
-    paragraphs = [" ".join(article_sentence(rng) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(4, 8))]
+    paragraphs = [
+        " ".join(article_sentence(rng) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(4, 8))
+    ]
     if source == "news" and rng.random() < 0.9:
         paragraphs.insert(1, REPEATED_SENTENCE)
     if rng.random() < 0.25:

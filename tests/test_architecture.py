@@ -73,7 +73,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str]:
 
 
 def private_imports(root: Path, package: str) -> list[str]:
-    """"module: from other import _name" for every private name a module takes from another one."""
+    """ "module: from other import _name" for every private name a module takes from another one."""
     known = modules(root, package)
     return [
         f"{name}: from {mod} import {imported}"

@@ -22,7 +22,10 @@ def test_half_is_the_parity_of_sha1s_first_hex_digit():
 
 
 def test_snippets_are_substrings_after_white_space_is_collapsed():
-    entry = {"with": ["The council  voted\non Tuesday.", "It rained."], "without": ["Read more:", "Share this"]}
+    entry = {
+        "with": ["The council  voted\non Tuesday.", "It rained."],
+        "without": ["Read more:", "Share this"],
+    }
     c = score_snippets(entry, "Read more:\nThe council voted on   Tuesday.\nSomething else")
     assert c == Counts(tp=1, fn=1, fp=1, tn=1)
     # No output: every snippet is absent.
@@ -39,8 +42,10 @@ def test_totals_are_summed_before_precision_and_recall():
 
 
 def test_a_removed_line_is_article_text_when_it_overlaps_a_with_snippet():
-    entry = {"with": ["Harbour bridge to close for three weekends", "The bridge closes in March."],
-             "without": ["Read more: Harbour festival"]}
+    entry = {
+        "with": ["Harbour bridge to close for three weekends", "The bridge closes in March."],
+        "without": ["Read more: Harbour festival"],
+    }
     assert is_article_line("Harbour bridge to close for three weekends", entry)  # a headline snippet
     assert is_article_line("Intro. The bridge closes in March. More.", entry)  # holds a snippet
     assert is_article_line("to close for three weekends", entry)  # inside one, 20+ characters
@@ -78,8 +83,14 @@ def test_line_fates_follow_the_removals():
     from cleaners import ruleset_from_mapping
 
     rs = ruleset_from_mapping(
-        {"cleaners": {"probe": {"new": True, "rules": [{"name": "p", "pattern": "^Advertisement$"}]}},
-         "quarantine": {"enabled": False}},
+        {
+            "cleaners": {"probe": {"new": True, "rules": [{"name": "p", "pattern": "^Advertisement$"}]}},
+            "quarantine": {"enabled": False},
+        },
         "<t>",
     )
-    assert line_fates(["The council voted.", "Advertisement", "It rained."], rs) == ["kept", "removed", "kept"]
+    assert line_fates(["The council voted.", "Advertisement", "It rained."], rs) == [
+        "kept",
+        "removed",
+        "kept",
+    ]

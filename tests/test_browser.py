@@ -5,21 +5,35 @@ Counts and marked spans are read from the DOM and checked against the report JSO
 
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from reviewruns import HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_RULE, reports, run_hostile, run_seeds
+from reviewruns import (
+    HOSTILE_KEPT,
+    HOSTILE_NAME,
+    HOSTILE_REMOVED,
+    HOSTILE_RULE,
+    reports,
+    run_hostile,
+    run_seeds,
+)
 
-from flows.review.pages import INDEX_DATA, index_data_js, render_index
 from flows.review.data import Review
+from flows.review.pages import INDEX_DATA, index_data_js, render_index
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Screenshots are kept here when set (to look at them), in the test's tmp folder otherwise.
 SHOT_DIR = os.environ.get("BOILERCLEAN_SCREENSHOTS")
 
@@ -94,13 +108,18 @@ def test_index_totals_and_files_match_the_reports(page, seeds_out, tmp_path):
             by_cleaner[d["cleaner"]] += 1
         files_with.update({d["cleaner"] for d in r["removals"]})
     dom = page.eval_on_selector_all(
-        "#by-cleaner tbody tr", "rows => rows.map(r => [r.dataset.cleaner, ...Array.from(r.querySelectorAll('td.n')).map(td => +td.textContent)])"
+        "#by-cleaner tbody tr",
+        "rows => rows.map(r => [r.dataset.cleaner, ...Array.from(r.querySelectorAll('td.n')).map(td => +td.textContent)])",
     )
-    assert {row[0]: (row[1], row[6]) for row in dom}  # removals, lines, chars, shadow, held, files == {c: (n, files_with[c]) for c, n in by_cleaner.items()}
+    assert {
+        row[0]: (row[1], row[6]) for row in dom
+    }  # removals, lines, chars, shadow, held, files == {c: (n, files_with[c]) for c, n in by_cleaner.items()}
     rows = _file_rows(page)
     assert [r["input"] for r in rows] == sorted(rep)
     col = _column(page, "Removals")
-    assert {r["input"]: int(r["cells"][col]) for r in rows} == {k: v["counts"]["removals"] for k, v in rep.items()}
+    assert {r["input"]: int(r["cells"][col]) for r in rows} == {
+        k: v["counts"]["removals"] for k, v in rep.items()
+    }
     assert page.text_content("#files-status").startswith(f"files 1–{len(rep)} of {len(rep)}")
     assert page.problems == []
     _shot(page, tmp_path, "index.png")
@@ -120,7 +139,9 @@ def test_index_sorts_and_filters_by_cleaner(page, seeds_out):
     assert got == sorted(chars.values())
 
     page.select_option("#cleaner-filter", "advertisement")
-    expected = sorted(k for k, v in rep.items() if any(d["cleaner"] == "advertisement" for d in v["removals"]))
+    expected = sorted(
+        k for k, v in rep.items() if any(d["cleaner"] == "advertisement" for d in v["removals"])
+    )
     assert sorted(r["input"] for r in _file_rows(page)) == expected and len(expected) < len(rep)
     page.select_option("#cleaner-filter", "")
     page.fill("#name-filter", "004_")
@@ -161,10 +182,14 @@ def test_file_page_marks_every_removal_and_toggles(page, seeds_out, tmp_path):
         "els => els.map(e => ({tag: e.tagName, cleaner: e.dataset.cleaner, rule: e.dataset.rule, text: e.textContent,"
         " deco: getComputedStyle(e).textDecorationLine, label: getComputedStyle(e, '::before').content}))",
     )
-    assert [(s["cleaner"], s["rule"], s["text"]) for s in spans] == [(d["cleaner"], d["rule"], d["text"]) for d in report["removals"]]
+    assert [(s["cleaner"], s["rule"], s["text"]) for s in spans] == [
+        (d["cleaner"], d["rule"], d["text"]) for d in report["removals"]
+    ]
     assert all(s["tag"] == "DEL" and "line-through" in s["deco"] for s in spans)
     assert all(s["label"] == f'"{s["cleaner"]} · {s["rule"]}"' for s in spans)
-    counts = page.eval_on_selector_all("#counts tbody tr", "rows => rows.map(r => [r.dataset.cleaner, +r.children[1].textContent])")
+    counts = page.eval_on_selector_all(
+        "#counts tbody tr", "rows => rows.map(r => [r.dataset.cleaner, +r.children[1].textContent])"
+    )
     assert dict(counts) == report["counts"]["by_cleaner"]
     original = (Path(__file__).parent.parent / "seeds" / rel).read_text(encoding="utf-8")
     assert page.text_content("#marked") == original
@@ -190,7 +215,9 @@ def test_file_page_marks_every_removal_and_toggles(page, seeds_out, tmp_path):
 
 def test_hostile_documents_run_no_script(page, hostile_out, tmp_path):
     _open_index(page, hostile_out)
-    pages = [hostile_out / "index.html"] + sorted(p for p in hostile_out.rglob("*.html") if p.name != "index.html")
+    pages = [hostile_out / "index.html"] + sorted(
+        p for p in hostile_out.rglob("*.html") if p.name != "index.html"
+    )
     assert len(pages) == 4
     for p in pages:
         page.goto(p.as_uri())
@@ -206,8 +233,14 @@ def test_hostile_documents_run_no_script(page, hostile_out, tmp_path):
         assert line in marked
     assert page.text_content("#title") == HOSTILE_NAME
     rule_span = page.query_selector("#marked del[data-cleaner='advertisement']")
-    assert rule_span.get_attribute("data-rule") == HOSTILE_RULE and rule_span.text_content() == HOSTILE_REMOVED + "\n"
-    shadow = page.eval_on_selector_all("#marked mark.shadow", "els => els.map(e => [e.dataset.rule, e.textContent, getComputedStyle(e).textDecorationLine])")
+    assert (
+        rule_span.get_attribute("data-rule") == HOSTILE_RULE
+        and rule_span.text_content() == HOSTILE_REMOVED + "\n"
+    )
+    shadow = page.eval_on_selector_all(
+        "#marked mark.shadow",
+        "els => els.map(e => [e.dataset.rule, e.textContent, getComputedStyle(e).textDecorationLine])",
+    )
     assert shadow == [["credit-only line", "Photo: Reuters\n", "none"]]  # shown, marked, not struck
     assert "Photo: Reuters" in (hostile_out / (HOSTILE_NAME[:-4] + ".txt")).read_text(encoding="utf-8")
     _shot(page, tmp_path, "hostile-file.png")
@@ -217,9 +250,13 @@ def test_hostile_documents_run_no_script(page, hostile_out, tmp_path):
     assert HOSTILE_NAME in names
     lines = page.eval_on_selector_all("#lines-body td.text", "tds => tds.map(td => td.textContent)")
     assert HOSTILE_REMOVED.strip() in lines
-    failed = page.eval_on_selector_all("#failed-body tr", "rows => rows.map(r => [r.children[0].textContent, r.children[1].textContent])")
+    failed = page.eval_on_selector_all(
+        "#failed-body tr", "rows => rows.map(r => [r.children[0].textContent, r.children[1].textContent])"
+    )
     assert len(failed) == 1 and failed[0][0] == "broken.txt" and "not valid UTF-8" in failed[0][1]
-    shadow_cells = page.eval_on_selector_all("#by-cleaner tbody tr[data-cleaner='image_caption'] td.n", "tds => tds.map(td => +td.textContent)")
+    shadow_cells = page.eval_on_selector_all(
+        "#by-cleaner tbody tr[data-cleaner='image_caption'] td.n", "tds => tds.map(td => +td.textContent)"
+    )
     assert shadow_cells[3] == 1
     page.select_option("#cleaner-filter", "image_caption")  # the shadow match counts as the cleaner's
     assert [r["input"] for r in _file_rows(page)] == [HOSTILE_NAME]
@@ -229,12 +266,28 @@ def test_hostile_documents_run_no_script(page, hostile_out, tmp_path):
 def test_index_pages_through_10000_files(page, tmp_path):
     # Synthetic rows (no cleaning): only the index's paging and sorting at scale are under test here.
     files = [
-        {"input": f"f{i:05d}.txt", "page": f"f{i:05d}.html", "error": None, "chars_in": 1000, "removals": i % 7,
-         "lines": i % 7, "chars": (i * 37) % 1001, "shadow": 0, "held": 0, "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0, 0]}}
+        {
+            "input": f"f{i:05d}.txt",
+            "page": f"f{i:05d}.html",
+            "error": None,
+            "chars_in": 1000,
+            "removals": i % 7,
+            "lines": i % 7,
+            "chars": (i * 37) % 1001,
+            "shadow": 0,
+            "held": 0,
+            "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0, 0]},
+        }
         for i in range(10_000)
     ]
-    review = Review(summary={"files": 10_000, "cleaned": 10_000}, files=files, cleaners=["image_caption"],
-                    by_cleaner={"image_caption": {"removals": 1, "lines": 1, "chars": 1, "shadow": 0, "held": 0, "files": 1}})
+    review = Review(
+        summary={"files": 10_000, "cleaned": 10_000},
+        files=files,
+        cleaners=["image_caption"],
+        by_cleaner={
+            "image_caption": {"removals": 1, "lines": 1, "chars": 1, "shadow": 0, "held": 0, "files": 1}
+        },
+    )
     (tmp_path / "index.html").write_text(render_index(review), encoding="utf-8")
     (tmp_path / INDEX_DATA).write_text(index_data_js(review), encoding="utf-8")
     _open_index(page, tmp_path)

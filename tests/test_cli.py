@@ -7,7 +7,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -65,7 +64,10 @@ def test_bad_config_exit_2_before_any_file(tmp_path):
     src.mkdir()
     (src / "a.txt").write_text("Advertisement\n", encoding="utf-8")
     cfg = tmp_path / "rules.yaml"
-    cfg.write_text("cleaners:\n  advertisement:\n    rules:\n      - name: broken\n        pattern: '[unclosed'\n", encoding="utf-8")
+    cfg.write_text(
+        "cleaners:\n  advertisement:\n    rules:\n      - name: broken\n        pattern: '[unclosed'\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "o"
     proc = run_cli("run", str(src), "--out", str(out), "--config", str(cfg))
     assert proc.returncode == 2
@@ -103,7 +105,7 @@ def test_user_config_changes_the_run(tmp_path):
 
 
 def test_clean_stdin_to_stdout():
-    proc = run_cli("clean", "-", input="I agree\nCookie Policy\nI agree\nchocolate chip cookies\n".encode())
+    proc = run_cli("clean", "-", input=b"I agree\nCookie Policy\nI agree\nchocolate chip cookies\n")
     assert proc.returncode == 0
     # "I agree" goes beside the banner title; the same words elsewhere would stay.
     assert proc.stdout.decode() == "chocolate chip cookies\n"
@@ -131,7 +133,12 @@ def test_help_has_examples(cmd):
 @pytest.mark.skipif(shutil.which("patch") is None, reason="GNU patch is not installed")
 @pytest.mark.parametrize(
     "original",
-    [b"Advertisement\nA\n", b"A\n\nAdvertisement", b"A\r\nAdvertisement\r\nB\r\n", b"A\n\nCFP\n\nB\nno final newline"],
+    [
+        b"Advertisement\nA\n",
+        b"A\n\nAdvertisement",
+        b"A\r\nAdvertisement\r\nB\r\n",
+        b"A\n\nCFP\n\nB\nno final newline",
+    ],
 )
 def test_diff_reverses_with_patch(tmp_path, original):
     src = tmp_path / "in"
@@ -153,7 +160,9 @@ def test_top_level_input_named_index_is_refused_not_overwritten(tmp_path):
     src = tmp_path / "in"
     (src / "sub").mkdir(parents=True)
     (src / "index.txt").write_text("Advertisement\nBody.\n", encoding="utf-8")
-    (src / "sub" / "index.txt").write_text("Advertisement\nBody.\n", encoding="utf-8")  # sub/index.html is no clash
+    (src / "sub" / "index.txt").write_text(
+        "Advertisement\nBody.\n", encoding="utf-8"
+    )  # sub/index.html is no clash
     out = tmp_path / "o"
     proc = run_cli("run", str(src), "--out", str(out))
     assert proc.returncode == 1

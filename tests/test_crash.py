@@ -18,7 +18,9 @@ FILES = 1500
 
 def make_inputs(inp: Path) -> None:
     """Small documents mixing seed lines (so every cleaner fires somewhere), in 20 folders."""
-    lines = [line for seed in sorted(SEEDS.glob("*.txt")) for line in seed.read_text(encoding="utf-8").splitlines()]
+    lines = [
+        line for seed in sorted(SEEDS.glob("*.txt")) for line in seed.read_text(encoding="utf-8").splitlines()
+    ]
     rnd = random.Random(5)
     for i in range(FILES):
         folder = inp / f"batch{i % 20:02d}"
@@ -28,7 +30,9 @@ def make_inputs(inp: Path) -> None:
 
 def kill_when(out: Path, reports: int, args: list[str]) -> int:
     """Start a run, SIGKILL it once `reports` reports exist; returns how many there were at the kill."""
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL
+    )
     try:
         while proc.poll() is None:
             done = sum(1 for _ in out.rglob("*.report.json")) if out.exists() else 0
@@ -41,7 +45,9 @@ def kill_when(out: Path, reports: int, args: list[str]) -> int:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    raise AssertionError(f"the run finished (exit {proc.returncode}) before {reports} reports existed: nothing was killed")
+    raise AssertionError(
+        f"the run finished (exit {proc.returncode}) before {reports} reports existed: nothing was killed"
+    )
 
 
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
@@ -65,7 +71,10 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     assert res.returncode == 0, res.stderr.decode()[-2000:]
     summary_run = json.loads((out / "summary.json").read_text())["run"]
     # The finished batches were kept, not redone (at most the killed batches are cleaned again).
-    assert summary_run["unchanged"] >= second_kill - 2 * 64 and summary_run["new"] + summary_run["unchanged"] == FILES
+    assert (
+        summary_run["unchanged"] >= second_kill - 2 * 64
+        and summary_run["new"] + summary_run["unchanged"] == FILES
+    )
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert output_tree(out) == output_tree(reference)
 
@@ -76,7 +85,9 @@ def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
     make_inputs(inp)
     out = tmp_path / "out"
     args = ["run", str(inp), "--out", str(out), "--no-prefect", "--workers", "2"]
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL
+    )
     try:
         while not (out.exists() and any(out.rglob("*.report.json"))):
             assert proc.poll() is None, "the run ended before it could be killed"

@@ -78,7 +78,9 @@ def apply_diff(diff: str, text: str, reverse: bool = False) -> str:
 def random_text(rng: random.Random) -> str:
     parts = []
     for _ in range(rng.randint(0, 30)):
-        parts.append(rng.choice(["a", "bb", "ccc", "d d", "", "x" * rng.randint(0, 5), "é", "中", "Advertisement"]))
+        parts.append(
+            rng.choice(["a", "bb", "ccc", "d d", "", "x" * rng.randint(0, 5), "é", "中", "Advertisement"])
+        )
         parts.append(rng.choice(["\n", "\n", "\n", "\r\n", "\r"]))
     text = "".join(parts)
     if rng.random() < 0.3:
@@ -89,7 +91,9 @@ def random_text(rng: random.Random) -> str:
 def random_removals(rng: random.Random, text: str, whole_lines: bool) -> list[Removal]:
     removals, pos = [], 0
     while pos < len(text):
-        end = text.find("\n", pos) + 1 or len(text) if whole_lines else min(len(text), pos + rng.randint(1, 12))
+        end = (
+            text.find("\n", pos) + 1 or len(text) if whole_lines else min(len(text), pos + rng.randint(1, 12))
+        )
         if rng.random() < 0.3:
             removals.append(Removal(pos, end, "c", "r", text[pos:end], shadow=rng.random() < 0.1))
             pos = end
@@ -145,16 +149,23 @@ def test_a_removed_duplicate_line_is_the_one_removed():
 def test_everything_removed_and_no_final_newline():
     text = "Advertisement\r\nAdvertisement"
     diff = render_diff(text, [Removal(0, len(text), "c", "r", text)], "f.txt")
-    assert diff == "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +0,0 @@\n-Advertisement\r\n-Advertisement\n\\ No newline at end of file\n"
+    assert (
+        diff
+        == "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +0,0 @@\n-Advertisement\r\n-Advertisement\n\\ No newline at end of file\n"
+    )
 
 
 def test_a_big_document_comes_out_in_bounded_pieces():
     line = "An article line of ordinary length, kept in the text.\n"
     text = line * 40_000 + "x" * 300_000 + "Advertisement\n" + line * 40_000  # one long line among many
     ad = text.index("Advertisement")
-    spans = [(i * len(line), (i + 1) * len(line)) for i in range(0, 80_000, 7)]  # past the long line: parts of two lines
+    spans = [
+        (i * len(line), (i + 1) * len(line)) for i in range(0, 80_000, 7)
+    ]  # past the long line: parts of two lines
     removals = [Removal(s, e, "c", "r", text[s:e]) for s, e in spans if e <= ad - 1000 or s >= ad + 14]
-    removals.append(Removal(ad - 1000, ad + 14, "c", "r", text[ad - 1000 : ad + 14]))  # the end of the long line
+    removals.append(
+        Removal(ad - 1000, ad + 14, "c", "r", text[ad - 1000 : ad + 14])
+    )  # the end of the long line
     removals.append(Removal(ad + 14, ad + 14, "c", "r", ""))  # an empty removal changes nothing
     check_removals(text, removals)
     pieces = list(iter_diff(text, removals, "big.txt"))
@@ -173,7 +184,11 @@ def test_gnu_patch_applies_and_reverses(tmp_path):
         diff_file.write_bytes(render_diff(text, removals, "f.txt").encode())
         for source, expected, flags in ((text, cleaned, []), (cleaned, text, ["-R"])):
             work.write_bytes(source.encode())
-            subprocess.run(["patch", "-s", "-f", "--binary", *flags, str(work), str(diff_file)], check=True, capture_output=True)
+            subprocess.run(
+                ["patch", "-s", "-f", "--binary", *flags, str(work), str(diff_file)],
+                check=True,
+                capture_output=True,
+            )
             assert work.read_bytes() == expected.encode(), (text, removals, flags)
         checked += 1
     assert checked > 50

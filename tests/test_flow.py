@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SEEDS, cli_env, run_cli
 
 pytestmark = pytest.mark.prefect_server
@@ -32,7 +31,9 @@ def test_flow_run_under_harness(prefect_harness, tmp_path):
     assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8")) == summary
     # The run and its batch task runs are recorded by the API.
     with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
         assert runs[0].state.is_completed()
         tasks = client.read_task_runs()
         assert any(t.name.startswith("clean-batch") for t in tasks)
@@ -44,15 +45,25 @@ def test_in_process_and_prefect_runs_write_identical_outputs(prefect_harness, tm
     clean_flow(paths=[str(SEEDS)], out=str(tmp_path / "prefect"))
     clean_flow.fn(paths=[str(SEEDS)], out=str(tmp_path / "inproc"))
     # .boilerclean/ (incremental-run manifest and history) holds times and is not output.
-    a = {p.relative_to(tmp_path / "prefect"): p.read_bytes() for p in (tmp_path / "prefect").rglob("*") if p.is_file() and ".boilerclean" not in p.parts}
-    b = {p.relative_to(tmp_path / "inproc"): p.read_bytes() for p in (tmp_path / "inproc").rglob("*") if p.is_file() and ".boilerclean" not in p.parts}
+    a = {
+        p.relative_to(tmp_path / "prefect"): p.read_bytes()
+        for p in (tmp_path / "prefect").rglob("*")
+        if p.is_file() and ".boilerclean" not in p.parts
+    }
+    b = {
+        p.relative_to(tmp_path / "inproc"): p.read_bytes()
+        for p in (tmp_path / "inproc").rglob("*")
+        if p.is_file() and ".boilerclean" not in p.parts
+    }
     assert a == b
 
 
 def test_cli_prefect_against_local_server(tmp_path):
     # No PREFECT_API_URL: --prefect makes Prefect start its temporary local server. This is the
     # test that fails when the pinned fastapi/SQLAlchemy set breaks Prefect's server.
-    env = cli_env(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120")
+    env = cli_env(
+        PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120"
+    )
     proc = run_cli("run", str(SEEDS), "--out", str(tmp_path / "o"), "--prefect", env=env, timeout=300)
     err = proc.stderr.decode()
     assert proc.returncode == 0, err

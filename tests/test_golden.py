@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import CLEAN, SEEDS, run_cli
 
 
@@ -51,7 +50,8 @@ def test_reverse_patch_restores_every_seed(tmp_path):
 def test_outputs_written_in_tiny_pieces_are_the_same(tmp_path, monkeypatch):
     # Big documents are written as they are rendered (text, diff, report, review page): pieces of
     # a few characters must give the same bytes as the committed outputs.
-    from flows.outputs import atomic as files, diff as reports
+    from flows.outputs import atomic as files
+    from flows.outputs import diff as reports
     from flows.review import pages as html_report
     from flows.run.pipeline import run_clean
 

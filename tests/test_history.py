@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import SEEDS, run_cli
+
 from flows.run.prefect_flow import clean_flow
 from flows.schedule.alerts import AlertSettings, alerts_markdown, find_alerts
 from flows.schedule.history import append_history, history_path, read_history
@@ -12,10 +13,16 @@ from flows.schedule.history import append_history, history_path, read_history
 HASH = "h1"
 
 
-def steady_history(runs: int = 10, files: int = 50, rates: dict[str, float] | None = None, ruleset_hash: str = HASH) -> list[dict]:
+def steady_history(
+    runs: int = 10, files: int = 50, rates: dict[str, float] | None = None, ruleset_hash: str = HASH
+) -> list[dict]:
     rates = rates or {"cookie_banner/consent sentence": 0.1, "image_caption/agency credit line": 0.5}
     return [
-        {"ruleset_hash": ruleset_hash, "files": files, "by_rule": {r: round(x * files) for r, x in rates.items()}}
+        {
+            "ruleset_hash": ruleset_hash,
+            "files": files,
+            "by_rule": {r: round(x * files) for r, x in rates.items()},
+        }
         for _ in range(runs)
     ]
 
@@ -23,7 +30,11 @@ def steady_history(runs: int = 10, files: int = 50, rates: dict[str, float] | No
 def test_rule_that_jumps_is_flagged_and_steady_ones_are_not():
     alerts = find_alerts(
         50,
-        {"cookie_banner/consent sentence": 40, "image_caption/agency credit line": 26, "license_line/news licence number": 1},
+        {
+            "cookie_banner/consent sentence": 40,
+            "image_caption/agency credit line": 26,
+            "license_line/news licence number": 1,
+        },
         steady_history(),
         HASH,
         AlertSettings(),
@@ -35,20 +46,26 @@ def test_rule_that_jumps_is_flagged_and_steady_ones_are_not():
 
 def test_rule_that_stops_firing_is_flagged():
     alerts = find_alerts(50, {"cookie_banner/consent sentence": 5}, steady_history(), HASH, AlertSettings())
-    assert [(a["rule"], a["direction"], a["hits"]) for a in alerts] == [("image_caption/agency credit line", "down", 0)]
+    assert [(a["rule"], a["direction"], a["hits"]) for a in alerts] == [
+        ("image_caption/agency credit line", "down", 0)
+    ]
 
 
 def test_factor_is_configurable_and_either_way():
     history = steady_history()
     now = {"cookie_banner/consent sentence": 12, "image_caption/agency credit line": 25}  # 2.4x the usual 5
     assert find_alerts(50, now, history, HASH, AlertSettings(factor=3)) == []
-    assert [a["rule"] for a in find_alerts(50, now, history, HASH, AlertSettings(factor=2))] == ["cookie_banner/consent sentence"]
+    assert [a["rule"] for a in find_alerts(50, now, history, HASH, AlertSettings(factor=2))] == [
+        "cookie_banner/consent sentence"
+    ]
 
 
 def test_too_few_files_or_no_comparable_history_gives_no_alert():
     now = {"cookie_banner/consent sentence": 19, "image_caption/agency credit line": 0}
     assert find_alerts(19, now, steady_history(), HASH, AlertSettings(min_files=20)) == []
-    assert find_alerts(50, now, steady_history(ruleset_hash="other"), HASH, AlertSettings()) == []  # rules edited since
+    assert (
+        find_alerts(50, now, steady_history(ruleset_hash="other"), HASH, AlertSettings()) == []
+    )  # rules edited since
     assert find_alerts(50, now, steady_history(runs=1, files=10), HASH, AlertSettings(min_files=20)) == []
     assert find_alerts(50, now, [], HASH, AlertSettings()) == []
 
@@ -78,7 +95,15 @@ def test_flow_run_marks_a_jump_in_summary_log_and_history_command(tmp_path, capl
     for _ in range(5):
         past = {r: n * 10 for r, n in by_rule.items()}
         past[jumped] = by_rule[jumped]  # a tenth of today's rate
-        append_history(out, {"time": "2026-01-01T00:00:00Z", "ruleset_hash": first["ruleset_hash"], "files": files * 10, "by_rule": past})
+        append_history(
+            out,
+            {
+                "time": "2026-01-01T00:00:00Z",
+                "ruleset_hash": first["ruleset_hash"],
+                "files": files * 10,
+                "by_rule": past,
+            },
+        )
     summary = clean_flow.fn([str(SEEDS)], str(out), alerts={"min_files": files})
     alerts = summary["run"]["alerts"]
     assert [(a["rule"], a["direction"]) for a in alerts] == [(jumped, "up")]
@@ -99,8 +124,14 @@ def test_flow_run_marks_a_jump_in_summary_log_and_history_command(tmp_path, capl
     assert res.returncode == 0, res.stderr
     table = res.stdout.decode()
     row = next(line for line in table.splitlines() if jumped in line)
-    assert row.rstrip(" │").endswith(f"! {by_rule[jumped] / files:.2f} ({by_rule[jumped]})")  # newest run, marked
-    steady = next(line for line in table.splitlines() if line.startswith("│ ") and jumped not in line and "/" in line and "files" not in line)
+    assert row.rstrip(" │").endswith(
+        f"! {by_rule[jumped] / files:.2f} ({by_rule[jumped]})"
+    )  # newest run, marked
+    steady = next(
+        line
+        for line in table.splitlines()
+        if line.startswith("│ ") and jumped not in line and "/" in line and "files" not in line
+    )
     assert "!" not in steady
 
 

@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from cleaners import restore
 from cleaners.core import Removal
-from conftest import run_cli
-from flows.run.prefect_flow import clean_flow
-from flows.inputs.extract import EXTRACT_SETTINGS, ExtractionError, decode_html, extract_html
 from flows.inputs.discover import InputFile
+from flows.inputs.extract import EXTRACT_SETTINGS, ExtractionError, decode_html, extract_html
+from flows.run.prefect_flow import clean_flow
 
 PAGE = Path(__file__).parent / "data" / "html" / "harbour.html"
 EMPTY_PAGE = "<html><head><title>Nothing here</title></head><body><script>var x = 1;</script></body></html>"
@@ -69,7 +69,9 @@ def test_html_gz_and_htm_outputs_use_the_stem(tmp_path):
     b = (tmp_path / "out" / "q.txt").read_text(encoding="utf-8")
     assert a == b and "harbour bridge reopened" in a
     for stem in ("p", "q"):
-        assert (tmp_path / "out" / f"{stem}.report.json").exists() and (tmp_path / "out" / f"{stem}.diff").exists()
+        assert (tmp_path / "out" / f"{stem}.report.json").exists() and (
+            tmp_path / "out" / f"{stem}.diff"
+        ).exists()
     assert InputFile("x", "a/b.html.gz").stem == "a/b"
 
 
@@ -95,8 +97,10 @@ def test_empty_extraction_is_a_per_file_error_and_the_run_goes_on(tmp_path):
 
 
 def test_non_utf8_page_decoded_by_charset_detection():
-    page = PAGE.read_text(encoding="utf-8").replace("utf-8", "windows-1252").replace(
-        "brass band played", "brass band played a café waltz"
+    page = (
+        PAGE.read_text(encoding="utf-8")
+        .replace("utf-8", "windows-1252")
+        .replace("brass band played", "brass band played a café waltz")
     )
     html, encoding = decode_html(page.encode("cp1252"), "page.html")
     assert encoding != "utf-8" and "café waltz" in html

@@ -40,12 +40,19 @@ def output_tree(out: Path) -> dict[str, bytes]:
 
 
 def mtimes(out: Path) -> dict[str, int]:
-    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and STATE_DIR not in p.parts}
+    return {
+        p.relative_to(out).as_posix(): p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and STATE_DIR not in p.parts
+    }
 
 
 def manifest_rows(out: Path) -> dict[str, tuple]:
     with sqlite3.connect(out / STATE_DIR / MANIFEST_NAME) as db:
-        return {r[0]: r[1:] for r in db.execute("SELECT rel, size, mtime_ns, sha256, ruleset_hash, failed FROM files")}
+        return {
+            r[0]: r[1:]
+            for r in db.execute("SELECT rel, size, mtime_ns, sha256, ruleset_hash, failed FROM files")
+        }
 
 
 def write_inputs(inp: Path) -> None:
@@ -66,7 +73,11 @@ def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
     tree = output_tree(out)
     second = run(SEEDS, out)
     assert {k: second["run"][k] for k in ("new", "changed", "unchanged", "recleaned", "gone")} == {
-        "new": 0, "changed": 0, "unchanged": n, "recleaned": 0, "gone": 0,
+        "new": 0,
+        "changed": 0,
+        "unchanged": n,
+        "recleaned": 0,
+        "gone": 0,
     }
     # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still describes every file.
     after = mtimes(out)
@@ -89,14 +100,21 @@ def test_add_change_delete_touch(tmp_path):
     assert (r["new"], r["changed"], r["unchanged"], r["gone"]) == (1, 1, 2, 1)
     assert r["gone_inputs"] == ["sub/c.txt"] and r["pruned_outputs"] == []
     assert (out / "sub" / "c.txt").exists()  # a gone input's outputs are kept without --prune
-    assert (out / "b.txt").read_text() == "The festival drew record crowds.\nOrganisers plan a second stage.\n"
+    assert (
+        out / "b.txt"
+    ).read_text() == "The festival drew record crowds.\nOrganisers plan a second stage.\n"
     # The touch was noticed by content, and its new mtime stored so the next fast check passes.
     assert manifest_rows(out)["d.txt"][1] == (inp / "d.txt").stat().st_mtime_ns
     again = run(inp, out)["run"]
     assert (again["new"], again["changed"], again["unchanged"], again["gone"]) == (0, 0, 4, 1)
 
     pruned = run(inp, out, prune=True)["run"]
-    assert pruned["gone"] == 1 and pruned["pruned_outputs"] == ["sub/c.diff", "sub/c.html", "sub/c.report.json", "sub/c.txt"]
+    assert pruned["gone"] == 1 and pruned["pruned_outputs"] == [
+        "sub/c.diff",
+        "sub/c.html",
+        "sub/c.report.json",
+        "sub/c.txt",
+    ]
     assert not (out / "sub").exists()  # emptied folders go too, as in a fresh run
     assert run(inp, out)["run"]["gone"] == 0
 
@@ -145,7 +163,9 @@ def test_failed_file_is_retried_and_stale_outputs_removed(tmp_path):
     (inp / "b.txt").write_bytes(b"binary\x00\x01 data\n")  # a NUL byte: binary, this file fails
     s = run(inp, out)
     assert s["run"]["changed"] == 1 and s["failed"] == 1
-    assert not (out / "b.txt").exists() and not (out / "b.diff").exists()  # no stale text beside the error report
+    assert (
+        not (out / "b.txt").exists() and not (out / "b.diff").exists()
+    )  # no stale text beside the error report
     r = run(inp, out)["run"]
     assert r["recleaned_because"] == {"failed last time": 1} and r["unchanged"] == 3
     fresh = tmp_path / "fresh"
@@ -184,7 +204,7 @@ def test_cli_prune_and_bad_alert_option(tmp_path):
     res = run_cli("run", str(inp), "--out", str(out), "--prune")
     assert res.returncode == 0 and b"pruned 4 outputs" in res.stderr and not (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")
-    assert res.returncode == 2 and b"alert factor must be > 1" in res.stderr
+    assert res.returncode == 2 and b"alerts.factor: expected a factor above 1" in res.stderr
 
 
 @pytest.mark.parametrize("bad", [{"factor": 1.0}, {"window": 0}, {"colour": 1}])

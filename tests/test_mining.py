@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from synthetic_sources import RARE_HEADING, REPEATED_SENTENCE, RESIDUE, write_corpus
 
-from cleaners import clean_text, restore, ruleset_from_mapping
+from cleaners import restore, ruleset_from_mapping
 from cleaners.mining import (
     LineCounter,
     SpaceSaving,
@@ -17,7 +18,6 @@ from cleaners.mining import (
     looks_like_article,
     proposal_yaml,
 )
-from synthetic_sources import RARE_HEADING, REPEATED_SENTENCE, RESIDUE, write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,9 @@ def test_article_text_is_never_a_candidate():
     assert not looks_like_article("Follow us.")
     assert looks_like_article("x" * 201)
     # CJK without spaces: a long line with sentence marks is article text, a short label is not.
-    assert looks_like_article("中国人工智能企业近年来发展迅速，在多个领域取得了突破。专家认为这一趋势将持续下去，并带动相关产业的升级。")
+    assert looks_like_article(
+        "中国人工智能企业近年来发展迅速，在多个领域取得了突破。专家认为这一趋势将持续下去，并带动相关产业的升级。"
+    )
     assert not looks_like_article("互联网新闻信息许可证10120180008")
     assert candidate_lines("a\n\n  Share   this \r\n***\n" + REPEATED_SENTENCE) == {"a", "Share this"}
 
@@ -78,9 +80,22 @@ def test_space_saving_counts_are_lower_bounds():
 
 
 def test_exact_line_pattern_matches_only_that_line():
-    pattern = ruleset_from_mapping(yaml.safe_load(proposal_yaml(
-        _count_lines({"x": ["Disinformation report hotline: 010-85061466 (24h) [EN]"] * 3}).frequent(2, 0.5), "folder"
-    )), "<t>").sources[0].rules[0].pattern
+    pattern = (
+        ruleset_from_mapping(
+            yaml.safe_load(
+                proposal_yaml(
+                    _count_lines(
+                        {"x": ["Disinformation report hotline: 010-85061466 (24h) [EN]"] * 3}
+                    ).frequent(2, 0.5),
+                    "folder",
+                )
+            ),
+            "<t>",
+        )
+        .sources[0]
+        .rules[0]
+        .pattern
+    )
     assert pattern.search("Disinformation report hotline: 010-85061466 (24h) [EN]")
     assert pattern.search("Disinformation  report\thotline: 010-85061466 (24h) [EN]")
     assert not pattern.search("Call the Disinformation report hotline: 010-85061466 (24h) [EN] today")
@@ -96,7 +111,14 @@ def _count_lines(docs: dict[str, list[str]]) -> LineCounter:
 
 
 def test_proposal_yaml_quotes_awkward_folders_and_lines():
-    counter = _count_lines({"it's [new]/*": ["O'Brien's corner: 'quotes' & #tags\nbody one.", "O'Brien's corner: 'quotes' & #tags\nbody two."]})
+    counter = _count_lines(
+        {
+            "it's [new]/*": [
+                "O'Brien's corner: 'quotes' & #tags\nbody one.",
+                "O'Brien's corner: 'quotes' & #tags\nbody two.",
+            ]
+        }
+    )
     snippet = proposal_yaml(counter.frequent(2, 0.5), "folder")
     rs = ruleset_from_mapping(yaml.safe_load(snippet), "<t>")
     group = rs.sources[0]
@@ -127,7 +149,10 @@ def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
             assert kept == expected
             report = json.loads((out / source / (page.stem + ".report.json")).read_text(encoding="utf-8"))
             assert {r["source"] for r in report["removals"]} == {f"folder:{source}"}
-            assert restore(cleaned, [__import__("cleaners").Removal.from_dict(r) for r in report["removals"]]) == original
+            assert (
+                restore(cleaned, [__import__("cleaners").Removal.from_dict(r) for r in report["removals"]])
+                == original
+            )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["held"] == []
     assert "source_rules/repeated: Newsroom edition: Asia-Pacific @folder:news" in summary["by_rule"]
@@ -138,7 +163,12 @@ def test_mine_on_seeds_proposes_their_repeated_residue(cli):
     assert res.returncode == 0, res.stderr.decode()
     rules = yaml.safe_load(res.stdout)["sources"][0]["rules"]
     names = {r["name"].removeprefix("repeated: ") for r in rules}
-    assert names == {"/VCG", "CHOOSE YOUR LANGUAGE", "Disinformation report hotline: 010-85061466", "互联网新闻信息许可证10120180008"}
+    assert names == {
+        "/VCG",
+        "CHOOSE YOUR LANGUAGE",
+        "Disinformation report hotline: 010-85061466",
+        "互联网新闻信息许可证10120180008",
+    }
 
 
 def test_mine_reports_bad_files_and_goes_on(tmp_path, cli):

@@ -18,7 +18,11 @@ PAGE = f"""<html><head><title>Rivers rise after storm</title><link rel="canonica
 <p>The weather service expects more rain later in the week, though less than before.</p>
 </article></body></html>
 """
-DOMAIN_RULE = {"sources": [{"match": {"domain": "example.com"}, "rules": [{"name": "hotline", "pattern": f"^{HOTLINE}$"}]}]}
+DOMAIN_RULE = {
+    "sources": [
+        {"match": {"domain": "example.com"}, "rules": [{"name": "hotline", "pattern": f"^{HOTLINE}$"}]}
+    ]
+}
 
 
 def test_clean_applies_a_domain_rule_to_a_page_as_run_does(tmp_path, cli):
@@ -53,10 +57,14 @@ def test_files_the_line_count_cannot_read_are_reported_one_line_each(tmp_path, c
         (inp / f"ok{i}.txt").write_text(f"Shared footer line\nArticle text number {i}.\n", encoding="utf-8")
     (inp / "scan.txt").write_bytes(b"%PDF-1.4 not text")
     config = tmp_path / "on.yaml"
-    config.write_text(yaml.safe_dump({"cleaners": {"repeated_line": {"enabled": True, "options": {"min_docs": 2}}}}))
+    config.write_text(
+        yaml.safe_dump({"cleaners": {"repeated_line": {"enabled": True, "options": {"min_docs": 2}}}})
+    )
     with caplog.at_level(logging.INFO, logger="boilerclean"):
         summary = run_clean([str(inp)], str(tmp_path / "out"), config=str(config))
     counted = [r.getMessage() for r in caplog.records if "not counted for repeated_line" in r.getMessage()]
-    assert counted == ["scan.txt: not counted for repeated_line: binary file (PDF signature); not a text document"]
+    assert counted == [
+        "scan.txt: not counted for repeated_line: binary file (PDF signature); not a text document"
+    ]
     assert any("repeated_line: counted 3 files" in r.getMessage() for r in caplog.records)
     assert summary["failed"] == 1

@@ -11,12 +11,20 @@ from pathlib import Path
 
 import pytest
 from conftest import cli_env, run_cli
-from reviewruns import HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_RULE, reports, run_hostile, run_seeds
+from reviewruns import (
+    HOSTILE_KEPT,
+    HOSTILE_NAME,
+    HOSTILE_REMOVED,
+    HOSTILE_RULE,
+    reports,
+    run_hostile,
+    run_seeds,
+)
 
-from flows.run import prefect_flow as clean_flow_module
 from flows.review.artifacts import markdown_summary, table_rows
-from flows.review.pages import index_data_js
 from flows.review.data import collect_review
+from flows.review.pages import index_data_js
+from flows.run import prefect_flow as clean_flow_module
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +75,9 @@ def test_file_pages_show_the_original_with_every_removal_marked(seeds_out):
         original = (Path(__file__).parent.parent / "seeds" / rel).read_text(encoding="utf-8")
         marked = _pre(page, "marked")
         assert "".join(marked.text) == original, rel
-        assert [(c, r, s) for c, r, s, _ in marked.marks] == [(d["cleaner"], d["rule"], d["shadow"]) for d in report["removals"]]
+        assert [(c, r, s) for c, r, s, _ in marked.marks] == [
+            (d["cleaner"], d["rule"], d["shadow"]) for d in report["removals"]
+        ]
         cleaned = _pre(page, "cleaned")
         assert "".join(cleaned.text) == (seeds_out / rel).read_text(encoding="utf-8")
 
@@ -172,9 +182,13 @@ def test_table_rows_match_the_reports(seeds_out, hostile_out):
         for row in rows:
             removals = [d for d in rep[row["file"]].get("removals") or [] if not d["shadow"]]
             assert row["chars"] == sum(d["end"] - d["start"] for d in removals)
-            assert row["shadow"] == sum(1 for d in rep[row["file"]].get("removals") or [] if d["shadow"] and not d.get("held"))
+            assert row["shadow"] == sum(
+                1 for d in rep[row["file"]].get("removals") or [] if d["shadow"] and not d.get("held")
+            )
             for name in {d["cleaner"] for d in removals}:
-                assert row[f"{name} chars"] == sum(d["end"] - d["start"] for d in removals if d["cleaner"] == name)
+                assert row[f"{name} chars"] == sum(
+                    d["end"] - d["start"] for d in removals if d["cleaner"] == name
+                )
         assert [r["chars"] for r in rows] == sorted((r["chars"] for r in rows), reverse=True)
 
 
@@ -209,7 +223,9 @@ def test_index_data_js_is_one_json_assignment(seeds_out):
 
 def test_review_cli_summary_and_cleaner_listing(seeds_out, hostile_out):
     def cli(*args):
-        return run_cli(*args, env=cli_env(COLUMNS="200"))  # wide enough that rich does not wrap the lines we look for
+        return run_cli(
+            *args, env=cli_env(COLUMNS="200")
+        )  # wide enough that rich does not wrap the lines we look for
 
     proc = cli("review", str(seeds_out))
     assert proc.returncode == 0, proc.stderr.decode()
@@ -247,7 +263,10 @@ def test_held_removals_are_shown_as_held(tmp_path):
     html = (out / "ads.html").read_text(encoding="utf-8")
     assert html.count('<mark id="r') == html.count('class="held k-advertisement"') == 60
     review = collect_review(out)
-    assert review.by_cleaner["advertisement"]["held"] == 60 and review.by_cleaner["advertisement"]["removals"] == 0
+    assert (
+        review.by_cleaner["advertisement"]["held"] == 60
+        and review.by_cleaner["advertisement"]["removals"] == 0
+    )
     assert review.held[0]["input"] == "ads.txt" and "would remove" in review.held[0]["reasons"][0]
     assert review.lines[0]["status"] == "held"
     md = markdown_summary(review, "index.html")

@@ -12,14 +12,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, cli_env
 
 from benchmarks.corpus import write_corpus
-from conftest import ROOT, cli_env
-from flows.run import pipeline as run_module
-from flows.run.prefect_flow import clean_flow
-from flows.run.dispatch import bounded
-from flows.run.progress import Progress
 from flows.outputs.records import _line_starts
+from flows.run import pipeline as run_module
+from flows.run.dispatch import bounded
+from flows.run.prefect_flow import clean_flow
+from flows.run.progress import Progress
 
 # fsync on a tmpfs costs nothing; the point here is memory and outputs, not the disk.
 FAST_TMP = "/dev/shm" if os.path.isdir("/dev/shm") else None
@@ -39,7 +39,9 @@ def small_corpus():
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as d:
         corpus = Path(d) / "corpus"
         write_corpus(corpus, 120, seed=11)
-        (corpus / "000" / "bad.txt").write_bytes(b"bin\x00ary\n")  # a per-file error must come out the same too
+        (corpus / "000" / "bad.txt").write_bytes(
+            b"bin\x00ary\n"
+        )  # a per-file error must come out the same too
         yield corpus
 
 
@@ -55,9 +57,13 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
     clean_flow.fn([str(small_corpus)], str(outs["one"]), workers=1)
     outs["pool"] = tmp_path / "pool"
     clean_flow.fn([str(small_corpus)], str(outs["pool"]), workers=2)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1") as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
         outs["dask"] = tmp_path / "dask"
-        clean_flow.fn([str(small_corpus)], str(outs["dask"]), workers=2, dask_address=cluster.scheduler_address)
+        clean_flow.fn(
+            [str(small_corpus)], str(outs["dask"]), workers=2, dask_address=cluster.scheduler_address
+        )
     trees = {k: tree(v) for k, v in outs.items()}
     summary = json.loads(trees["one"]["summary.json"])
     assert summary["files"] == 121 and summary["failed"] == 1 and summary["removals"] > 100
@@ -96,7 +102,11 @@ def _peak_rss_kb(n_files: int, root: Path) -> int:
         (sub / f"d{i:05d}.txt").write_text(text, encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(corpus), str(root / f"o{n_files}")],
-        capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return int(proc.stdout.split()[-1])
@@ -165,6 +175,13 @@ def test_a_run_without_prefect_does_not_import_it(tmp_path):
     # Importing Prefect costs ~1.5 s; a run that does not use it (--no-prefect, or no API set) should not pay it.
     script = "import sys\nfrom flows.cli import main\nrc = main(sys.argv[1:])\nprint(rc, 'prefect' in sys.modules)\n"
     args = ["run", "seeds", "--out", str(tmp_path / "o"), "--no-prefect", "--workers", "2"]
-    proc = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=cli_env(), cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.stdout.split() == ["0", "False"], proc.stderr[-2000:]
     assert (tmp_path / "o" / "index.html").exists()

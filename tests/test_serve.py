@@ -16,8 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SEEDS, cli_env
+
 from flows.schedule.server import start_server, stop_server, wait_healthy
 
 pytestmark = pytest.mark.prefect_server
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.prefect_server
 INTERVAL = 5  # seconds between scheduled runs
 
 
-def wait_for(predicate, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
+def wait_for(
+    predicate, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None
+):
     start = time.monotonic()
     while time.monotonic() - start < timeout:
         value = predicate()
@@ -97,10 +99,26 @@ def test_serve_deployment_schedule_and_triggered_run(prefect_server, tmp_path):
     log = tmp_path / "serve.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", str(inp), "--out", str(out), "--interval", str(INTERVAL), "--name", "every-5s"],
-            cwd=ROOT, env=serve_env(tmp_path / "home", PREFECT_API_URL=prefect_server), stdout=fh, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "flows.cli",
+                "serve",
+                str(inp),
+                "--out",
+                str(out),
+                "--interval",
+                str(INTERVAL),
+                "--name",
+                "every-5s",
+            ],
+            cwd=ROOT,
+            env=serve_env(tmp_path / "home", PREFECT_API_URL=prefect_server),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
     try:
+
         async def read_deployment(client):
             from prefect.exceptions import ObjectNotFound
 
@@ -123,15 +141,25 @@ def test_serve_deployment_schedule_and_triggered_run(prefect_server, tmp_path):
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
         with temporary_settings(updates={PREFECT_API_URL: prefect_server}):
-            flow_run = run_deployment("boilerclean/every-5s", parameters={"out": str(manual)}, timeout=120, poll_interval=1, as_subflow=False)
+            flow_run = run_deployment(
+                "boilerclean/every-5s",
+                parameters={"out": str(manual)},
+                timeout=120,
+                poll_interval=1,
+                as_subflow=False,
+            )
         assert flow_run.state.is_completed(), flow_run.state
         assert (manual / "summary.json").exists()
-        assert sorted(p.name for p in manual.glob("*.report.json")) == sorted(p.name for p in out.glob("*.report.json"))
+        assert sorted(p.name for p in manual.glob("*.report.json")) == sorted(
+            p.name for p in out.glob("*.report.json")
+        )
 
         async def auto_runs(client):
             from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
-            runs = await client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+            runs = await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+            )
             return [r for r in runs if r.auto_scheduled and r.state and r.state.is_completed()]
 
         assert api(prefect_server, auto_runs)
@@ -148,10 +176,21 @@ def test_serve_without_api_url_starts_and_stops_its_own_server(tmp_path, prefect
     with open(log, "wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "flows.cli", "serve", str(inp), "--out", str(out), "--interval", "2"],
-            cwd=ROOT, env=serve_env(tmp_path / "home"), stdout=fh, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=serve_env(tmp_path / "home"),
+            stdout=fh,
+            stderr=subprocess.STDOUT,
         )
     try:
-        healthy = wait_for(lambda: re.search(r"healthy after [\d.]+ s: dashboard (\S+), API (\S+)", log.read_text(errors="replace")), 120, "the server", proc, log)
+        healthy = wait_for(
+            lambda: re.search(
+                r"healthy after [\d.]+ s: dashboard (\S+), API (\S+)", log.read_text(errors="replace")
+            ),
+            120,
+            "the server",
+            proc,
+            log,
+        )
         api_url = healthy.group(2)
         assert api_url.startswith("http://127.0.0.1:")
         wait_for(lambda: (out / "summary.json").exists(), 90, "a scheduled run's outputs", proc, log)
@@ -168,7 +207,13 @@ def test_serve_without_api_url_starts_and_stops_its_own_server(tmp_path, prefect
 
 
 def test_prefect_yaml_deploys_to_a_work_pool(prefect_server, tmp_path):
-    env = serve_env(tmp_path / "home", PREFECT_API_URL=prefect_server, BOILERCLEAN_IN=str(tmp_path / "in"), BOILERCLEAN_OUT=str(tmp_path / "out"), PWD=str(ROOT))
+    env = serve_env(
+        tmp_path / "home",
+        PREFECT_API_URL=prefect_server,
+        BOILERCLEAN_IN=str(tmp_path / "in"),
+        BOILERCLEAN_OUT=str(tmp_path / "out"),
+        PWD=str(ROOT),
+    )
 
     async def create_pool(client):  # what `prefect work-pool create boilerclean --type process` does
         from prefect.client.schemas.actions import WorkPoolCreate
@@ -176,7 +221,13 @@ def test_prefect_yaml_deploys_to_a_work_pool(prefect_server, tmp_path):
         await client.create_work_pool(WorkPoolCreate(name="boilerclean", type="process"))
 
     api(prefect_server, create_pool)
-    res = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--name", "incoming"], cwd=ROOT, env=env, capture_output=True, timeout=180)
+    res = subprocess.run(
+        [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--name", "incoming"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=180,
+    )
     assert res.returncode == 0, (res.stdout + res.stderr).decode(errors="replace")[-3000:]
 
     async def read(client):

@@ -40,7 +40,11 @@ def test_empty_cases():
 
 
 def test_averages_over_pages_then_f1():
-    pages = [score_page("a b c d e f", "a b c d e x"), score_page("a b c d", "a b c d a b c d"), score_page("", "")]
+    pages = [
+        score_page("a b c d e f", "a b c d e x"),
+        score_page("a b c d", "a b c d a b c d"),
+        score_page("", ""),
+    ]
     total = score_pages(pages)
     p = (2 / 3 + 0.2 + 1) / 3
     r = (2 / 3 + 1 + 1) / 3

@@ -8,9 +8,18 @@ from cleaners import ConfigError, clean_text, restore, ruleset_from_mapping
 
 CONFIG = {
     "sources": [
-        {"match": {"folder": "news"}, "rules": [{"name": "language menu", "pattern": r"^NEWSROOM\s+EDITION$"}]},
-        {"match": {"folder": "blogs/*"}, "rules": [{"name": "subscribe", "pattern": "^Gadget Corner Weekly$"}]},
-        {"match": {"domain": "example.com"}, "rules": [{"name": "hotline", "pattern": "^Hotline: 010-85061466$"}]},
+        {
+            "match": {"folder": "news"},
+            "rules": [{"name": "language menu", "pattern": r"^NEWSROOM\s+EDITION$"}],
+        },
+        {
+            "match": {"folder": "blogs/*"},
+            "rules": [{"name": "subscribe", "pattern": "^Gadget Corner Weekly$"}],
+        },
+        {
+            "match": {"domain": "example.com"},
+            "rules": [{"name": "hotline", "pattern": "^Hotline: 010-85061466$"}],
+        },
         {"match": {"folder": "keepers"}, "keep": ["^Photo: Reuters$"]},
     ]
 }
@@ -54,7 +63,10 @@ def test_source_keep_protects_lines_from_global_cleaners(rs):
 
 
 def test_global_cleaner_wins_an_overlap_and_dry_run_shadows_source_rules(rs):
-    overlap = ruleset_from_mapping({"sources": [{"match": {"folder": "."}, "rules": [{"name": "ad", "pattern": "^Advertisement$"}]}]}, "<t>")
+    overlap = ruleset_from_mapping(
+        {"sources": [{"match": {"folder": "."}, "rules": [{"name": "ad", "pattern": "^Advertisement$"}]}]},
+        "<t>",
+    )
     result = clean_text("Body.\nAdvertisement\nMore.\n", overlap, source="a.txt")
     assert [(r.cleaner, r.source) for r in result.acting] == [("advertisement", "")]
     dry = rs.all_shadow()
@@ -75,8 +87,16 @@ def test_hash_covers_sources(rs):
         ([{"match": {"folder": "a", "domain": "b.com"}, "keep": ["x"]}], "sources[0].match", "exactly one"),
         ([{"match": {"domain": "http://b.com/"}, "keep": ["x"]}], "sources[0].match.domain", "domain name"),
         ([{"match": {"folder": "a"}}], "sources[0]", "needs 'rules' or 'keep'"),
-        ([{"match": {"folder": "a"}, "rules": [{"name": "r", "pattern": "(unclosed"}]}], "sources[0].rules[0].pattern", "(unclosed"),
-        ([{"match": {"folder": "a"}, "rules": [{"name": "r", "pattern": "x", "mode": "maybe"}]}], "sources[0].rules[0].mode", "remove"),
+        (
+            [{"match": {"folder": "a"}, "rules": [{"name": "r", "pattern": "(unclosed"}]}],
+            "sources[0].rules[0].pattern",
+            "(unclosed",
+        ),
+        (
+            [{"match": {"folder": "a"}, "rules": [{"name": "r", "pattern": "x", "mode": "maybe"}]}],
+            "sources[0].rules[0].mode",
+            "remove",
+        ),
         ([{"match": {"folder": "a"}, "keep": [3]}], "sources[0].keep[0]", "regular expression"),
     ],
 )
@@ -89,6 +109,11 @@ def test_bad_source_config_names_file_key_and_problem(sources, key, problem):
 def test_page_domain_from_html_metadata():
     from flows.inputs.domain import domain_from_html
 
-    assert domain_from_html('<head><link href="https://www.Example.com/a?b" rel="canonical"></head>') == "example.com"
-    assert domain_from_html("<meta property='og:url' content='http://news.example.org/x'>") == "news.example.org"
+    assert (
+        domain_from_html('<head><link href="https://www.Example.com/a?b" rel="canonical"></head>')
+        == "example.com"
+    )
+    assert (
+        domain_from_html("<meta property='og:url' content='http://news.example.org/x'>") == "news.example.org"
+    )
     assert domain_from_html("<html><body>no metadata</body></html>") == ""

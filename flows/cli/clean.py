@@ -17,12 +17,13 @@ examples:
 """
 
 
-
 def register(subparsers, formatter_class) -> None:
     clean = subparsers.add_parser(
         "clean", help="clean one document to stdout", description=CLEAN_HELP, formatter_class=formatter_class
     )
-    clean.add_argument("file", nargs="?", default="-", metavar="FILE|-", help="document to clean; - or nothing for stdin")
+    clean.add_argument(
+        "file", nargs="?", default="-", metavar="FILE|-", help="document to clean; - or nothing for stdin"
+    )
     add_config(clean)
     clean.set_defaults(func=cmd_clean)
 

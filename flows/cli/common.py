@@ -61,13 +61,32 @@ def add_alert_options(p: argparse.ArgumentParser) -> None:
 
     d = AlertSettings()
     g = p.add_argument_group("trend alerts")
-    g.add_argument("--alert-factor", type=float, default=d.factor, metavar="F", help=f"warn when a rule's hits per file differ from the recent average by more than F times (default {d.factor})")
-    g.add_argument("--alert-min-files", type=int, default=d.min_files, metavar="N", help=f"compare only when the run cleaned at least N files (default {d.min_files})")
-    g.add_argument("--alert-window", type=int, default=d.window, metavar="RUNS", help=f"average over the last RUNS runs (default {d.window})")
+    g.add_argument(
+        "--alert-factor",
+        type=float,
+        default=d.factor,
+        metavar="F",
+        help=f"warn when a rule's hits per file differ from the recent average by more than F times (default {d.factor})",
+    )
+    g.add_argument(
+        "--alert-min-files",
+        type=int,
+        default=d.min_files,
+        metavar="N",
+        help=f"compare only when the run cleaned at least N files (default {d.min_files})",
+    )
+    g.add_argument(
+        "--alert-window",
+        type=int,
+        default=d.window,
+        metavar="RUNS",
+        help=f"average over the last RUNS runs (default {d.window})",
+    )
 
 
 def alert_settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The alert options as a flow parameter; raises ValueError for a bad value, before any run."""
-    from ..schedule.alerts import AlertSettings
+    from ..schedule.alerts import read_alerts
 
-    return asdict(AlertSettings(args.alert_factor, args.alert_min_files, args.alert_window))
+    raw = {"factor": args.alert_factor, "min_files": args.alert_min_files, "window": args.alert_window}
+    return asdict(read_alerts(raw, "<command line>", "alerts"))

@@ -18,11 +18,17 @@ examples:
 """
 
 
-
 def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("history", help="per-rule trend of recent runs", description=HISTORY_HELP, formatter_class=formatter_class)
+    p = subparsers.add_parser(
+        "history",
+        help="per-rule trend of recent runs",
+        description=HISTORY_HELP,
+        formatter_class=formatter_class,
+    )
     p.add_argument("out", metavar="DIR", help="an output folder written by `run` or `serve`")
-    p.add_argument("--runs", type=int, default=8, metavar="N", help="how many recent runs to show (default 8)")
+    p.add_argument(
+        "--runs", type=int, default=8, metavar="N", help="how many recent runs to show (default 8)"
+    )
     p.set_defaults(func=cmd_history)
 
 
@@ -34,7 +40,10 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     runs = read_history(args.out)
     if not runs:
-        print(f"boilerclean: {args.out}: no run history (no run has written to this folder yet)", file=sys.stderr)
+        print(
+            f"boilerclean: {args.out}: no run history (no run has written to this folder yet)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     # Piped output gets a wide table rather than rule names wrapped at 80 columns.
     console = Console() if sys.stdout.isatty() else Console(width=250)

@@ -53,13 +53,39 @@ def _positive(value: str) -> int:
 
 def register(subparsers, formatter_class) -> None:
     p = subparsers.add_parser(
-        "mine", help="propose per-source rules from lines that recur in a corpus", description=MINE_HELP, formatter_class=formatter_class
+        "mine",
+        help="propose per-source rules from lines that recur in a corpus",
+        description=MINE_HELP,
+        formatter_class=formatter_class,
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="input files or folders (searched recursively)")
-    p.add_argument("--source-by", choices=("folder", "domain"), default="folder", help="group documents by parent folder (default) or page domain")
-    p.add_argument("--min-docs", type=_positive, default=DEFAULT_MIN_DOCS, metavar="K", help=f"a line must be in at least K documents of its source (default {DEFAULT_MIN_DOCS})")
-    p.add_argument("--min-share", type=_share, default=DEFAULT_MIN_SHARE, metavar="F", help=f"... and in at least this share of them (default {DEFAULT_MIN_SHARE})")
-    p.add_argument("--max-tracked", type=_positive, default=DEFAULT_CAPACITY, metavar="N", help=f"distinct lines counted per source (default {DEFAULT_CAPACITY})")
+    p.add_argument(
+        "--source-by",
+        choices=("folder", "domain"),
+        default="folder",
+        help="group documents by parent folder (default) or page domain",
+    )
+    p.add_argument(
+        "--min-docs",
+        type=_positive,
+        default=DEFAULT_MIN_DOCS,
+        metavar="K",
+        help=f"a line must be in at least K documents of its source (default {DEFAULT_MIN_DOCS})",
+    )
+    p.add_argument(
+        "--min-share",
+        type=_share,
+        default=DEFAULT_MIN_SHARE,
+        metavar="F",
+        help=f"... and in at least this share of them (default {DEFAULT_MIN_SHARE})",
+    )
+    p.add_argument(
+        "--max-tracked",
+        type=_positive,
+        default=DEFAULT_CAPACITY,
+        metavar="N",
+        help=f"distinct lines counted per source (default {DEFAULT_CAPACITY})",
+    )
     p.add_argument("--out", metavar="FILE", help="write the YAML snippet here instead of stdout")
     p.set_defaults(func=cmd_mine)
 

@@ -25,25 +25,36 @@ examples:
 """
 
 
-
 def cmd_restore(args: argparse.Namespace) -> int:
     out, to = Path(args.dir), Path(args.to)
     if not (out / "summary.json").is_file():
         print(f"boilerclean: {out}: no summary.json; not a boilerclean output folder", file=sys.stderr)
         return EXIT_USAGE
     if to.exists() and os.path.realpath(to) == os.path.realpath(out):
-        print(f"boilerclean: {to}: restoring into the output folder would overwrite the cleaned text", file=sys.stderr)
+        print(
+            f"boilerclean: {to}: restoring into the output folder would overwrite the cleaned text",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from ..outputs.restore import restore_run
 
     done, failed = restore_run(out, to)
     report_problems(failed)
-    print(f"restored {len(done)} of {len(done) + len(failed)} inputs into {to}" + (f"; {len(failed)} NOT restored" if failed else ""), file=sys.stderr)
+    print(
+        f"restored {len(done)} of {len(done) + len(failed)} inputs into {to}"
+        + (f"; {len(failed)} NOT restored" if failed else ""),
+        file=sys.stderr,
+    )
     return 1 if failed else 0
 
 
 def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("restore", help="rebuild a run's inputs byte for byte from its output folder", description=RESTORE_HELP, formatter_class=formatter_class)
+    p = subparsers.add_parser(
+        "restore",
+        help="rebuild a run's inputs byte for byte from its output folder",
+        description=RESTORE_HELP,
+        formatter_class=formatter_class,
+    )
     p.add_argument("dir", metavar="DIR", help="output folder of a `boilerclean run`")
     p.add_argument("--to", required=True, metavar="FOLDER", help="folder to write the rebuilt inputs into")
     p.set_defaults(func=cmd_restore)

@@ -36,12 +36,33 @@ examples:
 
 
 def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("review", help="summarise a finished run in the terminal", description=REVIEW_HELP, formatter_class=formatter_class)
+    p = subparsers.add_parser(
+        "review",
+        help="summarise a finished run in the terminal",
+        description=REVIEW_HELP,
+        formatter_class=formatter_class,
+    )
     p.add_argument("dir", metavar="DIR", help="the output folder of a run")
-    p.add_argument("--cleaner", metavar="NAME", help="list this cleaner's removals (and shadow matches) with files and lines")
-    p.add_argument("--top", type=int, default=15, metavar="N", help="removed lines to show in the summary (default 15)")
-    p.add_argument("--limit", type=int, default=200, metavar="N", help="removals to list with --cleaner (default 200; 0: all)")
-    p.add_argument("--held", action="store_true", help="list the documents the over-removal quarantine held for review, and why")
+    p.add_argument(
+        "--cleaner",
+        metavar="NAME",
+        help="list this cleaner's removals (and shadow matches) with files and lines",
+    )
+    p.add_argument(
+        "--top", type=int, default=15, metavar="N", help="removed lines to show in the summary (default 15)"
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=200,
+        metavar="N",
+        help="removals to list with --cleaner (default 200; 0: all)",
+    )
+    p.add_argument(
+        "--held",
+        action="store_true",
+        help="list the documents the over-removal quarantine held for review, and why",
+    )
     p.set_defaults(func=cmd_review)
     held_help = "list documents held for review by the over-removal quarantine (review --held)"
     p = subparsers.add_parser("held", help=held_help, description=HELD_HELP, formatter_class=formatter_class)

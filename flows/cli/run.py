@@ -48,15 +48,35 @@ def register(subparsers, formatter_class) -> None:
     run.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_config(run)
     run.add_argument("--dry-run", action="store_true", help="report what would be removed, remove nothing")
-    run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: the machine's cores)")
-    run.add_argument("--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes")
-    run.add_argument("--dask-address", metavar="ADDR", help="run the batches on a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines")
-    run.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the machine's cores)",
+    )
+    run.add_argument(
+        "--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes"
+    )
+    run.add_argument(
+        "--dask-address",
+        metavar="ADDR",
+        help="run the batches on a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+    run.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines"
+    )
+    run.add_argument(
+        "--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)"
+    )
     add_alert_options(run)
     mode = run.add_mutually_exclusive_group()
-    mode.add_argument("--prefect", dest="prefect", action="store_true", default=None, help="run as a Prefect flow run")
-    mode.add_argument("--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API")
+    mode.add_argument(
+        "--prefect", dest="prefect", action="store_true", default=None, help="run as a Prefect flow run"
+    )
+    mode.add_argument(
+        "--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API"
+    )
     run.set_defaults(func=cmd_run)
 
 
@@ -86,7 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 run_clean,  # the flow's body, without importing Prefect
             )
 
-            log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
+            log.info(
+                "no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)"
+            )
             summary = run_clean(**kwargs, ruleset=ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)

@@ -33,18 +33,30 @@ examples:
 """
 
 
-
 def register(subparsers, formatter_class) -> None:
-    p = subparsers.add_parser("serve", help="run the cleaning on a schedule (Prefect deployment)", description=SERVE_HELP, formatter_class=formatter_class)
+    p = subparsers.add_parser(
+        "serve",
+        help="run the cleaning on a schedule (Prefect deployment)",
+        description=SERVE_HELP,
+        formatter_class=formatter_class,
+    )
     p.add_argument("paths", nargs="+", metavar="PATH", help="input files or folders (searched recursively)")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     add_config(p)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--cron", metavar="EXPR", help='cron schedule, e.g. "*/15 * * * *"')
     when.add_argument("--interval", type=float, metavar="SECONDS", help="run every SECONDS seconds")
-    p.add_argument("--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)")
-    p.add_argument("--name", default=DEFAULT_DEPLOYMENT, help=f"deployment name (default {DEFAULT_DEPLOYMENT!r}; flow name is 'boilerclean')")
-    p.add_argument("--port", type=int, default=0, help="port for the server serve starts itself (default: a free one)")
+    p.add_argument(
+        "--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)"
+    )
+    p.add_argument(
+        "--name",
+        default=DEFAULT_DEPLOYMENT,
+        help=f"deployment name (default {DEFAULT_DEPLOYMENT!r}; flow name is 'boilerclean')",
+    )
+    p.add_argument(
+        "--port", type=int, default=0, help="port for the server serve starts itself (default: a free one)"
+    )
     add_alert_options(p)
     p.set_defaults(func=cmd_serve)
 

@@ -88,7 +88,9 @@ def decode_document(data: bytes) -> Decoded:
             try:
                 return _checked(Decoded(data[len(mark) :].decode(encoding), encoding, bom=True), data)
             except UnicodeDecodeError as exc:
-                raise ValueError(f"starts with a {encoding} byte order mark but is not valid {encoding}: {exc.reason} at byte {exc.start + len(mark)}") from None
+                raise ValueError(
+                    f"starts with a {encoding} byte order mark but is not valid {encoding}: {exc.reason} at byte {exc.start + len(mark)}"
+                ) from None
     nul = data.find(b"\x00")
     if nul != -1:
         raise ValueError(f"binary file (NUL byte at offset {nul}); not a text document")
@@ -101,7 +103,9 @@ def decode_document(data: bytes) -> Decoded:
     escaped = data.decode("utf-8", "surrogateescape")
     bad = len(_BAD_BYTE.findall(escaped))
     if len(_VALID_NON_ASCII.findall(escaped)) > bad:
-        raise ValueError(f"{utf8_problem}; {bad} bad byte(s) in otherwise valid UTF-8 text, so no other encoding is guessed")
+        raise ValueError(
+            f"{utf8_problem}; {bad} bad byte(s) in otherwise valid UTF-8 text, so no other encoding is guessed"
+        )
     encoding = _detect(data)
     if encoding is None:
         raise ValueError(f"{utf8_problem} and no other encoding fits; not decoded")
@@ -110,7 +114,9 @@ def decode_document(data: bytes) -> Decoded:
     except (UnicodeDecodeError, LookupError):
         raise ValueError(f"{utf8_problem}; detected {encoding} does not decode it") from None
     if _control_share(text) > MAX_CONTROL_SHARE:
-        raise ValueError(f"binary file ({utf8_problem}, mostly control characters as {encoding}); not a text document")
+        raise ValueError(
+            f"binary file ({utf8_problem}, mostly control characters as {encoding}); not a text document"
+        )
     return _checked(Decoded(text, encoding, detected=True), data)
 
 

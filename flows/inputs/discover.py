@@ -24,7 +24,9 @@ class InputFile:
 
     path: str  # as found on disk
     rel: str  # POSIX relative path used for outputs and reports
-    skipped: str = ""  # non-empty: why this path is listed but not read (e.g. a link leaving the input folder)
+    skipped: str = (
+        ""  # non-empty: why this path is listed but not read (e.g. a link leaving the input folder)
+    )
 
     @property
     def stem(self) -> str:
@@ -39,7 +41,9 @@ def _is_input(name: str) -> bool:
     return not name.startswith(".") and name.lower().endswith(INPUT_SUFFIXES)
 
 
-def discover_inputs(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike | None = None) -> Iterator[InputFile]:
+def discover_inputs(
+    paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike | None = None
+) -> Iterator[InputFile]:
     """Yield input files under the given paths (recursively, sorted), never anything inside out_dir."""
     out_real = os.path.realpath(out_dir) if out_dir is not None else None
     for given in paths:
@@ -66,10 +70,15 @@ def _walk(root: Path, out_real: str | None) -> Iterator[InputFile]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if not d.startswith(".") and (out_real is None or os.path.realpath(os.path.join(dirpath, d)) != out_real)
+            if not d.startswith(".")
+            and (out_real is None or os.path.realpath(os.path.join(dirpath, d)) != out_real)
         )
         # os.walk does not follow folder links; one that leaves the input folder is listed as skipped.
-        outside = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d)) and not _inside(os.path.join(dirpath, d), root_real)]
+        outside = [
+            d
+            for d in dirnames
+            if os.path.islink(os.path.join(dirpath, d)) and not _inside(os.path.join(dirpath, d), root_real)
+        ]
         for name in sorted(filenames):
             if not _is_input(name):
                 continue

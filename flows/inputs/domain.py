@@ -43,5 +43,6 @@ def domain_from_html(html: str) -> str:
         meta = extract_metadata(html)
     except Exception:  # noqa: BLE001 - metadata is a hint; a page without it simply has no domain
         return ""
-    return host_of(getattr(meta, "url", None) or "") or (getattr(meta, "hostname", None) or "").removeprefix("www.")
-
+    return host_of(getattr(meta, "url", None) or "") or (getattr(meta, "hostname", None) or "").removeprefix(
+        "www."
+    )

@@ -45,7 +45,9 @@ class Extraction:
     """The article text of one page, its title, and what the report records about the extraction."""
 
     text: str
-    titles: tuple[str, ...]  # the page's titles (metadata, <title>, og:title): page_title finds a repeated heading
+    titles: tuple[
+        str, ...
+    ]  # the page's titles (metadata, <title>, og:title): page_title finds a repeated heading
     html_chars: int
     encoding: str = ""  # how the page's bytes were decoded
     domain: str = ""  # the page's domain from its metadata, for per-source rules
@@ -119,7 +121,11 @@ def extract_article(html: str, encoding: str = "") -> Extraction:
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
     return Extraction(
-        text=text, titles=page_titles(html), html_chars=len(html), encoding=encoding, domain=domain_from_html(html)
+        text=text,
+        titles=page_titles(html),
+        html_chars=len(html),
+        encoding=encoding,
+        domain=domain_from_html(html),
     )
 
 

@@ -21,7 +21,9 @@ from .discover import InputFile
 from .read import read_document
 
 
-def count_lines(items: Iterable[InputFile], by: str, capacity: int = DEFAULT_CAPACITY) -> tuple[LineCounter, list[tuple[str, str]], int]:
+def count_lines(
+    items: Iterable[InputFile], by: str, capacity: int = DEFAULT_CAPACITY
+) -> tuple[LineCounter, list[tuple[str, str]], int]:
     """One pass over the inputs: the line counter, the (file, problem) pairs that could not be read, and files without a source."""
     counter = LineCounter(capacity)
     errors: list[tuple[str, str]] = []
@@ -43,11 +45,12 @@ def count_lines(items: Iterable[InputFile], by: str, capacity: int = DEFAULT_CAP
     return counter, errors, no_source
 
 
-def line_table(items: Iterable[InputFile], by: str, min_docs: int, min_share: float, capacity: int) -> tuple[LineTable, list[tuple[str, str]]]:
+def line_table(
+    items: Iterable[InputFile], by: str, min_docs: int, min_share: float, capacity: int
+) -> tuple[LineTable, list[tuple[str, str]]]:
     """The first pass of a run with repeated_line enabled: the frozen table of frequent lines."""
     counter, errors, _ = count_lines(items, by, capacity)
     return LineTable(by, tuple(counter.frequent(min_docs, min_share))), errors
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +86,12 @@ def propose_rules(
     except ConfigError as exc:  # a bug here, not the user's
         raise RuntimeError(f"internal error: the proposal does not load: {exc}") from None
     return Proposal(
-        snippet, len(items), len(counter.docs), counter.tracked(), len(frequent), errors, no_source,
+        snippet,
+        len(items),
+        len(counter.docs),
+        counter.tracked(),
+        len(frequent),
+        errors,
+        no_source,
         time.perf_counter() - t0,
     )

@@ -87,7 +87,11 @@ def _regions(original: str, removals: Iterable[Removal]) -> list[_Region]:
         cursor = start
         lfs = original.count("\n", start, end)
         old = lfs + (original[-1] != "\n" and end == n)
-        new = lfs - sum(original.count("\n", r.start, r.end) for r in group) + (last >= 0 and original[last] != "\n")
+        new = (
+            lfs
+            - sum(original.count("\n", r.start, r.end) for r in group)
+            + (last >= 0 and original[last] != "\n")
+        )
         regions.append(_Region(start, end, line, old, new, group))
     return regions
 
@@ -162,4 +166,8 @@ def _diff_name(name: str) -> str:
     if not any(c < " " or c in '"\\\x7f' for c in name):
         return name
     escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
-    return '"' + "".join(escapes.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in name) + '"'
+    return (
+        '"'
+        + "".join(escapes.get(c) or (f"\\{ord(c):03o}" if c < " " or c == "\x7f" else c) for c in name)
+        + '"'
+    )

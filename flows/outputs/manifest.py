@@ -98,7 +98,9 @@ class IncrementalRun:
     out: Path
     ruleset_hash: str
     prune: bool = False
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("new", "changed", "unchanged", "recleaned", "gone"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(("new", "changed", "unchanged", "recleaned", "gone"), 0)
+    )
     reasons: dict[str, int] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
@@ -138,7 +140,12 @@ class IncrementalRun:
     def plan(self, items: list[InputFile]) -> tuple[list[InputFile], list[dict]]:
         """The inputs that need cleaning, and the summary records of the unchanged ones (from the manifest)."""
         assert self._db is not None
-        rows = {r[0]: r for r in self._db.execute("SELECT rel, size, mtime_ns, sha256, ruleset_hash, outputs, record, failed FROM files")}
+        rows = {
+            r[0]: r
+            for r in self._db.execute(
+                "SELECT rel, size, mtime_ns, sha256, ruleset_hash, outputs, record, failed FROM files"
+            )
+        }
         todo: list[InputFile] = []
         unchanged: list[dict] = []
         touched: list[tuple[int, int, str]] = []
@@ -204,7 +211,9 @@ class IncrementalRun:
                     continue  # e.g. an output-name clash: never cleaned, never entered
                 rec = dict(rec)
                 outputs = outputs_of(planned.item, rec)
-                old = self._db.execute("SELECT outputs FROM files WHERE rel = ?", (planned.item.rel,)).fetchone()
+                old = self._db.execute(
+                    "SELECT outputs FROM files WHERE rel = ?", (planned.item.rel,)
+                ).fetchone()
                 if old:  # a changed file that now fails leaves no .txt/.diff, like a fresh run
                     stale += [o for o in json.loads(old[0]) if o not in outputs]
                 failed = rec.get("error") is not None or not rec.get("sha256")
@@ -226,7 +235,9 @@ class IncrementalRun:
             if rows:
                 with self._db:
                     self._db.execute("BEGIN")
-                    self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    )
 
     def _prune(self, gone_rows: dict[str, tuple]) -> None:
         assert self._db is not None

@@ -48,7 +48,9 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
     rel = str(_safe_rel(report.get("input")))
     expected = report.get("sha256")
     if not expected:
-        raise RestoreError(f"not restorable: the input was never read ({report.get('error') or 'no checksum recorded'})")
+        raise RestoreError(
+            f"not restorable: the input was never read ({report.get('error') or 'no checksum recorded'})"
+        )
     if report.get("raw_copy"):
         data = _inside(out_dir, report["raw_copy"]).read_bytes()
     else:
@@ -66,7 +68,9 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
             # An HTML page: the cleaned "original" is its extracted text; the page itself is not kept.
             expected = report["extraction"].get("text_sha256")
             if not expected:
-                raise RestoreError("not restorable: HTML page cleaned before extracted-text checksums were recorded")
+                raise RestoreError(
+                    "not restorable: HTML page cleaned before extracted-text checksums were recorded"
+                )
             rel += EXTRACTED_SUFFIX
             data = text.encode("utf-8")
             return _checked(rel, data, expected, report)
@@ -83,7 +87,9 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
 def _checked(rel: str, data: bytes, expected: str, report: dict) -> Restored:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise RestoreError(f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says {report.get('bytes')})")
+        raise RestoreError(
+            f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says {report.get('bytes')})"
+        )
     return Restored(rel, data)
 
 

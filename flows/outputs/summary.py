@@ -53,4 +53,6 @@ def summary_line(summary: dict) -> str:
     return (
         f"cleaned {summary['cleaned']} of {summary['files']} files ({summary['failed']} failed); "
         f"{summary['removals']} removals, {summary['chars_removed']} characters: {per}"
-    ) + (f"; {sum(summary['shadow_by_rule'].values())} shadow matches" if summary.get("shadow_by_rule") else "")
+    ) + (
+        f"; {sum(summary['shadow_by_rule'].values())} shadow matches" if summary.get("shadow_by_rule") else ""
+    )

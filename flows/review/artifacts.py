@@ -45,7 +45,9 @@ def markdown_summary(review: Review, index_path: str) -> str:
     ]
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        out.append(f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} | {c['files']} |")
+        out.append(
+            f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} | {c['files']} |"
+        )
     if not review.cleaners:
         out.append("| (nothing removed) | 0 | 0 | 0 | 0 | 0 | 0 |")
     out += ["", "## Top removed lines", ""]

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 # Colour per cleaner (by its place in the run's sorted cleaner list), readable on white with white labels.
-PALETTE = ("#c0392b", "#1f6fb2", "#8e44ad", "#b9770e", "#117a65", "#6c3483", "#a04000", "#2e4053", "#7d6608", "#1b4f72")
+PALETTE = (
+    "#c0392b",
+    "#1f6fb2",
+    "#8e44ad",
+    "#b9770e",
+    "#117a65",
+    "#6c3483",
+    "#a04000",
+    "#2e4053",
+    "#7d6608",
+    "#1b4f72",
+)
 
 BASE_CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 1em 3em;color:#222}

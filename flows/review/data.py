@@ -119,7 +119,9 @@ def load_summary(out_dir: str | Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ReviewError(f"{out_dir}: no summary.json (not the output folder of a boilerclean run)") from None
+        raise ReviewError(
+            f"{out_dir}: no summary.json (not the output folder of a boilerclean run)"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReviewError(f"{path}: cannot read: {exc}") from None
 
@@ -129,7 +131,9 @@ def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
     out = Path(out_dir)
     for rec in summary.get("file_records", []):
         stem = InputFile("", rec["input"]).stem
-        yield FileEntry(rec["input"], stem, rec, read_report(out / f"{stem}.report.json", rec["input"], summary))
+        yield FileEntry(
+            rec["input"], stem, rec, read_report(out / f"{stem}.report.json", rec["input"], summary)
+        )
 
 
 def read_report(path: Path, rel: str, summary: dict) -> dict | None:
@@ -227,8 +231,15 @@ class _Tally:
         ranked = sorted(self.line_count.items(), key=lambda kv: (-kv[1], *kv[0]))
         review.lines_total = len(ranked)
         review.lines = [
-            {"text": text, "cleaner": cleaner, "rule": rule, "status": status, "count": count,
-             "n_files": self.line_nfiles[key], "files": self.line_files[key]}
+            {
+                "text": text,
+                "cleaner": cleaner,
+                "rule": rule,
+                "status": status,
+                "count": count,
+                "n_files": self.line_nfiles[key],
+                "files": self.line_files[key],
+            }
             for key, count in ranked[:MAX_DISTINCT_LINES]
             for text, cleaner, rule, status in (key,)
         ]

@@ -26,23 +26,26 @@ from .data import Counts, FileEntry, Review, nonblank_lines
 INDEX_PAGE = "index.html"
 INDEX_DATA = "index-data.js"
 
+
 def esc(s: Any) -> str:
     """Text for HTML content or a quoted attribute."""
     return html.escape(str(s), quote=True)
 
 
 def _csp_hash(source: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+    return (
+        "'sha256-" + base64.b64encode(hashlib.sha256(source.encode("utf-8")).digest()).decode("ascii") + "'"
+    )
 
 
 def _head(title: str, css: str, script_src: str = "'none'") -> str:
     # No network (default-src 'none'); only this page's own style and, on the index, its own scripts.
     csp = f"default-src 'none'; style-src {_csp_hash(css)}; script-src {script_src}; img-src 'none'; base-uri 'none'; form-action 'none'"
     return (
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(csp)}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
         f"<title>{esc(title)}</title>\n<style>{css}</style>\n</head>\n"
     )
 
@@ -52,7 +55,9 @@ def cleaner_css(cleaners: Iterable[str]) -> str:
     rules = []
     for i, name in enumerate(cleaners):
         colour = PALETTE[i % len(PALETTE)]
-        rules.append(f".k-{name}{{color:{colour}}} .chip.k-{name},.k-{name}::before{{background:{colour};color:#fff}}")
+        rules.append(
+            f".k-{name}{{color:{colour}}} .chip.k-{name},.k-{name}::before{{background:{colour};color:#fff}}"
+        )
     return "\n".join(rules) + "\n"
 
 
@@ -92,7 +97,7 @@ def iter_marked(original: str, removals: list[Removal]) -> Iterator[str]:
 
 
 def _status_word(r: Removal) -> str:
-    """"shadow" or "held" for a removal that takes nothing out; "" for an acting one."""
+    """ "shadow" or "held" for a removal that takes nothing out; "" for an acting one."""
     status = Status.of(r)
     return "" if status is Status.ACTING else status.value
 
@@ -106,13 +111,24 @@ def _escaped(text: str, start: int, end: int) -> Iterator[str]:
         yield esc(text[i : min(end, i + _ESCAPE_CHUNK)])
 
 
-def render_file_page(entry: FileEntry, original: str | None, cleaners: list[str], prev: FileEntry | None, next_: FileEntry | None) -> str:
+def render_file_page(
+    entry: FileEntry,
+    original: str | None,
+    cleaners: list[str],
+    prev: FileEntry | None,
+    next_: FileEntry | None,
+) -> str:
     """One file's page: counts per cleaner, the marked original and the cleaned text, removal list, links."""
     return "".join(iter_file_page(entry, original, cleaners, prev, next_))
 
 
 def iter_file_page(
-    entry: FileEntry, original: str | None, cleaners: list[str], prev: FileEntry | None, next_: FileEntry | None, cleaned: str | None = None
+    entry: FileEntry,
+    original: str | None,
+    cleaners: list[str],
+    prev: FileEntry | None,
+    next_: FileEntry | None,
+    cleaned: str | None = None,
 ) -> Iterator[str]:
     """render_file_page in pieces; `cleaned` (the original minus the acting removals) if already at hand."""
     report = entry.report or {}
@@ -155,9 +171,13 @@ def _file_nav(entry: FileEntry, prev: FileEntry | None, next_: FileEntry | None)
     page = entry.page
     parts = ["<nav>", f'<a id="to-index" href="{esc(_rel(page, INDEX_PAGE))}">&#8593; index</a>']
     if prev is not None:
-        parts.append(f'<a id="prev" rel="prev" href="{esc(_rel(page, prev.page))}">&#8592; {esc(prev.input)}</a>')
+        parts.append(
+            f'<a id="prev" rel="prev" href="{esc(_rel(page, prev.page))}">&#8592; {esc(prev.input)}</a>'
+        )
     if next_ is not None:
-        parts.append(f'<a id="next" rel="next" href="{esc(_rel(page, next_.page))}">{esc(next_.input)} &#8594;</a>')
+        parts.append(
+            f'<a id="next" rel="next" href="{esc(_rel(page, next_.page))}">{esc(next_.input)} &#8594;</a>'
+        )
     parts.append("</nav>\n")
     return "".join(parts)
 
@@ -195,7 +215,9 @@ def _removal_list(records: list[dict], removals: list[Removal]) -> str:
     parts = [head]
     for i, r in sorted(enumerate(removals), key=lambda ir: (ir[1].start, ir[0])):
         d = records[i]
-        lines = f'{d.get("line", "")}' + (f'–{d["end_line"]}' if d.get("end_line", d.get("line")) != d.get("line") else "")
+        lines = f"{d.get('line', '')}" + (
+            f"–{d['end_line']}" if d.get("end_line", d.get("line")) != d.get("line") else ""
+        )
         status = _status_word(r)
         shadow = f' <span class="chip {status}chip">{status}</span>' if status else ""
         detail = "".join(f' <span class="muted">({esc(x)})</span>' for x in (r.held, r.detail) if x)
@@ -220,30 +242,48 @@ def render_index(review: Review) -> str:
     p = [_head("boilerclean review", css, script_src), "<body>\n"]
     p.append("<h1>boilerclean run review</h1>\n")
     if s.get("dry_run"):
-        p.append('<p id="dry-run"><span class="chip shadowchip">dry run</span> every rule was in shadow mode: nothing was removed, every match is a shadow match.</p>\n')
+        p.append(
+            '<p id="dry-run"><span class="chip shadowchip">dry run</span> every rule was in shadow mode: nothing was removed, every match is a shadow match.</p>\n'
+        )
     p.append(
         f'<p id="run-totals">{s.get("files", 0)} files, {s.get("cleaned", 0)} cleaned, '
         f'<span class="{"err" if s.get("failed") else ""}">{s.get("failed", 0)} failed</span>; '
-        f'{_fmt(s.get("removals", 0))} removals ({_fmt(lines_total)} lines, {_fmt(s.get("chars_removed", 0))} of {_fmt(s.get("chars_in", 0))} characters); '
+        f"{_fmt(s.get('removals', 0))} removals ({_fmt(lines_total)} lines, {_fmt(s.get('chars_removed', 0))} of {_fmt(s.get('chars_in', 0))} characters); "
         f'{_fmt(shadow_total)} shadow matches, {_fmt(held_total)} removals held for review. <span class="muted">Ruleset {esc(str(s.get("ruleset_hash", ""))[:12])}'
-        + (f', config {esc(", ".join(s.get("config_files") or []))}' if s.get("config_files") else "")
+        + (f", config {esc(', '.join(s.get('config_files') or []))}" if s.get("config_files") else "")
         + "</span></p>\n"
     )
     p.append(_alerts_section((s.get("run") or {}).get("alerts") or []))
-    p.append('<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n')
-    p.append('<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n')
-    p.append('<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'
-             '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+    p.append(
+        '<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n'
+    )
+    p.append(
+        '<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n'
+    )
+    p.append(
+        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'
+        '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+    )
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        p.append(f'<tr data-cleaner="{esc(name)}"><td><span class="chip k-{esc(name)}">{esc(name)}</span></td>'
-                 + "".join(f'<td class="n">{c[k]}</td>' for k in ("removals", "lines", "chars", "shadow", "held", "files")) + "</tr>\n")
+        p.append(
+            f'<tr data-cleaner="{esc(name)}"><td><span class="chip k-{esc(name)}">{esc(name)}</span></td>'
+            + "".join(
+                f'<td class="n">{c[k]}</td>'
+                for k in ("removals", "lines", "chars", "shadow", "held", "files")
+            )
+            + "</tr>\n"
+        )
     p.append("</tbody>\n</table>\n")
-    p.append('<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th class="n">Removals</th>'
-             '<th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+    p.append(
+        '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th class="n">Removals</th>'
+        '<th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+    )
     for r in review.by_rule:
-        p.append(f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
-                 f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td class="n">{r["files"]}</td></tr>\n')
+        p.append(
+            f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
+            f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td class="n">{r["files"]}</td></tr>\n'
+        )
     p.append("</tbody>\n</table>\n")
     p.append(
         '<h2>Files</h2>\n<div class="controls"><label>Cleaner <select id="cleaner-filter"><option value="">all files</option></select></label>'
@@ -272,11 +312,15 @@ def _alerts_section(alerts: list[dict]) -> str:
     if not alerts:
         return ""
     p = []
-    p.append('<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
-             '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n')
+    p.append(
+        '<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
+        '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+    )
     for a in alerts:
-        p.append(f'<tr><td>{esc(a["rule"])}</td><td>{"jumped up" if a["direction"] == "up" else "dropped"}</td>'
-                 f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n')
+        p.append(
+            f"<tr><td>{esc(a['rule'])}</td><td>{'jumped up' if a['direction'] == 'up' else 'dropped'}</td>"
+            f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n'
+        )
     p.append("</tbody>\n</table></section>\n")
     return "".join(p)
 
@@ -285,8 +329,12 @@ def index_data_js(review: Review) -> str:
     """index-data.js: the review data as one JSON literal assigned to a global (file:// pages cannot fetch())."""
     data = json.dumps(review.to_data(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # Belt and braces: no '<' can start a tag and no line separator can end a JS string early.
-    for ch, repl in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for ch, repl in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         data = data.replace(ch, repl)
     return f"window.BOILERCLEAN_INDEX = {data};\n"
-
-

@@ -38,7 +38,9 @@ def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
             print(f"{h['input']}\t{h['report']}\t{'; '.join(h['reasons'])}")
         print(f"{len(held)} documents held for review", file=sys.stderr)
     else:
-        table = Table(title=f"held for review: {len(held)} documents (nothing removed from them)", title_justify="left")
+        table = Table(
+            title=f"held for review: {len(held)} documents (nothing removed from them)", title_justify="left"
+        )
         for col in ("file", "report", "why"):
             table.add_column(col, overflow="fold")
         for h in held:
@@ -57,14 +59,22 @@ def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int
         print(f"boilerclean: {problem}", file=sys.stderr)
         return False
     table = Table(title=f"{cleaner}: removals and shadow matches", title_justify="left")
-    for col, kw in (("file", {"overflow": "fold", "min_width": 12}), ("line", {"justify": "right"}), ("rule", {}), ("", {}), ("text", {"overflow": "fold"})):
+    for col, kw in (
+        ("file", {"overflow": "fold", "min_width": 12}),
+        ("line", {"justify": "right"}),
+        ("rule", {}),
+        ("", {}),
+        ("text", {"overflow": "fold"}),
+    ):
         table.add_column(col, **kw)
     shown = total = 0
     for rel, r in removals_of(out_dir, summary, cleaner):
         total += 1
         if limit and shown >= limit:
             continue
-        lines = f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
+        lines = (
+            f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
+        )
         status = Status.of(r)
         text = _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)
         shown_status = "" if status is Status.ACTING else status.value
@@ -84,11 +94,14 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
     s = summary
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
     held = sum(c["held"] for c in review.by_cleaner.values())
-    console.print(Text(
-        f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
-        f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
-        f"{shadow} shadow matches; {held} removals held for review" + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
-    ))
+    console.print(
+        Text(
+            f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
+            f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
+            f"{shadow} shadow matches; {held} removals held for review"
+            + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
+        )
+    )
     for table in _totals_tables(review, top):
         console.print(table)
     index = Path(out_dir) / INDEX_PAGE
@@ -108,12 +121,24 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
     for col in ("cleaner", "rule", "removals", "shadow", "held", "files"):
         t.add_column(col, justify="right" if col in ("removals", "shadow", "held", "files") else "left")
     for r in review.by_rule:
-        t.add_row(Text(r["cleaner"]), Text(r["rule"]), str(r["removals"]), str(r["shadow"]), str(r["held"]), str(r["files"]))
+        t.add_row(
+            Text(r["cleaner"]),
+            Text(r["rule"]),
+            str(r["removals"]),
+            str(r["shadow"]),
+            str(r["held"]),
+            str(r["files"]),
+        )
     tables.append(t)
     if review.lines and top > 0:
         title = f"most frequent removed lines ({min(top, len(review.lines))} of {review.lines_total})"
         t = Table(title=title, title_justify="left")
-        for col, kw in (("count", {"justify": "right"}), ("files", {"justify": "right"}), ("cleaner / rule", {}), ("line", {"overflow": "fold"})):
+        for col, kw in (
+            ("count", {"justify": "right"}),
+            ("files", {"justify": "right"}),
+            ("cleaner / rule", {}),
+            ("line", {"overflow": "fold"}),
+        ):
             t.add_column(col, **kw)
         for line in review.lines[:top]:
             status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"

@@ -29,7 +29,10 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
         if row["page"] is not None
     ]
     n = PAGES_PER_JOB
-    jobs = [(entries[i : i + n], entries[i - 1] if i else None, entries[i + n] if i + n < len(entries) else None) for i in range(0, len(entries), n)]
+    jobs = [
+        (entries[i : i + n], entries[i - 1] if i else None, entries[i + n] if i + n < len(entries) else None)
+        for i in range(0, len(entries), n)
+    ]
     common = (str(out), review.cleaners, summary.get("ruleset_hash"))
     if pool is None:
         for job in jobs:
@@ -52,21 +55,38 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
 PAGES_PER_JOB = 128
 
 
-def write_pages(out_dir: str, cleaners: list[str], ruleset_hash: str | None, entries: list[FileEntry], before: FileEntry | None, after: FileEntry | None) -> None:
+def write_pages(
+    out_dir: str,
+    cleaners: list[str],
+    ruleset_hash: str | None,
+    entries: list[FileEntry],
+    before: FileEntry | None,
+    after: FileEntry | None,
+) -> None:
     """Render and write the pages of consecutive entries (before and after: their neighbours in the run, for links)."""
     out = Path(out_dir)
     batch = OutputBatch()
     try:
         for i, entry in enumerate(entries):
-            report = read_report(out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash})
-            entry = replace(entry, report=report if report is not None else {"error": "report missing or replaced since the run"})
+            report = read_report(
+                out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash}
+            )
+            entry = replace(
+                entry,
+                report=report
+                if report is not None
+                else {"error": "report missing or replaced since the run"},
+            )
             original = cleaned = None
             if not entry.report.get("error"):
                 try:
                     original, cleaned = _original(out, entry)
                 except (OSError, UnicodeDecodeError, ValueError) as exc:
                     # Show the problem on the page rather than a wrong text; the rest of the run still renders.
-                    entry = replace(entry, report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"})
+                    entry = replace(
+                        entry,
+                        report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"},
+                    )
             prev = entries[i - 1] if i > 0 else before
             next_ = entries[i + 1] if i + 1 < len(entries) else after
             with batch.open(entry.page, out / entry.page) as fh:

@@ -67,7 +67,9 @@ def local_cluster_kwargs(workers: int) -> dict[str, Any]:
     }
 
 
-def bounded(submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: Iterable[Any], window: int) -> Iterator[tuple[Any, Any]]:
+def bounded(
+    submit: Callable[[Any], Any], result: Callable[[Any], Any], jobs: Iterable[Any], window: int
+) -> Iterator[tuple[Any, Any]]:
     """(job, result) for every job, in order, with at most `window` submitted and not yet collected."""
     pending: deque = deque()
     for job in jobs:
@@ -130,7 +132,12 @@ def run_batches(
             # Sent once to every worker rather than with every batch.
             rs = client.scatter(ruleset, broadcast=True)
             # pure=False: a batch is work with side effects (files written), never to be deduplicated.
-            yield from bounded(lambda b: client.submit(batch_fn, b, out, rs, pure=False), lambda f: f.result(), batches, window)
+            yield from bounded(
+                lambda b: client.submit(batch_fn, b, out, rs, pure=False),
+                lambda f: f.result(),
+                batches,
+                window,
+            )
         return
     if workers <= 1:
         for b in batches:
@@ -138,4 +145,6 @@ def run_batches(
         return
     with ExitStack() as stack:
         pool = pool or stack.enter_context(process_pool(workers))
-        yield from bounded(lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window)
+        yield from bounded(
+            lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window
+        )

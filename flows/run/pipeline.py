@@ -20,7 +20,7 @@ from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json
 from ..outputs.summary import summarize, summary_line
-from ..schedule.alerts import AlertSettings, alert_message
+from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from .dispatch import process_pool, run_batches
 from .progress import Progress, file_size
@@ -57,7 +57,12 @@ def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None,
             continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
-            yield None, summary_record({"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"})
+            yield (
+                None,
+                summary_record(
+                    {"input": item.rel, "error": f"output name clashes with {seen[key]}; not cleaned"}
+                ),
+            )
             continue
         seen[key] = item.path
         yield item, None
@@ -98,7 +103,7 @@ def run_clean(
     config: str | None = None,
     dry_run: bool = False,
     prune: bool = False,
-    alerts: dict[str, float] | None = None,
+    alerts: dict[str, int | float] | None = None,
     workers: int = 1,
     dask_address: str | None = None,
     dask: bool = False,
@@ -117,7 +122,7 @@ def run_clean(
     with process_pool(workers) as pool:
         if ruleset is None:
             ruleset = load_ruleset(config)  # raises ConfigError before any file is read
-        alert_settings = AlertSettings.from_dict(alerts)
+        alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()
         os.makedirs(out, exist_ok=True)
@@ -143,7 +148,11 @@ def run_clean(
                 for batch, result in done:
                     records.extend(result)
                     incremental.record(result)
-                    meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+                    meter.advance(
+                        len(batch),
+                        sum(file_size(i.path) for i in batch),
+                        sum(1 for r in result if r["error"]),
+                    )
             finally:
                 meter.close()
             summary = summarize(records + unchanged, ruleset, dry_run)
@@ -162,7 +171,9 @@ def log_outcome(logger, summary: dict) -> None:
     for h in summary["held"]:
         logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     for t in summary.get("timeouts", []):
-        logger.warning("%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"]))
+        logger.warning(
+            "%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"])
+        )
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
         logger.warning(alert_message(a))

@@ -29,7 +29,7 @@ def clean_flow(
     config: str | None = None,
     dry_run: bool = False,
     prune: bool = False,
-    alerts: dict[str, float] | None = None,
+    alerts: dict[str, int | float] | None = None,
     workers: int = 1,
     dask_address: str | None = None,
     dask: bool = False,

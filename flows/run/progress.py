@@ -57,7 +57,9 @@ class Progress:
         if not self.enabled:
             return
         if self.bar is not None:
-            self.bar.update(self.task, completed=self.files, rate=f"{self.rate():.1f} MB/s", errors=self.errors)
+            self.bar.update(
+                self.task, completed=self.files, rate=f"{self.rate():.1f} MB/s", errors=self.errors
+            )
             return
         now = time.monotonic()
         if now - self.last_log >= self.LOG_EVERY:

@@ -73,7 +73,9 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[
     if failed:
         errors = {item.rel: exc for item, exc in failed.items()}
         results = [
-            summary_record({"input": r["input"], "error": f"cannot write outputs: {errors[r['input']]}"}) if r["input"] in errors else r
+            summary_record({"input": r["input"], "error": f"cannot write outputs: {errors[r['input']]}"})
+            if r["input"] in errors
+            else r
             for r in results
         ]
     return results
@@ -137,7 +139,14 @@ def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, 
     return summary_record(report)
 
 
-def _stage(batch: OutputBatch, item: InputFile, path: Path, phase: int, chunks: Iterable[str] = (), data: bytes | None = None) -> None:
+def _stage(
+    batch: OutputBatch,
+    item: InputFile,
+    path: Path,
+    phase: int,
+    chunks: Iterable[str] = (),
+    data: bytes | None = None,
+) -> None:
     try:
         with batch.open(item, path, phase) as fh:
             if data is not None:

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+# One settings schema: alerts are validated with the ruleset's sections (cleaners/settings.py).
+from cleaners.settings import AlertSettings, read_alerts
+
+__all__ = ["AlertSettings", "alert_message", "alerts_markdown", "find_alerts", "read_alerts"]
 
 
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """When a rule's hit rate counts as a jump: compared with the average of recent runs under the same ruleset."""
-
-    factor: float = 3.0  # this run's rate vs the recent average, either way
-    min_files: int = 20  # files cleaned in this run (and in the recent runs together) before any comparison
-    window: int = 10  # recent runs averaged (runs that cleaned no file do not count)
-
-    def __post_init__(self) -> None:
-        if not self.factor > 1:
-            raise ValueError(f"alert factor must be > 1, got {self.factor}")
-        if self.min_files < 1 or self.window < 1:
-            raise ValueError("alert min_files and window must be >= 1")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> AlertSettings:
-        d = dict(d or {})
-        unknown = set(d) - {"factor", "min_files", "window"}
-        if unknown:
-            raise ValueError(f"unknown alert settings: {', '.join(sorted(unknown))}")
-        default = cls()
-        return cls(
-            factor=float(d.get("factor", default.factor)),
-            min_files=int(d.get("min_files", default.min_files)),
-            window=int(d.get("window", default.window)),
-        )
-
-
-def find_alerts(files: int, by_rule: dict[str, int], history: list[dict], ruleset_hash: str, settings: AlertSettings) -> list[dict]:
+def find_alerts(
+    files: int, by_rule: dict[str, int], history: list[dict], ruleset_hash: str, settings: AlertSettings
+) -> list[dict]:
     """Rules whose hits per file in this run differ from the recent average by more than settings.factor.
 
     Only runs under the same ruleset count (a rule edit changes rates on purpose). Expected and
@@ -42,7 +18,9 @@ def find_alerts(files: int, by_rule: dict[str, int], history: list[dict], rulese
     """
     if files < settings.min_files:
         return []
-    recent = [h for h in history if h.get("ruleset_hash") == ruleset_hash and h.get("files", 0) > 0][-settings.window :]
+    recent = [h for h in history if h.get("ruleset_hash") == ruleset_hash and h.get("files", 0) > 0][
+        -settings.window :
+    ]
     past_files = sum(h["files"] for h in recent)
     if past_files < settings.min_files:
         return []
@@ -92,5 +70,7 @@ def alerts_markdown(alerts: list[dict]) -> str:
     ]
     for a in alerts:
         arrow = "jumped up" if a["direction"] == "up" else "dropped"
-        lines.append(f"| {a['rule']} | {arrow} | {a['rate']:.3g} ({a['hits']}) | {a['recent_rate']:.3g} ({a['recent_runs']} runs) | {a['files']} |")
+        lines.append(
+            f"| {a['rule']} | {arrow} | {a['rate']:.3g} ({a['hits']}) | {a['recent_rate']:.3g} ({a['recent_runs']} runs) | {a['files']} |"
+        )
     return "\n".join(lines) + "\n"

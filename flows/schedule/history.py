@@ -62,7 +62,13 @@ def run_counts(records: Iterable[dict]) -> tuple[int, dict[str, int]]:
     return files, dict(sorted(by_rule.items()))
 
 
-def record_run(out: str | os.PathLike, fresh_records: list[dict], ruleset_hash: str, run_section: dict, settings: AlertSettings) -> list[dict]:
+def record_run(
+    out: str | os.PathLike,
+    fresh_records: list[dict],
+    ruleset_hash: str,
+    run_section: dict,
+    settings: AlertSettings,
+) -> list[dict]:
     """Compare this run with the history, append it, log and return the alerts."""
     files, by_rule = run_counts(fresh_records)
     alerts = find_alerts(files, by_rule, read_history(out), ruleset_hash, settings)
@@ -72,7 +78,11 @@ def record_run(out: str | os.PathLike, fresh_records: list[dict], ruleset_hash: 
         "files": files,
         "by_rule": by_rule,
         "alerts": [a["rule"] for a in alerts],
-        **{k: run_section[k] for k in ("new", "changed", "unchanged", "recleaned", "gone") if k in run_section},
+        **{
+            k: run_section[k]
+            for k in ("new", "changed", "unchanged", "recleaned", "gone")
+            if k in run_section
+        },
     }
     append_history(out, entry)
     return alerts

@@ -38,7 +38,13 @@ def serve_deployment(name: str, parameters: dict, schedule: dict) -> None:
 
     from ..run.prefect_flow import clean_flow
 
-    log.info("serving deployment boilerclean/%s (%s) for %s -> %s", name, _describe(schedule), ", ".join(parameters["paths"]), parameters["out"])
+    log.info(
+        "serving deployment boilerclean/%s (%s) for %s -> %s",
+        name,
+        _describe(schedule),
+        ", ".join(parameters["paths"]),
+        parameters["out"],
+    )
     clean_flow.serve(
         name=name,
         parameters=parameters,

@@ -28,7 +28,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(api_url: str, proc: subprocess.Popen | None = None, timeout: float = SERVER_START_TIMEOUT) -> float:
+def wait_healthy(
+    api_url: str, proc: subprocess.Popen | None = None, timeout: float = SERVER_START_TIMEOUT
+) -> float:
     """Poll <api_url>/health until it answers 200; returns the seconds waited. Raises if the process dies or time runs out."""
     start = time.monotonic()
     while True:
@@ -45,7 +47,9 @@ def wait_healthy(api_url: str, proc: subprocess.Popen | None = None, timeout: fl
         time.sleep(0.5)
 
 
-def start_server(port: int = 0, log_path: Path | None = None, env: dict | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(
+    port: int = 0, log_path: Path | None = None, env: dict | None = None
+) -> tuple[subprocess.Popen, str]:
     """Start `prefect server start` on 127.0.0.1 in its own process group; returns the process and its API URL."""
     port = port or free_port()
     env = dict(os.environ if env is None else env)

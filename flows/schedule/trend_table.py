@@ -10,8 +10,16 @@ def history_table(runs: list[dict]):
     table = Table(title="hits per file by rule (hits), oldest run first", show_lines=False)
     table.add_column("rule", style="bold", no_wrap=True)
     for r in runs:
-        table.add_column(f"{r.get('time', '?')[5:16].replace('T', ' ')}\n{r.get('files', 0)} files", justify="right")
-    table.add_row("(files new/changed/unchanged/gone)", *[f"{r.get('new', '-')}/{r.get('changed', '-')}/{r.get('unchanged', '-')}/{r.get('gone', '-')}" for r in runs])
+        table.add_column(
+            f"{r.get('time', '?')[5:16].replace('T', ' ')}\n{r.get('files', 0)} files", justify="right"
+        )
+    table.add_row(
+        "(files new/changed/unchanged/gone)",
+        *[
+            f"{r.get('new', '-')}/{r.get('changed', '-')}/{r.get('unchanged', '-')}/{r.get('gone', '-')}"
+            for r in runs
+        ],
+    )
     rules = sorted({rule for r in runs for rule in r["by_rule"]})
     for rule in rules:
         cells = []

@@ -44,7 +44,9 @@ def bc(*argv: str) -> Result:
     handler = logging.StreamHandler(err)  # pytest's log capture may keep basicConfig from reaching stderr
     logger = logging.getLogger("boilerclean")
     level = logger.level
-    logger.setLevel(logging.INFO)  # what the CLI shows; basicConfig does nothing when pytest holds the root logger
+    logger.setLevel(
+        logging.INFO
+    )  # what the CLI shows; basicConfig does nothing when pytest holds the root logger
     logger.addHandler(handler)
     tb = None
     try:
@@ -68,13 +70,17 @@ def run(inp: Path, out: Path, *extra: str) -> Result:
 def bc_proc(*argv: str, prefix: tuple[str, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess:
     """`boilerclean ARGV` as `python -m flows.cli` in a subprocess (optionally under a wrapper like setpriv)."""
     cmd = [*prefix, sys.executable, "-m", "flows.cli", *map(str, argv)]
-    return subprocess.run(cmd, check=False, capture_output=True, env=cli_env(), cwd=ROOT, timeout=timeout, text=True)
+    return subprocess.run(
+        cmd, check=False, capture_output=True, env=cli_env(), cwd=ROOT, timeout=timeout, text=True
+    )
 
 
 def no_traceback(res: Result | subprocess.CompletedProcess) -> None:
     text = res.all if isinstance(res, Result) else res.stdout + res.stderr
     tb = res.tb if isinstance(res, Result) else None
-    assert tb is None and "Traceback (most recent call last)" not in text, f"traceback shown to the user:\n{tb or text}"
+    assert tb is None and "Traceback (most recent call last)" not in text, (
+        f"traceback shown to the user:\n{tb or text}"
+    )
 
 
 ARTICLE = (

@@ -51,7 +51,9 @@ def _assert_restores(out: Path, to: Path, expected: dict[str, bytes]) -> None:
 # --- case 1: a rerun that fails to write deletes the last good outputs -------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 1: a failed rewrite unlinks the old .txt/.diff as stale")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 1: a failed rewrite unlinks the old .txt/.diff as stale"
+)
 def test_case1_rerun_that_cannot_write_keeps_old_outputs(tmp_path, monkeypatch):
     inp, out, made = _first_run(tmp_path)
     before = snapshot(out / "sub")
@@ -78,7 +80,11 @@ def test_case1_rerun_that_cannot_write_keeps_old_outputs(tmp_path, monkeypatch):
 def _mount_tmpfs(where: Path, size: str) -> bool:
     where.mkdir()
     try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], check=False, capture_output=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+            check=False,
+            capture_output=True,
+        )
     except OSError:
         return False
     return done.returncode == 0
@@ -91,13 +97,19 @@ def _fill(where: Path, leave: int) -> None:
         fh.write(b"\0" * max(0, free - leave))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 1: a rerun on a full disk deletes the last good outputs")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 1: a rerun on a full disk deletes the last good outputs"
+)
 def test_case1_real_full_tmpfs_keeps_old_outputs(tmp_path):
     if os.geteuid() != 0:
-        pytest.skip("needs root to mount a small tmpfs; test_case1_rerun_that_cannot_write_keeps_old_outputs injects ENOSPC instead")
+        pytest.skip(
+            "needs root to mount a small tmpfs; test_case1_rerun_that_cannot_write_keeps_old_outputs injects ENOSPC instead"
+        )
     mnt = tmp_path / "mnt"
     if not _mount_tmpfs(mnt, "2m"):
-        pytest.skip("cannot mount a tmpfs here (container without CAP_SYS_ADMIN?); the injected variant covers case 1")
+        pytest.skip(
+            "cannot mount a tmpfs here (container without CAP_SYS_ADMIN?); the injected variant covers case 1"
+        )
     try:
         inp, out = tmp_path / "in", mnt / "o"
         made = make_inputs(inp, [f"d{i // 10}/f{i}.txt" for i in range(60)])
@@ -109,7 +121,9 @@ def test_case1_real_full_tmpfs_keeps_old_outputs(tmp_path):
         no_traceback(res)
         assert res.rc == EXIT_FAILED, res.all
         after = snapshot(out)
-        lost = sorted(k for k in before if k.endswith((".txt", ".diff")) and not k.startswith(".") and k not in after)
+        lost = sorted(
+            k for k in before if k.endswith((".txt", ".diff")) and not k.startswith(".") and k not in after
+        )
         assert not lost, f"{len(lost)} good outputs lost on a full disk, e.g. {lost[:3]}"
         (mnt / "filler").unlink()
         _assert_restores(out, tmp_path / "r", made)
@@ -133,7 +147,10 @@ def _assert_locked_outputs_kept(out: Path, before: dict[str, bytes]) -> None:
     assert not lost, f"--prune deleted the outputs of inputs it could not read: {lost}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 2: os.walk errors are swallowed; --prune deletes the outputs and exits 0")
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 13 case 2: os.walk errors are swallowed; --prune deletes the outputs and exits 0",
+)
 def test_case2_unreadable_folder_is_not_gone_injected(tmp_path, monkeypatch):
     inp, out, _ = _prune_with_locked(tmp_path)
     before = snapshot(out)
@@ -152,7 +169,9 @@ def test_case2_unreadable_folder_is_not_gone_injected(tmp_path, monkeypatch):
     assert res.rc == EXIT_FAILED and "locked" in res.err, res.all
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 2: a chmod 000 folder counts as gone; --prune deletes its outputs")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 2: a chmod 000 folder counts as gone; --prune deletes its outputs"
+)
 def test_case2_unreadable_folder_is_not_gone_setpriv(tmp_path):
     if not shutil.which("setpriv"):
         pytest.skip("setpriv not installed; the injected variant covers case 2")
@@ -161,7 +180,18 @@ def test_case2_unreadable_folder_is_not_gone_setpriv(tmp_path):
     (inp / "locked").chmod(0)
     prefix = ("setpriv", "--bounding-set=-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
     try:
-        res = bc_proc("run", inp, "--out", out, "--prune", "--no-progress", "--workers", "1", "--no-prefect", prefix=prefix)
+        res = bc_proc(
+            "run",
+            inp,
+            "--out",
+            out,
+            "--prune",
+            "--no-progress",
+            "--workers",
+            "1",
+            "--no-prefect",
+            prefix=prefix,
+        )
     finally:
         (inp / "locked").chmod(0o755)
     if prefix and "setpriv" in res.stderr and "Traceback" not in res.stderr:
@@ -191,7 +221,9 @@ def _beyond_path_max(root: Path) -> str:
     return "/".join([*rel, "long.txt"])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 2: an input path longer than PATH_MAX is skipped silently")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 2: an input path longer than PATH_MAX is skipped silently"
+)
 def test_case2_input_beyond_path_max_is_reported_not_skipped(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["short.txt"])
@@ -200,7 +232,9 @@ def test_case2_input_beyond_path_max_is_reported_not_skipped(tmp_path):
         res = run(inp, out)
         no_traceback(res)
         assert (out / "short.txt").exists()
-        assert res.rc == EXIT_FAILED and "long.txt" in res.err, f"a too-long input path went unreported:\n{res.err}"
+        assert res.rc == EXIT_FAILED and "long.txt" in res.err, (
+            f"a too-long input path went unreported:\n{res.err}"
+        )
     finally:
         subprocess.run(["rm", "-rf", str(inp)], check=False)  # rm copes with paths beyond PATH_MAX
 
@@ -240,7 +274,9 @@ def _damage_history(out: Path, kind: str) -> None:
         path.write_bytes(path.read_bytes() + b'{"by_rule": {"ad marker": 3}, "fi')
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 3: a damaged history.jsonl line raises in read_history/find_alerts")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 3: a damaged history.jsonl line raises in read_history/find_alerts"
+)
 @pytest.mark.parametrize("kind", ["non-utf8", "wrong-types", "truncated"])
 def test_case3_damaged_history_line_is_skipped(tmp_path, kind):
     inp, out, made = _first_run(tmp_path)
@@ -277,7 +313,9 @@ PAGE = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 4: x.txt and x.html share output names; pruning x.txt deletes x.html's")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 4: x.txt and x.html share output names; pruning x.txt deletes x.html's"
+)
 def test_case4_prune_keeps_outputs_of_a_live_input(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["x.txt", "y.txt"])
@@ -290,14 +328,18 @@ def test_case4_prune_keeps_outputs_of_a_live_input(tmp_path):
     no_traceback(res)
     assert res.rc == EXIT_OK, res.all
     res, got = restore_to(out, tmp_path / "r")
-    assert res.rc == EXIT_OK, f"x.html's outputs were pruned: {res.err}\nbefore: {sorted(before)}\nafter: {sorted(snapshot(out))}"
+    assert res.rc == EXIT_OK, (
+        f"x.html's outputs were pruned: {res.err}\nbefore: {sorted(before)}\nafter: {sorted(snapshot(out))}"
+    )
     assert "x.html.extracted.txt" in got
 
 
 # --- case 5: the temporary-file sweep deletes other people's files ----------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 5: the sweep removes any .*.*.tmp under --out, a user's file included")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 5: the sweep removes any .*.*.tmp under --out, a user's file included"
+)
 def test_case5_sweep_keeps_a_users_tmp_file(tmp_path):
     inp, out, _ = _first_run(tmp_path)
     mine = out / "notes" / ".chapter1.autosave.tmp"
@@ -306,10 +348,14 @@ def test_case5_sweep_keeps_a_users_tmp_file(tmp_path):
     res = run(inp, out)
     no_traceback(res)
     assert res.rc == EXIT_OK
-    assert mine.exists() and mine.read_bytes() == b"three hours of writing\n", "the sweep deleted a user's file"
+    assert mine.exists() and mine.read_bytes() == b"three hours of writing\n", (
+        "the sweep deleted a user's file"
+    )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 5: a run on DIR sweeps the live temp files of a run writing DIR/sub")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 5: a run on DIR sweeps the live temp files of a run writing DIR/sub"
+)
 def test_case5_sweep_keeps_live_temps_of_a_run_into_a_subfolder(tmp_path, monkeypatch):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["b.txt"])
@@ -335,7 +381,9 @@ def test_case5_sweep_keeps_live_temps_of_a_run_into_a_subfolder(tmp_path, monkey
 # --- case 6: restore --to inside the output folder overwrites cleaned outputs -----------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 case 6: restore --to DIR/sub writes originals over cleaned outputs")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 case 6: restore --to DIR/sub writes originals over cleaned outputs"
+)
 def test_case6_restore_into_the_output_folder_is_refused(tmp_path):
     _, out, _ = _first_run(tmp_path)
     before = snapshot(out)

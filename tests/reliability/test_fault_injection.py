@@ -140,9 +140,20 @@ def _wrappers(inj: Injector) -> dict[tuple[object, str], object]:
         writing = any(c in mode for c in "wax+") and isinstance(file, (str, bytes, os.PathLike))
         return _File(fh, inj, file) if writing else fh
 
-    patched = {"write": write, "replace": replace, "rename": rename, "fsync": fsync, "open": open_, "mkdir": mkdir}
+    patched = {
+        "write": write,
+        "replace": replace,
+        "rename": rename,
+        "fsync": fsync,
+        "open": open_,
+        "mkdir": mkdir,
+    }
     patched["fdopen"] = fdopen
-    return {**{(os, n): f for n, f in patched.items()}, (io, "open"): open_file, (builtins, "open"): open_file}
+    return {
+        **{(os, n): f for n, f in patched.items()},
+        (io, "open"): open_file,
+        (builtins, "open"): open_file,
+    }
 
 
 @contextmanager
@@ -177,11 +188,17 @@ class World:
 
     def __post_init__(self) -> None:
         self.inp, self.out = self.base / "in", self.base / "o"
-        self.configs = [None, config_with_rule(self.base / "rules-a.yaml"),
-                        config_with_rule(self.base / "rules-b.yaml", "closing line", "^Thanks for reading[.]$")]
+        self.configs = [
+            None,
+            config_with_rule(self.base / "rules-a.yaml"),
+            config_with_rule(self.base / "rules-b.yaml", "closing line", "^Thanks for reading[.]$"),
+        ]
         for _ in range(70):
             self._add()
-        self.foreign = {self.out / "notes" / "my-notes.md": b"mine\n", self.base / "beside-out.txt": b"also mine\n"}
+        self.foreign = {
+            self.out / "notes" / "my-notes.md": b"mine\n",
+            self.base / "beside-out.txt": b"also mine\n",
+        }
 
     def _write(self, rel: str, data: bytes) -> None:
         p = self.inp / rel
@@ -193,7 +210,9 @@ class World:
     def _add(self) -> None:
         self.serial += 1
         rel = f"f{self.serial % 4}/doc{self.serial}.txt"
-        self._write(rel, ARTICLE.format(n=self.serial).encode() + self.rng.choice([b"", b"Thanks for reading.\n"]))
+        self._write(
+            rel, ARTICLE.format(n=self.serial).encode() + self.rng.choice([b"", b"Thanks for reading.\n"])
+        )
 
     def mutate(self) -> list[str]:
         """Edit, add and delete some inputs, and maybe switch the ruleset; returns the run's extra arguments."""
@@ -224,7 +243,9 @@ class Tally:
     tracebacks: Counter = field(default_factory=Counter)  # faulted runs that showed a traceback, by exception
     broken: Counter = field(default_factory=Counter)  # invariant -> in how many runs it broke
     files: Counter = field(default_factory=Counter)  # invariant -> how many files it broke for, over all runs
-    lossy: Counter = field(default_factory=Counter)  # fault kind -> how many of those faults broke an invariant
+    lossy: Counter = field(
+        default_factory=Counter
+    )  # fault kind -> how many of those faults broke an invariant
     examples: list[str] = field(default_factory=list)
     _seen: set = field(default_factory=set)
 
@@ -237,11 +258,13 @@ class Tally:
             self.examples.append(f"{invariant} (round {tag}): {detail}")
 
     def report(self) -> str:
-        return (f"faults injected: {sum(self.faults.values())} {dict(self.faults)}\n"
-                f"faulted runs with a traceback: {dict(self.tracebacks)}\n"
-                f"invariants broken (runs): {dict(self.broken) or 'none'}; (files): {dict(self.files) or 'none'}\n"
-                f"faults after which an invariant broke, by kind: {dict(self.lossy) or 'none'}\n"
-                + "\n".join(self.examples))
+        return (
+            f"faults injected: {sum(self.faults.values())} {dict(self.faults)}\n"
+            f"faulted runs with a traceback: {dict(self.tracebacks)}\n"
+            f"invariants broken (runs): {dict(self.broken) or 'none'}; (files): {dict(self.files) or 'none'}\n"
+            f"faults after which an invariant broke, by kind: {dict(self.lossy) or 'none'}\n"
+            + "\n".join(self.examples)
+        )
 
 
 def check_after_fault(w: World, tally: Tally, tag: str, label: str) -> None:
@@ -271,7 +294,9 @@ def clean_rerun(w: World, tally: Tally, tag: str) -> None:
     """A fault-free rerun repairs everything: every current input restores exactly, no temp file is left."""
     res = run(w.inp, w.out, *w.args())
     if res.tb or res.rc != EXIT_OK:
-        tally.fail("fault-free rerun failed", tag, f"rc {res.rc} {(res.tb or res.err).strip().splitlines()[-1:]}")
+        tally.fail(
+            "fault-free rerun failed", tag, f"rc {res.rc} {(res.tb or res.err).strip().splitlines()[-1:]}"
+        )
     res, got = restore_to(w.out, w.base / f"c-{tag}")
     if res.rc != EXIT_OK or {k: got.get(k) for k in w.current} != w.current:
         bad = sorted(k for k in w.current if got.get(k) != w.current[k])
@@ -306,10 +331,24 @@ def errno_fault(w: World, tally: Tally, seen: Counter, tag: str) -> bool:
 def kill_fault(w: World, tally: Tally, span: list[float], tag: str) -> bool:
     """A subprocess run SIGKILLed at a random moment; True if it was still running when killed."""
     args = w.mutate()
-    cmd = [sys.executable, "-m", "flows.cli", "run", str(w.inp), "--out", str(w.out), "--no-progress",
-           "--workers", "1", "--no-prefect", *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "flows.cli",
+        "run",
+        str(w.inp),
+        "--out",
+        str(w.out),
+        "--no-progress",
+        "--workers",
+        "1",
+        "--no-prefect",
+        *args,
+    ]
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         proc.wait(timeout=w.rng.uniform(0.3, max(span[0], 0.5)))
     except subprocess.TimeoutExpired:
@@ -335,7 +374,11 @@ def fault_rounds(base: Path, faults: int, kill_share: float, seed: int) -> Tally
     while fired < faults and rounds < 4 * faults:
         rounds += 1
         tag = f"{rounds}"
-        hit = kill_fault(w, tally, span, tag) if w.rng.random() < kill_share else errno_fault(w, tally, seen, tag)
+        hit = (
+            kill_fault(w, tally, span, tag)
+            if w.rng.random() < kill_share
+            else errno_fault(w, tally, seen, tag)
+        )
         fired += hit
         clean_rerun(w, tally, tag)
     assert fired >= faults, f"only {fired} of {faults} faults fired in {rounds} rounds"
@@ -346,7 +389,13 @@ def fault_rounds(base: Path, faults: int, kill_share: float, seed: int) -> Tally
 @pytest.mark.parametrize(
     "mode,kill_share",
     [
-        pytest.param("errors", 0.0, marks=pytest.mark.xfail(strict=True, reason="issue 13 case 1: a failed write unlinks the old outputs")),
+        pytest.param(
+            "errors",
+            0.0,
+            marks=pytest.mark.xfail(
+                strict=True, reason="issue 13 case 1: a failed write unlinks the old outputs"
+            ),
+        ),
         ("kills", 1.0),
     ],
 )

@@ -63,7 +63,9 @@ def _poison_manifest(out: Path, rel: str, outputs: list[str]) -> None:
     assert n == 1, f"manifest has no row for {rel}"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by --prune")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by --prune"
+)
 def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, _ = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -75,7 +77,9 @@ def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "--prune deleted a file outside DIR"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by a plain rerun")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by a plain rerun"
+)
 def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, made = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -87,7 +91,9 @@ def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "a rerun deleted a file outside DIR"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: a corrupt manifest raises instead of being rebuilt")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: a corrupt manifest raises instead of being rebuilt"
+)
 @pytest.mark.parametrize("damage", ["not a database", "malformed"])
 def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
     inp, out, made = _first_run(tmp_path)
@@ -110,7 +116,9 @@ def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
 # --- restore and symlinks ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: restore reads a raw_copy symlink that leaves DIR")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: restore reads a raw_copy symlink that leaves DIR"
+)
 def test_restore_does_not_follow_a_raw_copy_symlink_out_of_dir(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     inp.mkdir()
@@ -139,7 +147,9 @@ def test_restore_replaces_a_file_symlink_in_to_instead_of_writing_through_it(tmp
     assert victim.read_bytes() == b"not yours\n", "restore wrote through a symlink in --to"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: restore writes through a folder symlink already in --to")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: restore writes through a folder symlink already in --to"
+)
 def test_restore_does_not_write_through_a_folder_symlink_in_to(tmp_path):
     _, out, _ = _first_run(tmp_path)
     to, elsewhere = tmp_path / "r", tmp_path / "elsewhere"
@@ -178,7 +188,9 @@ def test_disk_full_in_the_manifest_is_a_message(tmp_path, monkeypatch):
     assert res.rc in (EXIT_FAILED, EXIT_USAGE), res.all
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: disk full while writing review pages is a traceback")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: disk full while writing review pages is a traceback"
+)
 def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch):
     inp, out = tmp_path / "in", tmp_path / "o"
     made = make_inputs(inp, NAMES)
@@ -228,10 +240,14 @@ def test_read_only_output_file_system_is_a_message(tmp_path, monkeypatch):
 @pytest.mark.xfail(strict=True, reason="issue 13 also-found: a read-only output file system is a traceback")
 def test_read_only_tmpfs_is_a_message(tmp_path):
     if os.geteuid() != 0:
-        pytest.skip("needs root to mount a read-only tmpfs; test_read_only_output_file_system_is_a_message injects EROFS")
+        pytest.skip(
+            "needs root to mount a read-only tmpfs; test_read_only_output_file_system_is_a_message injects EROFS"
+        )
     mnt = tmp_path / "ro"
     mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mnt)], check=False, capture_output=True).returncode:
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mnt)], check=False, capture_output=True
+    ).returncode:
         pytest.skip("cannot mount a tmpfs here; the injected variant covers the read-only case")
     try:
         inp = tmp_path / "in"
@@ -255,8 +271,12 @@ def test_out_being_a_file_is_a_usage_error(tmp_path):
     assert notdir.read_bytes() == b"precious\n"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: a malformed summary.json given to restore is a traceback")
-@pytest.mark.parametrize("summary", [b"{ not json", b"[1, 2, 3]", b'{"file_records": 7}', b"\xff\xfe\x00garbage"])
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: a malformed summary.json given to restore is a traceback"
+)
+@pytest.mark.parametrize(
+    "summary", [b"{ not json", b"[1, 2, 3]", b'{"file_records": 7}', b"\xff\xfe\x00garbage"]
+)
 def test_malformed_summary_given_to_restore_is_a_message(tmp_path, summary):
     _, out, _ = _first_run(tmp_path)
     (out / "summary.json").write_bytes(summary)
@@ -273,7 +293,9 @@ def _deep(root: Path, levels: int) -> Path:
     return p
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: folders > 1,000 levels deep raise RecursionError")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: folders > 1,000 levels deep raise RecursionError"
+)
 def test_folders_deeper_than_1000_levels_are_no_traceback():
     # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit RecursionError.
     base = Path(tempfile.mkdtemp(prefix="bc-deep-"))
@@ -295,7 +317,9 @@ def test_folders_deeper_than_1000_levels_are_no_traceback():
 ESC_DOC = "A real sentence of the article about harbour walls.\nAdvertisement \x1b]0;owned\x07\x1b[2J\nMore prose.\n"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: escape sequences in documents reach the terminal via review")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: escape sequences in documents reach the terminal via review"
+)
 def test_review_does_not_print_escape_sequences_from_documents(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     inp.mkdir()
@@ -308,7 +332,9 @@ def test_review_does_not_print_escape_sequences_from_documents(tmp_path):
     assert "\x1b" not in res.out + res.err, "an escape sequence from a document reached the terminal"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: escape sequences in rule names reach the terminal")
+@pytest.mark.xfail(
+    strict=True, reason="issue 13 also-found: escape sequences in rule names reach the terminal"
+)
 @pytest.mark.parametrize("command", ["review", "history"])
 def test_rule_names_with_escape_sequences_do_not_reach_the_terminal(tmp_path, command):
     inp, out = tmp_path / "in", tmp_path / "o"
@@ -319,7 +345,9 @@ def test_rule_names_with_escape_sequences_do_not_reach_the_terminal(tmp_path, co
     res = bc(command, out)
     no_traceback(res)
     assert res.rc == EXIT_OK, res.all
-    assert "\x1b" not in res.out + res.err, f"an escape sequence from a rule name reached the terminal via {command}"
+    assert "\x1b" not in res.out + res.err, (
+        f"an escape sequence from a rule name reached the terminal via {command}"
+    )
 
 
 # --- output modes -----------------------------------------------------------------------------

@@ -6,12 +6,12 @@ import json
 
 import pytest
 import regex
+from conftest import run_cli
+from relcorpus import BANNER
 
 from cleaners import clean_text, ruleset_from_mapping
 from cleaners.text import Document, search
-from conftest import run_cli
 from flows.cli import main as cli_main
-from relcorpus import BANNER
 
 BAD_CONFIGS = [
     # (yaml text, substrings the message must contain)
@@ -21,10 +21,22 @@ BAD_CONFIGS = [
         "cleaners:\n  cookie_banner:\n    rules:\n      - name: x\n        patern: foo\n",
         ["cleaners.cookie_banner.rules[0].patern: unknown key (did you mean 'pattern'?)"],
     ),
-    ("cleaners:\n  cookie_baner:\n    enabled: false\n", ["cleaners.cookie_baner: unknown cleaner (did you mean 'cookie_banner'?)"]),
-    ("cleaners:\n  advertisement:\n    max_chars: ten\n", ["cleaners.advertisement.max_chars: expected a positive integer, got str 'ten'"]),
-    ("cleaners:\n  advertisement:\n    enabled: 'no'\n", ["cleaners.advertisement.enabled: expected true or false"]),
-    ("cleaners:\n  advertisement:\n    rules: {name: x}\n", ["cleaners.advertisement.rules: expected a list of rules"]),
+    (
+        "cleaners:\n  cookie_baner:\n    enabled: false\n",
+        ["cleaners.cookie_baner: unknown cleaner (did you mean 'cookie_banner'?)"],
+    ),
+    (
+        "cleaners:\n  advertisement:\n    max_chars: ten\n",
+        ["cleaners.advertisement.max_chars: expected a positive integer, got str 'ten'"],
+    ),
+    (
+        "cleaners:\n  advertisement:\n    enabled: 'no'\n",
+        ["cleaners.advertisement.enabled: expected true or false"],
+    ),
+    (
+        "cleaners:\n  advertisement:\n    rules: {name: x}\n",
+        ["cleaners.advertisement.rules: expected a list of rules"],
+    ),
     (
         "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: broken\n        pattern: 'Photo: ([A-Z]'\n",
         ["cleaners.mine.rules[0].pattern: pattern 'Photo: ([A-Z]' does not compile"],
@@ -49,7 +61,9 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path, capsys, text, needles)
     cfg.write_text(text)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.txt").write_text("text\n")
-    code = cli_main(["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--config", str(cfg), "--no-prefect"])
+    code = cli_main(
+        ["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--config", str(cfg), "--no-prefect"]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert f"config error: {cfg}: " in err
@@ -70,7 +84,15 @@ def test_bad_config_through_a_real_process(tmp_path):
 # (a|aa)+c tries every way to split a run of a's before failing: exponential in the run's length.
 RUNAWAY = {
     "regex_timeout": 0.05,
-    "cleaners": {"runaway": {"new": True, "rules": [{"name": "catastrophic", "pattern": "^(a|aa)+c$"}, {"name": "fine", "pattern": "^REMOVE ME$"}]}},
+    "cleaners": {
+        "runaway": {
+            "new": True,
+            "rules": [
+                {"name": "catastrophic", "pattern": "^(a|aa)+c$"},
+                {"name": "fine", "pattern": "^REMOVE ME$"},
+            ],
+        }
+    },
 }
 
 

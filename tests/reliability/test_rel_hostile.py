@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, run_cli
 from relcorpus import BANNER
 
@@ -59,11 +58,17 @@ def test_outputs_land_only_under_their_own_names(hostile):
     expected |= {".boilerclean/manifest.sqlite", ".boilerclean/history.jsonl", ".boilerclean/lock"}
     for name in HOSTILE_NAMES:
         stem = name[:-4]
-        expected |= {f"{stem}.report.json", f"{stem}.html"} | ({f"{stem}.raw"} if "bad" in name else {f"{stem}.txt", f"{stem}.diff"})
+        expected |= {f"{stem}.report.json", f"{stem}.html"} | (
+            {f"{stem}.raw"} if "bad" in name else {f"{stem}.txt", f"{stem}.diff"}
+        )
     assert {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} == expected
     # Nothing written beside or above the output folder, nothing executed.
     assert sorted(p.name for p in base.iterdir()) == ["in", "out"]
-    assert not list(ROOT.glob("PWNED*")) and not list(base.rglob("PWNED*")) and not list(Path.cwd().glob("PWNED*"))
+    assert (
+        not list(ROOT.glob("PWNED*"))
+        and not list(base.rglob("PWNED*"))
+        and not list(Path.cwd().glob("PWNED*"))
+    )
 
 
 def test_text_is_kept_verbatim_in_cleaned_text_reports_and_diffs(hostile):
@@ -101,7 +106,10 @@ def test_no_shell_and_no_eval_anywhere():
             if isinstance(node, ast.Call):
                 func = node.func
                 name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-                assert name not in {"system", "popen", "eval", "exec", "execv", "execvp", "spawnl"}, (path, node.lineno)
+                assert name not in {"system", "popen", "eval", "exec", "execv", "execvp", "spawnl"}, (
+                    path,
+                    node.lineno,
+                )
                 assert not any(k.arg == "shell" for k in node.keywords), (path, node.lineno)
 
 

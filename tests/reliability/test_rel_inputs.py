@@ -11,14 +11,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, cli_env, run_cli
+from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
+
 from cleaners.text import split_lines
-from flows.run.prefect_flow import clean_flow
 from flows.cli import main as cli_main
 from flows.inputs.decode import decode_document, encode_document
 from flows.outputs.restore import restore_run
-from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
+from flows.run.prefect_flow import clean_flow
 
 
 def _endings(text: str) -> set[str]:
@@ -47,7 +47,9 @@ def hostile_run(tmp_path_factory):
     (src / "a folder.txt" / "inner.txt").write_text(BANNER + "\nkept line\n")
     out = src / "out"  # output folder inside the input folder
     first = run_cli("run", str(src), "--out", str(out), timeout=120)
-    second = run_cli("run", str(src), "--out", str(out), timeout=120)  # now out/ holds .txt files: still not inputs
+    second = run_cli(
+        "run", str(src), "--out", str(out), timeout=120
+    )  # now out/ holds .txt files: still not inputs
     return src, out, cases, first, second
 
 
@@ -56,7 +58,11 @@ def test_run_goes_on_and_exits_1(hostile_run):
     assert first.returncode == 1, first.stderr.decode()
     summary = json.loads((out / "summary.json").read_text())
     errors = {e["input"] for e in summary["errors"]}
-    expected_bad = {n for n, (_, o) in cases.items() if o[0] == "error"} | {"fifo.txt", "link outside.txt", "linked dir"}
+    expected_bad = {n for n, (_, o) in cases.items() if o[0] == "error"} | {
+        "fifo.txt",
+        "link outside.txt",
+        "linked dir",
+    }
     assert errors == expected_bad
     assert summary["cleaned"] == summary["files"] - len(expected_bad)
 
@@ -194,7 +200,17 @@ def test_unreadable_file_is_a_per_file_error():
             os.chmod(d, 0o777)
         if os.geteuid() == 0:
             # One worker: a spawned pool worker would start the interpreter as nobody, who cannot read /root.
-            cmd = [sys.executable, "-c", DROP_PRIVILEGES, "run", str(src), "--out", str(out), "--workers", "1"]
+            cmd = [
+                sys.executable,
+                "-c",
+                DROP_PRIVILEGES,
+                "run",
+                str(src),
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+            ]
         else:
             cmd = [sys.executable, "-m", "flows.cli", "run", str(src), "--out", str(out)]
         r = subprocess.run(cmd, capture_output=True, env=cli_env(), cwd=ROOT, timeout=120)
@@ -203,6 +219,9 @@ def test_unreadable_file_is_a_per_file_error():
         recs = _records(summary)
         assert recs["locked.txt"]["error"] == "cannot read file: Permission denied"
         assert recs["ok.txt"]["error"] is None and recs["ok.txt"]["removals"] == 1
-        assert json.loads((out / "locked.report.json").read_text())["error"] == "cannot read file: Permission denied"
+        assert (
+            json.loads((out / "locked.report.json").read_text())["error"]
+            == "cannot read file: Permission denied"
+        )
     finally:
         shutil.rmtree(base, ignore_errors=True)

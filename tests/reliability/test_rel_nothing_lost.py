@@ -10,40 +10,50 @@ from pathlib import Path
 
 import pytest
 import regex
+from conftest import SEEDS, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from relcorpus import BANNER, decodable_cases, undecodable_cases
 
 from cleaners import ConfigError, clean_text, load_ruleset, ruleset_from_mapping
 from cleaners import config as config_module
 from cleaners.core import Removal, apply_removals, check_removals, restore
-from conftest import SEEDS, run_cli
 from flows.outputs.records import removal_records
-from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
 
 # Bounded so the suite stays fast on a busy 2-core machine, generous so a slow example is not a failure.
 PROPERTY = settings(
     max_examples=2000,
     deadline=timedelta(seconds=2),
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 
 DEFAULTS = load_ruleset()
 DEFAULT_SPECS = config_module.default_specs()
 
 # Real lines (article and boilerplate) from the seeds, so the rules have something to match.
-SEED_LINES = sorted({ln.strip() for p in sorted(SEEDS.glob("*.txt")) for ln in p.read_text().splitlines() if ln.strip()})
+SEED_LINES = sorted(
+    {ln.strip() for p in sorted(SEEDS.glob("*.txt")) for ln in p.read_text().splitlines() if ln.strip()}
+)
 WORDS = ["cookies", "Photo", "AP", "Advertisement", "the", "©", "Reuters", "agree", "a", "ICP", "/", "新闻"]
 EOLS = ["\n", "\r\n", "\r", "", "\n\n", "\r\n\r\n"]
 
 # Characters the line splitter and the rules care about (every line ending, look-alike breaks, BOM,
 # non-BMP), drawn cheaply; fully arbitrary characters come in through st.characters().
-ALPHABET = list("\n\r \t\x0b\x0c\x1c\x85\u2028\u2029\u00a0\ufeff/:.()[]©abcxyzABCXYZ019 -'\"é中文新闻Ω\U0001F600")
+ALPHABET = list(
+    "\n\r \t\x0b\x0c\x1c\x85\u2028\u2029\u00a0\ufeff/:.()[]©abcxyzABCXYZ019 -'\"é中文新闻Ω\U0001f600"
+)
 # Whole lines with their endings, precomputed: generating them per example costs 3x more.
 LINE_POOL = [ln + e for ln in SEED_LINES + WORDS + [BANNER, "", "   "] for e in EOLS]
 cheap_text = st.text(st.sampled_from(ALPHABET), max_size=300)
 any_text = st.one_of(
     st.lists(st.sampled_from(LINE_POOL), max_size=20).map("".join),
-    st.lists(st.one_of(st.sampled_from(LINE_POOL), st.text(st.sampled_from(ALPHABET), max_size=30)), max_size=20).map("".join),
+    st.lists(
+        st.one_of(st.sampled_from(LINE_POOL), st.text(st.sampled_from(ALPHABET), max_size=30)), max_size=20
+    ).map("".join),
     cheap_text,
     st.text(max_size=200),
 )
@@ -78,14 +88,22 @@ def user_configs(draw) -> dict:
         rules = []
         for i in range(draw(st.integers(1, 4))):
             pattern, mode, near, window, max_chars = draw(
-                st.tuples(st.sampled_from(PATTERN_POOL), st.sampled_from(MODES), st.integers(-1, i - 1), st.integers(1, 3), st.integers(1, 400))
+                st.tuples(
+                    st.sampled_from(PATTERN_POOL),
+                    st.sampled_from(MODES),
+                    st.integers(-1, i - 1),
+                    st.integers(1, 3),
+                    st.integers(1, 400),
+                )
             )
             rule = {"name": f"r{i}", "pattern": pattern, "mode": mode, "max_chars": max_chars}
             if near >= 0:
                 rule.update(near=[f"r{near}"], window=window)
             rules.append(rule)
         cleaners[f"gen{c}"] = {"new": True, "rules": rules, "mode": draw(st.sampled_from(MODES))}
-    changed = draw(st.lists(st.tuples(st.sampled_from(DEFAULT_SPECS), st.booleans(), st.sampled_from(MODES)), max_size=2))
+    changed = draw(
+        st.lists(st.tuples(st.sampled_from(DEFAULT_SPECS), st.booleans(), st.sampled_from(MODES)), max_size=2)
+    )
     for spec, enabled, mode in changed:
         cleaners[spec.name] = {"enabled": enabled, "mode": mode}
     return {"cleaners": cleaners, "keep": draw(st.lists(st.sampled_from(PATTERN_POOL), max_size=2))}
@@ -146,9 +164,18 @@ def generated_corpus(root: Path, n: int = 40, seed: int = 7) -> dict[str, bytes]
     """Seed lines shuffled into documents with every line ending, BOMs and legacy encodings."""
     rng = random.Random(seed)
     files: dict[str, bytes] = {}
-    encodings = [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")]
+    encodings = [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+    ]
     for i in range(n):
-        lines = rng.sample(SEED_LINES, rng.randint(0, 12)) + [BANNER] * rng.randint(0, 2) + [""] * rng.randint(0, 3)
+        lines = (
+            rng.sample(SEED_LINES, rng.randint(0, 12))
+            + [BANNER] * rng.randint(0, 2)
+            + [""] * rng.randint(0, 3)
+        )
         rng.shuffle(lines)
         eol = rng.choice(["\n", "\r\n", "\r"])
         text = eol.join(lines) + rng.choice([eol, ""])
@@ -192,7 +219,10 @@ def test_restore_rebuilds_a_generated_corpus(generated_run):
     assert r.returncode == 0, r.stderr.decode()
     assert _all_files(back) == files
     summary = json.loads((out / "summary.json").read_text())
-    encodings = {json.loads((out / f"{rec['input'][:-4]}.report.json").read_text()).get("encoding") for rec in summary["file_records"]}
+    encodings = {
+        json.loads((out / f"{rec['input'][:-4]}.report.json").read_text()).get("encoding")
+        for rec in summary["file_records"]
+    }
     assert {"utf-8", "utf-16-le", "utf-16-be", "gb18030", "cp932", "cp1252"} <= encodings
 
 
@@ -239,12 +269,23 @@ def test_restore_rebuilds_an_html_page_as_its_extracted_text(tmp_path):
     # The page itself is not kept: what was cleaned, and what restore rebuilds and checks, is the extracted text.
     src, out, back = tmp_path / "in", tmp_path / "out", tmp_path / "back"
     src.mkdir()
-    body = "".join(f"<p>Paragraph {i} of the article says something long enough to be kept by the extractor.</p>" for i in range(8))
-    (src / "page.html").write_text(f"<html><head><title>T</title></head><body><article>{body}<p>Advertisement</p></article></body></html>", encoding="utf-8")
+    body = "".join(
+        f"<p>Paragraph {i} of the article says something long enough to be kept by the extractor.</p>"
+        for i in range(8)
+    )
+    (src / "page.html").write_text(
+        f"<html><head><title>T</title></head><body><article>{body}<p>Advertisement</p></article></body></html>",
+        encoding="utf-8",
+    )
     assert run_cli("run", str(src), "--out", str(out)).returncode == 0
     report = json.loads((out / "page.report.json").read_text(encoding="utf-8"))
     r = run_cli("restore", str(out), "--to", str(back))
     assert r.returncode == 0, r.stderr.decode()
     rebuilt = (back / "page.html.extracted.txt").read_bytes()
-    assert restore((out / "page.txt").read_text(encoding="utf-8"), [Removal.from_dict(d) for d in report["removals"]]).encode() == rebuilt
+    assert (
+        restore(
+            (out / "page.txt").read_text(encoding="utf-8"), [Removal.from_dict(d) for d in report["removals"]]
+        ).encode()
+        == rebuilt
+    )
     assert "Paragraph 7" in rebuilt.decode() and not (back / "page.html").exists()

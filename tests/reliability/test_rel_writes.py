@@ -11,15 +11,26 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, cli_env
-from flows.outputs import atomic as files
-from flows.run.prefect_flow import clean_flow
-from flows.outputs.atomic import atomic_write
-from flows.outputs.manifest import STRAY_TEMP
 from relcorpus import BANNER
 
-WRITE_METHODS = {"write_text", "write_bytes", "copyfile", "copy", "copy2", "copytree", "move", "rename", "symlink_to", "hardlink_to"}
+from flows.outputs import atomic as files
+from flows.outputs.atomic import atomic_write
+from flows.outputs.manifest import STRAY_TEMP
+from flows.run.prefect_flow import clean_flow
+
+WRITE_METHODS = {
+    "write_text",
+    "write_bytes",
+    "copyfile",
+    "copy",
+    "copy2",
+    "copytree",
+    "move",
+    "rename",
+    "symlink_to",
+    "hardlink_to",
+}
 SHUTIL_WRITES = {"copyfile", "copy", "copy2", "copytree", "move"}
 WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"}
 
@@ -27,14 +38,23 @@ WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"}
 def direct_writes(source: str, writers: tuple[str, ...] = ("atomic_write",)) -> list[str]:
     """Calls in a module that write a file other than through atomic_write (the bodies of `writers` are allowed)."""
     tree = ast.parse(source)
-    allowed = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and f.name in writers for n in ast.walk(f)}
+    allowed = {
+        id(n)
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef) and f.name in writers
+        for n in ast.walk(f)
+    }
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or id(node) in allowed:
             continue
         func = node.func
         name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-        modes = [a.value for a in node.args[1:2] + [k.value for k in node.keywords if k.arg == "mode"] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        modes = [
+            a.value
+            for a in node.args[1:2] + [k.value for k in node.keywords if k.arg == "mode"]
+            if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         flags = {n.attr for a in node.args[1:2] for n in ast.walk(a) if isinstance(n, ast.Attribute)}
         owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
         if name in SHUTIL_WRITES and owner != "shutil":
@@ -66,7 +86,11 @@ def test_no_direct_writes_in_the_package():
         allowed = ALLOWED_DIRECT_WRITES.get(rel, [])
         # flows/outputs/atomic.py's temporary files are where atomic_write and OutputBatch write (then rename).
         writers = ("atomic_write", "_temp_file") if rel == "flows/outputs/atomic.py" else ("atomic_write",)
-        found = [f for f in direct_writes(path.read_text(encoding="utf-8"), writers) if f.split(": ", 1)[1] not in allowed]
+        found = [
+            f
+            for f in direct_writes(path.read_text(encoding="utf-8"), writers)
+            if f.split(": ", 1)[1] not in allowed
+        ]
         if found:
             offenders[rel] = found
     assert offenders == {}, f"write through flows.outputs.atomic.atomic_write instead: {offenders}"
@@ -76,7 +100,12 @@ def test_the_scan_finds_direct_writes():
     # The check above must be able to fail.
     src = "from pathlib import Path\nPath('x').write_text('y')\nopen('z', 'w')\nimport os\nos.open('q', os.O_WRONLY | os.O_CREAT)\nopen('r')\n"
     src += "import shutil, copy\nshutil.copy('a', 'b')\ncopy.copy({})\n{}.copy()\n"
-    assert direct_writes(src) == ["line 2: .write_text()", "line 3: open(mode='w')", "line 5: os.open(O_CREAT, O_WRONLY)", "line 8: .copy()"]
+    assert direct_writes(src) == [
+        "line 2: .write_text()",
+        "line 3: open(mode='w')",
+        "line 5: os.open(O_CREAT, O_WRONLY)",
+        "line 8: .copy()",
+    ]
     # A writer's body is allowed only when named as one.
     src = "def _temp_file(p):\n    return open(p, 'wb')\n"
     assert direct_writes(src) == ["line 2: open(mode='wb')"] and direct_writes(src, ("_temp_file",)) == []
@@ -150,7 +179,10 @@ def test_a_link_at_the_destination_is_replaced_not_written_through(tmp_path):
     (tmp_path / "out" / "a.txt").symlink_to(outside)
     atomic_write(tmp_path / "out" / "a.txt", "cleaned\n")
     assert outside.read_text() == "must not change\n"
-    assert not (tmp_path / "out" / "a.txt").is_symlink() and (tmp_path / "out" / "a.txt").read_text() == "cleaned\n"
+    assert (
+        not (tmp_path / "out" / "a.txt").is_symlink()
+        and (tmp_path / "out" / "a.txt").read_text() == "cleaned\n"
+    )
 
 
 def _inputs(src: Path, n: int = 3) -> list[str]:
@@ -211,8 +243,8 @@ def test_a_failed_rename_fails_that_file_only(tmp_path, monkeypatch):
 
 def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monkeypatch):
     from cleaners import load_ruleset
-    from flows.run.worker import clean_files
     from flows.inputs.discover import InputFile
+    from flows.run.worker import clean_files
 
     src, out = tmp_path / "in", tmp_path / "out"
     items = [InputFile(str(src / f"{n}.txt"), f"{n}.txt") for n in _inputs(src)]
@@ -223,7 +255,9 @@ def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monke
     monkeypatch.setattr(files, "_syncfs", failing_syncfs)
     records = clean_files(items, str(out), load_ruleset())
     monkeypatch.undo()
-    assert [("Input/output error" in r["error"], r["sha256"]) for r in records] == [(True, None)] * 3  # retried next run
+    assert [("Input/output error" in r["error"], r["sha256"]) for r in records] == [
+        (True, None)
+    ] * 3  # retried next run
     assert [p.name for p in out.iterdir()] == []  # nothing renamed, no temporary file left
 
 
@@ -231,8 +265,8 @@ def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monke
 def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
     # With syncfs: one call for the whole batch and one fsync per folder; without: an fsync per output, as atomic_write.
     from cleaners import load_ruleset
-    from flows.run.worker import clean_files
     from flows.inputs.discover import InputFile
+    from flows.run.worker import clean_files
 
     src = tmp_path / "in"
     items = [InputFile(str(src / f"{n}.txt"), f"{d}/{n}.txt") for d in ("x", "y") for n in _inputs(src, 5)]
@@ -258,7 +292,11 @@ def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
 
 def _run_outputs(out: Path) -> dict[str, bytes]:
     """The per-file outputs (text, diff, report), by name."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.name.endswith((".txt", ".diff", ".report.json"))}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.name.endswith((".txt", ".diff", ".report.json"))
+    }
 
 
 def _assert_reports_complete(out: Path, reference: Path) -> int:
@@ -297,7 +335,13 @@ def test_interrupted_between_rename_phases(tmp_path):
     _inputs(src, 10)
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="raise KeyboardInterrupt")
-    proc = subprocess.run([sys.executable, "-c", script, str(src), str(out)], cwd=ROOT, env=cli_env(), capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(src), str(out)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=300,
+    )
     assert b"KeyboardInterrupt" in proc.stderr and not (out / "summary.json").exists()
     assert _assert_reports_complete(out, reference) == 5
     assert (out / "h.txt").exists()  # renamed before the interruption; its report is not
@@ -314,12 +358,24 @@ def test_killed_between_rename_phases_then_rerun(tmp_path):
     _inputs(src, 10)
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="os.kill(os.getpid(), signal.SIGKILL)")
-    proc = subprocess.run([sys.executable, "-c", script, str(src), str(out)], cwd=ROOT, env=cli_env(), capture_output=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(src), str(out)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL
     assert _assert_reports_complete(out, reference) == 5
     # A kill leaves the unrenamed reports as hidden temporary files, never under an output's name.
     assert _temps(out) and all(name.startswith(".") and STRAY_TEMP.match(name) for name in _temps(out))
-    assert not [p.name for p in out.rglob("*") if not p.name.startswith(".") and ".boilerclean" not in p.parts and not p.name.endswith((".txt", ".diff", ".report.json"))]
+    assert not [
+        p.name
+        for p in out.rglob("*")
+        if not p.name.startswith(".")
+        and ".boilerclean" not in p.parts
+        and not p.name.endswith((".txt", ".diff", ".report.json"))
+    ]
     summary = clean_flow.fn([str(src)], str(out))
     assert _temps(out) == [] and summary["run"]["new"] + summary["run"]["unchanged"] == 10
     assert output_tree(out) == output_tree(reference)
