@@ -277,6 +277,9 @@ def test_index_pages_through_10000_files(page, tmp_path):
             "shadow": 0,
             "held": 0,
             "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0, 0]},
+            "by_rule": {"image_caption/credit": [i % 7, i % 7, (i * 37) % 1001, 0, 0]},
+            "source": ".",
+            "risks": ["likely"],
         }
         for i in range(10_000)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .common import EXIT_USAGE
@@ -20,6 +21,12 @@ examples:
   boilerclean review out/ --cleaner image_caption
   boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
   boilerclean review out/ --held                                documents held by the quarantine
+  boilerclean review out/ --serve --config my.yaml              review in the browser, approve, write the config
+
+With --serve, a local web app on 127.0.0.1 (it prints its URL; Ctrl-C or SIGTERM stops it) shows
+the run by cleaner, rule, removed line and file, risky removals first, with filters on every
+table. Mark removals, rules or lines right or wrong; it shows the config change that enacts them
+and writes it to --config FILE (after validating it, keeping a backup) only when you click.
 """
 
 
@@ -63,6 +70,11 @@ def register(subparsers, formatter_class) -> None:
         action="store_true",
         help="list the documents the over-removal quarantine held for review, and why",
     )
+    p.add_argument("--serve", action="store_true", help="serve the review in the browser (127.0.0.1 only)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port for --serve (default: a free one)")
+    p.add_argument(
+        "--config", metavar="FILE", help="with --serve: the config file approved decisions are written to"
+    )
     p.set_defaults(func=cmd_review)
     held_help = "list documents held for review by the over-removal quarantine (review --held)"
     p = subparsers.add_parser("held", help=held_help, description=HELD_HELP, formatter_class=formatter_class)
@@ -85,6 +97,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     except ReviewError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.serve:
+        return _serve(args)
     if args.held:
         print_held(summary, HeldFormat.TABLE)
         return 0
@@ -92,6 +106,20 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0 if print_cleaner_removals(args.dir, summary, args.cleaner, args.limit) else EXIT_USAGE
     print_run(args.dir, summary, args.top)
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..review.decisions import DecisionError
+    from ..review.server import serve
+
+    if args.config and os.path.exists(args.config) and not os.path.isfile(args.config):
+        print(f"boilerclean: {args.config}: not a regular file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return serve(args.dir, args.port, args.config)
+    except (DecisionError, OSError) as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_held(args: argparse.Namespace) -> int:
