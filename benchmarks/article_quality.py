@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks
-from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles
+from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks  # noqa: E402
+from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles  # noqa: E402
 
 DATA_REL = Path("..") / "shared" / "data" / "article-benchmark-dev"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaners import clean_text, load_ruleset
+from cleaners import clean_text, load_ruleset  # noqa: E402
 
 # ../shared beside the main checkout; a worktree under wt/ sits one level deeper.
 _CANDIDATES = [

@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from synthetic_sources import article
+from synthetic_sources import article  # noqa: E402
 
-from cleaners.mining import LineCounter, proposal_yaml
-from flows.inputs.decode import decode_document
-from flows.inputs.discover import discover_inputs
-from flows.inputs.line_counts import count_lines
+from cleaners.mining import LineCounter, proposal_yaml  # noqa: E402
+from flows.inputs.decode import decode_document  # noqa: E402
+from flows.inputs.discover import discover_inputs  # noqa: E402
+from flows.inputs.line_counts import count_lines  # noqa: E402
 
 
 def generate(root: Path, files: int, sources: int, seed: int = 8) -> dict[str, list[str]]:

@@ -25,7 +25,7 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
     # A file has a page when a report of this run exists; collect_review has just read them all (one row per file).
     entries = [
         FileEntry(rec["input"], InputFile("", rec["input"]).stem, rec, None)
-        for rec, row in zip(summary.get("file_records", []), review.files)
+        for rec, row in zip(summary.get("file_records", []), review.files, strict=True)
         if row["page"] is not None
     ]
     n = PAGES_PER_JOB

@@ -168,7 +168,7 @@ def test_ten_megabyte_single_line(tmp_path):
 
 
 def test_decoding_round_trips_and_never_second_guesses_utf8():
-    for name, (data, outcome) in decodable_cases().items():
+    for name, (data, _outcome) in decodable_cases().items():
         d = decode_document(data)
         assert encode_document(d.text, d.encoding, d.bom) == data, name
     # Valid UTF-8 that a detector might call something else (Latin-1-looking bytes, lone Han) stays UTF-8.
