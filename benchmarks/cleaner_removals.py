@@ -6,7 +6,8 @@ of its lines, or (30 characters and longer) found inside it. Usage:
 
     python benchmarks/cleaner_removals.py [DATA_DIR] [--cleaners a,b] [--show]
 
-DATA_DIR defaults to ../shared/data/article-benchmark-dev beside the repo (or beside its parent, for a worktree); absent, it says so and exits 0.
+DATA_DIR defaults to ../shared/data/article-benchmark-dev beside the repo (or beside its parent, for a
+worktree); absent, it says so and exits 0.
 """
 
 from __future__ import annotations

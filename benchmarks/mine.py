@@ -79,10 +79,12 @@ def main() -> None:
         mine = time.perf_counter() - t
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
-            f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, {mine / base:.1f}x the baseline"
+            f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, "
+            f"{mine / base:.1f}x the baseline"
         )
         print(
-            f"tracked {counter.tracked()} distinct lines (bound {args.capacity} x {len(counter.docs)} sources); "
+            f"tracked {counter.tracked()} distinct lines (bound {args.capacity} x {len(counter.docs)} "
+            "sources); "
             f"peak RSS {rss1 / 1024:.0f} MB (grew {max(0, rss1 - rss0) / 1024:.0f} MB while counting); "
             f"proposed {len(frequent)} lines ({len(snippet.splitlines())} YAML lines), {len(errors)} errors"
         )

@@ -1,4 +1,4 @@
-"""Mining repeated lines: the known per-source residue is proposed, article text never; the proposal works as a config."""
+"""Mining: known per-source residue is proposed, article text never; the proposal works as config."""
 
 from __future__ import annotations
 
