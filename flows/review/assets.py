@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 
 
-
 def cleaner_colour(name: str) -> str:
     """One colour per cleaner, the same in every run and on every page: a hue from a hash of its name
     (dark enough for white labels). A place in the run's cleaner list changed with the run (issue 14)."""

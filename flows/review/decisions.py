@@ -190,7 +190,9 @@ def promote_rule(p: Proposal, cleaner: str, rule: str) -> None:
 
 @cache
 def confidence_supported() -> bool:
-    probe = {"cleaners": {"advertisement": {"rules": [{"name": "p", "pattern": "^p$", "confidence": "certain"}]}}}
+    probe = {
+        "cleaners": {"advertisement": {"rules": [{"name": "p", "pattern": "^p$", "confidence": "certain"}]}}
+    }
     try:
         ruleset_from_mapping(probe, "<probe>")
     except ConfigError:
@@ -212,7 +214,9 @@ def write_config(config: Path, proposal: Proposal, shown_hash: str) -> Path | No
         load_ruleset(tmp)  # the cleaners' own loader: a config that would stop the next run is refused
     except ConfigError as exc:
         tmp.unlink(missing_ok=True)
-        raise DecisionError(f"the new config does not validate: {exc}".replace(str(tmp), str(config))) from None
+        raise DecisionError(
+            f"the new config does not validate: {exc}".replace(str(tmp), str(config))
+        ) from None
     backup = None
     if config.exists():
         backup = config.with_name(f"{config.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")

@@ -15,6 +15,7 @@ from pathlib import Path
 from ..outputs.records import Status
 from .data import RISKS, FileEntry, iter_entries, load_summary, nonblank_lines, risk_of, source_of
 
+
 @dataclass(frozen=True, slots=True)
 class Row:
     """One recorded removal (acting, shadow or held)."""

@@ -155,7 +155,9 @@ class ReviewApp:
         d = self.checked_decision(body)
         self.decisions.set(d)
         verdict = "" if d["verdict"] == "clear" else d["verdict"]
-        what = {"line": "line", "rule": f"rule {d.get('cleaner')}/{d.get('rule')}", "removal": "removal"}[d["kind"]]
+        what = {"line": "line", "rule": f"rule {d.get('cleaner')}/{d.get('rule')}", "removal": "removal"}[
+            d["kind"]
+        ]
         return {"verdict": verdict, "message": f"{what}: {verdict or 'cleared'} (saved; see Config change)"}
 
     def checked_decision(self, body: dict) -> dict:
@@ -189,7 +191,9 @@ class ReviewApp:
         proposal = propose(self.config, self.decisions.items)
         backup = write_config(self.config, proposal, str(body.get("shown", "")))
         kept = f"; the old one is {backup}" if backup else ""
-        return {"message": f"wrote {self.config}{kept}. Now: boilerclean run ... --config {self.config} --dry-run"}
+        return {
+            "message": f"wrote {self.config}{kept}. Now: boilerclean run ... --config {self.config} --dry-run"
+        }
 
 
 def make_handler(app: ReviewApp, port_ref: list[int]):

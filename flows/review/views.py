@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from ..outputs.records import Status
 from .decisions import Decisions, Proposal, decision_key
 from .pages import alerts_section, cleaner_css, esc, iter_marked
-from .server_assets import SERVER_CSS
 from .runindex import RISKS, Filters, Row, RunIndex, distinct_lines, files_of, group_counts, risky_first
+from .server_assets import SERVER_CSS
 
 PAGE_ROWS = 100
 NAV = (("/", "Run"), ("/lines", "Removed lines"), ("/files", "Files"), ("/removals", "Removals"),
@@ -33,21 +33,21 @@ def risk_chip(risk: str) -> str:
 
 
 def status_chip(status: str) -> str:
-    return "" if status == Status.ACTING.value else f' <span class="chip st-{esc(status)}">{esc(status)}</span>'
+    return (
+        "" if status == Status.ACTING.value else f' <span class="chip st-{esc(status)}">{esc(status)}</span>'
+    )
 
 
 def layout(ix: RunIndex, path: str, f: Filters, title: str, body: str) -> tuple[str, str]:
     """The whole page and its style sheet (the server puts the style's hash in the CSP header)."""
     css = SERVER_CSS + cleaner_css(ix.cleaners)
-    nav = "".join(
-        f'<a href="{href(p, f)}"{" class=here" if p == path else ""}>{esc(t)}</a>' for p, t in NAV
-    )
+    nav = "".join(f'<a href="{href(p, f)}"{" class=here" if p == path else ""}>{esc(t)}</a>' for p, t in NAV)
     html = (
         f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)} - boilerclean review'
         f"</title><style>{css}</style></head>\n<body>\n<header>{nav}"
         '<span class="muted">keys: <kbd>j</kbd>/<kbd>k</kbd> removal, <kbd>n</kbd>/<kbd>p</kbd> file or page,'
-        ' <kbd>a</kbd>/<kbd>r</kbd> approve/reject</span></header>\n'
-        f"{filter_form(ix, path, f)}<p id=\"status\" class=\"muted\" role=\"status\"></p>\n"
+        " <kbd>a</kbd>/<kbd>r</kbd> approve/reject</span></header>\n"
+        f'{filter_form(ix, path, f)}<p id="status" class="muted" role="status"></p>\n'
         f"<h1>{esc(title)}</h1>\n{body}\n"
     )
     return html, css
@@ -106,7 +106,13 @@ def view_run(ix: RunIndex, f: Filters, dec: Decisions) -> str:
         f"Shown with the filters: {len(rows):,} removals.</p>\n"
     )
     alerts = alerts_section((s.get("run") or {}).get("alerts") or [])
-    return totals + alerts + held_table(ix, f, rows, dec) + cleaner_table(ix, f, rows) + rule_table(ix, f, rows, dec)
+    return (
+        totals
+        + alerts
+        + held_table(ix, f, rows, dec)
+        + cleaner_table(ix, f, rows)
+        + rule_table(ix, f, rows, dec)
+    )
 
 
 def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str:
@@ -123,7 +129,7 @@ def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
         n = sum(1 for r in rows if r.file == i and r.status == Status.HELD.value)
         body.append(
             f'<tr><td><a href="{href("/file", f, i=i)}">{esc(name)}</a></td>'
-            f'<td>{esc("; ".join(reasons.get(name, [])))}</td>'
+            f"<td>{esc('; '.join(reasons.get(name, [])))}</td>"
             f'<td class="n"><a href="{href("/removals", f, held="yes", file=i)}">{n}</a></td></tr>\n'
         )
     return head + "".join(body) + "</tbody></table>\n"
@@ -179,7 +185,7 @@ def rule_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
         cleaner, rule = key
         d = {"kind": "rule", "cleaner": cleaner, "rule": rule}
         out.append(
-            f'<tr {decision_attrs(dec, d)}><td>{chip(cleaner)} {esc(rule)}</td>'
+            f"<tr {decision_attrs(dec, d)}><td>{chip(cleaner)} {esc(rule)}</td>"
             + count_cells(f, g, rule=f"{cleaner}/{rule}")
             + f'<td class="n">{share(g["chars"], ix.chars_in)}</td><td>{decide_buttons()}</td></tr>\n'
         )
@@ -249,7 +255,11 @@ def view_removals(ix: RunIndex, f: Filters, page: int, dec: Decisions, file: int
 def removal_row(ix: RunIndex, f: Filters, r: Row, dec: Decisions, link: bool) -> str:
     name = ix.files[r.file].input
     d = {"kind": "removal", "input": name, "idx": str(r.idx)}
-    where = f'<a href="{href("/file", f, i=r.file)}#r{r.idx}">{esc(name)}</a>' if link else f'<a href="#r{r.idx}">#{r.idx}</a>'
+    where = (
+        f'<a href="{href("/file", f, i=r.file)}#r{r.idx}">{esc(name)}</a>'
+        if link
+        else f'<a href="#r{r.idx}">#{r.idx}</a>'
+    )
     return (
         f'<tr {decision_attrs(dec, d)}><td>{where}</td><td>{chip(r.cleaner)} {esc(r.rule)}{status_chip(r.status)}</td>'
         f'<td class="n">{risk_chip(r.risk)}</td><td class="text">{esc(" / ".join(r.lines)[:600])}</td>'
@@ -265,9 +275,13 @@ def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
     pos = order.index(i)
     nav = []
     if pos > 0:
-        nav.append(f'<a id="prev" href="{href("/file", f, i=order[pos - 1])}">&#8592; {esc(ix.files[order[pos - 1]].input)}</a>')
+        nav.append(
+            f'<a id="prev" href="{href("/file", f, i=order[pos - 1])}">&#8592; {esc(ix.files[order[pos - 1]].input)}</a>'
+        )
     if pos + 1 < len(order):
-        nav.append(f'<a id="next" href="{href("/file", f, i=order[pos + 1])}">{esc(ix.files[order[pos + 1]].input)} &#8594;</a>')
+        nav.append(
+            f'<a id="next" href="{href("/file", f, i=order[pos + 1])}">{esc(ix.files[order[pos + 1]].input)} &#8594;</a>'
+        )
     head = f'<nav class="pager">{"".join(nav)}</nav>\n'
     if isinstance(texts, str):
         return head + f'<p class="err" id="error">{esc(texts)}</p>\n'
@@ -284,7 +298,12 @@ def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
         + "".join(iter_marked(original, removals))
         + f'</pre></div><div><h3>Cleaned text</h3><pre id="cleaned">{esc(cleaned)}</pre></div></div>\n'
     )
-    return head + f'<p class="muted">{len(original):,} characters in, {len(cleaned):,} out ({esc(entry.input)})</p>\n' + table + side
+    return (
+        head
+        + f'<p class="muted">{len(original):,} characters in, {len(cleaned):,} out ({esc(entry.input)})</p>\n'
+        + table
+        + side
+    )
 
 
 def view_config(proposal: Proposal, config: str | None, n_decisions: int) -> str:
@@ -308,6 +327,6 @@ def view_config(proposal: Proposal, config: str | None, n_decisions: int) -> str
         f"<p>{n_decisions} decisions. The change that enacts them:</p>\n"
         + (f'<ul id="notes">{notes}</ul>' if notes else "")
         + f'<pre class="diff" id="diff">{lines or esc("(no change)")}</pre>\n{action}\n'
-        "<p class=\"muted\">Then <code>boilerclean run ... --config FILE --dry-run</code> shows the effect "
+        '<p class="muted">Then <code>boilerclean run ... --config FILE --dry-run</code> shows the effect '
         "before anything is rewritten.</p>\n"
     )
