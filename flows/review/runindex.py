@@ -77,6 +77,7 @@ class RunIndex:
         self.sources = sorted({source_of(f.input) for f in self.files})
         self.by_input = {f.input: i for i, f in enumerate(self.files)}
         self._select = lru_cache(maxsize=64)(self._select_uncached)
+        self._memo: dict[tuple, object] = {}
 
     def _add(self, entry: FileEntry) -> None:
         i, first = len(self.files), len(self.rows)
@@ -107,6 +108,22 @@ class RunIndex:
         """The rows the filters keep, in run order (cached: paging through a view filters once)."""
         return self._select(f)
 
+    def memo(self, what: str, f: Filters, make):
+        """make(rows) for the filtered rows, computed once per view and filters (tables of a big run take
+        a second to count; paging and coming back to a view should not)."""
+        key = (what, f)
+        if key not in self._memo:
+            if len(self._memo) > 256:
+                self._memo.clear()
+            self._memo[key] = make(self.select(f))
+        return self._memo[key]
+
+    def warm(self) -> None:
+        """Count the unfiltered tables ahead of the first visit."""
+        self.memo("by-cleaner", Filters(), by_cleaner)
+        self.memo("by-rule", Filters(), by_rule)
+        self.memo("lines", Filters(), distinct_lines)
+
     def _select_uncached(self, f: Filters) -> list[Row]:
         return self.rows if not f.items() else [r for r in self.rows if f.keep(r)]
 
@@ -123,6 +140,14 @@ def group_counts(rows: list[Row], key) -> dict:
             g["shadow" if r.status == Status.SHADOW.value else "held"] += 1
         g["files"].add(r.file)
     return {k: {**v, "files": len(v["files"])} for k, v in sorted(out.items())}
+
+
+def by_cleaner(rows: list[Row]) -> dict:
+    return group_counts(rows, lambda r: r.cleaner)
+
+
+def by_rule(rows: list[Row]) -> dict:
+    return group_counts(rows, lambda r: (r.cleaner, r.rule))
 
 
 def distinct_lines(rows: list[Row]) -> list[tuple[str, int, int, Counter]]:

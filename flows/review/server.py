@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -249,6 +250,7 @@ def serve(out_dir: str | Path, port: int = 0, config: str | Path | None = None) 
     port_ref[0] = httpd.server_address[1]
     previous = signal.signal(signal.SIGTERM, _interrupt)
     print(f"boilerclean review: http://127.0.0.1:{port_ref[0]}/ (Ctrl-C to stop)", flush=True)
+    threading.Thread(target=app.ix.warm, daemon=True).start()
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:

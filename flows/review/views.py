@@ -3,12 +3,23 @@ one file, and the config change. Every string from a document or a config is esc
 
 from __future__ import annotations
 
+from collections import Counter
 from urllib.parse import urlencode
 
 from ..outputs.records import Status
 from .decisions import Decisions, Proposal, decision_key
 from .pages import alerts_section, cleaner_css, esc, iter_marked
-from .runindex import RISKS, Filters, Row, RunIndex, distinct_lines, files_of, group_counts, risky_first
+from .runindex import (
+    RISKS,
+    Filters,
+    Row,
+    RunIndex,
+    by_cleaner,
+    by_rule,
+    distinct_lines,
+    files_of,
+    risky_first,
+)
 from .server_assets import SERVER_CSS
 
 PAGE_ROWS = 100
@@ -118,7 +129,8 @@ def view_run(ix: RunIndex, f: Filters, dec: Decisions) -> str:
 def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str:
     """Documents with held removals not yet approved (by rule or by removal), with the quarantine's reasons."""
     reasons = {h["input"]: h.get("reasons") or [] for h in ix.summary.get("held", [])}
-    pending = sorted({r.file for r in rows if r.status == Status.HELD.value and not approved(dec, ix, r)})
+    held = Counter(r.file for r in rows if r.status == Status.HELD.value and not approved(dec, ix, r))
+    pending = sorted(held)
     head = (
         f'<h2>Held for review ({len(pending):,} documents)</h2>\n<table id="held"><thead><tr><th>File</th>'
         '<th>Why</th><th class="n">Held</th></tr></thead><tbody>\n'
@@ -126,7 +138,7 @@ def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
     body = []
     for i in pending[:PAGE_ROWS]:
         name = ix.files[i].input
-        n = sum(1 for r in rows if r.file == i and r.status == Status.HELD.value)
+        n = held[i]
         body.append(
             f'<tr><td><a href="{href("/file", f, i=i)}">{esc(name)}</a></td>'
             f"<td>{esc('; '.join(reasons.get(name, [])))}</td>"
@@ -153,7 +165,7 @@ def cleaner_table(ix: RunIndex, f: Filters, rows: list[Row]) -> str:
         "</tr></thead><tbody>\n"
     )
     out = [head]
-    for name, g in group_counts(rows, lambda r: r.cleaner).items():
+    for name, g in ix.memo("by-cleaner", f, by_cleaner).items():
         out.append(
             f'<tr data-cleaner="{esc(name)}"><td>{chip(name)}</td>' + count_cells(f, g, cleaner=name)
             + f'<td class="n">{share(g["chars"], ix.chars_in)}</td></tr>\n'
@@ -181,7 +193,7 @@ def rule_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
         "</tr></thead><tbody>\n"
     )
     out = [head]
-    for key, g in group_counts(rows, lambda r: (r.cleaner, r.rule)).items():
+    for key, g in ix.memo("by-rule", f, by_rule).items():
         cleaner, rule = key
         d = {"kind": "rule", "cleaner": cleaner, "rule": rule}
         out.append(
@@ -193,7 +205,7 @@ def rule_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
 
 
 def view_lines(ix: RunIndex, f: Filters, page: int, dec: Decisions) -> str:
-    lines = distinct_lines(ix.select(f))
+    lines = ix.memo("lines", f, distinct_lines)
     out = [
         '<p class="muted">Every distinct removed line, most frequent first. Mark a line wrong and the config '
         "gets a keep pattern for exactly that line.</p>\n",
