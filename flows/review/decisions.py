@@ -90,6 +90,7 @@ class Proposal:
     """The user config before and after the decisions, and what could not be enacted."""
 
     old_text: str
+    base: dict  # the config as it is (with `version` if it had none)
     new: dict
     notes: list[str] = field(default_factory=list)
 
@@ -108,7 +109,7 @@ class Proposal:
 
     @property
     def changed(self) -> bool:
-        return self.new != (yaml.safe_load(self.old_text) or {})
+        return self.new != self.base
 
 
 def propose(config: Path | None, decisions: dict[str, dict]) -> Proposal:
@@ -120,9 +121,8 @@ def propose(config: Path | None, decisions: dict[str, dict]) -> Proposal:
         raise DecisionError(f"{config}: not valid YAML: {exc}") from None
     if not isinstance(old, dict):
         raise DecisionError(f"{config}: not a mapping at the top level")
-    new = copy.deepcopy(old)
-    new.setdefault("version", 1)
-    p = Proposal(old_text, new)
+    old.setdefault("version", 1)
+    p = Proposal(old_text, old, copy.deepcopy(old))
     for d in sorted(decisions.values(), key=decision_key):
         _enact(p, d)
     return p

@@ -13,7 +13,6 @@ import json
 import logging
 import signal
 import sys
-import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -244,13 +243,13 @@ def make_handler(app: ReviewApp, port_ref: list[int]):
 def serve(out_dir: str | Path, port: int = 0, config: str | Path | None = None) -> int:
     """Serve the review of the run in out_dir on 127.0.0.1 until Ctrl-C or SIGTERM; prints the URL."""
     app = ReviewApp(out_dir, config)
+    app.ix.warm()  # the unfiltered tables counted before the URL is shown: the first page is quick
     port_ref = [port]
     httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(app, port_ref))
     httpd.daemon_threads = True
     port_ref[0] = httpd.server_address[1]
     previous = signal.signal(signal.SIGTERM, _interrupt)
     print(f"boilerclean review: http://127.0.0.1:{port_ref[0]}/ (Ctrl-C to stop)", flush=True)
-    threading.Thread(target=app.ix.warm, daemon=True).start()
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
