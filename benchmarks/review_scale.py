@@ -143,8 +143,9 @@ def measure_static(browser, out: Path) -> None:
     pg.wait_for_selector("body[data-ready='1']", timeout=120_000)
     ready = (time.perf_counter() - t) * 1000
     print(f"static: first paint {first_paint(pg):.0f} ms, tables built {ready:.0f} ms")
-    for sel, value in (("#cleaner-filter", "image_caption"), ("#rule-filter", "site_chrome/site_chrome rule 2"),
-                       ("#source-filter", "site07"), ("#held-filter", "yes")):  # fmt: skip
+    filters = [("#cleaner-filter", "image_caption"), ("#rule-filter", "site_chrome/site_chrome rule 2"),
+               ("#source-filter", "site07"), ("#held-filter", "yes")]  # fmt: skip
+    for sel, value in filters:
         ms = pg.evaluate(
             """([sel, value]) => { const s = document.querySelector(sel), t = performance.now();
                  s.value = value; s.dispatchEvent(new Event('change')); return performance.now() - t; }""",
@@ -152,7 +153,11 @@ def measure_static(browser, out: Path) -> None:
         )
         status = pg.text_content("#files-status")
         print(f"static: filter {sel[1:]:<15} = {value:<32} {ms:6.0f} ms ({status})")
-        pg.evaluate("(sel) => { const s = document.querySelector(sel); s.value = ''; s.dispatchEvent(new Event('change')); }", sel)
+        pg.evaluate(
+            "(sel) => { const s = document.querySelector(sel); s.value = '';"
+            " s.dispatchEvent(new Event('change')); }",
+            sel,
+        )
 
 
 def main(n: int) -> None:

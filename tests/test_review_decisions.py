@@ -22,11 +22,17 @@ from flows.review.decisions import (
 )
 
 
-@pytest.mark.parametrize("line", ["Photo: A.B. (c) 2024 [AP] * $5 ^ | +1?", "CHOOSE YOUR LANGUAGE", "a\\b {2}"])
+@pytest.mark.parametrize(
+    "line", ["Photo: A.B. (c) 2024 [AP] * $5 ^ | +1?", "CHOOSE YOUR LANGUAGE", "a\\b {2}"]
+)
 def test_exact_line_pattern_matches_that_line_only(line):
     pattern = regex.compile(exact_line_pattern(line))
     assert pattern.search(line)
-    assert not pattern.search(line + " more") and not pattern.search("x" + line) and not pattern.search(line[:-1])
+    assert (
+        not pattern.search(line + " more")
+        and not pattern.search("x" + line)
+        and not pattern.search(line[:-1])
+    )
 
 
 def test_folder_glob_matches_only_itself():
@@ -51,10 +57,15 @@ def test_propose_enacts_each_kind(tmp_path):
         "e": _d("line", "approve", text="ignored: an approval of a line changes nothing"),
     }
     p = propose(config, decisions)
-    assert p.new["keep"] == ["^Mine$", exact_line_pattern("CHOOSE YOUR LANGUAGE"), exact_line_pattern("Top line")]
+    assert p.new["keep"] == [
+        "^Mine$",
+        exact_line_pattern("CHOOSE YOUR LANGUAGE"),
+        exact_line_pattern("Top line"),
+    ]
     assert p.new["cleaners"] == {"image_caption": {"disable_rules": ["agency credit line"]}}
     assert p.new["sources"] == [{"match": {"folder": "news"}, "keep": [exact_line_pattern("Read more")]}]
-    assert p.changed and "+- ^CHOOSE" in p.diff("c.yaml").replace("'", "")
+    added = [ln for ln in p.diff("c.yaml").splitlines() if ln.startswith("+")]
+    assert p.changed and any(exact_line_pattern("CHOOSE YOUR LANGUAGE") in ln.replace("'", "") for ln in added)
     assert config.read_text(encoding="utf-8") == "version: 1\nkeep: ['^Mine$']\n"  # proposing writes nothing
 
 
@@ -86,7 +97,9 @@ def test_write_refuses_a_stale_diff_and_an_invalid_config(tmp_path):
 def test_approving_a_rule_promotes_it_or_says_why_not(tmp_path):
     p = propose(None, {"a": _d("rule", "approve", cleaner="image_caption", rule="agency credit line")})
     if confidence_supported():
-        assert p.new["cleaners"]["image_caption"]["rules"] == [{"name": "agency credit line", "confidence": "certain"}]
+        assert p.new["cleaners"]["image_caption"]["rules"] == [
+            {"name": "agency credit line", "confidence": "certain"}
+        ]
     else:  # issue 12's per-rule confidence is not in this version's config yet
         assert not p.changed and "confidence: certain" in p.notes[0]
 

@@ -32,7 +32,10 @@ pytestmark = pytest.mark.browser
 LONG_NAME = "a-very-long-file-name-" + "without-any-break-" * 7 + ".txt"
 LONG_LINE = "ADVERT " + "x" * 600
 HELD_LINE = "Sponsored: " + "The council met on Monday to discuss the budget for the coming year. " * 5
-CONFIG = HOSTILE_CONFIG + "      - name: sponsored paragraph\n        pattern: '^Sponsored: '\n        max_chars: 2000\n"
+CONFIG = (
+    HOSTILE_CONFIG
+    + "      - name: sponsored paragraph\n        pattern: '^Sponsored: '\n        max_chars: 2000\n"
+)
 KEPT_LINE = "CHOOSE YOUR LANGUAGE"  # removed by site_chrome in the seeds; the test rejects it
 
 
@@ -178,7 +181,9 @@ def test_colours_stable_across_two_runs(page, server, run, tmp_path):
     for index in (out / "index.html", out2 / "index.html"):
         page.goto(index.as_uri())
         page.wait_for_selector("body[data-ready='1']")
-        cleaners = page.eval_on_selector_all("#by-cleaner-body tr", "rows => rows.map(r => r.dataset.cleaner)")
+        cleaners = page.eval_on_selector_all(
+            "#by-cleaner-body tr", "rows => rows.map(r => r.dataset.cleaner)"
+        )
         colours.append((cleaners, _chip_colour(page, "image_caption"), _chip_colour(page, "site_chrome")))
     _open(page, server)
     served = (_chip_colour(page, "image_caption"), _chip_colour(page, "site_chrome"))
@@ -199,7 +204,9 @@ def test_filters_apply_to_every_table(page, server, run):
     expected = sorted(k for k, v in rep.items() if k.startswith("news/") and
                       any(d["cleaner"] == "image_caption" for d in v["removals"]))  # fmt: skip
     _open(page, server + "files?cleaner=image_caption&source=news")
-    assert sorted(page.eval_on_selector_all("#files tbody tr", "rs => rs.map(r => r.dataset.input)")) == expected
+    assert (
+        sorted(page.eval_on_selector_all("#files tbody tr", "rs => rs.map(r => r.dataset.input)")) == expected
+    )
     _open(page, server + "lines?cleaner=image_caption&source=news")
     chips = page.eval_on_selector_all("#lines tbody tr .chip", "cs => cs.map(c => c.textContent)")
     assert chips and all(c.startswith("image_caption/") for c in chips)
@@ -213,9 +220,16 @@ def test_filters_apply_to_every_table(page, server, run):
     assert page.eval_on_selector_all("#by-cleaner-body tr", "rs => rs.map(r => r.dataset.cleaner)") == [
         "image_caption"
     ]
-    assert {r.split("/")[0] for r in page.eval_on_selector_all("#by-rule-body tr", "rs => rs.map(r => r.dataset.rule)")} == {"image_caption"}
-    assert sorted(page.eval_on_selector_all("#files-body tr", "rs => rs.map(r => r.dataset.input)")) == expected
-    line_chips = page.eval_on_selector_all("#lines-body tr td:nth-child(2) .chip[class*='k-']", "cs => cs.map(c => c.textContent)")
+    assert {
+        r.split("/")[0]
+        for r in page.eval_on_selector_all("#by-rule-body tr", "rs => rs.map(r => r.dataset.rule)")
+    } == {"image_caption"}
+    assert (
+        sorted(page.eval_on_selector_all("#files-body tr", "rs => rs.map(r => r.dataset.input)")) == expected
+    )
+    line_chips = page.eval_on_selector_all(
+        "#lines-body tr td:nth-child(2) .chip[class*='k-']", "cs => cs.map(c => c.textContent)"
+    )
     assert line_chips and set(line_chips) == {"image_caption"}
     assert page.problems == []
 
@@ -246,7 +260,9 @@ def test_keyboard_navigation_and_decisions(page, server, run):
     page.keyboard.press("j")
     page.keyboard.press("k")
     assert page.evaluate("document.body.dataset.current") == "1"
-    assert "current" in page.get_attribute("#r1", "class") and "current" not in page.get_attribute("#r0", "class")
+    assert "current" in page.get_attribute("#r1", "class") and "current" not in page.get_attribute(
+        "#r0", "class"
+    )
     page.keyboard.press("a")
     page.wait_for_selector("#removal-list tr.verdict-approve")
     assert _decisions(out)[f"removal:{name}#1"]["verdict"] == "approve"
@@ -259,9 +275,8 @@ def test_keyboard_navigation_and_decisions(page, server, run):
     page.keyboard.press("p")
     page.wait_for_url(lambda u: u.endswith(f"file?i={i}"))
     _open(page, server + f"file?i={i}")  # decisions survive a reload (stored beside the run)
-    assert page.eval_on_selector_all("#removal-list tr[data-verdict]", "rs => rs.map(r => r.dataset.verdict)")[1:3] == [
-        "approve", "reject"
-    ]  # fmt: skip
+    verdicts = page.eval_on_selector_all("#removal-list tbody tr", "rs => rs.map(r => r.dataset.verdict)")
+    assert verdicts[1:3] == ["approve", "reject"]
     assert _sha(config) == before  # no click on "write": the config is untouched
     assert page.problems == []
 
@@ -274,7 +289,8 @@ def test_reject_a_line_write_the_config_rerun_keeps_it(page, server, run, tmp_pa
     row.locator("button[data-verdict='reject']").click()
     page.wait_for_selector("#lines tbody tr.verdict-reject")
     _open(page, server + "config")
-    assert f"+- {exact_line_pattern(KEPT_LINE)}" in page.text_content("#diff").replace("'", "")
+    added = [ln for ln in page.text_content("#diff").splitlines() if ln.startswith("+")]
+    assert any(ln.strip("+ -'") == exact_line_pattern(KEPT_LINE) for ln in added)
     _shot(page, "server-config.png")
     assert config.read_text(encoding="utf-8") == before  # shown, not written
     page.click("#write-config")
@@ -295,9 +311,9 @@ def test_reject_a_line_write_the_config_rerun_keeps_it(page, server, run, tmp_pa
 
 def test_approve_a_rule_its_removals_are_no_longer_held(page, server):
     _open(page, server)
-    assert page.eval_on_selector_all("#held tbody tr td:first-child", "tds => tds.map(t => t.textContent)") == [
-        "news/held.txt"
-    ]
+    assert page.eval_on_selector_all(
+        "#held tbody tr td:first-child", "tds => tds.map(t => t.textContent)"
+    ) == ["news/held.txt"]
     row = page.locator("#by-rule tbody tr[data-rule='sponsored paragraph']")
     row.locator("button[data-verdict='approve']").click()
     page.wait_for_selector("#by-rule tbody tr.verdict-approve")
@@ -326,7 +342,9 @@ def test_hostile_names_and_texts_inject_nothing(page, server, run):
     marked = page.text_content("#marked")
     assert all(line in marked for line in HOSTILE_KEPT + [HOSTILE_REMOVED])
     _open(page, server + "lines")
-    assert HOSTILE_REMOVED.strip() in page.eval_on_selector_all("#lines td.text", "tds => tds.map(t => t.textContent)")
+    assert HOSTILE_REMOVED.strip() in page.eval_on_selector_all(
+        "#lines td.text", "tds => tds.map(t => t.textContent)"
+    )
     assert page.problems == []
 
 
@@ -335,11 +353,15 @@ def test_posts_need_the_header_and_never_write_by_themselves(server, run):
     before = _sha(config)
     body = json.dumps({"kind": "line", "text": KEPT_LINE, "verdict": "reject"}).encode()
     json_type = {"Content-Type": "application/json"}
-    assert _http(server + "api/decide", "POST", json_type, body) == 403  # a cross-site form cannot add the header
+    assert (
+        _http(server + "api/decide", "POST", json_type, body) == 403
+    )  # a cross-site form cannot add the header
     assert _http(server + "api/write-config", "POST", json_type, b"{}") == 403
     hdr = {**json_type, "X-Boilerclean": "1"}
-    assert _http(server + "api/decide", "POST", hdr, json.dumps({"kind": "rule", "cleaner": "x", "rule": "y",
-                                                                   "verdict": "reject"}).encode()) == 409  # fmt: skip
+    unknown = json.dumps({"kind": "rule", "cleaner": "x", "rule": "y", "verdict": "reject"}).encode()
+    assert _http(server + "api/decide", "POST", hdr, unknown) == 409  # only what the run holds can be decided
     stale = json.dumps({"shown": "0" * 64}).encode()
-    assert _http(server + "api/write-config", "POST", hdr, stale) == 409  # not the config the diff was made from
+    assert (
+        _http(server + "api/write-config", "POST", hdr, stale) == 409
+    )  # not the config the diff was made from
     assert _sha(config) == before

@@ -21,7 +21,7 @@ examples:
   boilerclean review out/ --cleaner image_caption
   boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
   boilerclean review out/ --held                                documents held by the quarantine
-  boilerclean review out/ --serve --config my.yaml              review in the browser, approve, write the config
+  boilerclean review out/ --serve --config my.yaml              review in the browser, write the config
 
 With --serve, a local web app on 127.0.0.1 (it prints its URL; Ctrl-C or SIGTERM stops it) shows
 the run by cleaner, rule, removed line and file, risky removals first, with filters on every

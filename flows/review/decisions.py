@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import io
 import json
 import os
 import re
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from cleaners import ConfigError, load_ruleset, ruleset_from_mapping
 
@@ -36,6 +39,15 @@ KINDS = ("line", "rule", "removal")
 
 class DecisionError(ValueError):
     """A decision or a config write the server refuses, with a message for the reviewer."""
+
+
+def _yaml() -> YAML:
+    """Round-trip YAML (ruamel, already required by Prefect): the user's comments, order and quoting stay."""
+    y = YAML()
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
 
 
 def decision_key(d: dict) -> str:
@@ -96,7 +108,9 @@ class Proposal:
 
     @property
     def new_text(self) -> str:
-        return yaml.safe_dump(self.new, sort_keys=False, allow_unicode=True, width=1000)
+        buf = io.StringIO()
+        _yaml().dump(self.new, buf)
+        return buf.getvalue()
 
     @property
     def old_hash(self) -> str:
@@ -116,12 +130,13 @@ def propose(config: Path | None, decisions: dict[str, dict]) -> Proposal:
     """The config change that enacts the decisions, applied to a copy of the user config."""
     old_text = config.read_text(encoding="utf-8") if config and config.exists() else ""
     try:
-        old = yaml.safe_load(old_text) or {}
-    except yaml.YAMLError as exc:
+        old = _yaml().load(old_text) or CommentedMap()
+    except YAMLError as exc:
         raise DecisionError(f"{config}: not valid YAML: {exc}") from None
-    if not isinstance(old, dict):
+    if not isinstance(old, CommentedMap):
         raise DecisionError(f"{config}: not a mapping at the top level")
-    old.setdefault("version", 1)
+    if "version" not in old:
+        old.insert(0, "version", 1)
     p = Proposal(old_text, old, copy.deepcopy(old))
     for d in sorted(decisions.values(), key=decision_key):
         _enact(p, d)

@@ -282,24 +282,33 @@ def render_index(review: Review) -> str:
         '<label>Name <input id="name-filter" type="search" placeholder="filter by file name"></label></div>\n'
         '<p class="muted">Click a cleaner, a rule or a count to filter every table by it. Risk filters files '
         "by the risks of their removals.</p>\n"
-        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-        '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th>'
+        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n"'
+        ">Removals</th>"
+        '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held'
+        "</th>"
         '<th class="n">Files</th></tr></thead>\n<tbody id="by-cleaner-body"></tbody>\n</table>\n'
         '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th class="w">Cleaner and rule</th>'
-        '<th class="n">Removals</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th>'
+        '<th class="n">Removals</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n"'
+        ">Files</th>"
         '</tr></thead>\n<tbody id="by-rule-body"></tbody>\n</table>\n'
         '<h2 id="files-title">Files</h2>\n<div class="controls">'
-        '<button type="button" id="files-prev">&#8592; previous</button><button type="button" id="files-next">next &#8594;</button>'
+        '<button type="button" id="files-prev">&#8592; previous</button><button type="button"'
+        ' id="files-next">next &#8594;</button>'
         '<span id="files-status" class="muted"></span></div>\n'
-        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow and held).</p>\n'
-        '<table id="files" class="wide">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body"></tbody>\n</table>\n'
-        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule that removed it: '
+        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow and'
+        " held).</p>\n"
+        '<table id="files" class="wide">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body">'
+        "</tbody>\n</table>\n"
+        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule that'
+        " removed it: "
         "a line that is really article text stands out here.</p>\n"
         '<div class="controls"><button type="button" id="lines-prev">&#8592; previous</button><button '
         'type="button" id="lines-next">next &#8594;</button>'
         '<span id="lines-status" class="muted"></span></div>\n'
-        '<table id="lines">\n<thead><tr><th class="n">Count</th><th class="w">Rule</th><th>Line</th><th class="w">Files</th></tr></thead>\n<tbody id="lines-body"></tbody>\n</table>\n'
-        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal quarantine kept these '
+        '<table id="lines">\n<thead><tr><th class="n">Count</th><th class="w">Rule</th><th>Line</th><th'
+        ' class="w">Files</th></tr></thead>\n<tbody id="lines-body"></tbody>\n</table>\n'
+        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal'
+        " quarantine kept these "
         "removals in the text: a person decides (see <code>boilerclean held</code>).</p>\n"
         '<table id="held">\n<thead><tr><th>File</th><th>Why</th></tr></thead>\n<tbody '
         'id="held-body"></tbody>\n</table></section>\n'

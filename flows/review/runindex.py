@@ -151,7 +151,7 @@ def by_rule(rows: list[Row]) -> dict:
 
 
 def distinct_lines(rows: list[Row]) -> list[tuple[str, int, int, Counter]]:
-    """(line, count, files, Counter of "cleaner/rule") for every distinct removed line, most frequent first."""
+    """(line, count, files, Counter of "cleaner/rule") per distinct removed line, most frequent first."""
     count: Counter = Counter()
     files: dict[str, set] = defaultdict(set)
     rules: dict[str, Counter] = defaultdict(Counter)

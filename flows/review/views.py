@@ -54,7 +54,8 @@ def layout(ix: RunIndex, path: str, f: Filters, title: str, body: str) -> tuple[
     css = SERVER_CSS + cleaner_css(ix.cleaners)
     nav = "".join(f'<a href="{href(p, f)}"{" class=here" if p == path else ""}>{esc(t)}</a>' for p, t in NAV)
     html = (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)} - boilerclean review'
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)} - boilerclean'
+        " review"
         f"</title><style>{css}</style></head>\n<body>\n<header>{nav}"
         '<span class="muted">keys: <kbd>j</kbd>/<kbd>k</kbd> removal, <kbd>n</kbd>/<kbd>p</kbd> file or page,'
         " <kbd>a</kbd>/<kbd>r</kbd> approve/reject</span></header>\n"
@@ -91,7 +92,8 @@ def pager(path: str, f: Filters, page: int, total: int, what: str) -> str:
     pages = max(1, -(-total // PAGE_ROWS))
     prev = f'<a id="prev" href="{href(path, f, page=page - 1)}">&#8592; previous</a>' if page > 0 else ""
     nxt = f'<a id="next" href="{href(path, f, page=page + 1)}">next &#8594;</a>' if page + 1 < pages else ""
-    return f'<div class="pager">{prev}{nxt}<span class="muted">{total:,} {what}; page {page + 1} of {pages}</span></div>\n'
+    status = f'<span class="muted">{total:,} {what}; page {page + 1} of {pages}</span>'
+    return f'<div class="pager">{prev}{nxt}{status}</div>\n'
 
 
 def decide_buttons() -> str:
@@ -127,7 +129,7 @@ def view_run(ix: RunIndex, f: Filters, dec: Decisions) -> str:
 
 
 def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str:
-    """Documents with held removals not yet approved (by rule or by removal), with the quarantine's reasons."""
+    """Documents with held removals not yet approved (by rule or by removal), with the quarantine's why."""
     reasons = {h["input"]: h.get("reasons") or [] for h in ix.summary.get("held", [])}
     held = Counter(r.file for r in rows if r.status == Status.HELD.value and not approved(dec, ix, r))
     pending = sorted(held)
@@ -161,7 +163,8 @@ def share(chars: int, total: int) -> str:
 def cleaner_table(ix: RunIndex, f: Filters, rows: list[Row]) -> str:
     head = (
         '<h2>By cleaner</h2>\n<table id="by-cleaner"><thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-        '<th class="n">Shadow</th><th class="n">Held</th><th class="n">Files</th><th class="n">Share of chars</th>'
+        '<th class="n">Shadow</th><th class="n">Held</th><th class="n">Files</th><th class="n">Share of'
+        " chars</th>"
         "</tr></thead><tbody>\n"
     )
     out = [head]
@@ -188,7 +191,8 @@ def rule_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
     head = (
         '<h2>By rule</h2>\n<p class="muted">Mark a rule right (promoted to certain) or wrong (disabled); '
         'the change is shown under <a href="/config">Config change</a> and written only when you click.</p>\n'
-        '<table id="by-rule"><thead><tr><th class="w">Rule</th><th class="n">Removals</th><th class="n">Shadow</th>'
+        '<table id="by-rule"><thead><tr><th class="w">Rule</th><th class="n">Removals</th><th class="n"'
+        ">Shadow</th>"
         '<th class="n">Held</th><th class="n">Files</th><th class="n">Share of chars</th><th>Decide</th>'
         "</tr></thead><tbody>\n"
     )
@@ -210,7 +214,8 @@ def view_lines(ix: RunIndex, f: Filters, page: int, dec: Decisions) -> str:
         '<p class="muted">Every distinct removed line, most frequent first. Mark a line wrong and the config '
         "gets a keep pattern for exactly that line.</p>\n",
         pager("/lines", f, page, len(lines), "distinct lines"),
-        '<table id="lines"><thead><tr><th class="n">Count</th><th class="n">Files</th><th class="w">Rules</th>'
+        '<table id="lines"><thead><tr><th class="n">Count</th><th class="n">Files</th><th class="w">Rules'
+        "</th>"
         "<th>Line</th><th>Decide</th></tr></thead><tbody>\n",
     ]
     for text, n, nfiles, rules in lines[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]:
@@ -220,7 +225,8 @@ def view_lines(ix: RunIndex, f: Filters, page: int, dec: Decisions) -> str:
             for r, _ in rules.most_common(3)
         )
         out.append(
-            f'<tr {decision_attrs(dec, d)}><td class="n"><a href="{href("/removals", f, line=text)}">{n:,}</a></td>'
+            f'<tr {decision_attrs(dec, d)}><td class="n"><a href="{href("/removals", f, line=text)}">{n:,}'
+            "</a></td>"
             f'<td class="n"><a href="{href("/files", f, line=text)}">{nfiles:,}</a></td><td>{rule_links}</td>'
             f'<td class="text">{esc(text)}</td><td>{decide_buttons()}</td></tr>\n'
         )
@@ -234,15 +240,18 @@ def view_files(ix: RunIndex, f: Filters, page: int) -> str:
         wanted = list(range(len(ix.files)))
     out = [
         pager("/files", f, page, len(wanted), "files"),
-        '<table id="files"><thead><tr><th class="w">File</th><th class="n">Removals</th><th class="n">Chars in</th>'
+        '<table id="files"><thead><tr><th class="w">File</th><th class="n">Removals</th><th class="n">Chars'
+        " in</th>"
         '<th class="n">Chars out</th><th>Error</th></tr></thead><tbody>\n',
     ]
     for i in wanted[page * PAGE_ROWS : (page + 1) * PAGE_ROWS]:
         rec = ix.files[i].record
         out.append(
-            f'<tr data-input="{esc(rec["input"])}"><td><a href="{href("/file", f, i=i)}">{esc(rec["input"])}</a></td>'
+            f'<tr data-input="{esc(rec["input"])}"><td><a href="{href("/file", f, i=i)}">{esc(rec["input"])}'
+            "</a></td>"
             f'<td class="n"><a href="{href("/removals", f, file=i)}">{rec.get("removals", 0):,}</a></td>'
-            f'<td class="n">{rec.get("chars_in", 0):,}</td><td class="n">{rec.get("chars_out", 0) or 0:,}</td>'
+            f'<td class="n">{rec.get("chars_in", 0):,}</td><td class="n">{rec.get("chars_out", 0) or 0:,}'
+            "</td>"
             f'<td class="err">{esc(rec.get("error") or "")}</td></tr>\n'
         )
     return "".join(out) + "</tbody></table>\n"
@@ -254,7 +263,8 @@ def view_removals(ix: RunIndex, f: Filters, page: int, dec: Decisions, file: int
         rows = [r for r in rows if r.file == file]
     rows = risky_first(rows)
     out = [
-        '<p class="muted">Samples, risky first. Mark a removal wrong and the config keeps its line in its folder.</p>\n',
+        '<p class="muted">Samples, risky first. Mark a removal wrong and the config keeps its line in its'
+        " folder.</p>\n",
         pager("/removals", f, page, len(rows), "removals"),
         '<table id="removals"><thead><tr><th class="w">File</th><th>Rule</th><th class="n">Risk</th>'
         "<th>Text</th><th>Decide</th></tr></thead><tbody>\n",
@@ -273,7 +283,8 @@ def removal_row(ix: RunIndex, f: Filters, r: Row, dec: Decisions, link: bool) ->
         else f'<a href="#r{r.idx}">#{r.idx}</a>'
     )
     return (
-        f'<tr {decision_attrs(dec, d)}><td>{where}</td><td>{chip(r.cleaner)} {esc(r.rule)}{status_chip(r.status)}</td>'
+        f'<tr {decision_attrs(dec, d)}><td>{where}</td><td>{chip(r.cleaner)}'
+        f' {esc(r.rule)}{status_chip(r.status)}</td>'
         f'<td class="n">{risk_chip(r.risk)}</td><td class="text">{esc(" / ".join(r.lines)[:600])}</td>'
         f"<td>{decide_buttons()}</td></tr>\n"
     )  # fmt: skip
@@ -288,11 +299,13 @@ def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
     nav = []
     if pos > 0:
         nav.append(
-            f'<a id="prev" href="{href("/file", f, i=order[pos - 1])}">&#8592; {esc(ix.files[order[pos - 1]].input)}</a>'
+            f'<a id="prev" href="{href("/file", f, i=order[pos - 1])}">&#8592;'
+            f" {esc(ix.files[order[pos - 1]].input)}</a>"
         )
     if pos + 1 < len(order):
         nav.append(
-            f'<a id="next" href="{href("/file", f, i=order[pos + 1])}">{esc(ix.files[order[pos + 1]].input)} &#8594;</a>'
+            f'<a id="next" href="{href("/file", f, i=order[pos + 1])}">{esc(ix.files[order[pos + 1]].input)}'
+            " &#8594;</a>"
         )
     head = f'<nav class="pager">{"".join(nav)}</nav>\n'
     if isinstance(texts, str):
@@ -300,7 +313,8 @@ def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
     original, cleaned, removals = texts
     rows = ix.rows_of(i)
     table = (
-        '<h2>Removals</h2>\n<table id="removal-list"><thead><tr><th class="n">#</th><th>Rule</th><th class="n">Risk</th>'
+        '<h2>Removals</h2>\n<table id="removal-list"><thead><tr><th class="n">#</th><th>Rule</th><th'
+        ' class="n">Risk</th>'
         "<th>Text</th><th>Decide</th></tr></thead><tbody>\n"
         + "".join(removal_row(ix, f, r, dec, link=False) for r in rows)
         + "</tbody></table>\n"
@@ -322,7 +336,8 @@ def view_config(proposal: Proposal, config: str | None, n_decisions: int) -> str
     name = config or "(no --config file)"
     diff = proposal.diff(name)
     lines = "".join(
-        f'<span class="{"add" if ln.startswith("+") else "del" if ln.startswith("-") else ""}">{esc(ln)}</span>'
+        f'<span class="{"add" if ln.startswith("+") else "del" if ln.startswith("-") else ""}">{esc(ln)}'
+        "</span>"
         for ln in diff.splitlines(keepends=True)
     )
     notes = "".join(f"<li>{esc(n)}</li>" for n in proposal.notes)
@@ -332,7 +347,8 @@ def view_config(proposal: Proposal, config: str | None, n_decisions: int) -> str
         action = '<p id="no-change">The decisions need no change to the config.</p>'
     else:
         action = (
-            f'<p><button type="button" id="write-config" data-shown="{esc(proposal.old_hash)}">Write {esc(config)}'
+            f'<p><button type="button" id="write-config" data-shown="{esc(proposal.old_hash)}">Write'
+            f" {esc(config)}"
             "</button> (validated with the cleaners' loader first; the old file is kept as a .bak)</p>"
         )
     return (
