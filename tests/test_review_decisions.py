@@ -65,7 +65,8 @@ def test_propose_enacts_each_kind(tmp_path):
     assert p.new["cleaners"] == {"image_caption": {"disable_rules": ["agency credit line"]}}
     assert p.new["sources"] == [{"match": {"folder": "news"}, "keep": [exact_line_pattern("Read more")]}]
     added = [ln for ln in p.diff("c.yaml").splitlines() if ln.startswith("+")]
-    assert p.changed and any(exact_line_pattern("CHOOSE YOUR LANGUAGE") in ln.replace("'", "") for ln in added)
+    pattern = exact_line_pattern("CHOOSE YOUR LANGUAGE")
+    assert p.changed and any(pattern in ln.replace("'", "") for ln in added)
     assert config.read_text(encoding="utf-8") == "version: 1\nkeep: ['^Mine$']\n"  # proposing writes nothing
 
 
