@@ -30,11 +30,12 @@ from flows.run.prefect_flow import clean_flow
 pytestmark = pytest.mark.browser
 
 LONG_NAME = "a-very-long-file-name-" + "without-any-break-" * 7 + ".txt"
-LONG_LINE = "ADVERT " + "x" * 600
+LONG_LINE = "LONGTOKEN" + "x" * 380  # one unbroken word, removed by the config's "long token" rule
 HELD_LINE = "Sponsored: " + "The council met on Monday to discuss the budget for the coming year. " * 5
 CONFIG = (
     HOSTILE_CONFIG
     + "      - name: sponsored paragraph\n        pattern: '^Sponsored: '\n        max_chars: 2000\n"
+    + "      - name: long token\n        pattern: '^LONGTOKEN'\n        max_chars: 2000\n"
 )
 KEPT_LINE = "CHOOSE YOUR LANGUAGE"  # removed by site_chrome in the seeds; the test rejects it
 
@@ -160,7 +161,8 @@ def test_no_horizontal_overflow_at_1400px(page, server, run):
         _open(page, server + view)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1400, view
     assert LONG_LINE in page.text_content("#marked")
-    _shot(page, "server-file.png")
+    assert LONG_LINE in page.eval_on_selector_all("#removal-list td.text", "tds => tds.map(t => t.textContent)")
+    _shot(page, "server-long-name.png")
     page.goto((out / "index.html").as_uri())
     page.wait_for_selector("body[data-ready='1']")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1400
@@ -269,6 +271,7 @@ def test_keyboard_navigation_and_decisions(page, server, run):
     page.keyboard.press("j")
     page.keyboard.press("r")
     page.wait_for_selector("#removal-list tr.verdict-reject")
+    _shot(page, "server-file.png")
     assert _decisions(out)[f"removal:{name}#2"]["verdict"] == "reject"
     page.keyboard.press("n")
     page.wait_for_url(lambda u: u.endswith(f"file?i={i + 1}"))
