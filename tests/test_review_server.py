@@ -19,9 +19,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT, SEEDS, cli_env
+from conftest import ROOT, SEEDS, SHOT_DIR, cli_env
 from reviewruns import HOSTILE_CONFIG, HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_TEXT
-from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOT_DIR
 
 from cleaners import load_ruleset
 from flows.review.decisions import DECISIONS, confidence_supported, exact_line_pattern
@@ -80,29 +79,8 @@ def server(run):
     assert proc.returncode == 0 and "Traceback" not in err, err
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    pg.problems = []
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on("pageerror", lambda e: pg.problems.append(f"error: {e}"))
-    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
-    yield pg
-    context.close()
-
-
 def _open(pg, url: str) -> None:
+    pg.set_viewport_size({"width": 1400, "height": 900})  # the width the layout must fit
     pg.goto(url)
     pg.wait_for_selector("body[data-ready='1']", timeout=10_000)
 
@@ -161,7 +139,9 @@ def test_no_horizontal_overflow_at_1400px(page, server, run):
         _open(page, server + view)
         assert page.evaluate("document.documentElement.scrollWidth") <= 1400, view
     assert LONG_LINE in page.text_content("#marked")
-    assert LONG_LINE in page.eval_on_selector_all("#removal-list td.text", "tds => tds.map(t => t.textContent)")
+    assert LONG_LINE in page.eval_on_selector_all(
+        "#removal-list td.text", "tds => tds.map(t => t.textContent)"
+    )
     _shot(page, "server-long-name.png")
     page.goto((out / "index.html").as_uri())
     page.wait_for_selector("body[data-ready='1']")
