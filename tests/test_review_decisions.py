@@ -124,3 +124,43 @@ def test_new_config_file_is_created_without_backup(tmp_path):
     p = propose(config, {"a": _d("line", "reject", text="Ad")})
     assert write_config(config, p, p.old_hash) is None
     assert yaml.safe_load(config.read_text(encoding="utf-8")) == {"version": 1, "keep": ["^Ad$"]}
+
+
+def _empty_run(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.json").write_text(json.dumps({"file_records": [], "ruleset_hash": "h"}), encoding="utf-8")
+    return out
+
+
+def test_serve_stops_cleanly_on_ctrl_c(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT, cli_env
+
+    cmd = [sys.executable, "-m", "flows.cli", "review", str(_empty_run(tmp_path)), "--serve"]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=ROOT
+    )
+    assert proc.stdout.readline().startswith("boilerclean review: http://127.0.0.1:")
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Traceback" not in err and "stopped" in err
+
+
+def test_serve_errors_are_one_line(tmp_path, cli):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = cli("review", str(_empty_run(tmp_path)), "--serve", "--port", str(port), timeout=60)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.startswith("boilerclean: ") and len(err.strip().splitlines()) == 1, (
+        err
+    )
+    proc = cli("review", str(tmp_path), "--serve", timeout=60)  # not the output folder of a run
+    assert proc.returncode == 2 and "no summary.json" in proc.stderr.decode()
