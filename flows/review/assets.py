@@ -19,7 +19,7 @@ nav{display:flex;gap:1.5em;padding:.6em 0;border-bottom:1px solid #ddd;flex-wrap
 h1{font-size:1.3em;overflow-wrap:anywhere} h2{font-size:1.1em;margin-top:1.6em}
 table{border-collapse:collapse;margin:.4em 0;width:100%;table-layout:fixed}
 th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:6.5em} th.w{width:25%}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:7.5em} th.w{width:25%}
 #files th:first-child{width:22%} #files th.n{width:auto} #counts th:first-child{width:30%}
 .chip{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:12px}
 .shadowchip{background:#fff!important;color:#333;border:1px dashed #555}
