@@ -272,7 +272,13 @@ def render_index(review: Review) -> str:
         '<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside '
         "index.html).</p>\n"
     )
-    p.append(
+    p.append(_index_tables())
+    return "".join(p)
+
+
+def _index_tables() -> str:
+    """The index's filter bar and empty tables, filled by INDEX_JS from index-data.js."""
+    return (
         '<div class="controls" id="filters"><strong>Filters (every table):</strong>'
         '<label>Cleaner <select id="cleaner-filter"><option value="">any</option></select></label>'
         '<label>Rule <select id="rule-filter"><option value="">any</option></select></label>'
@@ -317,7 +323,6 @@ def render_index(review: Review) -> str:
         'id="failed-body"></tbody>\n</table>\n'
         f'<script src="{INDEX_DATA}"></script>\n<script>{INDEX_JS}</script>\n</body>\n</html>\n'
     )
-    return "".join(p)
 
 
 def alerts_section(alerts: list[dict]) -> str:
