@@ -146,7 +146,10 @@ def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
             f"<td>{esc('; '.join(reasons.get(name, [])))}</td>"
             f'<td class="n"><a href="{href("/removals", f, held="yes", file=i)}">{n}</a></td></tr>\n'
         )
-    return head + "".join(body) + "</tbody></table>\n"
+    more = len(pending) - PAGE_ROWS
+    link = f'<a href="{href("/removals", f, held="yes")}">all held removals</a>'
+    tail = f"<p>{link} ({more:,} more documents)</p>\n"
+    return head + "".join(body) + "</tbody></table>\n" + (tail if more > 0 else "")
 
 
 def approved(dec: Decisions, ix: RunIndex, r: Row) -> bool:
