@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -223,19 +222,18 @@ def write_config(config: Path, proposal: Proposal, shown_hash: str) -> Path | No
     current = config.read_text(encoding="utf-8") if config.exists() else ""
     if hashlib.sha256(current.encode("utf-8")).hexdigest() != shown_hash:
         raise DecisionError(f"{config} changed since the diff was shown: reload the page")
-    tmp = config.with_name(f".{config.name}.{os.getpid()}.tmp")
+    check = config.with_name(f".{config.name}.{os.getpid()}.check")
     try:
-        tmp.write_text(proposal.new_text, encoding="utf-8")
-        load_ruleset(tmp)  # the cleaners' own loader: a config that would stop the next run is refused
+        atomic_write(check, proposal.new_text)
+        load_ruleset(check)  # the cleaners' own loader: a config that would stop the next run is refused
     except ConfigError as exc:
-        tmp.unlink(missing_ok=True)
-        raise DecisionError(
-            f"the new config does not validate: {exc}".replace(str(tmp), str(config))
-        ) from None
+        problem = str(exc).replace(str(check), str(config))
+        raise DecisionError(f"the new config does not validate: {problem}") from None
+    finally:
+        check.unlink(missing_ok=True)
     backup = None
     if config.exists():
         backup = config.with_name(f"{config.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
-        shutil.copy2(config, backup)
+        atomic_write(backup, config.read_bytes())
     atomic_write(config, proposal.new_text)
-    tmp.unlink(missing_ok=True)
     return backup

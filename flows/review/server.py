@@ -249,8 +249,8 @@ def serve(out_dir: str | Path, port: int = 0, config: str | Path | None = None) 
     httpd.daemon_threads = True
     port_ref[0] = httpd.server_address[1]
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    print(f"boilerclean review: http://127.0.0.1:{port_ref[0]}/ (Ctrl-C to stop)", flush=True)
-    try:
+    try:  # from the URL on, Ctrl-C or SIGTERM stops it cleanly
+        print(f"boilerclean review: http://127.0.0.1:{port_ref[0]}/ (Ctrl-C to stop)", flush=True)
         httpd.serve_forever()
     except KeyboardInterrupt:
         pass
