@@ -18,6 +18,10 @@ from .mining import matches_domain, matches_folder
 ENGINE_VERSION = "1"
 
 MODES = ("remove", "shadow")
+# How sure a rule is that what it matches is boilerplate (issue 12), surest first. A rule that declares
+# none (a user's new rule) is "likely": only a declared "certain" is certain.
+CONFIDENCES = ("certain", "likely", "risky")
+DEFAULT_CONFIDENCE = "likely"
 DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
 # Seconds one search of one rule may take (regex's timeout=); a rule that runs over is dropped for
 # that document and reported as timed out. Ordinary rules take microseconds per line; one second
@@ -44,6 +48,12 @@ class Rule:
     role: str = (
         ""  # what the rule's match means to its cleaner, e.g. "header" (related_links); "" for a plain line
     )
+    confidence: str = ""  # as declared (its own or its section's); "" = undeclared, which means likely
+
+    @property
+    def level(self) -> str:
+        """The effective confidence: the declared one, else DEFAULT_CONFIDENCE."""
+        return self.confidence or DEFAULT_CONFIDENCE
 
     @property
     def source(self) -> str:
@@ -63,6 +73,8 @@ class Rule:
         # it differs from that, so rulesets that mean what they meant keep their hash.
         if self.role != ("header" if self.name.endswith(" header") else ""):
             d["role"] = self.role
+        if self.confidence:  # hashed only where declared, so rulesets that declare none keep their hash
+            d["confidence"] = self.confidence
         return d
 
 
