@@ -355,6 +355,7 @@ def _merge_cleaner(
         options=options,
         description=_setting(problems, raw, "description", path, spec.description, _text),
         fragments=tuple(ctx.fragments.items()),
+        confidence=ctx.confidence or spec.confidence,
     )
 
 

@@ -94,12 +94,15 @@ class CleanerSpec:
     description: str = ""
     fragments: tuple[tuple[str, str], ...] = ()  # named pattern text, filled in where a pattern says {{name}}
     late_defaults: tuple[tuple[str, Any], ...] = ()  # packaged values of LATE_OPTIONS, left out of the hash
+    # The section's declared `confidence:` ("" if none): the default for its rules, and the confidence of
+    # removals credited to no rule of the spec (page_title, repeated_line).
+    confidence: str = ""
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.options).get(key, default)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "name": self.name,
             "kind": self.kind,
             "enabled": self.enabled,
@@ -109,6 +112,9 @@ class CleanerSpec:
             "keep": [k.pattern for k in self.keep],
             "options": {k: v for k, v in self.options if (k, v) not in self.late_defaults},
         }
+        if self.confidence:  # hashed only where declared
+            d["confidence"] = self.confidence
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,21 @@ class Ruleset:
     )  # one PatternCleaner per source
     # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up.
     regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
+
+    def confidence(self, cleaner: str, rule: str) -> str:
+        """The declared confidence of the rule a removal names ("" if undeclared, which means likely)."""
+        known = self._confidences
+        return known[(cleaner, rule)] if (cleaner, rule) in known else known.get((cleaner, ""), "")
+
+    @cached_property
+    def _confidences(self) -> dict[tuple[str, str], str]:
+        # (cleaner, rule) -> declared confidence; (cleaner, "") -> the cleaner's own, for rule-less removals.
+        out: dict[tuple[str, str], str] = {}
+        for s in self.specs:
+            out[(s.name, "")] = s.confidence
+            out.update(((s.name, r.name), r.confidence) for r in s.rules)
+        out.update(((SOURCE_CLEANER, r.name), r.confidence) for g in self.sources for r in g.rules)
+        return out
 
     def spec(self, name: str) -> CleanerSpec:
         for s in self.specs:
