@@ -23,7 +23,7 @@ PROSE = {
     "en": "The council said on Tuesday that the bridge would be closed for three weekends in March.",
     "de": "Die Stadt hat am Dienstag beschlossen, dass die Brücke im März an drei Wochenenden gesperrt wird.",
     "fr": "La mairie a annoncé mardi que le pont serait fermé pendant trois week-ends au mois de mars.",
-    "es": "El ayuntamiento anunció el martes que el puente estará cerrado durante tres fines de semana en marzo.",
+    "es": "El ayuntamiento anunció el martes que el puente estará cerrado tres fines de semana en marzo.",
     "ru": "Мэрия сообщила во вторник, что мост будет закрыт на три выходных в марте из-за ремонта.",
     "zh": "市政府周二表示，这座桥将在三月的三个周末关闭，以便工程师更换已经磨损的伸缩缝。",
     "ja": "市は火曜日、橋の伸縮継手を交換するため、三月の三つの週末に橋を通行止めにすると発表した。",
@@ -218,15 +218,21 @@ def test_rogue_rules_remove_no_article_line_each_such_removal_is_held_and_flagge
     assert flagged > 100
 
 
-def test_reports_summary_and_review_show_risk_and_runaway_rules(tmp_path, cli):
+def rogue_run(tmp_path: Path, cli, docs: int):
+    """Run a user's rule `\\w` over the first `docs` short documents; (output folder, the run)."""
     src = tmp_path / "in"
     src.mkdir()
-    for i, (_, lines) in enumerate(short_docs()[:4]):
+    for i, (_, lines) in enumerate(short_docs()[:docs]):
         (src / f"doc{i}.txt").write_text("\n".join(t for _, t in lines) + "\n", encoding="utf-8")
     config = tmp_path / "rogue.yaml"
     config.write_text(yaml.safe_dump(one_rule(r"\w")), encoding="utf-8")
     out = tmp_path / "out"
-    assert cli("run", str(src), "--out", str(out), "--config", str(config)).returncode == 0
+    return out, cli("run", str(src), "--out", str(out), "--config", str(config))
+
+
+def test_reports_summary_and_review_show_risk_and_runaway_rules(tmp_path, cli):
+    out, run = rogue_run(tmp_path, cli, 4)
+    assert run.returncode == 0
     report = json.loads((out / "doc0.report.json").read_text(encoding="utf-8"))
     assert all(r["risk"] in ("certain", "likely", "risky") and r["risk_reasons"] for r in report["removals"])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -247,14 +253,7 @@ def test_reports_summary_and_review_show_risk_and_runaway_rules(tmp_path, cli):
 
 
 def test_held_lists_the_run_level_runaway(tmp_path, cli):
-    src = tmp_path / "in"
-    src.mkdir()
-    for i, (_, lines) in enumerate(short_docs()[:3]):
-        (src / f"doc{i}.txt").write_text("\n".join(t for _, t in lines) + "\n", encoding="utf-8")
-    config = tmp_path / "rogue.yaml"
-    config.write_text(yaml.safe_dump(one_rule(r"\w")), encoding="utf-8")
-    out = tmp_path / "out"
-    run = cli("run", str(src), "--out", str(out), "--config", str(config))
+    out, run = rogue_run(tmp_path, cli, 3)
     assert "runaway rule mine/r" in run.stderr.decode()
     held = cli("held", str(out), env=cli_env(COLUMNS="250"))
     assert held.returncode == 1 and "runaway rules" in held.stderr.decode()
