@@ -163,11 +163,8 @@ def _runaways(
     if not busy:
         return {}
     lines = sum(1 for s in doc.stripped if s)
-    return {
-        k: f"runaway rule: removes {counts[k]} of the document's {lines} lines, some of them article sentences"
-        for k in busy
-        if counts[k] / lines >= limits.runaway_share
-    }
+    why = "runaway rule: removes {} of the document's {} lines, some of them article sentences"
+    return {k: why.format(counts[k], lines) for k in busy if counts[k] / lines >= limits.runaway_share}
 
 
 def assess(
