@@ -99,16 +99,19 @@ class Prose:
 def measure(text: str) -> Prose:
     """Word count, sentences, sentence ending and stop-word share of a stripped text."""
     s = " ".join(text.split())
+    ends = bool(_ENDS_SENTENCE.search(s))
+    if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
+        return Prose(0, len(s), count_sentences(s), False, 0.0, False)
     cjk = len(_CJK.findall(s))
     words = [w.lower() for w in _WORD.findall(s)]
     if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
         share = sum(c in CJK_FUNCTION for c in s) / cjk
         n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
-        return Prose(n, len(s), count_sentences(s), bool(_ENDS_SENTENCE.search(s)), share, True)
+        return Prose(n, len(s), count_sentences(s), True, share, True)
     script = "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
     stops = stop_words(script)
     share = sum(w in stops for w in words) / len(words) if words else 0.0
-    return Prose(len(words), len(s), count_sentences(s), bool(_ENDS_SENTENCE.search(s)), share, False)
+    return Prose(len(words), len(s), count_sentences(s), True, share, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +124,13 @@ class Limits:
     paragraph_sentences: int = 2
 
 
-def _article_span(doc: Document, removals: Sequence[Removal], confidence_of) -> tuple[int, int]:
+def _article_span(doc: Document, removals: Sequence[Removal], declared: Sequence[str]) -> tuple[int, int]:
     """The first and last line indices of the sentence-like lines that no reviewed rule (declared certain
     or likely) takes: the run of article paragraphs. A newsletter box of prompts is not an article, but
     the lines a new rule takes may be. Found by scanning in from each end, once per document."""
     taken: set[int] = set()
-    for r in removals:
-        if not r.shadow and confidence_of(r.cleaner, r.rule) in REVIEWED:
+    for r, d in zip(removals, declared, strict=True):
+        if not r.shadow and d in REVIEWED:
             first, last = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
             taken.update(range(first, last + 1))
     stripped = doc.stripped
@@ -173,35 +176,46 @@ def assess(
     """Each removal with its risk and reasons, and why it should be held ("" if it should not).
 
     `confidence_of(cleaner, rule)` gives the declared confidence ("" if none: likely). A certain removal
-    is never held. Any other is held when it comes from a runaway rule or is an article paragraph; one
-    from a rule declared risky or with no declared confidence (a user's new rule, not reviewed yet) also
-    when it is sentence-like. A sentence-like removal between article paragraphs is risky in any case.
+    is never held (and not measured: nothing would change). Any other is held when it comes from a
+    runaway rule or is an article paragraph; one from a rule declared risky or with no declared
+    confidence (a user's new rule, not reviewed yet) also when it is sentence-like. A sentence-like
+    removal between article paragraphs is risky in any case.
     """
-    prose = [measure(r.text) for r in removals]
-    span = _article_span(doc, removals, confidence_of) if any(p.sentence_like for p in prose) else (-1, -1)
-    inside = [p.sentence_like and _inside(doc, r, span) for r, p in zip(removals, prose, strict=True)]
+    declared = [confidence_of(r.cleaner, r.rule) for r in removals]
+    prose = [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+    unsure_prose = any(p is not None and p.sentence_like for p in prose)
+    span = _article_span(doc, removals, declared) if unsure_prose else (-1, -1)
+    inside = [
+        p is not None and p.sentence_like and _inside(doc, r, span)
+        for r, p in zip(removals, prose, strict=True)
+    ]
     runaways = _runaways(doc, removals, inside, limits)
     out = []
-    for r, p, between in zip(removals, prose, inside, strict=True):
-        declared = confidence_of(r.cleaner, r.rule)
-        level = declared or DEFAULT_CONFIDENCE
-        reasons = [f"rule {level}" if declared else f"rule {level} (no declared confidence)"]
+    for r, d, p, between in zip(removals, declared, prose, inside, strict=True):
+        if p is None:
+            out.append((replace(r, risk="certain", risk_reasons=("rule certain",)), ""))
+            continue
         runaway = runaways.get((r.cleaner, r.rule), "")
-        if runaway:
-            reasons.append(runaway)
-        if p.sentence_like:
-            reasons.append(p.describe())
-        hold = ""
-        if level == "certain":
-            risk = "certain"  # declared certain: a runaway is noted in the reasons, never held
-        else:
-            strict = level == "risky" or not declared  # unproven: sentence-like text is held anywhere
-            hold = runaway or _article_hold(between, p, strict, limits, reasons)
-            risk = "risky" if hold or between or level == "risky" else "likely"
-            if hold and hold not in reasons:
-                reasons.append(hold)
-        out.append((replace(r, risk=risk, risk_reasons=tuple(reasons)), hold))
+        out.append(_judge(r, d, p, between, runaway, limits))
     return _hold_rules_caught(out)
+
+
+def _judge(
+    r: Removal, declared: str, p: Prose, between: bool, runaway: str, limits: Limits
+) -> tuple[Removal, str]:
+    """The risk, reasons and hold of one removal that is not certain."""
+    level = declared or DEFAULT_CONFIDENCE
+    reasons = [f"rule {level}" if declared else f"rule {level} (no declared confidence)"]
+    if runaway:
+        reasons.append(runaway)
+    if p.sentence_like:
+        reasons.append(p.describe())
+    strict = level == "risky" or not declared  # unproven: sentence-like text is held anywhere
+    hold = runaway or _article_hold(between, p, strict, limits, reasons)
+    risk = "risky" if hold or between or level == "risky" else "likely"
+    if hold and hold not in reasons:
+        reasons.append(hold)
+    return replace(r, risk=risk, risk_reasons=tuple(reasons)), hold
 
 
 def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Removal, str]]:
