@@ -163,6 +163,10 @@ QUARANTINE_FIELDS = (
     Field("min_chars", int, 500, "a positive integer", lambda v: v > 0),
     Field("paragraph_chars", int, 300, "a positive integer", lambda v: v > 0),
     Field("paragraph_sentences", int, 2, "a positive integer", lambda v: v > 0),
+    # A rule that removes this share of a document's non-blank lines, and at least runaway_min_lines of
+    # them, is a runaway there: its removals are held (unless the rule is declared certain).
+    Field("runaway_share", (int, float), 0.4, "a share between 0 and 1 (e.g. 0.4)", _share),
+    Field("runaway_min_lines", int, 3, "a positive integer", lambda v: v > 0),
 )
 
 REPEATED_LINE_FIELDS = (
