@@ -143,7 +143,8 @@ def rogue_table(docs) -> None:
     lost = 0
     for pattern in ROGUE:
         rs = ruleset_from_mapping(
-            {"cleaners": {"rogue": {"rules": [{"name": "rogue", "pattern": pattern}]}}}, "<rogue>"
+            {"cleaners": {"rogue": {"new": True, "rules": [{"name": "rogue", "pattern": pattern}]}}},
+            "<rogue>",
         )
         cells = []
         for name, corpus in corpora.items():
