@@ -148,7 +148,7 @@ def test_page_and_text_with_the_same_stem_clash(tmp_path):
 
 
 def test_extraction_and_headline_are_config_choices(tmp_path):
-    """`extraction:` picks trafilatura's settings (recorded in the report); `headline: keep` leaves the headline."""
+    """`extraction:` picks trafilatura's settings (in the report); `headline: keep` leaves the headline."""
     src = tmp_path / "in"
     src.mkdir()
     shutil.copy(PAGE, src / "b.html")
