@@ -31,6 +31,10 @@ from .ruleset import (
     cleaner_class,
 )
 from .settings import (
+    DEFAULT_EXTRACTION,
+    DEFAULT_HEADLINE,
+    EXTRACTIONS,
+    HEADLINES,
     MAX_CONFIG_BYTES,
     MAX_PATTERN_CHARS,
     MAX_PATTERNS,
@@ -38,6 +42,7 @@ from .settings import (
     Field,
     Problems,
     check_keys,
+    choice,
     compile_pattern,
     expect,
     positive_int,
@@ -45,7 +50,7 @@ from .settings import (
 )
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
-TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout"}
+TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout", "extraction", "headline"}
 CLEANER_KEYS = {
     "description",
     "enabled",
@@ -482,8 +487,14 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
     quarantine = (
         get(parse_quarantine, raw["quarantine"], file, fallback=None) if "quarantine" in raw else None
     )
+    extraction = get(choice, raw.get("extraction", DEFAULT_EXTRACTION), EXTRACTIONS, file, "extraction")
+    if get(choice, raw.get("headline", DEFAULT_HEADLINE), HEADLINES, file, "headline") == "keep":
+        # The headline stays as article text: page_title is the only cleaner that removes it.
+        by_name["page_title"] = replace(by_name["page_title"], enabled=False)
     problems.raise_if_any()
-    ruleset = build_ruleset(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
+    ruleset = build_ruleset(
+        tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine, extraction
+    )
     return replace(ruleset, regex_timeout=timeout)
 
 

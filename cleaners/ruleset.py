@@ -13,6 +13,7 @@ from typing import Any
 
 from .base import PatternCleaner
 from .mining import matches_domain, matches_folder
+from .settings import DEFAULT_EXTRACTION
 
 # Bump when the engine's semantics change, so outputs made by an older engine count as stale.
 ENGINE_VERSION = "1"
@@ -166,6 +167,8 @@ class Ruleset:
     )  # one PatternCleaner per source
     # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up.
     regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
+    # How HTML pages become text (config `extraction:`, `headline:`); flows/inputs/extract.py reads it.
+    extraction: str = DEFAULT_EXTRACTION
 
     def confidence(self, cleaner: str, rule: str) -> str:
         """The declared confidence of the rule a removal names ("" if undeclared, which means likely)."""
@@ -198,7 +201,7 @@ class Ruleset:
             replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources
         )
         return replace(
-            build_ruleset(specs, self.keep, self.files, sources, self.quarantine),
+            build_ruleset(specs, self.keep, self.files, sources, self.quarantine, self.extraction),
             regex_timeout=self.regex_timeout,
         )
 
@@ -281,12 +284,14 @@ def build_ruleset(
     files: tuple[str, ...],
     sources: tuple[SourceRules, ...] = (),
     quarantine: Any = None,
+    extraction: str = DEFAULT_EXTRACTION,
 ) -> Ruleset:
     specs = tuple(apply_mode(s) for s in specs)
     identity = {
         "engine": ENGINE_VERSION,
         "cleaners": [s.to_dict() for s in specs],
         "keep": [k.pattern for k in keep],
+        "extraction": extraction,  # a page's text, and so every output, depends on it
     }
     # Only present when used, so the hash of a ruleset without them stays what it was.
     if sources:
@@ -306,6 +311,7 @@ def build_ruleset(
         sources=sources,
         quarantine=quarantine,
         source_cleaners=source_cleaners,
+        extraction=extraction,
     )
 
 

@@ -90,6 +90,24 @@ def positive_int(value: Any, file: str, path: str) -> int:
     return value
 
 
+# Page handling (issue 12), chosen on both dev sets by the held-out protocol (docs/html.md#extraction).
+# extraction: trafilatura's settings before the cleaners; headline: whether page_title removes the
+# page's headline printed again at the top of its text.
+EXTRACTIONS = ("default", "precision", "recall")
+DEFAULT_EXTRACTION = "default"
+HEADLINES = ("remove", "keep")
+DEFAULT_HEADLINE = "remove"
+
+
+def choice(value: Any, allowed: tuple[str, ...], file: str, path: str) -> str:
+    """One of `allowed`, or a ConfigError listing them."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(
+            file, path, f"expected one of {', '.join(allowed)}, got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
 def compile_pattern(source: Any, file: str, path: str, written: str | None = None) -> Any:
     """Compile one pattern, refusing non-strings, syntax errors, over-long patterns and empty matches.
 

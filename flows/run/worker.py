@@ -104,7 +104,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     report["bytes"] = len(data)
     try:
         # A page's extracted article text is the "original" that reports and diffs refer to.
-        doc = document_from_bytes(data, item.rel)
+        doc = document_from_bytes(data, item.rel, ruleset.extraction)
     except ValueError as exc:  # ExtractionError included
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
         report["raw_copy"] = f"{item.stem}.raw"
