@@ -292,7 +292,7 @@ def test_reject_a_line_write_the_config_rerun_keeps_it(page, server, run, tmp_pa
     assert page.problems == []
 
 
-def test_approve_a_rule_its_removals_are_no_longer_held(page, server):
+def test_approve_a_rule_its_removals_are_no_longer_held(page, server, run, tmp_path):
     _open(page, server)
     assert page.eval_on_selector_all(
         "#held tbody tr td:first-child", "tds => tds.map(t => t.textContent)"
@@ -305,10 +305,21 @@ def test_approve_a_rule_its_removals_are_no_longer_held(page, server):
     assert page.eval_on_selector_all("#held tbody tr", "rs => rs.length") == 0
     _open(page, server + "config")
     notes = page.text_content("#notes") if page.query_selector("#notes") else ""
-    if confidence_supported():
-        assert "confidence: certain" in page.text_content("#diff")
-    else:  # per-rule risk (issue 12) not merged yet: the promotion is recorded and said, not written
+    if not confidence_supported():  # per-rule risk (issue 12) not merged: the promotion is said, not written
         assert "sponsored paragraph would set confidence: certain" in notes
+        return
+    assert "confidence: certain" in page.text_content("#diff")
+    page.click("#write-config")
+    page.wait_for_selector("#status:has-text('wrote')")
+    src, _, config = run
+    out3 = tmp_path / "approved"
+    summary = clean_flow.fn(paths=[str(src)], out=str(out3), config=str(config))
+    assert summary["held"] == []  # a rule declared certain is never held
+    sponsored = [
+        d for d in reports_of(out3)["news/held.txt"]["removals"] if d["rule"] == "sponsored paragraph"
+    ]
+    assert [(d["risk"], d.get("held")) for d in sponsored] == [("certain", None)]
+    assert HELD_LINE not in (out3 / "news/held.txt").read_text(encoding="utf-8")
     assert page.problems == []
 
 

@@ -39,9 +39,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     try:
         # Read as `run` reads it: a page's article text, titles and domain (per-source rules).
         if args.file == "-":
-            doc = document_from_bytes(sys.stdin.buffer.read(), name)
+            doc = document_from_bytes(sys.stdin.buffer.read(), name, ruleset.extraction)
         else:
-            doc = read_document(InputFile(args.file, args.file))
+            doc = read_document(InputFile(args.file, args.file), ruleset.extraction)
     except (OSError, ValueError) as exc:
         print(f"boilerclean: {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_FAILED_FILES

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ RISKS = ("risky", "likely", "certain")  # risky first: the order samples are sho
 
 
 def risk_of(record: dict) -> str:
-    """The removal's risk (issue 12). The ONE place a placeholder stands in until reports carry `risk`:
-    held removals looked like article text to the quarantine (risky), every other one is likely."""
+    """The removal's risk (issue 12). The ONE place a placeholder stands in for reports written before
+    per-removal risk: held removals looked like article text to the quarantine (risky), others are likely."""
     risk = record.get("risk")
     if risk in RISKS:
         return risk
@@ -275,7 +275,24 @@ class _Tally:
 
 def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:
     """(input, removal record) for every removal and shadow match credited to `cleaner`, in run order."""
+    return removals_where(out_dir, summary, lambda r: r["cleaner"] == cleaner)
+
+
+def removals_where(
+    out_dir: str | Path, summary: dict, wanted: Callable[[dict], bool]
+) -> Iterator[tuple[str, dict]]:
+    """(input, removal record) for every removal, shadow match and held removal `wanted` accepts."""
     for entry in iter_entries(out_dir, summary):
         for r in (entry.report or {}).get("removals") or []:
-            if r["cleaner"] == cleaner:
+            if wanted(r):
                 yield entry.input, r
+
+
+def held_removals(out_dir: str | Path, summary: dict) -> Iterator[tuple[dict, dict]]:
+    """(held document as summary.json lists it, held removal record) for every removal held back."""
+    out = Path(out_dir)
+    for h in summary.get("held", []):
+        report = read_report(out / h["report"], h["input"], summary) or {}
+        for r in report.get("removals") or []:
+            if r.get("held"):
+                yield h, r

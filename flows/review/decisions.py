@@ -233,7 +233,16 @@ def write_config(config: Path, proposal: Proposal, shown_hash: str) -> Path | No
         check.unlink(missing_ok=True)
     backup = None
     if config.exists():
-        backup = config.with_name(f"{config.name}.{time.strftime('%Y%m%d-%H%M%S')}.bak")
+        backup = _backup_name(config)
         atomic_write(backup, config.read_bytes())
     atomic_write(config, proposal.new_text)
+    return backup
+
+
+def _backup_name(config: Path) -> Path:
+    """FILE.<time>.bak, never one that exists (two writes in one second keep both backups)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    n = 0
+    while (backup := config.with_name(f"{config.name}.{stamp}{f'-{n}' if n else ''}.bak")).exists():
+        n += 1
     return backup
