@@ -26,8 +26,9 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 # is the only setting that keeps recall within both targets' floors on every half. "recall" is for
 # pages where whole paragraphs go missing. `deduplicate` is out: its cache is process-wide, so in a
 # batch it drops text that earlier pages share. "trimmed" (the default) is "default" less the trailing
-# non-prose lines that "precision" drops too (flows/inputs/trim.py): +0.002 F1 on three of the four
-# halves, the fourth unchanged, recall within 0.0014 (benchmarks/RESULTS.md, round 5).
+# non-prose lines that "precision" drops too (flows/inputs/trim.py): F1 +0.0019 / +0.0006 on half A
+# (article benchmark / trafilatura suite), +0.0000 / +0.0018 held out on half B, recall floors kept
+# (benchmarks/RESULTS.md, 2026-12-01 round 5).
 EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {"include_comments": False},
     "precision": {"include_comments": False, "favor_precision": True},
