@@ -5,6 +5,8 @@ An extraction is trafilatura's text under some settings, or a combination of two
   extraction does not have is kept only when it is prose-like (PROSE_* below, jusText's measures);
 - `default-lists(favor_precision)`: the default extraction, less the runs of two or more consecutive
   non-prose lines that favor_precision drops (related-story and link lists);
+- `trimmed`: the pipeline's `extraction: trimmed`, default less its trailing non-prose lines that
+  favor_precision drops too (flows/inputs/trim.py);
 - `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
   turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
 The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the
@@ -144,6 +146,12 @@ def extraction(name: str) -> Callable[[Page], str]:
         return lambda page: minus_lists(
             extract(page, SETTINGS["default"]), extract(page, SETTINGS["favor_precision"])
         )
+    if name == "trimmed":  # the pipeline's `extraction: trimmed` (flows/inputs/trim.py)
+        from flows.inputs.trim import trim_tail
+
+        return lambda page: trim_tail(
+            extract(page, SETTINGS["default"]), extract(page, SETTINGS["favor_precision"])
+        )[0]
     if name == "xml-no-linklists":
         return lambda page: without_link_lists(extract(page, XML_SETTINGS))
     base, _, extra = name.partition("+prose(")
@@ -151,6 +159,9 @@ def extraction(name: str) -> Callable[[Page], str]:
         return lambda page: gated(extract(page, SETTINGS[base]), extract(page, SETTINGS[extra[:-1]]))
     raise ValueError(f"unknown extraction {name!r}")
 
+
+# Config `extraction:` modes (cleaners.settings.EXTRACTIONS) as the extractions named here.
+MODES = {"default": "default", "precision": "favor_precision", "recall": "favor_recall", "trimmed": "trimmed"}
 
 EXTRACTIONS = (
     "default",
@@ -161,6 +172,7 @@ EXTRACTIONS = (
     "default+prose(favor_recall)",
     "xml-no-linklists",
     "default-lists(favor_precision)",
+    "trimmed",
 )
 
 

@@ -164,13 +164,16 @@ def test_extraction_and_headline_are_config_choices(tmp_path):
     assert cleaned.startswith("Harbour bridge reopens after two years of repairs\n")
 
 
-def test_default_extraction_is_trafilatura_default_and_headline_removed():
+def test_default_extraction_is_trimmed_default_and_headline_removed():
     from cleaners import load_ruleset
 
     rs = load_ruleset()
-    assert rs.extraction == "default" and EXTRACT_SETTINGS == {"include_comments": False}
+    assert rs.extraction == "trimmed" and EXTRACT_SETTINGS == {"include_comments": False}
     assert rs.spec("page_title").enabled
-    assert extract_html(PAGE.read_bytes(), "b.html").record()["mode"] == "default"
+    record = extract_html(PAGE.read_bytes(), "b.html").record()
+    assert record["mode"] == "trimmed"
+    assert record["trimmed_by"] == {"favor_precision": True, "include_comments": False}
+    assert record["trimmed"] == []  # this page's default text ends with what favor_precision keeps
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from typing import Any
 from cleaners.settings import DEFAULT_EXTRACTION
 
 from .domain import domain_from_html
+from .trim import trim_tail
 
 # Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
@@ -24,12 +25,18 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 # evaluation pages it loses 0.018-0.032 of recall, article text the cleaners cannot give back; "default"
 # is the only setting that keeps recall within both targets' floors on every half. "recall" is for
 # pages where whole paragraphs go missing. `deduplicate` is out: its cache is process-wide, so in a
-# batch it drops text that earlier pages share.
+# batch it drops text that earlier pages share. "trimmed" (the default) is "default" less the trailing
+# non-prose lines that "precision" drops too (flows/inputs/trim.py): F1 +0.0019 / +0.0006 on half A
+# (article benchmark / trafilatura suite), +0.0000 / +0.0018 held out on half B, recall floors kept
+# (benchmarks/RESULTS.md, 2026-12-01 round 5).
 EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {"include_comments": False},
     "precision": {"include_comments": False, "favor_precision": True},
     "recall": {"include_comments": False, "favor_recall": True},
+    "trimmed": {"include_comments": False},
 }
+# Modes that extract a second time under other settings to trim the first text's end (trim_tail).
+TRIM_SETTINGS: dict[str, dict[str, Any]] = {"trimmed": EXTRACTION_SETTINGS["precision"]}
 EXTRACT_SETTINGS = EXTRACTION_SETTINGS[DEFAULT_EXTRACTION]  # what a run without `extraction:` uses
 
 # Bigger pages are refused rather than parsed (trafilatura's own MAX_FILE_SIZE is 20 MB).
@@ -52,9 +59,14 @@ class Extraction:
     encoding: str = ""  # how the page's bytes were decoded
     domain: str = ""  # the page's domain from its metadata, for per-source rules
     mode: str = DEFAULT_EXTRACTION  # config `extraction:`: which EXTRACTION_SETTINGS were used
+    trimmed: tuple[str, ...] = ()  # the lines trim_tail dropped from the end (mode "trimmed")
 
     def record(self) -> dict[str, Any]:
         """The report's `extraction` entry."""
+        trim = {}
+        if self.mode in TRIM_SETTINGS:
+            by = dict(sorted(TRIM_SETTINGS[self.mode].items()))
+            trim = {"trimmed_by": by, "trimmed": list(self.trimmed)}
         return {
             "tool": "trafilatura",
             "version": trafilatura_version(),
@@ -65,6 +77,7 @@ class Extraction:
             "chars_out": len(self.text),
             "titles": list(self.titles),
             "domain": self.domain,
+            **trim,
         }
 
 
@@ -122,8 +135,12 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
+    trimmed: list[str] = []
+    if mode in TRIM_SETTINGS:
+        text, trimmed = trim_tail(text, trafilatura.extract(html, **TRIM_SETTINGS[mode]) or "")
     return Extraction(
         text=text,
+        trimmed=tuple(trimmed),
         titles=page_titles(html),
         html_chars=len(html),
         encoding=encoding,
