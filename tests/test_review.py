@@ -155,7 +155,7 @@ def test_markdown_summary_matches_the_reports(seeds_out):
     summary = json.loads((seeds_out / "summary.json").read_text(encoding="utf-8"))
     assert f"- files: {summary['files']} ({summary['cleaned']} cleaned, 0 failed)" in md
     assert f"- removals: {sum(by_cleaner.values())} (" in md
-    assert "`/x/index.html`" in md
+    assert "[/x/index.html](file:///x/index.html)" in md
     for name, n in by_cleaner.items():
         assert re.search(rf"^\| {name} \| {n} \|", md, re.M), name
     top_text, top_count = max(lines.items(), key=lambda kv: kv[1])[0][0], max(lines.values())

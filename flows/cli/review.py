@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .common import EXIT_USAGE
@@ -22,6 +23,12 @@ examples:
   boilerclean review out/ --cleaner cookie_banner --limit 0     every removal, no limit
   boilerclean review out/ --risk risky                          every risky removal, and why
   boilerclean review out/ --held                                removals held by the quarantine
+  boilerclean review out/ --serve --config my.yaml              review in the browser, write the config
+
+With --serve, a local web app on 127.0.0.1 (it prints its URL; Ctrl-C or SIGTERM stops it) shows
+the run by cleaner, rule, removed line and file, risky removals first, with filters on every
+table. Mark removals, rules or lines right or wrong; it shows the config change that enacts them
+and writes it to --config FILE (after validating it, keeping a backup) only when you click.
 """
 
 
@@ -71,6 +78,11 @@ def register(subparsers, formatter_class) -> None:
         action="store_true",
         help="list the removals the quarantine held for review, and why",
     )
+    p.add_argument("--serve", action="store_true", help="serve the review in the browser (127.0.0.1 only)")
+    p.add_argument("--port", type=int, default=0, metavar="N", help="port for --serve (default: a free one)")
+    p.add_argument(
+        "--config", metavar="FILE", help="with --serve: the config file approved decisions are written to"
+    )
     p.set_defaults(func=cmd_review)
     held_help = "list the removals held for review by the quarantine (review --held)"
     p = subparsers.add_parser("held", help=held_help, description=HELD_HELP, formatter_class=formatter_class)
@@ -93,6 +105,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     except ReviewError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if args.serve:
+        return _serve(args)
     if args.held:
         print_held(args.dir, summary, HeldFormat.TABLE)
         return 0
@@ -101,6 +115,20 @@ def cmd_review(args: argparse.Namespace) -> int:
         return 0 if shown else EXIT_USAGE
     print_run(args.dir, summary, args.top)
     return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..review.decisions import DecisionError
+    from ..review.server import serve
+
+    if args.config and os.path.exists(args.config) and not os.path.isfile(args.config):
+        print(f"boilerclean: {args.config}: not a regular file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return serve(args.dir, args.port, args.config)
+    except (DecisionError, OSError) as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def cmd_held(args: argparse.Namespace) -> int:
