@@ -39,21 +39,28 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]]:
-    """The inputs to clean, and a failed record for each one whose outputs would overwrite another's."""
-    items, clashes = [], []
+def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict], list[str]]:
+    """The inputs to clean, a failed record for each one that cannot be (an output-name clash, a folder
+    that cannot be listed ...), and the input paths under which what exists is unknown (unread folders)."""
+    items, clashes, unknown = [], [], []
     for item, clash in iter_planned(paths, out):
-        (items.append(item) if clash is None else clashes.append(clash))
-    return items, clashes
+        if clash is None:
+            items.append(item)
+            continue
+        clashes.append(clash)
+        if item is not None and item.unread_folder:
+            unknown.append(item.rel)
+    return items, clashes, unknown
 
 
 def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None, dict | None]]:
-    """(input, None) for each input to clean and (None, failed record) for each clash, as found (a stream)."""
+    """(input, None) for each input to clean, and (None or the skipped input, failed record) for each one
+    that is not cleaned (a clash, a skipped path), as found (a stream)."""
     # The run's own review index is DIR/index.html: a top-level input whose page would land there is refused.
     seen: dict[str, str] = {"index": "the run's index.html"}
     for item in discover_inputs(paths, out):
         if item.skipped:
-            yield None, summary_record({"input": item.rel, "error": item.skipped})
+            yield item, summary_record({"input": item.rel or item.path, "error": item.skipped})
             continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
@@ -126,11 +133,11 @@ def run_clean(
         if dry_run:
             ruleset = ruleset.all_shadow()
         os.makedirs(out, exist_ok=True)
-        items, records = plan_inputs(paths, out)
+        items, records, unknown = plan_inputs(paths, out)
         ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
         with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
             # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
-            items, unchanged = incremental.plan(items)
+            items, unchanged = incremental.plan(items, unknown)
             meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
             try:
                 # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.

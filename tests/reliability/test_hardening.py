@@ -63,9 +63,6 @@ def _poison_manifest(out: Path, rel: str, outputs: list[str]) -> None:
     assert n == 1, f"manifest has no row for {rel}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by --prune"
-)
 def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, _ = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -77,9 +74,6 @@ def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "--prune deleted a file outside DIR"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by a plain rerun"
-)
 def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, made = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -91,9 +85,6 @@ def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "a rerun deleted a file outside DIR"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: a corrupt manifest raises instead of being rebuilt"
-)
 @pytest.mark.parametrize("damage", ["not a database", "malformed"])
 def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
     inp, out, made = _first_run(tmp_path)
@@ -353,7 +344,6 @@ def test_rule_names_with_escape_sequences_do_not_reach_the_terminal(tmp_path, co
 # --- output modes -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: outputs are created 0600 whatever the umask")
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o002, 0o664)])
 def test_outputs_follow_the_umask(tmp_path, umask, mode):
     inp, out = tmp_path / "in", tmp_path / "o"
