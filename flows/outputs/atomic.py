@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it: readers see old or new, never half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with _temp_file(path, sync=True) as (fh, tmp):
         fh.write(payload)
@@ -27,6 +27,23 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+def make_folders(folder: Path) -> None:
+    """mkdir -p without recursion (Path.mkdir(parents=True) recurses once per level: a folder 1,000
+    levels deep raised RecursionError)."""
+    missing = []
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for f in reversed(missing):
+        try:
+            os.mkdir(f)
+        except FileExistsError:
+            if not os.path.isdir(f):
+                raise
 
 
 # A temporary file is ".<name>.bc~<pid>~<random>.tmp": hidden, marked as boilerclean's and tagged with the
@@ -204,7 +221,7 @@ class OutputBatch:
         """A binary file to write `path`'s new content into; it replaces `path` at commit()."""
         path = Path(path)
         if path.parent not in self._made:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folders(path.parent)
             self._made.add(path.parent)
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
         with _temp_file(path, sync=_syncfs is None) as (fh, tmp):

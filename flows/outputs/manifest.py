@@ -359,8 +359,12 @@ def _open_db(path: Path) -> sqlite3.Connection:
         if not _is_damaged(exc):
             raise ManifestError(f"{path}: {exc}") from None
         aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
-        log.warning("%s: manifest damaged (%s); kept as %s and rebuilt: every input is cleaned again",
-                    path, exc, aside.name)
+        log.warning(
+            "%s: manifest damaged (%s); kept as %s and rebuilt: every input is cleaned again",
+            path,
+            exc,
+            aside.name,
+        )
         try:
             os.replace(path, aside)
             for extra in ("-journal", "-wal", "-shm"):

@@ -12,10 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..outputs.records import Status
+from ..terminal_text import printable
 from .data import Review, collect_review, nonblank_lines, removals_of
 from .pages import INDEX_PAGE
 
-# Every string from a run goes in Text(): a document's "[b]" or "[/]" is shown as is, never read as markup.
+# Every string from a run goes in _text(): a document's "[b]" or "[/]" is shown as is, never read as
+# markup, and its control characters are shown as escapes, never obeyed by the terminal.
+
+
+def _text(value: object) -> Text:
+    return Text(printable(value))
 
 
 class HeldFormat(Enum):
@@ -35,7 +41,7 @@ def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
         print(json.dumps(held, ensure_ascii=False, indent=1))
     elif fmt is HeldFormat.LINES:
         for h in held:
-            print(f"{h['input']}\t{h['report']}\t{'; '.join(h['reasons'])}")
+            print(printable(f"{h['input']}\t{h['report']}\t{'; '.join(h['reasons'])}"))
         print(f"{len(held)} documents held for review", file=sys.stderr)
     else:
         table = Table(
@@ -44,7 +50,7 @@ def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
         for col in ("file", "report", "why"):
             table.add_column(col, overflow="fold")
         for h in held:
-            table.add_row(Text(h["input"]), Text(h["report"]), Text("; ".join(h["reasons"])))
+            table.add_row(_text(h["input"]), _text(h["report"]), _text("; ".join(h["reasons"])))
         Console(highlight=False).print(table)
     return held
 
@@ -56,9 +62,9 @@ def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int
     if cleaner not in known:
         names = ", ".join(known) or "none"
         problem = f"no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {names}"
-        print(f"boilerclean: {problem}", file=sys.stderr)
+        print(f"boilerclean: {printable(problem)}", file=sys.stderr)
         return False
-    table = Table(title=f"{cleaner}: removals and shadow matches", title_justify="left")
+    table = Table(title=_text(f"{cleaner}: removals and shadow matches"), title_justify="left")
     for col, kw in (
         ("file", {"overflow": "fold", "min_width": 12}),
         ("line", {"justify": "right"}),
@@ -78,7 +84,7 @@ def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int
         status = Status.of(r)
         text = _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)
         shown_status = "" if status is Status.ACTING else status.value
-        table.add_row(Text(rel), lines, Text(r["rule"]), shown_status, Text(text))
+        table.add_row(_text(rel), lines, _text(r["rule"]), shown_status, _text(text))
         shown += 1
     console = Console(highlight=False)
     console.print(table)
@@ -95,7 +101,7 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
     held = sum(c["held"] for c in review.by_cleaner.values())
     console.print(
-        Text(
+        _text(
             f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
             f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
             f"{shadow} shadow matches; {held} removals held for review"
@@ -106,7 +112,7 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
         console.print(table)
     index = Path(out_dir) / INDEX_PAGE
     missing = f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"
-    console.print(Text(f"review pages: {index}" if index.exists() else missing))
+    console.print(_text(f"review pages: {index}" if index.exists() else missing))
 
 
 def _totals_tables(review: Review, top: int) -> list[Table]:
@@ -115,15 +121,17 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         t.add_column(col, justify="left" if col == "cleaner" else "right")
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        t.add_row(Text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files")))
+        t.add_row(
+            _text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files"))
+        )
     tables = [t]
     t = Table(title="per rule", title_justify="left")
     for col in ("cleaner", "rule", "removals", "shadow", "held", "files"):
         t.add_column(col, justify="right" if col in ("removals", "shadow", "held", "files") else "left")
     for r in review.by_rule:
         t.add_row(
-            Text(r["cleaner"]),
-            Text(r["rule"]),
+            _text(r["cleaner"]),
+            _text(r["rule"]),
             str(r["removals"]),
             str(r["shadow"]),
             str(r["held"]),
@@ -143,13 +151,13 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         for line in review.lines[:top]:
             status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
             rule = f"{line['cleaner']} / {line['rule']}{status}"
-            t.add_row(str(line["count"]), str(line["n_files"]), Text(rule), Text(_clip(line["text"])))
+            t.add_row(str(line["count"]), str(line["n_files"]), _text(rule), _text(_clip(line["text"])))
         tables.append(t)
     if review.failed:
         t = Table(title="failed files", title_justify="left")
         t.add_column("file")
         t.add_column("error", overflow="fold")
         for f in review.failed:
-            t.add_row(Text(f["input"]), Text(f["error"]))
+            t.add_row(_text(f["input"]), _text(f["error"]))
         tables.append(t)
     return tables

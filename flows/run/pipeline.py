@@ -15,13 +15,14 @@ from typing import Any
 
 from cleaners import Ruleset, load_ruleset
 
-from ..inputs.discover import InputFile, discover_inputs
+from ..inputs.discover import InputFile, UsageError, discover_inputs
 from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json
 from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
+from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
 from .progress import Progress, file_size
 from .worker import clean_files, run_logger
@@ -132,6 +133,8 @@ def run_clean(
         alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()
+        if os.path.exists(out) and not os.path.isdir(out):
+            raise UsageError(f"{out}: --out is not a folder")
         os.makedirs(out, exist_ok=True)
         items, records, unknown = plan_inputs(paths, out)
         ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
@@ -164,23 +167,59 @@ def run_clean(
                 meter.close()
             summary = summarize(records + unchanged, ruleset, dry_run)
             summary["run"] = incremental.run_section()
-            summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
-            atomic_write(Path(out) / "summary.json", to_json(summary))
-            write_run_review(out, summary, pool, publish=in_flow)
+            summary["output_errors"] = write_run_files(out, summary, records, ruleset.hash, alert_settings)
+            if not summary["output_errors"]:  # the pages show the run that summary.json describes
+                summary["output_errors"] += _attempt(
+                    "cannot write the review pages", write_run_review, out, summary, pool, publish=in_flow
+                )
     log_outcome(logger, summary)
     return summary
+
+
+def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: str, alerts) -> list[str]:
+    """The run's history line and summary.json; returns one message per one that could not be written
+    (the cleaned outputs are in place and restorable either way)."""
+    found: list[list[dict]] = []
+    errors = _attempt(
+        "cannot record the run history",
+        lambda: found.append(record_run(out, records, ruleset_hash, summary["run"], alerts)),
+    )
+    summary["run"]["alerts"] = found[0] if found else []
+    summary_json = {k: v for k, v in summary.items() if k != "output_errors"}
+    errors += _attempt(
+        "cannot write summary.json", atomic_write, Path(out) / "summary.json", to_json(summary_json)
+    )
+    return errors
+
+
+def _attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[str]:
+    """[] when fn(*args) works; [one message line] when it fails with an OSError (disk full, read-only ...)."""
+    try:
+        fn(*args, **kwargs)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return [f"{what}: {where}{exc.strerror or exc}"]
+    return []
 
 
 def log_outcome(logger, summary: dict) -> None:
     """One line per failed, held or timed-out file and per trend alert, and the run's summary line."""
     for e in summary["errors"]:
-        logger.error("%s: %s", e["input"], e["error"])
+        logger.error("%s: %s", printable(e["input"]), printable(e["error"]))
+    for problem in summary.get("output_errors", []):
+        logger.error("%s", printable(problem))
     for h in summary["held"]:
-        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
+        logger.warning(
+            "%s: held for review (nothing removed): %s",
+            printable(h["input"]),
+            printable("; ".join(h["reasons"])),
+        )
     for t in summary.get("timeouts", []):
         logger.warning(
-            "%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"])
+            "%s: rules timed out (their removals are missing): %s",
+            printable(t["input"]),
+            printable(", ".join(t["rules"])),
         )
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
-        logger.warning(alert_message(a))
+        logger.warning(printable(alert_message(a)))

@@ -94,9 +94,6 @@ def _fill(where: Path, leave: int) -> None:
         fh.write(b"\0" * max(0, free - leave))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 1: a rerun on a full disk deletes the last good outputs"
-)
 def test_case1_real_full_tmpfs_keeps_old_outputs(tmp_path):
     if os.geteuid() != 0:
         pytest.skip(
@@ -356,9 +353,6 @@ def test_case5_sweep_keeps_live_temps_of_a_run_into_a_subfolder(tmp_path, monkey
 # --- case 6: restore --to inside the output folder overwrites cleaned outputs -----------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 6: restore --to DIR/sub writes originals over cleaned outputs"
-)
 def test_case6_restore_into_the_output_folder_is_refused(tmp_path):
     _, out, _ = _first_run(tmp_path)
     before = snapshot(out)
