@@ -16,7 +16,8 @@ recorded encoding (and byte order mark), checked against the recorded SHA-256 an
 FOLDER/<input path>. Inputs that could not be decoded were kept as DIR/<name>.raw and are copied back.
 Inputs that could not be read at all (permissions, FIFOs, links leaving the input folder, name
 clashes) have no bytes in DIR and are listed as not restorable. HTML inputs come back as the text
-extracted from them, not as the page.
+extracted from them, not as the page. FOLDER may not be DIR or inside it, and no symbolic link is
+followed, in DIR or in FOLDER.
 
 exit codes: 0 every input rebuilt, 1 some input not restorable or a checksum mismatch, 2 usage error
 

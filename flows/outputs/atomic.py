@@ -272,7 +272,8 @@ class OutputBatch:
                         failed.setdefault(key, exc)
             return failed
         finally:
-            # Temporary files and old copies never outlive the batch (a kill leaves some; a later run sweeps them).
+            # Temporary files and old copies never outlive the batch (a kill leaves some; a later
+            # run sweeps them).
             for staged in self._staged.values():
                 for s in staged:
                     for leftover in (s.tmp, s.backup):
@@ -281,7 +282,8 @@ class OutputBatch:
             self._staged.clear()
 
     def _rename_all(self, failed: dict[Any, OSError]) -> dict[Path, list[Any]]:
-        """Rename phase by phase; a key whose rename fails is rolled back. Returns folder -> keys renamed there."""
+        """Rename phase by phase; a key whose rename fails is rolled back. Returns folder -> keys renamed
+        there."""
         phases = sorted({s.phase for staged in self._staged.values() for s in staged})
         for phase in phases:
             for key, staged in self._staged.items():

@@ -13,8 +13,8 @@ import json
 import logging
 import os
 import sqlite3
-import time
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -265,7 +265,7 @@ class IncrementalRun:
                 rows.append(self._row(planned, rec, outputs, failed))
             for o in stale:
                 if (path := owned_path(self.out, o)) is not None:
-                    _unlink(path)
+                    _unlink_or_warn(path)
             with self._db:
                 self._db.execute("BEGIN")
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -288,6 +288,7 @@ class IncrementalRun:
         """Delete the outputs of gone inputs: only paths inside DIR, never one a live input owns."""
         assert self._db is not None
         for rel, row in gone_rows.items():
+            kept = False
             outputs = _row_outputs(row[5])
             # The review page (review/write.py) is written after the run: not checked, but it goes too.
             outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
@@ -295,9 +296,14 @@ class IncrementalRun:
                 path = owned_path(self.out, o)
                 if path is None or o.lower() in live:
                     continue
-                if _unlink(path):
+                removed = _unlink_or_warn(path)
+                if removed is None:
+                    kept = True
+                elif removed:
                     self.pruned.append(o)
                 _remove_empty_parents(path, self.out)
+            if kept:  # an output could not be deleted: the entry stays, the next --prune tries again
+                continue
             with self._mutex, _db_errors(self.out), self._db:  # an entry goes only once its outputs are gone
                 self._db.execute("BEGIN")
                 self._db.execute("DELETE FROM files WHERE rel = ?", (rel,))
@@ -400,6 +406,15 @@ def _unlink(path: Path) -> bool:
         return True
     except FileNotFoundError:
         return False
+
+
+def _unlink_or_warn(path: Path) -> bool | None:
+    """_unlink, or None after a warning when the file cannot be deleted (permissions, read-only disk)."""
+    try:
+        return _unlink(path)
+    except OSError as exc:
+        log.warning("%s: cannot delete: %s", path, exc.strerror or exc)
+        return None
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

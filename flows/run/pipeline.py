@@ -193,7 +193,7 @@ def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: 
 
 
 def _attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[str]:
-    """[] when fn(*args) works; [one message line] when it fails with an OSError (disk full, read-only ...)."""
+    """[] when fn(*args) works; [one message line] when it fails with an OSError (disk full, read-only)."""
     try:
         fn(*args, **kwargs)
     except OSError as exc:
