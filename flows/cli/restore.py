@@ -34,7 +34,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     out_real, to_real = os.path.realpath(out), os.path.realpath(to)
     if to_real == out_real or to_real.startswith(out_real.rstrip(os.sep) + os.sep):
         print(
-            f"boilerclean: {to}: inside the output folder {out}; restoring there would overwrite the cleaned text",
+            f"boilerclean: {to}: inside the output folder {out}; "
+            "restoring there would overwrite the cleaned text",
             file=sys.stderr,
         )
         return EXIT_USAGE
