@@ -133,9 +133,7 @@ def run_clean(
         alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()
-        if os.path.exists(out) and not os.path.isdir(out):
-            raise UsageError(f"{out}: --out is not a folder")
-        os.makedirs(out, exist_ok=True)
+        make_output_folder(out)
         items, records, unknown = plan_inputs(paths, out)
         ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
         with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
@@ -169,11 +167,17 @@ def run_clean(
             summary["run"] = incremental.run_section()
             summary["output_errors"] = write_run_files(out, summary, records, ruleset.hash, alert_settings)
             if not summary["output_errors"]:  # the pages show the run that summary.json describes
-                summary["output_errors"] += _attempt(
-                    "cannot write the review pages", write_run_review, out, summary, pool, publish=in_flow
+                summary["output_errors"] = _attempt(
+                    "cannot write the review pages", write_run_review, out, summary, pool, in_flow
                 )
     log_outcome(logger, summary)
     return summary
+
+
+def make_output_folder(out: str) -> None:
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"{out}: --out is not a folder")
+    os.makedirs(out, exist_ok=True)
 
 
 def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: str, alerts) -> list[str]:
