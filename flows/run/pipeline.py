@@ -165,11 +165,13 @@ def run_clean(
                 meter.close()
             summary = summarize(records + unchanged, ruleset, dry_run)
             summary["run"] = incremental.run_section()
-            summary["output_errors"] = write_run_files(out, summary, records, ruleset.hash, alert_settings)
-            if not summary["output_errors"]:  # the pages show the run that summary.json describes
-                summary["output_errors"] = _attempt(
+            errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
+            if not errors:  # the pages show the run that summary.json describes
+                errors = _attempt(
                     "cannot write the review pages", write_run_review, out, summary, pool, in_flow
                 )
+            if errors:  # only then: otherwise the summary returned is exactly summary.json
+                summary["output_errors"] = errors
     log_outcome(logger, summary)
     return summary
 
