@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -180,11 +181,14 @@ def test_missing_outputs_and_stray_temps(tmp_path):
     run(inp, out)
     reference = output_tree(out)
     (out / "a.txt").unlink()
-    (out / "sub" / ".c.txt.k2j4h5x_.tmp").write_text("half a fi")  # what a SIGKILL mid-write leaves
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a boilerclean process that is gone: its temp files are the sweep's to remove
+    (out / "sub" / f".c.txt.bc~{dead.pid}~0123456789ab.tmp").write_text("half a fi")  # a SIGKILL mid-write
+    (out / "sub" / ".c.txt.k2j4h5x_.tmp").write_text("a user's")  # not our scheme: never touched
     r = run(inp, out)["run"]
     assert r["recleaned_because"] == {"outputs missing": 1}
-    assert output_tree(out) == reference
-    assert not list(out.rglob("*.tmp"))
+    assert output_tree(out) == {**reference, "sub/.c.txt.k2j4h5x_.tmp": b"a user's"}
+    assert [p.name for p in out.rglob("*.tmp")] == [".c.txt.k2j4h5x_.tmp"]
 
 
 def test_summary_is_deterministic_for_a_fresh_folder(tmp_path):

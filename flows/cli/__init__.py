@@ -7,7 +7,7 @@ import logging
 import sys
 
 from . import clean, history, mine, restore, review, run, serve
-from .common import EXIT_USAGE
+from .common import EXIT_FAILED_FILES, EXIT_USAGE
 
 # The commands in `boilerclean --help` order; each module has register(subparsers, formatter_class).
 COMMANDS = (run, clean, mine, review, serve, history, restore)
@@ -49,3 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SystemExit as exc:
         return int(exc.code or 0)
+    except (
+        OSError
+    ) as exc:  # the last resort: disk full, read-only, permissions ... one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"boilerclean: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
+    except RecursionError:
+        print("boilerclean: folders nested too deeply to handle", file=sys.stderr)
+        return EXIT_FAILED_FILES

@@ -52,8 +52,10 @@ def checked_run_args(args: argparse.Namespace) -> tuple[dict[str, Any], Any] | N
 
 def report_problems(problems: Iterable[tuple[str, str]]) -> None:
     """One line per (file, problem) on stderr."""
+    from ..terminal_text import printable
+
     for rel, problem in problems:
-        print(f"boilerclean: {rel}: {problem}", file=sys.stderr)
+        print(f"boilerclean: {printable(rel)}: {printable(problem)}", file=sys.stderr)
 
 
 def add_alert_options(p: argparse.ArgumentParser) -> None:

@@ -16,7 +16,8 @@ recorded encoding (and byte order mark), checked against the recorded SHA-256 an
 FOLDER/<input path>. Inputs that could not be decoded were kept as DIR/<name>.raw and are copied back.
 Inputs that could not be read at all (permissions, FIFOs, links leaving the input folder, name
 clashes) have no bytes in DIR and are listed as not restorable. HTML inputs come back as the text
-extracted from them, not as the page.
+extracted from them, not as the page. FOLDER may not be DIR or inside it, and no symbolic link is
+followed, in DIR or in FOLDER.
 
 exit codes: 0 every input rebuilt, 1 some input not restorable or a checksum mismatch, 2 usage error
 
@@ -30,15 +31,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if not (out / "summary.json").is_file():
         print(f"boilerclean: {out}: no summary.json; not a boilerclean output folder", file=sys.stderr)
         return EXIT_USAGE
-    if to.exists() and os.path.realpath(to) == os.path.realpath(out):
+    out_real, to_real = os.path.realpath(out), os.path.realpath(to)
+    if to_real == out_real or to_real.startswith(out_real.rstrip(os.sep) + os.sep):
         print(
-            f"boilerclean: {to}: restoring into the output folder would overwrite the cleaned text",
+            f"boilerclean: {to}: inside the output folder {out}; "
+            "restoring there would overwrite the cleaned text",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from ..outputs.restore import restore_run
+    from ..outputs.restore import RestoreError, load_run_summary, restore_run
 
-    done, failed = restore_run(out, to)
+    try:
+        summary = load_run_summary(out)
+    except RestoreError as exc:
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    done, failed = restore_run(out, to, summary)
     report_problems(failed)
     print(
         f"restored {len(done)} of {len(done) + len(failed)} inputs into {to}"

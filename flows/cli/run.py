@@ -82,6 +82,7 @@ def register(subparsers, formatter_class) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..inputs.discover import UsageError
+    from ..outputs.manifest import ManifestError
     from ..run.dispatch import default_workers
 
     checked = checked_run_args(args)
@@ -114,4 +115,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_FAILED_FILES if summary["failed"] else EXIT_OK
+    except ManifestError as exc:  # the outputs written so far are in place; the next run redoes the rest
+        print(f"boilerclean: {exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
+    return EXIT_FAILED_FILES if summary["failed"] or summary.get("output_errors") else EXIT_OK

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class InputFile:
     skipped: str = (
         ""  # non-empty: why this path is listed but not read (e.g. a link leaving the input folder)
     )
+    unread_folder: bool = False  # a folder that could not be listed: what is under it is unknown, not gone
 
     @property
     def stem(self) -> str:
@@ -64,32 +66,77 @@ def discover_inputs(
 
 
 def _walk(root: Path, out_real: str | None) -> Iterator[InputFile]:
+    """Depth first, sorted, without recursion (folders may be thousands deep); a folder that cannot be
+    listed (permissions, a path beyond PATH_MAX) is yielded as an unread folder, never passed over."""
     root_real = os.path.realpath(root)
-    for dirpath, dirnames, filenames in os.walk(root):
-        # Sorted, hidden folders skipped, the output folder never descended into.
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if not d.startswith(".")
-            and (out_real is None or os.path.realpath(os.path.join(dirpath, d)) != out_real)
-        )
-        # os.walk does not follow folder links; one that leaves the input folder is listed as skipped.
-        outside = [
-            d
-            for d in dirnames
-            if os.path.islink(os.path.join(dirpath, d)) and not _inside(os.path.join(dirpath, d), root_real)
-        ]
-        for name in sorted(filenames):
-            if not _is_input(name):
-                continue
-            full = os.path.join(dirpath, name)
-            # A link may point anywhere; follow it only if it stays inside the input folder, and say so if
-            # not.
+    stack = [os.fspath(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            files, dirs, links_out = _list(folder, out_real, root_real)
+        except OSError as exc:
+            rel = _rel(folder, root) if folder != os.fspath(root) else ""  # "": the whole input folder
+            yield InputFile(folder, rel, f"cannot read folder: {exc.strerror or exc}", unread_folder=True)
+            continue
+        for full in files:
+            # A link may point anywhere; follow it only if it stays inside the input folder, and say so
+            # if not.
             skipped = LINK_OUTSIDE if os.path.islink(full) and not _inside(full, root_real) else ""
             yield InputFile(full, _rel(full, root), skipped)
-        for d in outside:
-            full = os.path.join(dirpath, d)
+        for full in links_out:
             yield InputFile(full, _rel(full, root), LINK_OUTSIDE)
+        stack.extend(reversed(dirs))
+
+
+def _list(folder: str, out_real: str | None, root_real: str) -> tuple[list[str], list[str], list[str]]:
+    """One folder's input files, the sub-folders to descend into and the folder links leaving the input
+    folder (each sorted; hidden folders and the output folder left out; folder links not followed)."""
+    files, dirs, links_out = [], [], []
+    for name, is_dir, is_link in _entries(folder):
+        full = os.path.join(folder, name)
+        if not is_dir:
+            if _is_input(name):
+                files.append(full)
+            continue
+        if name.startswith(".") or (out_real is not None and os.path.realpath(full) == out_real):
+            continue
+        if not is_link:
+            dirs.append(full)
+        elif not _inside(full, root_real):
+            links_out.append(full)
+    return files, dirs, links_out
+
+
+def _entries(folder: str) -> list[tuple[str, bool, bool]]:
+    """(name, is a folder, is a link) for each entry, sorted by name. A folder whose path is longer
+    than PATH_MAX is opened one component at a time, so its files are still found (and then each
+    reports its own error when read) rather than the whole folder being passed over."""
+    try:
+        return _scan(folder)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+    fd = os.open("/" if os.path.isabs(folder) else ".", os.O_RDONLY)
+    try:
+        for part in (p for p in folder.split(os.sep) if p):
+            nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+            os.close(fd)
+            fd = nxt
+        return _scan(fd)
+    finally:
+        os.close(fd)
+
+
+def _scan(folder: str | int) -> list[tuple[str, bool, bool]]:
+    found = []
+    with os.scandir(folder) as it:
+        for e in it:
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            found.append((e.name, is_dir, e.is_symlink()))
+    return sorted(found)
 
 
 LINK_OUTSIDE = "symbolic link to a path outside the input folder; not followed"

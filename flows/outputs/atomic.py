@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
+import re
+import secrets
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from typing import Any, BinaryIO
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     """Write a temp file beside `path`, fsync, then rename over it: readers see old or new, never half."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folders(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with _temp_file(path, sync=True) as (fh, tmp):
         fh.write(payload)
@@ -27,11 +29,58 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
         raise
 
 
+def make_folders(folder: Path) -> None:
+    """mkdir -p without recursion (Path.mkdir(parents=True) recurses once per level: a folder 1,000
+    levels deep raised RecursionError)."""
+    missing = []
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for f in reversed(missing):
+        try:
+            os.mkdir(f)
+        except FileExistsError:
+            if not os.path.isdir(f):
+                raise
+
+
+# A temporary file is ".<name>.bc~<pid>~<random>.tmp": hidden, marked as boilerclean's and tagged with the
+# writing process, so a later run's sweep removes only what a dead boilerclean process left (never a
+# user's ".notes.tmp", never a live writer's).
+TEMP_NAME = re.compile(r"^\..+\.bc~(\d+)~[0-9a-f]{12}\.tmp$")
+# Room for the tag within NAME_MAX (255 bytes).
+_TEMP_STEM_MAX = 200
+
+
+def temp_owner(name: str) -> int | None:
+    """The pid that wrote a temporary file of ours, or None when `name` is not one."""
+    m = TEMP_NAME.match(name)
+    return int(m.group(1)) if m else None
+
+
+def _temp_name(folder: str | os.PathLike, name: str) -> str:
+    stem = os.fsencode(name)[:_TEMP_STEM_MAX].decode("utf-8", "ignore") or "out"
+    return os.path.join(folder, f".{stem}.bc~{os.getpid()}~{secrets.token_hex(6)}.tmp")
+
+
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new temporary file beside `folder/name`, open for writing; created 0666 so the umask applies."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    while True:
+        tmp = _temp_name(folder, name)
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
 @contextmanager
 def _temp_file(path: Path, sync: bool) -> Iterator[tuple[BinaryIO, str]]:
-    """A new hidden temporary file beside `path` (".<name>.<random>.tmp", which a later run sweeps up
-    if this one is killed), open for writing; closed (and fsync'd if `sync`) on leaving, removed on error."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A new temporary file beside `path` (see TEMP_NAME), open for writing; closed (and fsync'd if
+    `sync`) on leaving, removed on error."""
+    fd, tmp = _create_temp(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh, tmp
@@ -46,8 +95,46 @@ def _temp_file(path: Path, sync: bool) -> Iterator[tuple[BinaryIO, str]]:
 def _unlink_quietly(path: str) -> None:
     try:
         os.unlink(path)
-    except FileNotFoundError:
+    except OSError:
         pass
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return pid != 0
+
+
+def remove_dead_temps(out: str | os.PathLike, skip: str) -> int:
+    """Delete the temporary files of ours that dead processes left under `out`; returns how many.
+
+    Not descended into: `skip` folders (the state folder) and any sub-folder that is another run's
+    output folder (it has its own `skip` folder, its own lock and its own sweep). A temp of a live
+    process (this one, or another run's) is left alone.
+    """
+    removed, stack = 0, [os.fspath(out)]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # a folder we cannot list holds nothing we could remove either
+        if folder != os.fspath(out) and any(e.name == skip for e in entries):
+            continue
+        for e in entries:
+            if e.is_dir(follow_symlinks=False):
+                if e.name != skip:
+                    stack.append(e.path)
+                continue
+            pid = temp_owner(e.name)
+            if pid is not None and not _pid_alive(pid) and e.is_file(follow_symlinks=False):
+                _unlink_quietly(e.path)
+                removed += 1
+    return removed
 
 
 def _load_syncfs() -> Callable[[int], None] | None:
@@ -107,6 +194,8 @@ class _Staged:
     final: Path
     phase: int
     dev: int
+    backup: str | None = None  # a hard link to the old `final`, to put it back if the key fails
+    done: bool = False  # renamed into place
 
 
 class OutputBatch:
@@ -119,6 +208,8 @@ class OutputBatch:
     in place, and not at all if one of those failed: so "report present => text and diff
     complete" holds when the report is phase 1. Renames of phase 0 for every key come before any
     of phase 1, so a run killed in between leaves at most whole texts without their reports.
+    A key whose rename fails gets its old outputs back (each old file is kept as a hard link until
+    the commit is over): a failed write never replaces a good output with part of a new set.
     """
 
     def __init__(self) -> None:
@@ -130,7 +221,7 @@ class OutputBatch:
         """A binary file to write `path`'s new content into; it replaces `path` at commit()."""
         path = Path(path)
         if path.parent not in self._made:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            make_folders(path.parent)
             self._made.add(path.parent)
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
         with _temp_file(path, sync=_syncfs is None) as (fh, tmp):
@@ -157,9 +248,8 @@ class OutputBatch:
     def commit(self) -> dict[Any, OSError]:
         """Put every staged output in place; returns the keys whose outputs could not be (with why).
 
-        A failed key keeps its old outputs, or (when a phase-0 rename failed after another one
-        succeeded) some new phase-0 outputs but never its phase-1 ones; or, when its folder could
-        not be synced, all its new outputs, which a power cut might still undo.
+        A failed key keeps its old outputs (its renames are undone); or, when its folder could not
+        be synced, has all its new outputs in place, which a power cut might still undo.
         """
         failed: dict[Any, OSError] = {}
         try:
@@ -167,21 +257,12 @@ class OutputBatch:
                 self._sync()
             except OSError as exc:  # nothing is known to be on disk: every output fails, none is renamed
                 return {key: exc for key in self._staged}
-            phases = sorted({s.phase for staged in self._staged.values() for s in staged})
-            folders: dict[Path, list[Any]] = {}
-            for phase in phases:
-                for key, staged in self._staged.items():
-                    if key in failed:
-                        continue
-                    for s in staged:
-                        if s.phase != phase:
-                            continue
-                        try:
-                            os.replace(s.tmp, s.final)
-                        except OSError as exc:
-                            failed[key] = exc
-                            break
-                        folders.setdefault(s.final.parent, []).append(key)
+            for key, staged in self._staged.items():
+                try:
+                    _keep_old(staged)
+                except OSError as exc:
+                    failed[key] = exc
+            folders = self._rename_all(failed)
             # The renames themselves are durable once their folders are synced.
             for folder, keys in folders.items():
                 try:
@@ -191,12 +272,37 @@ class OutputBatch:
                         failed.setdefault(key, exc)
             return failed
         finally:
-            # Temporary files never outlive the batch (a kill leaves some; the next run sweeps them).
+            # Temporary files and old copies never outlive the batch (a kill leaves some; a later
+            # run sweeps them).
             for staged in self._staged.values():
                 for s in staged:
-                    if os.path.lexists(s.tmp):
-                        _unlink_quietly(s.tmp)
+                    for leftover in (s.tmp, s.backup):
+                        if leftover and os.path.lexists(leftover):
+                            _unlink_quietly(leftover)
             self._staged.clear()
+
+    def _rename_all(self, failed: dict[Any, OSError]) -> dict[Path, list[Any]]:
+        """Rename phase by phase; a key whose rename fails is rolled back. Returns folder -> keys renamed
+        there."""
+        phases = sorted({s.phase for staged in self._staged.values() for s in staged})
+        for phase in phases:
+            for key, staged in self._staged.items():
+                if key in failed:
+                    continue
+                for s in (s for s in staged if s.phase == phase):
+                    try:
+                        os.replace(s.tmp, s.final)
+                        s.done = True
+                    except OSError as exc:
+                        failed[key] = exc
+                        _roll_back(staged)
+                        break
+        folders: dict[Path, list[Any]] = {}
+        for key, staged in self._staged.items():
+            for s in staged:
+                if s.done:
+                    folders.setdefault(s.final.parent, []).append(key)
+        return folders
 
     def abort(self) -> None:
         """Remove every temporary file without putting anything in place."""
@@ -213,6 +319,37 @@ class OutputBatch:
                 _syncfs(fd)
             finally:
                 os.close(fd)
+
+
+def _keep_old(staged: list[_Staged]) -> None:
+    """Hard-link each existing output to a temporary name, so a failed commit can put it back."""
+    for s in staged:
+        if not os.path.isfile(s.final) or os.path.islink(s.final):
+            continue
+        backup = _temp_name(s.final.parent, s.final.name)
+        try:
+            os.link(s.final, backup)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EROFS, errno.EEXIST):
+                raise
+            continue  # no hard links on this file system: the old file cannot be kept
+        s.backup = backup
+
+
+def _roll_back(staged: list[_Staged]) -> None:
+    """Undo a key's renames: old outputs back in place, outputs it did not have before removed."""
+    for s in staged:
+        if not s.done:
+            continue
+        try:
+            if s.backup:
+                os.replace(s.backup, s.final)
+                s.backup = None
+            else:
+                os.unlink(s.final)
+            s.done = False
+        except OSError:
+            pass  # best effort: the key is reported failed either way
 
 
 def _fsync_dir(folder: Path) -> None:

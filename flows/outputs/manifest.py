@@ -1,4 +1,4 @@
-"""Incremental runs: the output folder's manifest of what was cleaned, from which input, with which ruleset.
+"""Incremental runs: the output folder's manifest of what was cleaned, from which input and ruleset.
 
 The manifest is a SQLite file, DIR/.boilerclean/manifest.sqlite (hidden: input discovery and the
 golden comparison skip it). SQLite commits are atomic and survive SIGKILL, and a batch's entries
@@ -12,24 +12,28 @@ import fcntl
 import json
 import logging
 import os
-import re
 import sqlite3
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
+from .atomic import TEMP_NAME, remove_dead_temps
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
 LOCK_NAME = "lock"
 SCHEMA_VERSION = 1
 
-# What atomic_write leaves behind when killed between mkstemp and rename: ".<name>.<random>.tmp".
-STRAY_TEMP = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
+# What a killed run leaves behind between creating a temporary file and renaming it (atomic.TEMP_NAME).
+STRAY_TEMP = TEMP_NAME
+# Every output an input can have, by suffix after its stem (the review page included).
+OUTPUT_SUFFIXES = (".txt", ".diff", ".report.json", ".raw", ".html")
 
 # Why a file with unchanged content is cleaned again.
 REASON_RULESET = "ruleset changed"
@@ -69,18 +73,38 @@ def outputs_of(item: InputFile, record: dict) -> list[str]:
 
 
 def remove_stray_temps(out: str | os.PathLike) -> int:
-    """Delete temporary files a killed run left in the output folder; returns how many."""
-    removed = 0
-    for dirpath, dirnames, filenames in os.walk(out):
-        dirnames[:] = [d for d in dirnames if d != STATE_DIR]
-        for name in filenames:
-            if STRAY_TEMP.match(name):
-                try:
-                    os.unlink(os.path.join(dirpath, name))
-                    removed += 1
-                except FileNotFoundError:
-                    pass
-    return removed
+    """Delete the temporary files dead runs left in the output folder; returns how many."""
+    return remove_dead_temps(out, STATE_DIR)
+
+
+class ManifestError(Exception):
+    """The manifest cannot be written (disk full, read-only ...): the run stops with one line."""
+
+
+def owned_path(out: Path, rel: object) -> Path | None:
+    """DIR/rel for a manifest output path, or None unless it is a plain relative path that stays inside DIR
+    (manifest rows are data, never trusted paths: no absolute path, no "..", no folder link leading out)."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return None
+    path = out.joinpath(*parts)
+    root = os.path.realpath(out)
+    parent = os.path.realpath(path.parent)
+    return path if parent == root or parent.startswith(root + os.sep) else None
+
+
+def _row_outputs(row_outputs: str) -> list[str]:
+    try:
+        outputs = json.loads(row_outputs)
+    except ValueError:
+        return []
+    return [o for o in outputs if isinstance(o, str)] if isinstance(outputs, list) else []
+
+
+def _under(rel: str, prefixes: Iterable[str]) -> bool:
+    return any(p == "" or rel == p or rel.startswith(p + "/") for p in prefixes)
 
 
 @dataclass
@@ -93,7 +117,7 @@ class _Planned:
 
 @dataclass
 class IncrementalRun:
-    """A run's view of the manifest: plan() filters inputs, record() enters each batch, close() closes."""
+    """One run's view of the manifest: plan() filters inputs, record() enters each batch, close() closes."""
 
     out: Path
     ruleset_hash: str
@@ -112,21 +136,22 @@ class IncrementalRun:
 
     @classmethod
     def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> IncrementalRun:
-        """Lock the output folder (one run at a time), open its manifest, remove a killed run's temp files."""
+        """Lock the output folder (one run at a time), open its manifest and remove dead runs' temp files."""
         run = cls(Path(out), ruleset_hash, prune)
         sdir = state_dir(out)
         sdir.mkdir(parents=True, exist_ok=True)
         run._lock_fd = os.open(sdir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(run._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("%s: another run is writing to this folder; waiting for it to finish", out)
-            fcntl.flock(run._lock_fd, fcntl.LOCK_EX)
-        # The lock is ours, so any temp file left is a dead run's, never a live writer's.
-        run.stray_temps = remove_stray_temps(out)
-        run._db = sqlite3.connect(sdir / MANIFEST_NAME, check_same_thread=False, isolation_level=None)
-        run._db.executescript(_SCHEMA)
-        run._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            try:
+                fcntl.flock(run._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                log.warning("%s: another run is writing to this folder; waiting for it to finish", out)
+                fcntl.flock(run._lock_fd, fcntl.LOCK_EX)
+            run.stray_temps = remove_stray_temps(out)
+            run._db = _open_db(sdir / MANIFEST_NAME)
+        except BaseException:
+            run.close()
+            raise
         return run
 
     def close(self) -> None:
@@ -137,43 +162,57 @@ class IncrementalRun:
             os.close(self._lock_fd)  # releases the flock
             self._lock_fd = None
 
-    def plan(self, items: list[InputFile]) -> tuple[list[InputFile], list[dict]]:
-        """The inputs that need cleaning, and the unchanged ones' summary records (from the manifest)."""
+    def plan(self, items: list[InputFile], unknown: Iterable[str] = ()) -> tuple[list[InputFile], list[dict]]:
+        """The inputs that need cleaning, and the summary records of the unchanged ones (from the manifest).
+
+        `unknown`: input paths (folders) that could not be read: the entries under them are neither
+        gone nor pruned, their outputs stay.
+        """
         assert self._db is not None
-        rows = {
-            r[0]: r
-            for r in self._db.execute(
-                "SELECT rel, size, mtime_ns, sha256, ruleset_hash, outputs, record, failed FROM files"
-            )
-        }
+        unknown = list(unknown)
+        with _db_errors(self.out):
+            rows = {
+                r[0]: r
+                for r in self._db.execute(
+                    "SELECT rel, size, mtime_ns, sha256, ruleset_hash, outputs, record, failed FROM files"
+                )
+            }
         todo: list[InputFile] = []
         unchanged: list[dict] = []
         touched: list[tuple[int, int, str]] = []
         for item in items:
-            try:
-                st = os.stat(item.path)
-            except OSError:
-                st = None  # clean_file reports the read error
-            size, mtime_ns = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
-            row = rows.pop(item.rel, None)
-            status = self._status(item, row, size, mtime_ns, touched)
+            status = self._status(item, rows.get(item.rel), touched)
             if status == "unchanged":
-                unchanged.append(json.loads(row[6]))
+                unchanged.append(json.loads(rows[item.rel][6]))
             else:
-                self._planned[item.rel] = _Planned(item, size, mtime_ns, status)
                 todo.append(item)
             self.counts[status] += 1
-        self.gone = sorted(rows)
+        seen = {item.rel for item in items}
+        # Under an unread folder: kept as they were, and still listed in the summary (restore finds them).
+        unchanged += [json.loads(r[6]) for rel, r in rows.items() if rel not in seen and _under(rel, unknown)]
+        self.gone = sorted(rel for rel in rows if rel not in seen and not _under(rel, unknown))
         self.counts["gone"] = len(self.gone)
         if touched:  # touched but identical: remember the new mtime so the next run's fast check passes
-            with self._mutex, self._db:
+            with self._mutex, _db_errors(self.out), self._db:
                 self._db.execute("BEGIN")
                 self._db.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE rel = ?", touched)
         if self.prune and self.gone:
-            self._prune({rel: rows[rel] for rel in self.gone})
+            live = _live_outputs(rows, set(self.gone), items)
+            self._prune({rel: rows[rel] for rel in self.gone}, live)
         return todo, unchanged
 
-    def _status(self, item: InputFile, row: tuple | None, size: int, mtime_ns: int, touched: list) -> str:
+    def _status(self, item: InputFile, row: tuple | None, touched: list) -> str:
+        try:
+            st = os.stat(item.path)
+        except OSError:
+            st = None  # clean_file reports the read error
+        size, mtime_ns = (st.st_size, st.st_mtime_ns) if st else (-1, -1)
+        status = self._compare(item, row, size, mtime_ns, touched)
+        if status != "unchanged":
+            self._planned[item.rel] = _Planned(item, size, mtime_ns, status)
+        return status
+
+    def _compare(self, item: InputFile, row: tuple | None, size: int, mtime_ns: int, touched: list) -> str:
         if row is None:
             return "new"
         _, old_size, old_mtime, old_sha, old_hash, outputs, _, failed = row
@@ -193,7 +232,7 @@ class IncrementalRun:
             reason = REASON_RULESET
         elif failed:
             reason = REASON_FAILED
-        elif not all(os.path.exists(os.path.join(self.out, o)) for o in json.loads(outputs)):
+        elif not all((p := owned_path(self.out, o)) and p.exists() for o in _row_outputs(outputs)):
             reason = REASON_OUTPUTS
         if reason is None:
             return "unchanged"
@@ -201,55 +240,71 @@ class IncrementalRun:
         return "recleaned"
 
     def record(self, results: Iterable[dict]) -> None:
-        """Enter a finished batch's files (outputs written) into the manifest, in one transaction."""
+        """Enter a finished batch's files (their outputs are written) into the manifest, in one transaction.
+
+        A file that failed before its outputs were written (unreadable, or a write failed) keeps its
+        old entry and outputs, marked to be retried: a failure never costs the last good outputs.
+        """
         assert self._db is not None
-        rows, stale = [], []
-        with self._mutex:
+        rows, kept, stale = [], [], []
+        with self._mutex, _db_errors(self.out):
             for rec in results:
                 planned = self._planned.pop(rec["input"], None)
                 if planned is None:
                     continue  # e.g. an output-name clash: never cleaned, never entered
-                rec = dict(rec)
-                outputs = outputs_of(planned.item, rec)
                 old = self._db.execute(
                     "SELECT outputs FROM files WHERE rel = ?", (planned.item.rel,)
                 ).fetchone()
-                if old:  # a changed file that now fails leaves no .txt/.diff, like a fresh run
-                    stale += [o for o in json.loads(old[0]) if o not in outputs]
                 failed = rec.get("error") is not None or not rec.get("sha256")
-                rows.append(
-                    (
-                        planned.item.rel,
-                        planned.item.path,
-                        planned.size,
-                        planned.mtime_ns,
-                        rec.get("sha256"),
-                        self.ruleset_hash,
-                        json.dumps(outputs),
-                        json.dumps(rec, sort_keys=True),
-                        int(failed),
-                    )
-                )
+                if old and not rec.get("sha256"):
+                    kept.append((planned.item.rel,))
+                    continue
+                outputs = outputs_of(planned.item, rec)
+                if old:  # e.g. a text that is now kept as .raw: its old .txt and .diff go
+                    stale += [o for o in _row_outputs(old[0]) if o not in outputs]
+                rows.append(self._row(planned, rec, outputs, failed))
             for o in stale:
-                _unlink(self.out / o)
-            if rows:
-                with self._db:
-                    self._db.execute("BEGIN")
-                    self._db.executemany(
-                        "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-                    )
+                if (path := owned_path(self.out, o)) is not None:
+                    _unlink_or_warn(path)
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self._db.executemany("UPDATE files SET failed = 1 WHERE rel = ?", kept)
 
-    def _prune(self, gone_rows: dict[str, tuple]) -> None:
+    def _row(self, planned: _Planned, rec: dict, outputs: list[str], failed: bool) -> tuple:
+        return (
+            planned.item.rel,
+            planned.item.path,
+            planned.size,
+            planned.mtime_ns,
+            rec.get("sha256"),
+            self.ruleset_hash,
+            json.dumps(outputs),
+            json.dumps(rec, sort_keys=True),
+            int(failed),
+        )
+
+    def _prune(self, gone_rows: dict[str, tuple], live: set[str]) -> None:
+        """Delete the outputs of gone inputs: only paths inside DIR, never one a live input owns."""
         assert self._db is not None
         for rel, row in gone_rows.items():
-            outputs = json.loads(row[5])
+            kept = False
+            outputs = _row_outputs(row[5])
             # The review page (review/write.py) is written after the run: not checked, but it goes too.
             outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
             for o in outputs:
-                if _unlink(self.out / o):
+                path = owned_path(self.out, o)
+                if path is None or o.lower() in live:
+                    continue
+                removed = _unlink_or_warn(path)
+                if removed is None:
+                    kept = True
+                elif removed:
                     self.pruned.append(o)
-                _remove_empty_parents(self.out / o, self.out)
-            with self._mutex, self._db:  # an entry goes only once its outputs are gone
+                _remove_empty_parents(path, self.out)
+            if kept:  # an output could not be deleted: the entry stays, the next --prune tries again
+                continue
+            with self._mutex, _db_errors(self.out), self._db:  # an entry goes only once its outputs are gone
                 self._db.execute("BEGIN")
                 self._db.execute("DELETE FROM files WHERE rel = ?", (rel,))
         self.pruned.sort()
@@ -271,11 +326,74 @@ class IncrementalRun:
         self.close()
 
 
+def _live_outputs(rows: dict[str, tuple], gone: set[str], items: list[InputFile]) -> set[str]:
+    """Every output path (lower case: a disk may ignore case) a live input owns or may write this run."""
+    live = set()
+    for rel, row in rows.items():
+        if rel not in gone:
+            live.update(o.lower() for o in _row_outputs(row[5]))
+    for stem in {InputFile("", rel).stem for rel in rows if rel not in gone} | {i.stem for i in items}:
+        live.update(f"{stem}{suffix}".lower() for suffix in OUTPUT_SUFFIXES)
+    return live
+
+
+def _is_damaged(exc: sqlite3.Error) -> bool:
+    """A damaged file (not a full disk or a lock): SQLite says so with these words."""
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text or "corrupt" in text
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    try:
+        db.executescript(_SCHEMA)
+        check = db.execute("PRAGMA quick_check").fetchone()
+        if not check or check[0] != "ok":
+            raise sqlite3.DatabaseError(f"database disk image is malformed ({check and check[0]})")
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _open_db(path: Path) -> sqlite3.Connection:
+    """The manifest; a damaged one is moved aside (kept, never deleted) and rebuilt, with a warning."""
+    try:
+        return _connect(path)
+    except sqlite3.Error as exc:
+        if not _is_damaged(exc):
+            raise ManifestError(f"{path}: {exc}") from None
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+        log.warning(
+            "%s: manifest damaged (%s); kept as %s and rebuilt: every input is cleaned again",
+            path,
+            exc,
+            aside.name,
+        )
+        try:
+            os.replace(path, aside)
+            for extra in ("-journal", "-wal", "-shm"):
+                _unlink(path.with_name(path.name + extra))
+            return _connect(path)
+        except (OSError, sqlite3.Error) as again:
+            raise ManifestError(f"{path}: {again}") from None
+
+
+@contextmanager
+def _db_errors(out: Path) -> Iterator[None]:
+    """SQLite's errors (disk full, damage found mid-run) as one ManifestError naming the manifest."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise ManifestError(f"{state_dir(out) / MANIFEST_NAME}: {exc}") from None
+
+
 def run_line(section: dict) -> str:
     """The incremental part of the run's log line."""
     line = (
-        f"{section['new']} new, {section['changed']} changed, {section['unchanged']} unchanged, "
-        f"{section['gone']} gone"
+        f"{section['new']} new, {section['changed']} changed, "
+        f"{section['unchanged']} unchanged, {section['gone']} gone"
     )
     if section.get("recleaned"):
         why = ", ".join(f"{n} {r}" for r, n in section["recleaned_because"].items())
@@ -291,6 +409,15 @@ def _unlink(path: Path) -> bool:
         return True
     except FileNotFoundError:
         return False
+
+
+def _unlink_or_warn(path: Path) -> bool | None:
+    """_unlink, or None after a warning when the file cannot be deleted (permissions, read-only disk)."""
+    try:
+        return _unlink(path)
+    except OSError as exc:
+        log.warning("%s: cannot delete: %s", path, exc.strerror or exc)
+        return None
 
 
 def _remove_empty_parents(path: Path, root: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -25,13 +26,13 @@ class Restored:
     data: bytes
 
 
-# An HTML page is restored as its extracted text, beside where the page was: a/b.html ->
-# a/b.html.extracted.txt
+# An HTML page is restored as its extracted text, beside where the page was:
+# a/b.html -> a/b.html.extracted.txt
 EXTRACTED_SUFFIX = ".extracted.txt"
 
 
 def _safe_rel(rel: object) -> PurePosixPath:
-    """A report's input path, refused unless inside the restore folder (reports are data, not paths)."""
+    """A report's input path, refused unless it stays inside the restore folder (reports are data)."""
     if not isinstance(rel, str) or not rel or "\x00" in rel:
         raise RestoreError(f"report has no usable input path: {rel!r}")
     p = PurePosixPath(rel)
@@ -44,6 +45,27 @@ def _inside(base: Path, rel: object) -> Path:
     return base.joinpath(*_safe_rel(rel).parts)
 
 
+def _read_inside(base: Path, rel: object) -> bytes:
+    """The bytes of base/rel, never through a link: neither the file nor a folder on the way may be one
+    (a link in DIR could point at any file on the machine)."""
+    path = _inside(base, rel)
+    _no_links(base, path)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise RestoreError(f"{rel}: not a regular file; refused")
+        return fh.read()
+
+
+def _no_links(base: Path, path: Path) -> None:
+    """Refuse a path under `base` that has a symbolic link on the way (base itself is the user's choice)."""
+    for parent in reversed(path.relative_to(base).parents):
+        if parent.parts and os.path.islink(base / parent):
+            raise RestoreError(f"{base / parent} is a symbolic link; not followed")
+    if os.path.islink(path):
+        raise RestoreError(f"{path} is a symbolic link; not followed")
+
+
 def rebuild_input(out_dir: Path, report: dict) -> Restored:
     """The original bytes of one input from its report and the outputs beside it; raises RestoreError."""
     rel = str(_safe_rel(report.get("input")))
@@ -53,12 +75,12 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
             f"not restorable: the input was never read ({report.get('error') or 'no checksum recorded'})"
         )
     if report.get("raw_copy"):
-        data = _inside(out_dir, report["raw_copy"]).read_bytes()
+        data = _read_inside(out_dir, report["raw_copy"])
     else:
         output = report.get("output")
         if not output:
             raise RestoreError(f"not restorable: no cleaned output recorded ({report.get('error')})")
-        cleaned = _inside(out_dir, output).read_bytes().decode("utf-8")
+        cleaned = _read_inside(out_dir, output).decode("utf-8")
         removals = [Removal.from_dict(d) for d in report.get("removals", [])]
         text = restore(cleaned, removals)
         try:
@@ -89,31 +111,52 @@ def _checked(rel: str, data: bytes, expected: str, report: dict) -> Restored:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise RestoreError(
-            f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says "
-            f"{report.get('bytes')})"
+            f"SHA-256 mismatch: rebuilt {actual}, report says {expected} "
+            f"({len(data)} bytes, report says {report.get('bytes')})"
         )
     return Restored(rel, data)
 
 
-def restore_run(out_dir: str | os.PathLike, to: str | os.PathLike) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rebuild each input in DIR/summary.json into `to`; returns (restored inputs, [(input, problem)])."""
+def load_run_summary(out_dir: str | os.PathLike) -> dict:
+    """DIR/summary.json, checked to be a run summary; raises RestoreError saying why not."""
+    path = Path(out_dir) / "summary.json"
+    try:
+        summary = json.loads(_read_inside(Path(out_dir), "summary.json").decode("utf-8"))
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise RestoreError(f"{path}: not a readable run summary ({exc})") from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("file_records", []), list):
+        raise RestoreError(f"{path}: not a run summary (no list of file records)")
+    return summary
+
+
+def restore_run(
+    out_dir: str | os.PathLike, to: str | os.PathLike, summary: dict | None = None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Rebuild every input in DIR/summary.json into `to`; returns (restored inputs, [(input, problem)])."""
     out = Path(out_dir)
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary = summary if summary is not None else load_run_summary(out)
     dest = Path(to)
     done, failed = [], []
     for record in summary.get("file_records", []):
-        rel = record.get("input")
+        rel = record.get("input") if isinstance(record, dict) else None
         try:
-            stem = InputFile(str(rel), str(_safe_rel(rel))).stem
-            report_path = _inside(out, f"{stem}.report.json")
-            if not report_path.exists():
-                raise RestoreError(f"not restorable: {record.get('error') or 'its report is missing'}")
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-            if report.get("input") != rel:
-                raise RestoreError(f"{report_path.name} belongs to {report.get('input')!r}")
-            restored = rebuild_input(out, report)
-            atomic_write(_inside(dest, restored.rel), restored.data)
+            restored = _restore_one(out, record)
+            target = _inside(dest, restored.rel)
+            _no_links(dest, target)
+            atomic_write(target, restored.data)
             done.append(restored.rel)
-        except (RestoreError, OSError, ValueError, KeyError, TypeError) as exc:
+        except (RestoreError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             failed.append((str(rel), str(exc)))
     return done, failed
+
+
+def _restore_one(out: Path, record: dict) -> Restored:
+    rel = record.get("input")
+    stem = InputFile(str(rel), str(_safe_rel(rel))).stem
+    report_path = _inside(out, f"{stem}.report.json")
+    if not os.path.lexists(report_path):
+        raise RestoreError(f"not restorable: {record.get('error') or 'its report is missing'}")
+    report = json.loads(_read_inside(out, f"{stem}.report.json").decode("utf-8"))
+    if not isinstance(report, dict) or report.get("input") != rel:
+        raise RestoreError(f"{report_path.name} belongs to {report.get('input')!r}")
+    return rebuild_input(out, report)

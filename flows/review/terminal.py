@@ -12,10 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..outputs.records import Status
+from ..terminal_text import printable
 from .data import Review, collect_review, held_removals, nonblank_lines, removals_where
 from .pages import INDEX_PAGE
 
-# Every string from a run goes in Text(): a document's "[b]" or "[/]" is shown as is, never read as markup.
+# Every string from a run goes in _text(): a document's "[b]" or "[/]" is shown as is, never read as
+# markup, and its control characters are shown as escapes, never obeyed by the terminal.
+
+
+def _text(value: object) -> Text:
+    return Text(printable(value))
 
 
 class HeldFormat(Enum):
@@ -52,7 +58,8 @@ def print_held(out_dir: str, summary: dict, fmt: HeldFormat) -> list[dict]:
     elif fmt is HeldFormat.LINES:
         for h, r in removals:
             rule = f"{r['cleaner']}/{r['rule']}"
-            print(f"{h['input']}\t{h['report']}\t{_lines(r)}\t{rule}\t{r['held']}\t{_removed_text(r, 120)}")
+            line = f"{h['input']}\t{h['report']}\t{_lines(r)}\t{rule}\t{r['held']}\t{_removed_text(r, 120)}"
+            print(printable(line))
         print(f"{len(removals)} removals in {len(docs)} documents held for review", file=sys.stderr)
     else:
         title = f"held for review: {len(removals)} removals in {len(docs)} documents (kept in the text)"
@@ -61,7 +68,9 @@ def print_held(out_dir: str, summary: dict, fmt: HeldFormat) -> list[dict]:
             table.add_column(col, overflow="fold")
         for h, r in removals:
             rule = f"{r['cleaner']} / {r['rule']}"
-            table.add_row(Text(h["input"]), _lines(r), Text(rule), Text(r["held"]), Text(_removed_text(r)))
+            table.add_row(
+                _text(h["input"]), _lines(r), _text(rule), _text(r["held"]), _text(_removed_text(r))
+            )
         Console(highlight=False).print(table)
     if fmt is not HeldFormat.JSON:
         print_runaways(summary)
@@ -79,7 +88,7 @@ def print_runaways(summary: dict) -> None:
     for w in runaways:
         docs = f"{w['documents']} of {w['of_documents']}"
         lines = f"{w['lines']} of {w['of_lines']} ({w['share_of_lines']:.0%})"
-        table.add_row(Text(w["rule"]), docs, lines)
+        table.add_row(_text(w["rule"]), docs, lines)
     Console(highlight=False, stderr=True).print(table)
 
 
@@ -101,7 +110,7 @@ def print_cleaner_removals(
         key=lambda row: RISK_ORDER.get(row[1].get("risk", ""), 3),
     )
     what = " ".join(x for x in (cleaner or "all cleaners", f"risk {risk}" if risk else "") if x)
-    table = Table(title=f"{what}: removals and shadow matches, risky first", title_justify="left")
+    table = Table(title=_text(f"{what}: removals and shadow matches, risky first"), title_justify="left")
     for col, kw in (
         ("file", {"overflow": "fold", "min_width": 12}),
         ("line", {"justify": "right"}),
@@ -119,7 +128,9 @@ def print_cleaner_removals(
             f": {'; '.join(r['risk_reasons'][1:])}" if r.get("risk") == "risky" else ""
         )
         shown_status = "" if status is Status.ACTING else status.value
-        table.add_row(Text(rel), _lines(r), Text(rule), shown_status, Text(risk_cell), Text(_removed_text(r)))
+        table.add_row(
+            _text(rel), _lines(r), _text(rule), shown_status, _text(risk_cell), _text(_removed_text(r))
+        )
     console = Console(highlight=False)
     console.print(table)
     if len(shown) < len(rows):
@@ -133,7 +144,7 @@ def _known_cleaner(out_dir: str, summary: dict, cleaner: str) -> bool:
     if cleaner not in known:
         names = ", ".join(known) or "none"
         problem = f"no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {names}"
-        print(f"boilerclean: {problem}", file=sys.stderr)
+        print(f"boilerclean: {printable(problem)}", file=sys.stderr)
         return False
     return True
 
@@ -146,7 +157,7 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
     held = sum(c["held"] for c in review.by_cleaner.values())
     console.print(
-        Text(
+        _text(
             f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
             f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} "
             "characters); "
@@ -158,14 +169,14 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
         risks = ", ".join(f"{k} {s['by_risk'].get(k, 0)}" for k in sorted(RISK_ORDER, key=RISK_ORDER.get))
         why = ", ".join(f"{k} {n}" for k, n in s.get("held_by_reason", {}).items())
         console.print(
-            Text(f"risk of the removals and held ones: {risks}" + (f"; held: {why}" if why else ""))
+            _text(f"risk of the removals and held ones: {risks}" + (f"; held: {why}" if why else ""))
         )
     for table in _totals_tables(review, top):
         console.print(table)
     print_runaways(summary)
     index = Path(out_dir) / INDEX_PAGE
     missing = f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"
-    console.print(Text(f"review pages: {index}" if index.exists() else missing))
+    console.print(_text(f"review pages: {index}" if index.exists() else missing))
 
 
 def _totals_tables(review: Review, top: int) -> list[Table]:
@@ -174,15 +185,17 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         t.add_column(col, justify="left" if col == "cleaner" else "right")
     for name in review.cleaners:
         c = review.by_cleaner[name]
-        t.add_row(Text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files")))
+        t.add_row(
+            _text(name), *(str(c[k]) for k in ("removals", "lines", "chars", "shadow", "held", "files"))
+        )
     tables = [t]
     t = Table(title="per rule", title_justify="left")
     for col in ("cleaner", "rule", "removals", "shadow", "held", "files"):
         t.add_column(col, justify="right" if col in ("removals", "shadow", "held", "files") else "left")
     for r in review.by_rule:
         t.add_row(
-            Text(r["cleaner"]),
-            Text(r["rule"]),
+            _text(r["cleaner"]),
+            _text(r["rule"]),
             str(r["removals"]),
             str(r["shadow"]),
             str(r["held"]),
@@ -202,13 +215,13 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         for line in review.lines[:top]:
             status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
             rule = f"{line['cleaner']} / {line['rule']}{status}"
-            t.add_row(str(line["count"]), str(line["n_files"]), Text(rule), Text(_clip(line["text"])))
+            t.add_row(str(line["count"]), str(line["n_files"]), _text(rule), _text(_clip(line["text"])))
         tables.append(t)
     if review.failed:
         t = Table(title="failed files", title_justify="left")
         t.add_column("file")
         t.add_column("error", overflow="fold")
         for f in review.failed:
-            t.add_row(Text(f["input"]), Text(f["error"]))
+            t.add_row(_text(f["input"]), _text(f["error"]))
         tables.append(t)
     return tables

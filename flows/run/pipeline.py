@@ -15,13 +15,14 @@ from typing import Any
 
 from cleaners import Ruleset, load_ruleset
 
-from ..inputs.discover import InputFile, discover_inputs
+from ..inputs.discover import InputFile, UsageError, discover_inputs
 from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json
 from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
+from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
 from .progress import Progress, file_size
 from .worker import clean_files, run_logger
@@ -39,21 +40,28 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
-def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]]:
-    """The inputs to clean, and a failed record for each one whose outputs would overwrite another's."""
-    items, clashes = [], []
+def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict], list[str]]:
+    """The inputs to clean, a failed record for each one that cannot be (an output-name clash, a folder
+    that cannot be listed ...), and the input paths under which what exists is unknown (unread folders)."""
+    items, clashes, unknown = [], [], []
     for item, clash in iter_planned(paths, out):
-        (items.append(item) if clash is None else clashes.append(clash))
-    return items, clashes
+        if clash is None:
+            items.append(item)
+            continue
+        clashes.append(clash)
+        if item is not None and item.unread_folder:
+            unknown.append(item.rel)
+    return items, clashes, unknown
 
 
 def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None, dict | None]]:
-    """(input, None) for each input to clean and (None, failed record) for each clash, as found (a stream)."""
+    """(input, None) for each input to clean, and (None or the skipped input, failed record) for each one
+    that is not cleaned (a clash, a skipped path), as found (a stream)."""
     # The run's own review index is DIR/index.html: a top-level input whose page would land there is refused.
     seen: dict[str, str] = {"index": "the run's index.html"}
     for item in discover_inputs(paths, out):
         if item.skipped:
-            yield None, summary_record({"input": item.rel, "error": item.skipped})
+            yield item, summary_record({"input": item.rel or item.path, "error": item.skipped})
             continue
         key = item.stem.lower()  # case-insensitive: outputs may land on a case-insensitive disk
         if key in seen:
@@ -126,12 +134,12 @@ def run_clean(
         alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()
-        os.makedirs(out, exist_ok=True)
-        items, records = plan_inputs(paths, out)
+        make_output_folder(out)
+        items, records, unknown = plan_inputs(paths, out)
         ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
         with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
             # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
-            items, unchanged = incremental.plan(items)
+            items, unchanged = incremental.plan(items, unknown)
             meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
             try:
                 # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
@@ -158,33 +166,75 @@ def run_clean(
                 meter.close()
             summary = summarize(records + unchanged, ruleset, dry_run)
             summary["run"] = incremental.run_section()
-            summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
-            atomic_write(Path(out) / "summary.json", to_json(summary))
-            write_run_review(out, summary, pool, publish=in_flow)
+            errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
+            if not errors:  # the pages show the run that summary.json describes
+                errors = _attempt(
+                    "cannot write the review pages", write_run_review, out, summary, pool, in_flow
+                )
+            if errors:  # only then: otherwise the summary returned is exactly summary.json
+                summary["output_errors"] = errors
     log_outcome(logger, summary)
     return summary
+
+
+def make_output_folder(out: str) -> None:
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"{out}: --out is not a folder")
+    os.makedirs(out, exist_ok=True)
+
+
+def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: str, alerts) -> list[str]:
+    """The run's history line and summary.json; returns one message per one that could not be written
+    (the cleaned outputs are in place and restorable either way)."""
+    found: list[list[dict]] = []
+    errors = _attempt(
+        "cannot record the run history",
+        lambda: found.append(record_run(out, records, ruleset_hash, summary["run"], alerts)),
+    )
+    summary["run"]["alerts"] = found[0] if found else []
+    summary_json = {k: v for k, v in summary.items() if k != "output_errors"}
+    errors += _attempt(
+        "cannot write summary.json", atomic_write, Path(out) / "summary.json", to_json(summary_json)
+    )
+    return errors
+
+
+def _attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[str]:
+    """[] when fn(*args) works; [one message line] when it fails with an OSError (disk full, read-only)."""
+    try:
+        fn(*args, **kwargs)
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return [f"{what}: {where}{exc.strerror or exc}"]
+    return []
 
 
 def log_outcome(logger, summary: dict) -> None:
     """One line per failed, held or timed-out file and per trend alert, and the run's summary line."""
     for e in summary["errors"]:
-        logger.error("%s: %s", e["input"], e["error"])
+        logger.error("%s: %s", printable(e["input"]), printable(e["error"]))
+    for problem in summary.get("output_errors", []):
+        logger.error("%s", printable(problem))
     for h in summary["held"]:
         logger.warning(
-            "%s: removals held for review (kept in the text): %s", h["input"], "; ".join(h["reasons"])
+            "%s: removals held for review (kept in the text): %s",
+            printable(h["input"]),
+            printable("; ".join(h["reasons"])),
         )
     for w in summary.get("runaway_rules", []):
         logger.warning(
             "runaway rule %s: took %.0f%% of the lines of %d of %d documents",
-            w["rule"],
+            printable(w["rule"]),
             100 * w["share_of_lines"],
             w["documents"],
             w["of_documents"],
         )
     for t in summary.get("timeouts", []):
         logger.warning(
-            "%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"])
+            "%s: rules timed out (their removals are missing): %s",
+            printable(t["input"]),
+            printable(", ".join(t["rules"])),
         )
     logger.info(summary_line(summary) + "; this run: " + run_line(summary["run"]))
     for a in summary["run"]["alerts"]:
-        logger.warning(alert_message(a))
+        logger.warning(printable(alert_message(a)))

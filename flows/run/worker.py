@@ -7,6 +7,7 @@ costs each of them ~1.5 s.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -99,7 +100,10 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     try:
         data = read_input(item.path)
     except OSError as exc:
-        return _fail(report, batch, item, report_path, f"cannot read file: {exc.strerror or exc}")
+        error = f"cannot read file: {exc.strerror or exc}"
+        if os.path.exists(report_path):  # a failure never replaces a good output: the last run's stay
+            return summary_record({**report, "error": error})
+        return _fail(report, batch, item, report_path, error)
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:

@@ -8,6 +8,7 @@ changed, cleaned again), not the unchanged ones.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -18,33 +19,64 @@ from .alerts import AlertSettings, find_alerts
 
 HISTORY_NAME = "history.jsonl"
 
+log = logging.getLogger("boilerclean")
+
 
 def history_path(out: str | os.PathLike) -> Path:
     return state_dir(out) / HISTORY_NAME
 
 
 def read_history(out: str | os.PathLike) -> list[dict]:
-    """Every recorded run, oldest first; damaged lines (a crash mid-append) are skipped."""
+    """Every recorded run, oldest first, read line by line; a damaged line (a crash mid-append, bytes
+    that are not UTF-8, wrong types) is skipped with a warning."""
     path = history_path(out)
-    if not path.exists():
+    runs, damaged = [], 0
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
         return []
-    runs = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(entry, dict) and isinstance(entry.get("by_rule"), dict):
-            runs.append(entry)
+    with fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            entry = _entry(line)
+            if entry is None:
+                damaged += 1
+            else:
+                runs.append(entry)
+    if damaged:
+        log.warning("%s: %d damaged line(s) skipped", path, damaged)
     return runs
 
 
+def _entry(line: bytes) -> dict | None:
+    """One history line as a run entry, or None unless it is one (the types find_alerts relies on)."""
+    try:
+        entry = json.loads(line.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError included
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("by_rule"), dict):
+        return None
+    counts = [entry.get("files", 0), *entry["by_rule"].values()]
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) and n >= 0 for n in counts):
+        return None
+    texts = (entry.get("ruleset_hash", ""), entry.get("time", ""))
+    if not all(isinstance(t, str) for t in texts) or not isinstance(entry.get("alerts", []), list):
+        return None
+    return entry
+
+
 def append_history(out: str | os.PathLike, entry: dict) -> None:
+    """Append one line; when the file does not end a line (a run killed mid-append), a new line first,
+    so the damaged line never swallows this one."""
     path = history_path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     line = (json.dumps(entry, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
     try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line
         os.write(fd, line)
     finally:
         os.close(fd)

@@ -6,17 +6,23 @@ from __future__ import annotations
 def history_table(runs: list[dict]):
     """A rich table: one row per rule, one column per run (hits per file, hits), newest last."""
     from rich.table import Table
+    from rich.text import Text
+
+    from ..terminal_text import printable
 
     table = Table(title="hits per file by rule (hits), oldest run first", show_lines=False)
     table.add_column("rule", style="bold", no_wrap=True)
     for r in runs:
         table.add_column(
-            f"{r.get('time', '?')[5:16].replace('T', ' ')}\n{r.get('files', 0)} files", justify="right"
+            printable(f"{r.get('time', '?')[5:16].replace('T', ' ')}") + f"\n{r.get('files', 0)} files",
+            justify="right",
         )
     table.add_row(
         "(files new/changed/unchanged/gone)",
         *[
-            f"{r.get('new', '-')}/{r.get('changed', '-')}/{r.get('unchanged', '-')}/{r.get('gone', '-')}"
+            printable(
+                f"{r.get('new', '-')}/{r.get('changed', '-')}/{r.get('unchanged', '-')}/{r.get('gone', '-')}"
+            )
             for r in runs
         ],
     )
@@ -29,5 +35,5 @@ def history_table(runs: list[dict]):
             if rule in r.get("alerts", []):
                 cell = f"[red]! {cell}[/red]"
             cells.append(cell)
-        table.add_row(rule, *cells)
+        table.add_row(Text(printable(rule)), *cells)  # Text: a rule name is never read as markup
     return table

@@ -126,7 +126,11 @@ def restore_to(out: Path, to: Path) -> tuple[Result, dict[str, bytes]]:
 
 def config_with_rule(path: Path, name: str = "footer", pattern: str = "^Example Daily, since 1901$") -> Path:
     """A user config adding one rule; `name` goes in YAML double quotes (so "\\x1b" escapes work)."""
-    text = f"cleaners:\n  site_footer:\n    rules:\n      - name: \"{name}\"\n        pattern: '{pattern}'\n"
+    # A cleaner the defaults lack says `new: true` (cleaners/settings.py, since issue 16).
+    text = (
+        f"cleaners:\n  site_footer:\n    new: true\n    rules:\n"
+        f"      - name: \"{name}\"\n        pattern: '{pattern}'\n"
+    )
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -51,9 +51,6 @@ def _assert_restores(out: Path, to: Path, expected: dict[str, bytes]) -> None:
 # --- case 1: a rerun that fails to write deletes the last good outputs -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 1: a failed rewrite unlinks the old .txt/.diff as stale"
-)
 def test_case1_rerun_that_cannot_write_keeps_old_outputs(tmp_path, monkeypatch):
     inp, out, made = _first_run(tmp_path)
     before = snapshot(out / "sub")
@@ -97,9 +94,6 @@ def _fill(where: Path, leave: int) -> None:
         fh.write(b"\0" * max(0, free - leave))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 1: a rerun on a full disk deletes the last good outputs"
-)
 def test_case1_real_full_tmpfs_keeps_old_outputs(tmp_path):
     if os.geteuid() != 0:
         pytest.skip(
@@ -148,10 +142,6 @@ def _assert_locked_outputs_kept(out: Path, before: dict[str, bytes]) -> None:
     assert not lost, f"--prune deleted the outputs of inputs it could not read: {lost}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 case 2: os.walk errors are swallowed; --prune deletes the outputs and exits 0",
-)
 def test_case2_unreadable_folder_is_not_gone_injected(tmp_path, monkeypatch):
     inp, out, _ = _prune_with_locked(tmp_path)
     before = snapshot(out)
@@ -170,9 +160,6 @@ def test_case2_unreadable_folder_is_not_gone_injected(tmp_path, monkeypatch):
     assert res.rc == EXIT_FAILED and "locked" in res.err, res.all
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 2: a chmod 000 folder counts as gone; --prune deletes its outputs"
-)
 def test_case2_unreadable_folder_is_not_gone_setpriv(tmp_path):
     if not shutil.which("setpriv"):
         pytest.skip("setpriv not installed; the injected variant covers case 2")
@@ -222,9 +209,6 @@ def _beyond_path_max(root: Path) -> str:
     return "/".join([*rel, "long.txt"])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 2: an input path longer than PATH_MAX is skipped silently"
-)
 def test_case2_input_beyond_path_max_is_reported_not_skipped(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["short.txt"])
@@ -275,9 +259,6 @@ def _damage_history(out: Path, kind: str) -> None:
         path.write_bytes(path.read_bytes() + b'{"by_rule": {"ad marker": 3}, "fi')
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 3: a damaged history.jsonl line raises in read_history/find_alerts"
-)
 @pytest.mark.parametrize("kind", ["non-utf8", "wrong-types", "truncated"])
 def test_case3_damaged_history_line_is_skipped(tmp_path, kind):
     inp, out, made = _first_run(tmp_path)
@@ -314,9 +295,6 @@ PAGE = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 4: x.txt and x.html share output names; pruning x.txt deletes x.html's"
-)
 def test_case4_prune_keeps_outputs_of_a_live_input(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["x.txt", "y.txt"])
@@ -338,9 +316,6 @@ def test_case4_prune_keeps_outputs_of_a_live_input(tmp_path):
 # --- case 5: the temporary-file sweep deletes other people's files ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 5: the sweep removes any .*.*.tmp under --out, a user's file included"
-)
 def test_case5_sweep_keeps_a_users_tmp_file(tmp_path):
     inp, out, _ = _first_run(tmp_path)
     mine = out / "notes" / ".chapter1.autosave.tmp"
@@ -354,9 +329,6 @@ def test_case5_sweep_keeps_a_users_tmp_file(tmp_path):
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 5: a run on DIR sweeps the live temp files of a run writing DIR/sub"
-)
 def test_case5_sweep_keeps_live_temps_of_a_run_into_a_subfolder(tmp_path, monkeypatch):
     inp, out = tmp_path / "in", tmp_path / "o"
     make_inputs(inp, ["b.txt"])
@@ -382,9 +354,6 @@ def test_case5_sweep_keeps_live_temps_of_a_run_into_a_subfolder(tmp_path, monkey
 # --- case 6: restore --to inside the output folder overwrites cleaned outputs -----------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 case 6: restore --to DIR/sub writes originals over cleaned outputs"
-)
 def test_case6_restore_into_the_output_folder_is_refused(tmp_path):
     _, out, _ = _first_run(tmp_path)
     before = snapshot(out)

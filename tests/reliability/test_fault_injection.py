@@ -394,13 +394,7 @@ def fault_rounds(base: Path, faults: int, kill_share: float, seed: int) -> Tally
 @pytest.mark.parametrize(
     "mode,kill_share",
     [
-        pytest.param(
-            "errors",
-            0.0,
-            marks=pytest.mark.xfail(
-                strict=True, reason="issue 13 case 1: a failed write unlinks the old outputs"
-            ),
-        ),
+        ("errors", 0.0),
         ("kills", 1.0),
     ],
 )
@@ -409,3 +403,4 @@ def test_random_faults_lose_nothing(tmp_path, mode, kill_share):
     tally = fault_rounds(tmp_path, faults, kill_share, SEED + (mode == "kills"))
     print(f"\n[{mode}] seed {SEED}\n{tally.report()}")
     assert not tally.broken, tally.report()
+    assert not tally.tracebacks, f"a fault reached the user as a traceback:\n{tally.report()}"

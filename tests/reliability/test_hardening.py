@@ -63,9 +63,6 @@ def _poison_manifest(out: Path, rel: str, outputs: list[str]) -> None:
     assert n == 1, f"manifest has no row for {rel}"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by --prune"
-)
 def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, _ = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -77,9 +74,6 @@ def test_prune_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "--prune deleted a file outside DIR"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: manifest outputs ../victim.txt deleted by a plain rerun"
-)
 def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     inp, out, made = _first_run(tmp_path)
     victim = tmp_path / "victim.txt"
@@ -91,9 +85,6 @@ def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "a rerun deleted a file outside DIR"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: a corrupt manifest raises instead of being rebuilt"
-)
 @pytest.mark.parametrize("damage", ["not a database", "malformed"])
 def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
     inp, out, made = _first_run(tmp_path)
@@ -116,9 +107,6 @@ def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
 # --- restore and symlinks ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: restore reads a raw_copy symlink that leaves DIR"
-)
 def test_restore_does_not_follow_a_raw_copy_symlink_out_of_dir(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     inp.mkdir()
@@ -147,9 +135,6 @@ def test_restore_replaces_a_file_symlink_in_to_instead_of_writing_through_it(tmp
     assert victim.read_bytes() == b"not yours\n", "restore wrote through a symlink in --to"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: restore writes through a folder symlink already in --to"
-)
 def test_restore_does_not_write_through_a_folder_symlink_in_to(tmp_path):
     _, out, _ = _first_run(tmp_path)
     to, elsewhere = tmp_path / "r", tmp_path / "elsewhere"
@@ -176,7 +161,6 @@ class _FullDisk(sqlite3.Connection):
         raise sqlite3.OperationalError("database or disk is full")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: disk full in the SQLite manifest is a traceback")
 def test_disk_full_in_the_manifest_is_a_message(tmp_path, monkeypatch):
     inp, out, made = _first_run(tmp_path)
     (inp / "a.txt").write_bytes(made["a.txt"] + b"New closing paragraph.\n")
@@ -188,9 +172,6 @@ def test_disk_full_in_the_manifest_is_a_message(tmp_path, monkeypatch):
     assert res.rc in (EXIT_FAILED, EXIT_USAGE), res.all
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: disk full while writing review pages is a traceback"
-)
 def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch):
     inp, out = tmp_path / "in", tmp_path / "o"
     made = make_inputs(inp, NAMES)
@@ -211,7 +192,6 @@ def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch):
     assert got == made, "the cleaned outputs themselves must survive a failed review page"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: a read-only output file system is a traceback")
 def test_read_only_output_file_system_is_a_message(tmp_path, monkeypatch):
     inp, out = tmp_path / "in", tmp_path / "o"
     made = make_inputs(inp, NAMES)
@@ -237,7 +217,6 @@ def test_read_only_output_file_system_is_a_message(tmp_path, monkeypatch):
     assert snapshot(inp) == made
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: a read-only output file system is a traceback")
 def test_read_only_tmpfs_is_a_message(tmp_path):
     if os.geteuid() != 0:
         pytest.skip(
@@ -260,7 +239,6 @@ def test_read_only_tmpfs_is_a_message(tmp_path):
         subprocess.run(["umount", "-l", str(mnt)], check=False, capture_output=True)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: --out naming a file is a traceback")
 def test_out_being_a_file_is_a_usage_error(tmp_path):
     inp = tmp_path / "in"
     make_inputs(inp, NAMES)
@@ -272,9 +250,6 @@ def test_out_being_a_file_is_a_usage_error(tmp_path):
     assert notdir.read_bytes() == b"precious\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: a malformed summary.json given to restore is a traceback"
-)
 @pytest.mark.parametrize(
     "summary", [b"{ not json", b"[1, 2, 3]", b'{"file_records": 7}', b"\xff\xfe\x00garbage"]
 )
@@ -294,9 +269,6 @@ def _deep(root: Path, levels: int) -> Path:
     return p
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: folders > 1,000 levels deep raise RecursionError"
-)
 def test_folders_deeper_than_1000_levels_are_no_traceback():
     # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit
     # RecursionError.
@@ -322,9 +294,6 @@ ESC_DOC = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: escape sequences in documents reach the terminal via review"
-)
 def test_review_does_not_print_escape_sequences_from_documents(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "o"
     inp.mkdir()
@@ -337,9 +306,6 @@ def test_review_does_not_print_escape_sequences_from_documents(tmp_path):
     assert "\x1b" not in res.out + res.err, "an escape sequence from a document reached the terminal"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 also-found: escape sequences in rule names reach the terminal"
-)
 @pytest.mark.parametrize("command", ["review", "history"])
 def test_rule_names_with_escape_sequences_do_not_reach_the_terminal(tmp_path, command):
     inp, out = tmp_path / "in", tmp_path / "o"
@@ -358,7 +324,6 @@ def test_rule_names_with_escape_sequences_do_not_reach_the_terminal(tmp_path, co
 # --- output modes -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 also-found: outputs are created 0600 whatever the umask")
 @pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o002, 0o664)])
 def test_outputs_follow_the_umask(tmp_path, umask, mode):
     inp, out = tmp_path / "in", tmp_path / "o"
