@@ -86,11 +86,12 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
     return attach_line_table(ruleset, table)
 
 
-def write_run_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
-    """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
+def write_run_review(out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False) -> None:
+    """The review index, and with `pages` a page per file (all at the end: prev/next need the file order);
+    artifacts in a flow run."""
     from ..review.write import INDEX_PAGE, write_review
 
-    review = write_review(out, summary, pool)
+    review = write_review(out, summary, pool, pages=pages)
     if publish:
         from ..review.artifacts import publish_artifacts
 
@@ -108,13 +109,15 @@ def run_clean(
     dask_address: str | None = None,
     dask: bool = False,
     progress: bool = False,
+    pages: bool = False,
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
-    `ruleset`: the one `config` gives, when the caller has loaded it already.
+    `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
+    page per file (a fifth of a run's time; the review server renders them on demand).
     """
     logger = run_logger()
     in_flow = submit_task is not None
@@ -159,7 +162,7 @@ def run_clean(
             summary["run"] = incremental.run_section()
             summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
             atomic_write(Path(out) / "summary.json", to_json(summary))
-            write_run_review(out, summary, pool, publish=in_flow)
+            write_run_review(out, summary, pool, publish=in_flow, pages=pages)
     log_outcome(logger, summary)
     return summary
 
