@@ -1,4 +1,4 @@
-"""Incremental runs: the manifest decides what is new, changed, unchanged or gone; a rerun matches a fresh run exactly."""
+"""Incremental runs: the manifest decides what is new, changed, unchanged or gone; reruns match fresh runs."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
         "recleaned": 0,
         "gone": 0,
     }
-    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still describes every file.
+    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still
+    # describes every file.
     after = mtimes(out)
     rewritten = {k for k in after if after[k] != before[k]}
     assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".report.json"))}

@@ -1,4 +1,4 @@
-"""Mining repeated lines: the known per-source residue is proposed, article text never; the proposal works as a config."""
+"""Mining: known per-source residue is proposed, article text never; the proposal works as config."""
 
 from __future__ import annotations
 
@@ -174,7 +174,7 @@ def test_mine_on_seeds_proposes_their_repeated_residue(cli):
 def test_mine_reports_bad_files_and_goes_on(tmp_path, cli):
     (tmp_path / "a").mkdir()
     for i in range(3):
-        (tmp_path / "a" / f"{i}.txt").write_text("Menu\nbody text number %d.\n" % i, encoding="utf-8")
+        (tmp_path / "a" / f"{i}.txt").write_text(f"Menu\nbody text number {i}.\n", encoding="utf-8")
     # Not b"\xff\xfe...": that is a UTF-16 byte order mark, and the bytes after it now decode (issue 7).
     (tmp_path / "a" / "bad.txt").write_bytes(b"bad\x00\xff")
     res = cli("mine", str(tmp_path), "--min-docs", "2")

@@ -1,4 +1,4 @@
-"""`boilerclean mine`: count short lines per source over a corpus and propose the recurring ones as per-source rules."""
+"""`boilerclean mine`: count short lines per source over a corpus, propose recurring ones as source rules."""
 
 from __future__ import annotations
 

@@ -112,7 +112,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
 
             log.info(
-                "no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)"
+                "no Prefect API configured: running the flow in-process (use --prefect for a tracked flow "
+                "run)"
             )
             summary = run_clean(**kwargs, ruleset=ruleset)
     except UsageError as exc:

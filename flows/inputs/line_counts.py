@@ -24,7 +24,7 @@ from .read import read_document
 def count_lines(
     items: Iterable[InputFile], by: str, capacity: int = DEFAULT_CAPACITY
 ) -> tuple[LineCounter, list[tuple[str, str]], int]:
-    """One pass over the inputs: the line counter, the (file, problem) pairs that could not be read, and files without a source."""
+    """One pass over the inputs: line counter, unreadable (file, problem) pairs, files without a source."""
     counter = LineCounter(capacity)
     errors: list[tuple[str, str]] = []
     no_source = 0
@@ -75,7 +75,8 @@ def propose_rules(
     counter, errors, no_source = count_lines(items, by, capacity)
     frequent = counter.frequent(min_docs, min_share)
     header = (
-        f"Proposed by `boilerclean mine` from {len(items) - len(errors)} documents in {len(counter.docs)} source(s)\n"
+        f"Proposed by `boilerclean mine` from {len(items) - len(errors)} documents in {len(counter.docs)} "
+        f"source(s)\n"
         f"(source by {by}; lines in >= {min_docs} documents and >= {min_share:g} of their source).\n"
         "Review every rule (delete any that is article text), then add these entries to your --config file."
     )

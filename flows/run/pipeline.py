@@ -1,4 +1,4 @@
-"""A cleaning run: find the files, clean them in batches, write each file's outputs, a run summary and review pages.
+"""A cleaning run: find the files, clean them in batches, write each file's outputs, a summary, review pages.
 
 No Prefect here (the flow in prefect_flow.py wraps run_clean): a run without a Prefect API does not
 pay the ~1.5 s of importing it.
@@ -69,7 +69,7 @@ def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None,
 
 
 def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
-    """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
+    """With repeated_line on, count the inputs' lines first (pass one) and hand the table to the cleaner."""
     from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
 
     cleaner = repeated_line_cleaner(ruleset)
@@ -113,7 +113,7 @@ def run_clean(
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
-    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json).
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
     `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
@@ -121,7 +121,8 @@ def run_clean(
     """
     logger = run_logger()
     in_flow = submit_task is not None
-    # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always do.
+    # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always
+    # do.
     with process_pool(workers) as pool:
         if ruleset is None:
             ruleset = load_ruleset(config)  # raises ConfigError before any file is read

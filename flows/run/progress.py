@@ -11,7 +11,7 @@ log = logging.getLogger("boilerclean")
 
 
 class Progress:
-    """Files done, MB/s, ETA and errors so far: a rich bar on a terminal, a log line every few seconds otherwise."""
+    """Files done, MB/s, ETA and errors so far: a rich bar on a terminal, else a log line every few s."""
 
     LOG_EVERY = 10.0  # seconds between plain progress lines
 

@@ -33,7 +33,7 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
 
 
 def serve_deployment(name: str, parameters: dict, schedule: dict) -> None:
-    """Create (or update) the deployment boilerclean/<name> with this schedule and run its flow runs until stopped."""
+    """Create (or update) deployment boilerclean/<name> with this schedule; run flow runs until stopped."""
     from prefect.deployments.runner import EntrypointType
 
     from ..run.prefect_flow import clean_flow

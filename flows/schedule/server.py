@@ -31,7 +31,7 @@ def free_port() -> int:
 def wait_healthy(
     api_url: str, proc: subprocess.Popen | None = None, timeout: float = SERVER_START_TIMEOUT
 ) -> float:
-    """Poll <api_url>/health until it answers 200; returns the seconds waited. Raises if the process dies or time runs out."""
+    """Poll <api_url>/health until 200; returns the seconds waited. Raises if the server dies or times out."""
     start = time.monotonic()
     while True:
         try:
@@ -50,7 +50,7 @@ def wait_healthy(
 def start_server(
     port: int = 0, log_path: Path | None = None, env: dict | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """Start `prefect server start` on 127.0.0.1 in its own process group; returns the process and its API URL."""
+    """Start `prefect server start` on 127.0.0.1 in its own process group; returns process and API URL."""
     port = port or free_port()
     env = dict(os.environ if env is None else env)
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from a local server
