@@ -67,9 +67,7 @@ def register(subparsers, formatter_class) -> None:
     run.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines"
     )
-    run.add_argument(
-        "--pages", action="store_true", help="also write a review page per input (DIR/a/b.html)"
-    )
+    run.add_argument("--pages", action="store_true", help="also write a review page per input (DIR/a/b.html)")
     run.add_argument(
         "--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)"
     )

@@ -18,7 +18,7 @@ from cleaners import Ruleset, load_ruleset
 from ..inputs.discover import InputFile, discover_inputs
 from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
-from ..outputs.records import summary_record, to_json
+from ..outputs.records import summary_record, to_json_bytes
 from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
@@ -162,7 +162,7 @@ def run_clean(
             summary = summarize(records + unchanged, ruleset, dry_run)
             summary["run"] = incremental.run_section()
             summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
-            atomic_write(Path(out) / "summary.json", to_json(summary))
+            atomic_write(Path(out) / "summary.json", to_json_bytes(summary))
             write_run_review(out, summary, pool, publish=in_flow, pages=pages)
     log_outcome(logger, summary)
     return summary

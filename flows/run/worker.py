@@ -21,9 +21,9 @@ from ..outputs.diff import iter_diff
 from ..outputs.records import (
     REPORT_VERSION,
     count_removals,
-    iter_json,
     removal_records,
     summary_record,
+    to_json_bytes,
 )
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
@@ -129,13 +129,13 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     # Written in pieces (a big document gets no second whole copy); the report goes in place last.
     _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
     _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
-    _stage(batch, item, report_path, REPORT, iter_json(report))
+    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
     return summary_record(report)
 
 
 def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, error: str) -> dict[str, Any]:
     report["error"] = error
-    _stage(batch, item, report_path, REPORT, iter_json(report))
+    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
     return summary_record(report)
 
 
