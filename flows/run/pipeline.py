@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from cleaners import Ruleset, load_ruleset
+from cleaners import Ruleset
 
 from ..inputs.discover import InputFile, discover_inputs
 from ..outputs.atomic import atomic_write
@@ -24,6 +24,7 @@ from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from .dispatch import process_pool, run_batches
 from .progress import Progress, file_size
+from .rulecache import cached_load_ruleset
 from .worker import clean_files, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -125,7 +126,7 @@ def run_clean(
     # do.
     with process_pool(workers) as pool:
         if ruleset is None:
-            ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+            ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
         alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()

@@ -25,6 +25,7 @@ from ..outputs.records import (
     summary_record,
     to_json_bytes,
 )
+from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
 OUTPUTS, REPORT = 0, 1
@@ -48,11 +49,12 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
     return log
 
 
-def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef) -> list[dict[str, Any]]:
     """Clean a batch and put its outputs in place together; a file that fails is recorded, the batch goes on.
 
     A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
+    ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
     batch = OutputBatch()
     results = []
     try:
