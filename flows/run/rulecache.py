@@ -14,6 +14,7 @@ import hashlib
 import os
 import pickle
 import platform
+import shutil
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -86,16 +87,13 @@ class RulesetFile:
     """A run's ruleset pickled once to a temporary file; pool workers load it once each, by path."""
 
     def __init__(self, ruleset: Ruleset) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="boilerclean-ruleset-", suffix=".pickle")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
+        self.folder = tempfile.mkdtemp(prefix="boilerclean-ruleset-")  # private to this user (0700)
+        self.path = os.path.join(self.folder, "ruleset.pickle")
+        atomic_write(self.path, pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
         self.ref = RulesetRef(self.path, ruleset.hash)
 
     def close(self) -> None:
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        shutil.rmtree(self.folder, ignore_errors=True)  # only the folder this run made
 
 
 class RulesetRef:
