@@ -32,6 +32,7 @@ def test_layout_restore_incremental_and_prune(tmp_path):
     per_input = {f"{s}{ext}" for s in stems for ext in (".txt", ".diff", ".report.json")}
     assert _outputs(out) == per_input | {"summary.json", "index.html", "index-data.js"}
     assert list((tmp_path / "cache").glob("ruleset-*.pickle"))  # the ruleset was cached for the next run
+    assert not list((out / ".boilerclean").glob("ruleset-*"))  # the workers' copy went with the run
 
     # An incremental rerun: one input changed, one gone; only the changed one is cleaned again.
     changed, gone = sorted(_inputs(inp))[:2]

@@ -4,6 +4,7 @@ workers get the run's ruleset by reference."""
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -52,9 +53,10 @@ def test_a_torn_entry_is_rebuilt_and_a_bad_config_still_fails(cache, tmp_path):
         cached_load_ruleset(str(tmp_path / "missing.yaml"))
 
 
-def test_workers_get_the_ruleset_by_reference(cache):
+def test_workers_get_the_ruleset_by_reference(cache, tmp_path):
     ruleset = load_ruleset()
-    shared = RulesetFile(ruleset)
+    shared = RulesetFile(ruleset, str(tmp_path / "out"))
+    assert Path(shared.path).parent == tmp_path / "out" / ".boilerclean"
     try:
         ref = pickle.loads(pickle.dumps(shared.ref))
         assert len(pickle.dumps(shared.ref)) < 500  # what a batch carries, instead of ~200 KB
@@ -62,4 +64,5 @@ def test_workers_get_the_ruleset_by_reference(cache):
         assert resolve_ruleset(ref) is resolve_ruleset(ref)  # loaded once per process
     finally:
         shared.close()
+    assert not Path(shared.path).exists()
     assert resolve_ruleset(ruleset) is ruleset

@@ -149,7 +149,7 @@ def run_batches(
     with ExitStack() as stack:
         pool = pool or stack.enter_context(process_pool(workers))
         # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
-        shared = RulesetFile(ruleset)
+        shared = RulesetFile(ruleset, out)
         stack.callback(shared.close)
         yield from bounded(
             lambda b: pool.submit(batch_fn, b, out, shared.ref), lambda f: f.result(), batches, window

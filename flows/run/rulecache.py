@@ -1,5 +1,6 @@
 """The compiled ruleset cached on disk: a process starts from a pickle (~0.03 s) instead of YAML and regex
-compilation (~1.6 s), and pool workers get it once each, by path, rather than with every batch.
+compilation (~1.6 s), and pool workers get it once each, by path (DIR/.boilerclean/ruleset-HASH.pickle
+while the run lasts), rather than with every batch.
 
 The cache key is the content of everything a ruleset is built from (the config file, the packaged YAML
 and the cleaners' code) and the versions of Python and the compiled libraries, so an edit of any of
@@ -14,8 +15,6 @@ import hashlib
 import os
 import pickle
 import platform
-import shutil
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -84,16 +83,19 @@ def _read(path: Path) -> Ruleset | None:
 
 
 class RulesetFile:
-    """A run's ruleset pickled once to a temporary file; pool workers load it once each, by path."""
+    """A run's ruleset pickled once into the output folder's bookkeeping folder; pool workers load it once
+    each, by path. A fixed name per ruleset: a killed run leaves one file, which the next run replaces."""
 
-    def __init__(self, ruleset: Ruleset) -> None:
-        self.folder = tempfile.mkdtemp(prefix="boilerclean-ruleset-")  # private to this user (0700)
-        self.path = os.path.join(self.folder, "ruleset.pickle")
+    def __init__(self, ruleset: Ruleset, out_dir: str) -> None:
+        self.path = os.path.join(out_dir, ".boilerclean", f"ruleset-{ruleset.hash[:16]}.pickle")
         atomic_write(self.path, pickle.dumps(ruleset, protocol=pickle.HIGHEST_PROTOCOL))
         self.ref = RulesetRef(self.path, ruleset.hash)
 
     def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)  # only the folder this run made
+        try:
+            os.unlink(self.path)  # written by this run
+        except FileNotFoundError:
+            pass
 
 
 class RulesetRef:
