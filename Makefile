@@ -8,7 +8,7 @@ install:
 	$(PYTHON) -m pip install -q -e ".[dev]"
 
 run: install
-	$(PYTHON) -m flows.cli run seeds --out $(OUT)
+	$(PYTHON) -m flows.cli run seeds --out $(OUT) --pages
 
 # Headless Chromium for the report tests, from Debian's packages (root on a fresh machine).
 browser:

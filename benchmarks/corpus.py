@@ -1,5 +1,6 @@
 """A deterministic synthetic corpus for the benchmarks and scale tests: article prose in several
-languages with one line in six boilerplate (banners, ad markers, captions, credits, licences)."""
+languages with one line in six boilerplate (banners, ad markers, captions, credits, licences) and
+one in twelve an article line holding a rule keyword (which must stay)."""
 
 # ruff: noqa: SIM905  (word lists written as sentences read better)
 
@@ -49,6 +50,23 @@ BOILERPLATE = (
     "This material may not be published, broadcast, rewritten or redistributed.",
 )
 
+# Article lines that hold the rules' keywords ("cookies", "photo", "licence", "advertisement", "copyright")
+# and must stay: real users' text does, and the literal pre-check passes such lines on to the full patterns.
+KEYWORD_PROSE = (
+    "Regulators fined the retailer after it placed tracking cookies on shoppers' phones without asking.",
+    "The bakery sold out of its oatmeal cookies within an hour of opening on Saturday.",
+    "A photo of the flooded square, taken by a resident, was shared thousands of times overnight.",
+    "The museum will show the photographer's early photo series on migration from next month.",
+    "The council revoked the bar's licence after repeated complaints about noise late at night.",
+    "Drivers who lose their licence twice within five years face a longer ban under the new rules.",
+    "The advertisement for the new campaign drew criticism for its portrayal of rural workers.",
+    "Spending on television advertisement fell for a third year as brands moved budgets online.",
+    "The court ruled that the song's copyright had expired before the film used it.",
+    "Die Behörde prüft, ob die Cookies der App ohne Zustimmung gesetzt wurden, sagte ein Sprecher.",
+    "Le photographe a raconté comment il avait pris la photo au milieu de la foule.",
+    "La empresa perdió su licencia de explotación tras la inspección de marzo.",
+)
+
 
 def _sentence(rng: random.Random, lang: str) -> str:
     if lang == "zh":
@@ -63,8 +81,11 @@ def make_document(rng: random.Random, lines: int) -> str:
     lang = rng.choice(("en", "en", "en", "de", "fr", "es", "zh"))
     out = []
     for _ in range(lines):
-        if rng.random() < 1 / 6:
+        roll = rng.random()
+        if roll < 1 / 6:
             out.append(rng.choice(BOILERPLATE))
+        elif roll < 1 / 6 + 1 / 12:
+            out.append(rng.choice(KEYWORD_PROSE))
         else:
             sep = "" if lang == "zh" else " "
             out.append(sep.join(_sentence(rng, lang) for _ in range(rng.randint(1, 5))))

@@ -51,8 +51,8 @@ HOSTILE_TEXT = (
 
 
 def run_seeds(out: Path) -> dict:
-    """The seeds cleaned into `out` (in-process), as `boilerclean run seeds --out DIR` does."""
-    return clean_flow.fn(paths=[str(SEEDS)], out=str(out))
+    """The seeds cleaned into `out` (in-process), as `boilerclean run seeds --out DIR --pages` does."""
+    return clean_flow.fn(paths=[str(SEEDS)], out=str(out), pages=True)
 
 
 def run_hostile(tmp: Path) -> Path:
@@ -69,7 +69,7 @@ def run_hostile(tmp: Path) -> Path:
     config = tmp / "hostile.yaml"
     config.write_text(HOSTILE_CONFIG, encoding="utf-8")
     out = tmp / "hostile-out"
-    clean_flow.fn(paths=[str(src)], out=str(out), config=str(config))
+    clean_flow.fn(paths=[str(src)], out=str(out), config=str(config), pages=True)
     return out
 
 

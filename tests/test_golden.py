@@ -59,6 +59,17 @@ def test_outputs_written_in_tiny_pieces_are_the_same(tmp_path, monkeypatch):
     monkeypatch.setattr(reports, "_PIECE", 5)
     monkeypatch.setattr(html_report, "_ESCAPE_CHUNK", 3)
     out = tmp_path / "clean"
-    run_clean([str(SEEDS)], str(out), workers=1)
-    different = [f for f in sorted(_files(CLEAN)) if not filecmp.cmp(CLEAN / f, out / f, shallow=False)]
-    assert _files(CLEAN) == _files(out) and not different
+    run_clean([str(SEEDS)], str(out), workers=1, pages=True)  # pages too: they are written in pieces
+    # The index links the pages when there are some: it alone differs from the committed one.
+    same = sorted(_files(CLEAN) - {"index.html", "index-data.js"})
+    different = [f for f in same if not filecmp.cmp(CLEAN / f, out / f, shallow=False)]
+    pages = {f"{p.stem}.html" for p in SEEDS.glob("*.txt")}
+    assert _files(CLEAN) | pages == _files(out), sorted(_files(out) ^ (_files(CLEAN) | pages))
+    assert not different
+
+
+def test_committed_layout_is_text_diff_and_report_per_input():
+    # Issue 15's layout: per input its cleaned text, diff and report; review pages only with --pages.
+    stems = sorted(p.stem for p in SEEDS.glob("*.txt"))
+    per_input = {f"{s}{ext}" for s in stems for ext in (".txt", ".diff", ".report.json")}
+    assert _files(CLEAN) == per_input | {"summary.json", "index.html", "index-data.js"}

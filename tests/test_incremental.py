@@ -111,9 +111,9 @@ def test_add_change_delete_touch(tmp_path):
     assert (again["new"], again["changed"], again["unchanged"], again["gone"]) == (0, 0, 4, 1)
 
     pruned = run(inp, out, prune=True)["run"]
+    # No review page without --pages: a gone input has three outputs.
     assert pruned["gone"] == 1 and pruned["pruned_outputs"] == [
         "sub/c.diff",
-        "sub/c.html",
         "sub/c.report.json",
         "sub/c.txt",
     ]
@@ -207,7 +207,7 @@ def test_cli_prune_and_bad_alert_option(tmp_path):
     res = run_cli("run", str(inp), "--out", str(out))
     assert res.returncode == 0 and b"1 gone" in res.stderr and (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--prune")
-    assert res.returncode == 0 and b"pruned 4 outputs" in res.stderr and not (out / "a.txt").exists()
+    assert res.returncode == 0 and b"pruned 3 outputs" in res.stderr and not (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")
     assert res.returncode == 2 and b"alerts.factor: expected a factor above 1" in res.stderr
 

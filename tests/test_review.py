@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import cli_env, run_cli
+from conftest import SEEDS, cli_env, run_cli
 from reviewruns import (
     HOSTILE_KEPT,
     HOSTILE_NAME,
@@ -260,7 +260,7 @@ def test_held_removals_are_shown_as_held(tmp_path):
     config.write_text(json.dumps({"cleaners": {"advertisement": {"rules": [rule]}}}), encoding="utf-8")
     from flows.run.prefect_flow import clean_flow
 
-    summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"), config=str(config))
+    summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"), config=str(config), pages=True)
     assert summary["held"], summary
     out = tmp_path / "out"
     marked = _pre(out / "ads.html", "marked")
@@ -276,3 +276,16 @@ def test_held_removals_are_shown_as_held(tmp_path):
     assert review.lines[0]["status"] == "held"
     md = markdown_summary(review, "index.html")
     assert "- removals held for review by the quarantine: 60 (1 documents)" in md and "(held)" in md
+
+
+def test_without_pages_a_run_writes_the_index_and_links_no_page(tmp_path):
+    out = tmp_path / "out"
+    clean_flow_module.clean_flow.fn(paths=[str(SEEDS)], out=str(out))
+    assert sorted(p.name for p in out.glob("*.html")) == ["index.html"]
+    js = (out / "index-data.js").read_text(encoding="utf-8")
+    data = json.loads(js[len("window.BOILERCLEAN_INDEX = ") : -2])
+    assert data["files"] and all(f["page"] is None for f in data["files"])
+    assert data["lines"] and all(href is None for line in data["lines"] for href, _ in line["files"])
+    # The terminal review reads the reports, not the pages.
+    res = run_cli("review", str(out))
+    assert res.returncode == 0 and b"image_caption" in res.stdout

@@ -25,10 +25,12 @@ def add_config(p: argparse.ArgumentParser) -> None:
 
 
 def load_ruleset_or_exit(config: str | None):
-    from cleaners import ConfigError, load_ruleset
+    from cleaners import ConfigError
+
+    from ..run.rulecache import cached_load_ruleset
 
     try:
-        return load_ruleset(config)
+        return cached_load_ruleset(config)
     except ConfigError as exc:
         print(f"boilerclean: config error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None

@@ -23,8 +23,9 @@ Inputs are .txt documents and .html, .htm or .html.gz pages (article text extrac
 trafilatura first; the report's "extraction" entry says how). For an input at relative path
 a/b.txt (or a/b.html), writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified diff,
 original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
-DIR/summary.json for the run, and review pages: DIR/a/b.html (the original with every removal
-marked) and DIR/index.html (open it in a browser; see `boilerclean review DIR` for the terminal).
+DIR/summary.json for the run, and DIR/index.html (open it in a browser; see `boilerclean review DIR`
+for the terminal). With --pages, also a review page per input: DIR/a/b.html (the original with every
+removal marked).
 Inputs are never modified. --dry-run puts every rule in shadow mode: matches are reported, nothing is removed.
 
 Runs as a tracked Prefect flow run when a Prefect API is configured (PREFECT_API_URL), and
@@ -66,6 +67,7 @@ def register(subparsers, formatter_class) -> None:
     run.add_argument(
         "--no-progress", dest="progress", action="store_false", help="no progress bar or progress lines"
     )
+    run.add_argument("--pages", action="store_true", help="also write a review page per input (DIR/a/b.html)")
     run.add_argument(
         "--prune", action="store_true", help="delete the outputs of inputs that are gone (kept by default)"
     )
@@ -95,6 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     kwargs = {"paths": [str(p) for p in args.paths], "out": str(args.out), "config": args.config}
     kwargs.update(dry_run=args.dry_run, prune=args.prune, alerts=alerts, progress=args.progress)
+    kwargs.update(pages=args.pages)
     kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask)
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     try:

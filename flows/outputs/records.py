@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from enum import Enum
-from itertools import islice
 from typing import Any
+
+import orjson
 
 from cleaners.core import Removal
 from cleaners.quarantine import held_kind
@@ -139,19 +139,15 @@ def summary_record(report: dict) -> dict[str, Any]:
     return record
 
 
+# orjson: reports and summaries were a fifth of a run's CPU time in the json module's Python encoder.
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+
+
+def to_json_bytes(data: Any) -> bytes:
+    """Stable, readable JSON as UTF-8 (sorted keys, non-ASCII kept) so committed reports diff cleanly."""
+    return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
+
+
 def to_json(data: Any) -> str:
-    """Stable, readable JSON (sorted keys, UTF-8 kept) so committed reports diff cleanly."""
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
-
-
-def iter_json(data: Any) -> Iterator[str]:
-    """to_json in pieces, to write without one whole string (indented JSON is encoded in Python anyway)."""
-    tokens = _JSON.iterencode(data)
-    while piece := "".join(
-        islice(tokens, 4096)
-    ):  # joined in C: a token at a time would cost a Python loop each
-        yield piece
-    yield "\n"
+    """to_json_bytes as a string."""
+    return to_json_bytes(data).decode("utf-8")

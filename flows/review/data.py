@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from ..inputs.discover import InputFile
 from ..outputs.records import Status
 
@@ -156,8 +158,8 @@ def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
 
 def read_report(path: Path, rel: str, summary: dict) -> dict | None:
     try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        report = orjson.loads(path.read_bytes())  # a run's index reads every report
+    except (OSError, orjson.JSONDecodeError):
         return None
     # A report of another input (a name clash) or of another ruleset (an older run) is not this file's.
     if report.get("input") != rel or report.get("ruleset_hash") != summary.get("ruleset_hash"):

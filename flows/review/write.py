@@ -14,14 +14,24 @@ from .data import FileEntry, Review, collect_review, load_summary, read_report
 from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
 
 
-def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
-    """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review.
+def write_review(
+    out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None, pages: bool = True
+) -> Review:
+    """Write every file's page (only with `pages`), index-data.js and index.html for the run in out_dir.
 
-    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each.
+    Returns the review. With a pool (the run's worker processes), the pages are rendered there, a slice
+    of the run each. Without pages, the index links none (no link to a missing or stale page).
     """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
     review = collect_review(out, summary)
+    if not pages:
+        for row in [*review.files, *review.failed, *review.held]:
+            row["page"] = None
+        for line in review.lines:
+            line["files"] = [[None, rel] for _, rel in line["files"]]
+        _write_index(out, review)
+        return review
     # A file has a page when a report of this run exists; collect_review has just read them all (one row per
     # file).
     entries = [
@@ -41,6 +51,11 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
     else:
         for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
             done.result()
+    _write_index(out, review)
+    return review
+
+
+def _write_index(out: Path, review: Review) -> None:
     batch = OutputBatch()
     try:
         batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))
@@ -49,7 +64,6 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
         _commit(batch)
     finally:
         batch.abort()
-    return review
 
 
 # Pages per job (and per sync of the disk).

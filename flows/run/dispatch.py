@@ -20,6 +20,8 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from .rulecache import RulesetFile
+
 log = logging.getLogger("boilerclean")
 
 # Batches in flight per worker: enough to keep every worker busy while the next one is read.
@@ -146,6 +148,9 @@ def run_batches(
         return
     with ExitStack() as stack:
         pool = pool or stack.enter_context(process_pool(workers))
+        # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
+        shared = RulesetFile(ruleset, out)
+        stack.callback(shared.close)
         yield from bounded(
-            lambda b: pool.submit(batch_fn, b, out, ruleset), lambda f: f.result(), batches, window
+            lambda b: pool.submit(batch_fn, b, out, shared.ref), lambda f: f.result(), batches, window
         )

@@ -13,18 +13,19 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from cleaners import Ruleset, load_ruleset
+from cleaners import Ruleset
 
 from ..inputs.discover import InputFile, UsageError, discover_inputs
 from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
-from ..outputs.records import summary_record, to_json
+from ..outputs.records import summary_record, to_json_bytes
 from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
 from .progress import Progress, file_size
+from .rulecache import cached_load_ruleset
 from .worker import clean_files, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
@@ -94,11 +95,12 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
     return attach_line_table(ruleset, table)
 
 
-def write_run_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
-    """Review pages from the reports (at the end: prev/next need the file order); artifacts in a flow run."""
+def write_run_review(out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False) -> None:
+    """The review index, and with `pages` a page per file (all at the end: prev/next need the file order);
+    artifacts in a flow run."""
     from ..review.write import INDEX_PAGE, write_review
 
-    review = write_review(out, summary, pool)
+    review = write_review(out, summary, pool, pages=pages)
     if publish:
         from ..review.artifacts import publish_artifacts
 
@@ -116,13 +118,15 @@ def run_clean(
     dask_address: str | None = None,
     dask: bool = False,
     progress: bool = False,
+    pages: bool = False,
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
-    `ruleset`: the one `config` gives, when the caller has loaded it already.
+    `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
+    page per file (a fifth of a run's time; the review server renders them on demand).
     """
     logger = run_logger()
     in_flow = submit_task is not None
@@ -130,7 +134,7 @@ def run_clean(
     # do.
     with process_pool(workers) as pool:
         if ruleset is None:
-            ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+            ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
         alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
         if dry_run:
             ruleset = ruleset.all_shadow()
@@ -169,7 +173,13 @@ def run_clean(
             errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
             if not errors:  # the pages show the run that summary.json describes
                 errors = _attempt(
-                    "cannot write the review pages", write_run_review, out, summary, pool, in_flow
+                    "cannot write the review pages",
+                    write_run_review,
+                    out,
+                    summary,
+                    pool,
+                    publish=in_flow,
+                    pages=pages,
                 )
             if errors:  # only then: otherwise the summary returned is exactly summary.json
                 summary["output_errors"] = errors
@@ -194,7 +204,7 @@ def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: 
     summary["run"]["alerts"] = found[0] if found else []
     summary_json = {k: v for k, v in summary.items() if k != "output_errors"}
     errors += _attempt(
-        "cannot write summary.json", atomic_write, Path(out) / "summary.json", to_json(summary_json)
+        "cannot write summary.json", atomic_write, Path(out) / "summary.json", to_json_bytes(summary_json)
     )
     return errors
 

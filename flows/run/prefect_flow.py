@@ -34,6 +34,7 @@ def clean_flow(
     dask_address: str | None = None,
     dask: bool = False,
     progress: bool = False,
+    pages: bool = False,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json)."""
     in_flow = FlowRunContext.get() is not None
@@ -48,6 +49,7 @@ def clean_flow(
         dask_address=dask_address,
         dask=dask,
         progress=progress,
+        pages=pages,
         submit_task=clean_batch.submit if in_flow else None,
     )
 

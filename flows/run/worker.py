@@ -24,10 +24,11 @@ from ..outputs.records import (
     REPORT_VERSION,
     count_removals,
     heavy_rules,
-    iter_json,
     removal_records,
     summary_record,
+    to_json_bytes,
 )
+from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
 OUTPUTS, REPORT = 0, 1
@@ -51,11 +52,12 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
     return log
 
 
-def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef) -> list[dict[str, Any]]:
     """Clean a batch and put its outputs in place together; a file that fails is recorded, the batch goes on.
 
     A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
+    ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
     batch = OutputBatch()
     results = []
     try:
@@ -138,7 +140,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     # Written in pieces (a big document gets no second whole copy); the report goes in place last.
     _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
     _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
-    _stage(batch, item, report_path, REPORT, iter_json(report))
+    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
     return summary_record(report)
 
 
@@ -149,7 +151,7 @@ def _heavy_rules(records: list[dict], text: str, ruleset: Ruleset) -> dict[str, 
 
 def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, error: str) -> dict[str, Any]:
     report["error"] = error
-    _stage(batch, item, report_path, REPORT, iter_json(report))
+    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
     return summary_record(report)
 
 

@@ -39,7 +39,7 @@ def hostile(tmp_path_factory):
     for name in HOSTILE_NAMES:
         (src / name).write_text(body)
     (src / "%s %(x)s {0} bad.txt").write_bytes(b"binary\x00 so this name goes through the error log\n")
-    r = run_cli("-v", "run", str(src), "--out", str(out))
+    r = run_cli("-v", "run", str(src), "--out", str(out), "--pages")
     return base, src, out, body, r
 
 

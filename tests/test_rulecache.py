@@ -1,0 +1,68 @@
+"""The on-disk ruleset cache (issue 15): keyed by the ruleset's sources, rebuilt when torn, and pool
+workers get the run's ruleset by reference."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from cleaners import ConfigError, load_ruleset
+from flows.run import rulecache
+from flows.run.rulecache import RulesetFile, cached_load_ruleset, resolve_ruleset, ruleset_key
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("BOILERCLEAN_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_second_load_comes_from_the_cache_and_is_the_same_ruleset(cache, monkeypatch):
+    first = cached_load_ruleset()
+    entries = list(cache.glob("ruleset-*.pickle"))
+    assert len(entries) == 1 and first.hash == load_ruleset().hash
+    monkeypatch.setattr(rulecache, "load_ruleset", lambda config=None: pytest.fail("compiled again"))
+    assert cached_load_ruleset().hash == first.hash
+
+
+def test_a_changed_config_is_a_new_entry(cache, tmp_path):
+    config = tmp_path / "rules.yaml"
+    config.write_text("cleaners:\n  advertisement:\n    enabled: false\n", encoding="utf-8")
+    a = cached_load_ruleset(str(config))
+    key_a = ruleset_key(str(config))
+    config.write_text("cleaners:\n  cookie_banner:\n    enabled: false\n", encoding="utf-8")
+    b = cached_load_ruleset(str(config))
+    assert ruleset_key(str(config)) != key_a and a.hash != b.hash
+    assert b.hash == load_ruleset(str(config)).hash
+    assert len(list(cache.glob("ruleset-*.pickle"))) == 2
+
+
+def test_a_torn_entry_is_rebuilt_and_a_bad_config_still_fails(cache, tmp_path):
+    cached_load_ruleset()
+    (entry,) = cache.glob("ruleset-*.pickle")
+    entry.write_bytes(b"\x80\x05torn")
+    assert cached_load_ruleset().hash == load_ruleset().hash
+    assert pickle.loads(entry.read_bytes()).hash == load_ruleset().hash
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("cleaners: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        cached_load_ruleset(str(bad))
+    with pytest.raises(ConfigError):
+        cached_load_ruleset(str(tmp_path / "missing.yaml"))
+
+
+def test_workers_get_the_ruleset_by_reference(cache, tmp_path):
+    ruleset = load_ruleset()
+    shared = RulesetFile(ruleset, str(tmp_path / "out"))
+    assert Path(shared.path).parent == tmp_path / "out" / ".boilerclean"
+    try:
+        ref = pickle.loads(pickle.dumps(shared.ref))
+        assert len(pickle.dumps(shared.ref)) < 500  # what a batch carries, instead of ~200 KB
+        assert resolve_ruleset(ref).hash == ruleset.hash
+        assert resolve_ruleset(ref) is resolve_ruleset(ref)  # loaded once per process
+    finally:
+        shared.close()
+    assert not Path(shared.path).exists()
+    assert resolve_ruleset(ruleset) is ruleset
