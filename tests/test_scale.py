@@ -146,7 +146,7 @@ def test_progress_logs_plain_lines_when_not_on_a_terminal(caplog):
         meter.close()
     assert stream.getvalue() == ""
     lines = [r.getMessage() for r in caplog.records]
-    assert lines and lines[0].startswith("progress: 4/10 files, 0.4 MB") and "1 errors" in lines[0]
+    assert lines and lines[0].startswith("progress (cleaning): 4/10 files, 0.4 MB") and "1 errors" in lines[0]
 
 
 def test_line_starts_match_a_character_scan():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 
 from .common import (
     EXIT_FAILED_FILES,
@@ -15,6 +16,7 @@ from .common import (
     checked_run_args,
     prefect_api_configured,
 )
+from .outcome import final_lines
 
 log = logging.getLogger("boilerclean")
 
@@ -33,7 +35,7 @@ in-process otherwise (no server needed); --prefect / --no-prefect override.
 exit codes: 0 every file cleaned, 1 some files failed (the others are done), 2 usage or config error
 
 examples:
-  boilerclean run seeds --out clean
+  boilerclean run seeds --out out/seeds
   boilerclean run scraped/ more.txt --out cleaned/ --config rules.yaml
   boilerclean run big/ --out out/ --workers 8
   boilerclean run big/ --out out/ --dask-address tcp://scheduler:8786
@@ -77,7 +79,7 @@ def register(subparsers, formatter_class) -> None:
     mode.add_argument(
         "--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API"
     )
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, log_level=logging.WARNING)  # its final lines say what happened; -v logs
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -96,21 +98,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     kwargs.update(dry_run=args.dry_run, prune=args.prune, alerts=alerts, progress=args.progress)
     kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask)
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
+    start = time.monotonic()
     try:
-        if use_prefect:
-            from ..run.prefect_flow import flow_for
-
-            summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
-        else:
-            from ..run.pipeline import (
-                run_clean,  # the flow's body, without importing Prefect
-            )
-
-            log.info(
-                "no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)"
-            )
-            summary = run_clean(**kwargs, ruleset=ruleset)
+        summary = run_tracked(kwargs) if use_prefect else run_in_process(kwargs, ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    summary.setdefault("this_run", {})["seconds"] = time.monotonic() - start  # what the user waited
+    print("\n".join(final_lines(summary, args.out)), flush=True)
     return EXIT_FAILED_FILES if summary["failed"] else EXIT_OK
+
+
+def run_tracked(kwargs: dict) -> dict:
+    """The run as a Prefect flow run: on the configured API, else on one local server for it and its workers."""
+    from ..run.prefect_flow import flow_for
+
+    flow = flow_for(kwargs["workers"], kwargs["dask_address"], kwargs["dask"])
+    if prefect_api_configured():
+        return flow(**kwargs)
+    from ..schedule.server import local_api
+
+    # Prefect would start a temporary server here, and each task-runner worker one more of its own.
+    with local_api():
+        return flow(**kwargs)
+
+
+def run_in_process(kwargs: dict, ruleset) -> dict:
+    from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
+
+    log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
+    return run_clean(**kwargs, ruleset=ruleset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
@@ -14,10 +15,16 @@ from .data import FileEntry, Review, collect_review, load_summary, read_report
 from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
 
 
-def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+def write_review(
+    out_dir: str | Path,
+    summary: dict | None = None,
+    pool: Executor | None = None,
+    on_pages: Callable[[int], None] | None = None,
+) -> Review:
     """Write every file's page, index-data.js and index.html for the run in out_dir; returns the review.
 
-    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each.
+    With a pool (the run's worker processes), the pages are rendered there, a slice of the run each;
+    on_pages(n) is told as each slice of n pages is written (the run's progress bar).
     """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
@@ -35,11 +42,13 @@ def write_review(out_dir: str | Path, summary: dict | None = None, pool: Executo
     ]
     common = (str(out), review.cleaners, summary.get("ruleset_hash"))
     if pool is None:
-        for job in jobs:
-            write_pages(*common, *job)
+        done = (write_pages(*common, *job) for job in jobs)
     else:
-        for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
-            done.result()
+        futures = [pool.submit(write_pages, *common, *job) for job in jobs]
+        done = (f.result() for f in futures)
+    for job, _ in zip(jobs, done, strict=True):
+        if on_pages is not None:
+            on_pages(len(job[0]))
     batch = OutputBatch()
     try:
         batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -23,6 +24,7 @@ from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from .dispatch import process_pool, run_batches
+from .hold import hold_if_asked
 from .progress import Progress, file_size
 from .worker import clean_files, run_logger
 
@@ -86,11 +88,11 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
     return attach_line_table(ruleset, table)
 
 
-def write_run_review(out: str, summary: dict, pool=None, publish: bool = False) -> None:
+def write_run_review(out: str, summary: dict, pool=None, publish: bool = False, on_pages=None) -> None:
     """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
     from ..review.write import INDEX_PAGE, write_review
 
-    review = write_review(out, summary, pool)
+    review = write_review(out, summary, pool, on_pages)
     if publish:
         from ..review.artifacts import publish_artifacts
 
@@ -118,50 +120,60 @@ def run_clean(
     """
     logger = run_logger()
     in_flow = submit_task is not None
-    # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always do.
-    with process_pool(workers) as pool:
-        if ruleset is None:
-            ruleset = load_ruleset(config)  # raises ConfigError before any file is read
-        alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
-        if dry_run:
-            ruleset = ruleset.all_shadow()
-        os.makedirs(out, exist_ok=True)
-        items, records = plan_inputs(paths, out)
-        ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
-        with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
-            # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
-            items, unchanged = incremental.plan(items)
-            meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
-            try:
-                # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
-                done = run_batches(
-                    clean_files,
-                    batched(items, BATCH_SIZE),
-                    out,
-                    ruleset,
-                    workers=workers,
-                    dask_address=dask_address,
-                    dask=dask and not in_flow,
-                    submit_task=submit_task,
-                    pool=pool,
-                )
-                for batch, result in done:
+    t0 = time.monotonic()
+    meter = Progress(None, enabled=progress)
+    meter.phase("reading")
+    try:
+        # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always do.
+        with process_pool(workers) as pool:
+            if ruleset is None:
+                ruleset = load_ruleset(config)  # raises ConfigError before any file is read
+            alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
+            if dry_run:
+                ruleset = ruleset.all_shadow()
+            os.makedirs(out, exist_ok=True)
+            items, records = plan_inputs(paths, out)
+            ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+            with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+                # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+                items, unchanged = incremental.plan(items)
+                meter.phase("cleaning", len(items), sum(file_size(i.path) for i in items))
+                dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
+                for result in clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger):
                     records.extend(result)
                     incremental.record(result)
-                    meter.advance(
-                        len(batch),
-                        sum(file_size(i.path) for i in batch),
-                        sum(1 for r in result if r["error"]),
-                    )
-            finally:
-                meter.close()
-            summary = summarize(records + unchanged, ruleset, dry_run)
-            summary["run"] = incremental.run_section()
-            summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
-            atomic_write(Path(out) / "summary.json", to_json(summary))
-            write_run_review(out, summary, pool, publish=in_flow)
+                cleaned_bytes = meter.bytes
+                meter.phase("writing")
+                summary = summarize(records + unchanged, ruleset, dry_run)
+                summary["run"] = incremental.run_section()
+                summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+                atomic_write(Path(out) / "summary.json", to_json(summary))
+                meter.phase("index", len(summary["file_records"]))
+                write_run_review(out, summary, pool, publish=in_flow, on_pages=meter.advance)
+    finally:
+        meter.close()
+    # Not in summary.json (which stays deterministic): what this run read, and how long it took.
+    summary["this_run"] = {"bytes": cleaned_bytes, "seconds": time.monotonic() - t0}
     log_outcome(logger, summary)
     return summary
+
+
+def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger) -> Iterator[list[dict]]:
+    """Each batch's records as it is done, in order, counted on the meter file by file of the batch."""
+    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+    size = batch_size(len(items), dispatch["workers"])
+    done = run_batches(
+        clean_files, batched(items, size), out, ruleset, submit_task=submit_task, pool=pool, **dispatch
+    )
+    for batch, result in done:
+        hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
+        meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        yield result
+
+
+def batch_size(n_items: int, workers: int) -> int:
+    """BATCH_SIZE, or less for a small run: at least ~8 batches per worker, so progress moves file by file."""
+    return max(1, min(BATCH_SIZE, n_items // (max(workers, 1) * 8)))
 
 
 def log_outcome(logger, summary: dict) -> None:
