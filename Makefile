@@ -14,7 +14,7 @@ run: install
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
 
-test: install browser
+test: install browser lint
 	$(PYTHON) -m pytest -q
 
 # For development: no Prefect server, no browser, nothing marked slow (about a minute).

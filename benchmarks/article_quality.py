@@ -4,12 +4,13 @@
                                                     # choice and issue 12's targets (benchmarks/heldout.py)
     python benchmarks/article_quality.py --single   # the article benchmark alone through the real flow
     python benchmarks/article_quality.py -v         # ... and every removed line that was article text
-    python benchmarks/article_quality.py --residue  # ... and the lines boilerclean kept that are not article text
-    python benchmarks/article_quality.py --sweep    # trafilatura settings compared (how EXTRACT_SETTINGS was chosen)
+    python benchmarks/article_quality.py --residue  # ... and the kept lines that are not article text
+    python benchmarks/article_quality.py --sweep    # trafilatura settings (how EXTRACT_SETTINGS was chosen)
 
-With any option but none, the single-set report: it reads ../shared/data/article-benchmark-dev/ (from the repo root; --data to point elsewhere): html/<id>.html.gz
-and ground-truth.json ({id: {"articleBody", "url"}}). The data is never copied into the repo; without it the
-benchmark says so and exits 0. Scoring is in benchmarks/shingle_score.py.
+With any option but none, the single-set report: it reads ../shared/data/article-benchmark-dev/ (from the
+repo root; --data to point elsewhere): html/<id>.html.gz and ground-truth.json ({id: {"articleBody",
+"url"}}). The data is never copied into the repo; without it the benchmark says so and exits 0.
+Scoring is in benchmarks/shingle_score.py.
 """
 
 from __future__ import annotations
@@ -27,14 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks
-from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles
+from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks  # noqa: E402
+from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles  # noqa: E402
 
 DATA_REL = Path("..") / "shared" / "data" / "article-benchmark-dev"
 
 
 def default_data() -> Path:
-    """../shared/data/article-benchmark-dev from the repo root; in a git worktree, from the main checkout's root too."""
+    """../shared/data/article-benchmark-dev from the repo root; in a worktree, the main checkout's too."""
     return data_dir(ARTICLE) or (ROOT / DATA_REL).resolve()
 
 
@@ -98,7 +99,7 @@ def extract_all(html: dict[str, Path], settings: dict) -> dict[str, str]:
 
 
 def run_boilerclean(html_dir: Path, config: str | None = None) -> tuple[dict[str, str], dict[str, dict]]:
-    """The real pipeline (clean_flow in-process, default ruleset) into a temporary folder: texts and reports by page id."""
+    """The real pipeline (clean_flow in-process, default ruleset) into a temp folder: texts, reports by id."""
     clean_flow = pipeline_flow()
     with tempfile.TemporaryDirectory(prefix="article-quality-") as tmp:
         clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
@@ -201,8 +202,8 @@ def single_set(argv: list[str]) -> int:
     base = scores["trafilatura (default)"]
     met = ours.f1 >= TARGET_F1 and ours.recall >= base.recall - RECALL_SLACK
     print(
-        f"target: F1 >= {TARGET_F1} and R >= {base.recall - RECALL_SLACK:.3f} (trafilatura alone - {RECALL_SLACK}): "
-        + ("met" if met else "NOT met")
+        f"target: F1 >= {TARGET_F1} and R >= {base.recall - RECALL_SLACK:.3f} (trafilatura alone - "
+        f"{RECALL_SLACK}): " + ("met" if met else "NOT met")
     )
 
     per: dict[str, Counter] = defaultdict(Counter)

@@ -6,7 +6,8 @@ of its lines, or (30 characters and longer) found inside it. Usage:
 
     python benchmarks/cleaner_removals.py [DATA_DIR] [--cleaners a,b] [--show]
 
-DATA_DIR defaults to ../shared/data/article-benchmark-dev beside the repo (or beside its parent, for a worktree); absent, it says so and exits 0.
+DATA_DIR defaults to ../shared/data/article-benchmark-dev beside the repo (or beside its parent, for a
+worktree); absent, it says so and exits 0.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaners import clean_text, load_ruleset
+from cleaners import clean_text, load_ruleset  # noqa: E402
 
 # ../shared beside the main checkout; a worktree under wt/ sits one level deeper.
 _CANDIDATES = [

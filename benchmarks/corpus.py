@@ -16,15 +16,20 @@ WORDS = {
     "de": "die regierung kündigte am montag an dass ihre neue politik den zugang zu öffentlichen diensten in "
     "ländlichen regionen erweitern werde während ökonomen vor steigenden kosten warnten".split(),
     "fr": "le gouvernement a annoncé lundi que sa nouvelle politique élargirait l'accès aux services publics "
-    "dans les provinces rurales tandis que les économistes mettaient en garde contre la hausse des coûts".split(),
-    "es": "el gobierno anunció el lunes que su nueva política ampliaría el acceso a los servicios públicos en "
-    "las provincias rurales mientras los economistas advertían sobre el aumento de los costos".split(),
+    "dans les provinces rurales tandis que les économistes mettaient en garde contre la hausse "
+    "des coûts".split(),
+    "es": "el gobierno anunció el lunes que su nueva política ampliaría el acceso a los servicios públicos "
+    "en las provincias rurales mientras los economistas advertían sobre el aumento de los costos".split(),
 }
-ZH = "政府周一表示新政策将扩大农村地区公共服务的覆盖范围经济学家警告成本上升可能在下一季度拖累增长分析人士预计峰会后将有进一步变化"
+ZH = (
+    "政府周一表示新政策将扩大农村地区公共服务的覆盖范围"
+    "经济学家警告成本上升可能在下一季度拖累增长分析人士预计峰会后将有进一步变化"
+)
 
 # One example of each kind of boilerplate the default rules know, plus look-alikes that must stay.
 BOILERPLATE = (
-    "By continuing to browse our site you agree to our use of cookies, revised Privacy Policy and Terms of Use.",
+    "By continuing to browse our site you agree to our use of cookies, revised Privacy Policy and Terms "
+    "of Use.",
     "Our Privacy Statement & Cookie Policy",
     "I agree",
     "Advertisement",

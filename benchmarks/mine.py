@@ -21,12 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from synthetic_sources import article
+from synthetic_sources import article  # noqa: E402
 
-from cleaners.mining import LineCounter, proposal_yaml
-from flows.inputs.decode import decode_document
-from flows.inputs.discover import discover_inputs
-from flows.inputs.line_counts import count_lines
+from cleaners.mining import LineCounter, proposal_yaml  # noqa: E402
+from flows.inputs.decode import decode_document  # noqa: E402
+from flows.inputs.discover import discover_inputs  # noqa: E402
+from flows.inputs.line_counts import count_lines  # noqa: E402
 
 
 def generate(root: Path, files: int, sources: int, seed: int = 8) -> dict[str, list[str]]:
@@ -79,10 +79,12 @@ def main() -> None:
         mine = time.perf_counter() - t
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(
-            f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, {mine / base:.1f}x the baseline"
+            f"mine (read + count + propose): {mine:.1f} s, {len(items) / mine:.0f} files/s, "
+            f"{mine / base:.1f}x the baseline"
         )
         print(
-            f"tracked {counter.tracked()} distinct lines (bound {args.capacity} x {len(counter.docs)} sources); "
+            f"tracked {counter.tracked()} distinct lines (bound {args.capacity} x {len(counter.docs)} "
+            "sources); "
             f"peak RSS {rss1 / 1024:.0f} MB (grew {max(0, rss1 - rss0) / 1024:.0f} MB while counting); "
             f"proposed {len(frequent)} lines ({len(snippet.splitlines())} YAML lines), {len(errors)} errors"
         )

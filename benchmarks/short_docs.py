@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
     sys.path.insert(0, str(ROOT))
 
-import yaml
+import yaml  # noqa: E402
 
-from cleaners import clean_text, load_ruleset, ruleset_from_mapping
+from cleaners import clean_text, load_ruleset, ruleset_from_mapping  # noqa: E402
 
 DOCS = ROOT / "tests" / "data" / "short_docs"
 KINDS = ("cookie_banner", "license_line", "advertisement", "image_caption")
@@ -86,7 +86,7 @@ def boilerplate_table(docs) -> None:
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for q, ruleset in quarantine_rulesets().items():
         for lang, _, lines in docs:
-            for (kind, _), fate in zip(lines, line_fates([t for _, t in lines], ruleset)):
+            for (kind, _), fate in zip(lines, line_fates([t for _, t in lines], ruleset), strict=True):
                 for key in ((lang, kind), ("all", kind)):
                     counts[key][f"{q} total"] += 1
                     counts[key][f"{q} {fate}"] += 1
@@ -149,7 +149,7 @@ def rogue_table(docs) -> None:
         for name, corpus in corpora.items():
             c = Counter()
             for lines, is_article in corpus:
-                fates = [f for a, f in zip(is_article, line_fates(lines, rs)) if a]
+                fates = [f for a, f in zip(is_article, line_fates(lines, rs), strict=True) if a]
                 c.update(fates)
                 c["article"] += len(fates)
                 c["docs hit"] += "removed" in fates
@@ -169,7 +169,7 @@ def misses(docs) -> None:
     print("\nquarantine off: boilerplate kept (kind) and article removed")
     off = quarantine_rulesets()["off"]
     for lang, name, lines in docs:
-        for (kind, text), fate in zip(lines, line_fates([t for _, t in lines], off)):
+        for (kind, text), fate in zip(lines, line_fates([t for _, t in lines], off), strict=True):
             if (kind == "article") == (fate == "removed"):
                 print(f"  {lang} {name[:30]:<30} {kind:<14} {fate:<8} {text[:90]}")
 

@@ -45,7 +45,7 @@ def row_engine(corpus: Path) -> dict:
 
 
 def row_datatrove(corpus: Path) -> dict:
-    """datatrove's C4QualityFilter with its line rules only (document-level rules and sentence counting off)."""
+    """datatrove's C4QualityFilter, line rules only (no document-level rules, no sentence counting)."""
     from datatrove.data import Document
     from datatrove.pipeline.filters import C4QualityFilter
 
@@ -174,7 +174,8 @@ def main() -> None:
         size = write_corpus(corpus, count)
         print(
             f"boilerclean throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-            f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()})"
+            f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()})"
         )
         print(
             f"corpus: {count} files, {size / 1e6:.1f} MB, one line in six boilerplate, en/de/fr/es/zh\n",
@@ -297,7 +298,8 @@ def report(rows: dict[str, dict], mb: float) -> None:
     if "one big file" in rows:
         b = rows["one big file"]
         print(
-            f"  one {b['mb']:.0f} MB file: peak RSS {b['peak_mb']:.0f} MB = {b['peak_mb'] / b['mb']:.1f}x the file"
+            f"  one {b['mb']:.0f} MB file: peak RSS {b['peak_mb']:.0f} MB = {b['peak_mb'] / b['mb']:.1f}x "
+            "the file"
         )
 
 

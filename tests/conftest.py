@@ -26,7 +26,7 @@ def cli_env(**extra: str) -> dict[str, str]:
 def run_cli(
     *args: str, input: bytes | None = None, env: dict | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess:
-    """Run `boilerclean ARGS` (as python -m flows.cli, so this checkout's code runs) and capture its output."""
+    """Run `boilerclean ARGS` (as python -m flows.cli: this checkout's code) and capture its output."""
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
         input=input,

@@ -1,4 +1,4 @@
-"""Runs shared by the review tests: the seeds, and a hostile run (HTML in texts, names and rule names, a failure, shadow)."""
+"""Runs the review tests share: seeds, a hostile run (HTML in texts, names, rules; failure; shadow)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from conftest import SEEDS
 
 from flows.run.prefect_flow import clean_flow
 
-# Lines that must be shown as text, never run: in kept lines, in removed lines, in a file name and in a rule name.
+# Lines that must be shown as text, never run: in kept lines, in removed lines, in a file name and in a rule
+# name.
 HOSTILE_KEPT = [
     "<script>window.__pwned = 'script';</script>",
     "<img src=x onerror=\"window.__pwned='img'\">",
@@ -62,7 +63,8 @@ def run_hostile(tmp: Path) -> Path:
     (src / "sub" / "plain.txt").write_text(
         "Just an article line.\nAdvertisement\nAnother article line.\n", encoding="utf-8"
     )
-    # Damaged UTF-8 (one stray byte among valid UTF-8): still refused, while pure Latin-1 now decodes (issue 7).
+    # Damaged UTF-8 (one stray byte among valid UTF-8): still refused, while pure Latin-1 now decodes (issue
+    # 7).
     (src / "broken.txt").write_bytes(b"caf\xc3\xa9 cr\xc3\xa8me au lait \xe9\n")
     config = tmp / "hostile.yaml"
     config.write_text(HOSTILE_CONFIG, encoding="utf-8")

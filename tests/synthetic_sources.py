@@ -7,7 +7,8 @@ from pathlib import Path
 
 WORDS = (
     "the government said on monday that new rules for banks would take effect next year after a long review "
-    "of lending practices across regions while officials in several provinces reported strong growth in exports "
+    "of lending practices across regions while officials in several provinces reported strong growth in "
+    "exports "
     "farmers markets schools hospitals engineers voters researchers river bridge election budget festival"
 ).split()
 
@@ -21,7 +22,8 @@ RESIDUE = {
 
 # Look-alikes that must never be proposed.
 REPEATED_SENTENCE = (  # in most news pages, but it is article text (long, sentence-like)
-    "Analysts expect the market to recover slowly over the coming quarters, according to a survey published this week."
+    "Analysts expect the market to recover slowly over the coming quarters, according to a survey "
+    "published this week."
 )
 RARE_HEADING = "Background"  # a short line in a quarter of the pages: below any useful share
 

@@ -12,7 +12,8 @@ from benchmarks.snippet_score import Counts, is_article_line, score_snippets, to
 
 
 def test_half_is_the_parity_of_sha1s_first_hex_digit():
-    # sha1("a") = 86f7..., sha1("d") = 3c36..., sha1("pABC") = 1e6..., sha1("hard::example.com-x.html") = 2c5...
+    # sha1("a") = 86f7..., sha1("d") = 3c36..., sha1("pABC") = 1e6..., sha1("hard::example.com-x.html") =
+    # 2c5...
     assert half("a") == "A" and half("d") == "B" and half("pABC") == "B"
     assert half("hard::example.com-x.html") == "A"
     ids = [f"page-{i}" for i in range(2000)]

@@ -83,7 +83,8 @@ def _open_index(pg, out: Path):
 def _file_rows(pg) -> list[dict]:
     return pg.eval_on_selector_all(
         "#files-body tr",
-        "rows => rows.map(r => ({input: r.dataset.input, cells: Array.from(r.children).map(td => td.textContent)}))",
+        "rows => rows.map(r => ({input: r.dataset.input, cells: Array.from(r.children).map(td => "
+        "td.textContent)}))",
     )
 
 
@@ -109,7 +110,8 @@ def test_index_totals_and_files_match_the_reports(page, seeds_out, tmp_path):
         files_with.update({d["cleaner"] for d in r["removals"]})
     dom = page.eval_on_selector_all(
         "#by-cleaner tbody tr",
-        "rows => rows.map(r => [r.dataset.cleaner, ...Array.from(r.querySelectorAll('td.n')).map(td => +td.textContent)])",
+        "rows => rows.map(r => [r.dataset.cleaner, ...Array.from(r.querySelectorAll('td.n')).map(td => "
+        "+td.textContent)])",
     )
     assert {
         row[0]: (row[1], row[6]) for row in dom
@@ -179,7 +181,8 @@ def test_file_page_marks_every_removal_and_toggles(page, seeds_out, tmp_path):
     page.goto((seeds_out / (rel[:-4] + ".html")).as_uri())
     spans = page.eval_on_selector_all(
         "#marked del, #marked mark",
-        "els => els.map(e => ({tag: e.tagName, cleaner: e.dataset.cleaner, rule: e.dataset.rule, text: e.textContent,"
+        "els => els.map(e => ({tag: e.tagName, cleaner: e.dataset.cleaner, rule: e.dataset.rule, text: "
+        "e.textContent,"
         " deco: getComputedStyle(e).textDecorationLine, label: getComputedStyle(e, '::before').content}))",
     )
     assert [(s["cleaner"], s["rule"], s["text"]) for s in spans] == [

@@ -96,7 +96,8 @@ def test_user_config_changes_the_run(tmp_path):
     (src / "a.txt").write_text("Advertisement\nWerbung\nBody.\n", encoding="utf-8")
     cfg = tmp_path / "rules.yaml"
     cfg.write_text(
-        "cleaners:\n  advertisement:\n    enabled: false\n  my_ads:\n    new: true\n    rules:\n      - name: werbung\n        pattern: '^Werbung$'\n",
+        "cleaners:\n  advertisement:\n    enabled: false\n  my_ads:\n    new: true\n    rules:\n      - "
+        "name: werbung\n        pattern: '^Werbung$'\n",
         encoding="utf-8",
     )
     proc = run_cli("run", str(src), "--out", str(tmp_path / "o"), "--config", str(cfg))

@@ -1,4 +1,4 @@
-"""A run killed with SIGKILL part-way leaves no partial output, and the next run ends exactly like an uninterrupted one."""
+"""A run SIGKILLed part-way leaves no partial output; the next run ends exactly like an uninterrupted one."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The .diff of a run is rendered from the recorded removals: a unified diff that patch applies and reverses."""
+"""A run's .diff is rendered from the recorded removals: a unified diff patch applies and reverses."""
 
 from __future__ import annotations
 
@@ -111,7 +111,8 @@ def cases(n: int, seed: int):
 
 
 def test_applies_and_reverses_on_random_documents():
-    # LF, CRLF, lone CR, no final newline; removals of whole lines, parts of lines and spans across line breaks.
+    # LF, CRLF, lone CR, no final newline; removals of whole lines, parts of lines and spans across line
+    # breaks.
     checked = 0
     for text, removals in cases(4000, 1):
         cleaned = apply_removals(text, removals)
@@ -151,7 +152,8 @@ def test_everything_removed_and_no_final_newline():
     diff = render_diff(text, [Removal(0, len(text), "c", "r", text)], "f.txt")
     assert (
         diff
-        == "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +0,0 @@\n-Advertisement\r\n-Advertisement\n\\ No newline at end of file\n"
+        == "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +0,0 @@\n-Advertisement\r\n-Advertisement\n\\ No newline at "
+        "end of file\n"
     )
 
 

@@ -1,4 +1,4 @@
-"""The cleaning flow as a real Prefect flow run: under Prefect's test harness, and via the CLI with --prefect."""
+"""The cleaning flow as a real Prefect flow run: under Prefect's test harness and via --prefect."""
 
 from __future__ import annotations
 

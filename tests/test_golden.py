@@ -1,4 +1,4 @@
-"""clean/ is the committed output of `boilerclean run seeds --out clean`; regenerating it must give the same bytes."""
+"""clean/ is the committed output of `boilerclean run seeds --out clean`; rerunning gives the same bytes."""
 
 from __future__ import annotations
 

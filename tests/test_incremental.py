@@ -1,4 +1,4 @@
-"""Incremental runs: the manifest decides what is new, changed, unchanged or gone; a rerun matches a fresh run exactly."""
+"""Incremental runs: the manifest decides what is new, changed, unchanged or gone; reruns match fresh runs."""
 
 from __future__ import annotations
 
@@ -79,7 +79,8 @@ def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
         "recleaned": 0,
         "gone": 0,
     }
-    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still describes every file.
+    # No file's outputs were rewritten (the run-level summary and review pages are), and the summary still
+    # describes every file.
     after = mtimes(out)
     rewritten = {k for k in after if after[k] != before[k]}
     assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".report.json"))}
@@ -200,7 +201,8 @@ def test_cli_prune_and_bad_alert_option(tmp_path):
     assert run_cli("run", str(inp), "--out", str(out)).returncode == 0
     (inp / "a.txt").unlink()
     res = run_cli("run", str(inp), "--out", str(out))
-    assert res.returncode == 0 and b"1 input gone since the last run" in res.stdout and (out / "a.txt").exists()
+    assert res.returncode == 0 and b"1 input gone since the last run" in res.stdout
+    assert (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--prune")
     assert res.returncode == 0 and b"pruned 4 outputs" in res.stdout and not (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")

@@ -1,4 +1,4 @@
-"""Parallel and distributed runs give the same outputs as one worker; memory does not grow with the number of files."""
+"""Parallel and distributed runs give the same outputs as one worker; memory is flat in the file count."""
 
 from __future__ import annotations
 
@@ -172,8 +172,12 @@ def test_workers_must_be_positive(cli, tmp_path):
 
 
 def test_a_run_without_prefect_does_not_import_it(tmp_path):
-    # Importing Prefect costs ~1.5 s; a run that does not use it (--no-prefect, or no API set) should not pay it.
-    script = "import sys\nfrom flows.cli import main\nrc = main(sys.argv[1:])\nprint(rc, 'prefect' in sys.modules)\n"
+    # Importing Prefect costs ~1.5 s; a run that does not use it (--no-prefect, or no API set) should not pay
+    # it.
+    script = (
+        "import sys\nfrom flows.cli import main\nrc = main(sys.argv[1:])\nprint(rc, 'prefect' in "
+        "sys.modules)\n"
+    )
     args = ["run", "seeds", "--out", str(tmp_path / "o"), "--no-prefect", "--workers", "2"]
     proc = subprocess.run(
         [sys.executable, "-c", script, *args],

@@ -10,7 +10,8 @@ from cleaners import clean_text, load_ruleset
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 COOKIE = (
-    "By continuing to browse our site you agree to our use of cookies, revised Privacy Policy and Terms of Use. "
+    "By continuing to browse our site you agree to our use of cookies, revised Privacy Policy and Terms "
+    "of Use. "
     "You can change your cookie settings through your browser."
 )
 CGTN_HEADER = [
@@ -38,7 +39,8 @@ EXPECTED = {
         ("image_caption", "/VCG"),
         (
             "image_caption",
-            "META's Chief Artificial Intelligence scientist Yann LeCun addresses a speech at the World Economic "
+            "META's Chief Artificial Intelligence scientist Yann LeCun addresses a speech at the World "
+            "Economic "
             "Forum annual meeting in Davos, Switzerland, January 23, 2025. /VCG",
         ),
         ("image_caption", "(Cover: VCG)"),
@@ -106,7 +108,8 @@ def test_004_is_unchanged(ruleset):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_cleaned_seed_ends_the_way_the_seed_does(name, ruleset):
-    # 002 ends in two removals apart by a blank line ("Read More", "Leave a Reply"); no blank line may be left.
+    # 002 ends in two removals apart by a blank line ("Read More", "Leave a Reply"); no blank line may be
+    # left.
     text = (SEEDS / name).read_text(encoding="utf-8")
     cleaned = clean_text(text, ruleset).cleaned
     assert cleaned.endswith("\n") == text.endswith("\n")

@@ -1,4 +1,4 @@
-"""`boilerclean serve` against a real Prefect server: the deployment, its schedule, scheduled and triggered runs."""
+"""`boilerclean serve` against a real Prefect server: deployment, schedule, scheduled/triggered runs."""
 
 from __future__ import annotations
 

@@ -85,8 +85,13 @@ def test_sigterm_stops_serve_in_order(prefect_server, tmp_path, moment):  # noqa
             wait_for(lambda: (out / "summary.json").exists(), 120, "a finished run", proc, log)
             wait_for(lambda: descendants(proc.pid), 30, "a child process", proc, log)
         else:
-            wait_for(lambda: f"holding the run at its {moment}" in log.read_text(errors="replace"),
-                     120, f"the run held at its {moment}", proc, log)
+            wait_for(
+                lambda: f"holding the run at its {moment}" in log.read_text(errors="replace"),
+                120,
+                f"the run held at its {moment}",
+                proc,
+                log,
+            )
         code, took, text = sigterm_and_check(proc, log)
     finally:
         if proc.poll() is None:

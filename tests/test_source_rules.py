@@ -24,7 +24,10 @@ CONFIG = {
     ]
 }
 # Site-specific lines that no generic cleaner removes on its own.
-TEXT = "Title\nNEWSROOM EDITION\nGadget Corner Weekly\nHotline: 010-85061466\nPhoto: Reuters\nBody. It goes on.\n"
+TEXT = (
+    "Title\nNEWSROOM EDITION\nGadget Corner Weekly\nHotline: 010-85061466\nPhoto: Reuters\nBody. It "
+    "goes on.\n"
+)
 
 
 @pytest.fixture(scope="module")

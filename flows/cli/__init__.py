@@ -7,8 +7,8 @@ import logging
 import os
 import sys
 
-from . import clean, history, mine, restore, review, run, serve
 from ..run.quiet import quiet_prefect
+from . import clean, history, mine, restore, review, run, serve
 from .common import EXIT_USAGE
 
 EXIT_BROKEN_PIPE = 128 + 13  # what a shell reports for a process ended by SIGPIPE

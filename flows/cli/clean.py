@@ -1,4 +1,4 @@
-"""`boilerclean clean`: the cleaned text of one document on stdout, or its diff, or what was removed and why."""
+"""`boilerclean clean`: one document's cleaned text on stdout, or its diff, or what was removed and why."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def register(subparsers, formatter_class) -> None:
     show = clean.add_mutually_exclusive_group()
     show.add_argument("--diff", action="store_true", help="print a unified diff instead of the cleaned text")
     show.add_argument(
-        "--explain", action="store_true", help="list each removal with its cleaner, rule and risk, and why held"
+        "--explain", action="store_true", help="list each removal: cleaner, rule, risk, and why held"
     )
     clean.set_defaults(func=cmd_clean)
 
@@ -81,7 +81,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def explain_lines(original: str, result):
-    """One line per removal (line, what became of it, cleaner, rule, risk when known, the text), then totals."""
+    """One line per removal (line, what became of it, cleaner, rule, risk if known, text), then totals."""
     from ..outputs.records import removal_records
 
     records = removal_records(original, result.removals)

@@ -66,7 +66,8 @@ def add_alert_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=d.factor,
         metavar="F",
-        help=f"warn when a rule's hits per file differ from the recent average by more than F times (default {d.factor})",
+        help=f"warn when a rule's hits per file differ from the recent average by more than F times "
+        f"(default {d.factor})",
     )
     g.add_argument(
         "--alert-min-files",

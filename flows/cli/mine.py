@@ -1,4 +1,4 @@
-"""`boilerclean mine`: count short lines per source over a corpus and propose the recurring ones as per-source rules."""
+"""`boilerclean mine`: count short lines per source over a corpus, propose recurring ones as source rules."""
 
 from __future__ import annotations
 
@@ -104,9 +104,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        found = propose_rules(
-            items, args.source_by, args.min_docs, args.min_share, args.max_tracked, ruleset
-        )
+        found = propose_rules(items, args.source_by, args.min_docs, args.min_share, args.max_tracked, ruleset)
     except RuntimeError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE

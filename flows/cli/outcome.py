@@ -9,7 +9,7 @@ TOP_CLEANERS = 4  # cleaners named in the removals line; the rest are counted
 
 
 def final_lines(summary: dict, out: str) -> list[str]:
-    """Files cleaned, unchanged and failed; removals by the top cleaners; time and MB/s; held files; the index."""
+    """Files cleaned, unchanged and failed; removals by top cleaner; time and MB/s; held files; the index."""
     run, this = summary["run"], summary.get("this_run", {})
     unchanged, failed = run["unchanged"], summary["failed"]
     cleaned = summary["files"] - unchanged - failed
@@ -30,11 +30,14 @@ def final_lines(summary: dict, out: str) -> list[str]:
         lines.append(f"rules timed out in {_n(len(summary['timeouts']), 'file')} (see summary.json)")
     q = shlex.quote(out)
     if summary["held"]:
-        lines.append(f"held for review (nothing removed): {_n(len(summary['held']), 'document')}; "
-                     f"list them: boilerclean held {q}")
+        lines.append(
+            f"held for review (nothing removed): {_n(len(summary['held']), 'document')}; "
+            f"list them: boilerclean held {q}"
+        )
     if failed:
         lines.append(f"failed files are listed above and in {os.path.join(out, 'summary.json')}")
-    lines.append(f"review: open {os.path.join(out, 'index.html')} in a browser, or run: boilerclean review {q}")
+    index = os.path.join(out, "index.html")
+    lines.append(f"review: open {index} in a browser, or run: boilerclean review {q}")
     return lines
 
 

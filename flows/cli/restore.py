@@ -1,4 +1,4 @@
-"""`boilerclean restore DIR --to FOLDER`: rebuild every input of a run, byte for byte, from its output folder alone."""
+"""`boilerclean restore DIR --to FOLDER`: rebuild a run's inputs, byte for byte, from its outputs alone."""
 
 from __future__ import annotations
 

@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def run_tracked(kwargs: dict) -> dict:
-    """The run as a Prefect flow run: on the configured API, else on one local server for it and its workers."""
+    """The run as a Prefect flow run: on the configured API, else on one local server (workers too)."""
     from ..run.prefect_flow import flow_for
 
     flow = flow_for(kwargs["workers"], kwargs["dask_address"], kwargs["dask"])

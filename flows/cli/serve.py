@@ -1,4 +1,4 @@
-"""`boilerclean serve`: a scheduled Prefect deployment of the cleaning flow, with its own server if none is configured."""
+"""`boilerclean serve`: a scheduled Prefect deployment of the cleaning flow, with its own server if needed."""
 
 from __future__ import annotations
 

@@ -89,7 +89,8 @@ def decode_document(data: bytes) -> Decoded:
                 return _checked(Decoded(data[len(mark) :].decode(encoding), encoding, bom=True), data)
             except UnicodeDecodeError as exc:
                 raise ValueError(
-                    f"starts with a {encoding} byte order mark but is not valid {encoding}: {exc.reason} at byte {exc.start + len(mark)}"
+                    f"starts with a {encoding} byte order mark but is not valid {encoding}: {exc.reason} "
+                    f"at byte {exc.start + len(mark)}"
                 ) from None
     nul = data.find(b"\x00")
     if nul != -1:
@@ -104,7 +105,8 @@ def decode_document(data: bytes) -> Decoded:
     bad = len(_BAD_BYTE.findall(escaped))
     if len(_VALID_NON_ASCII.findall(escaped)) > bad:
         raise ValueError(
-            f"{utf8_problem}; {bad} bad byte(s) in otherwise valid UTF-8 text, so no other encoding is guessed"
+            f"{utf8_problem}; {bad} bad byte(s) in otherwise valid UTF-8 text, so no other encoding is "
+            "guessed"
         )
     encoding = _detect(data)
     if encoding is None:

@@ -83,7 +83,8 @@ def _walk(root: Path, out_real: str | None) -> Iterator[InputFile]:
             if not _is_input(name):
                 continue
             full = os.path.join(dirpath, name)
-            # A link may point anywhere; follow it only if it stays inside the input folder, and say so if not.
+            # A link may point anywhere; follow it only if it stays inside the input folder, and say so if
+            # not.
             skipped = LINK_OUTSIDE if os.path.islink(full) and not _inside(full, root_real) else ""
             yield InputFile(full, _rel(full, root), skipped)
         for d in outside:

@@ -75,7 +75,7 @@ def is_html(name: str) -> bool:
 
 
 def decode_html(data: bytes, name: str) -> tuple[str, str]:
-    """The page's markup as text and the encoding used: gunzipped if .gz, UTF-8 first, then trafilatura's guesses."""
+    """The markup as text and its encoding: gunzipped if .gz, UTF-8 first, then trafilatura's guesses."""
     from trafilatura.utils import detect_encoding
 
     if name.lower().endswith(".gz"):
@@ -130,7 +130,7 @@ def extract_article(html: str, encoding: str = "") -> Extraction:
 
 
 def page_titles(html: str) -> tuple[str, ...]:
-    """The page's title as trafilatura's metadata gives it, then <title>, og:title and the first <h1> when they differ."""
+    """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 

@@ -26,7 +26,7 @@ from .read import read_document
 def count_lines(
     items: Iterable[InputFile], by: str, capacity: int = DEFAULT_CAPACITY
 ) -> tuple[LineCounter, list[tuple[str, str]], int]:
-    """One pass over the inputs: the line counter, the (file, problem) pairs that could not be read, and files without a source."""
+    """One pass over the inputs: line counter, unreadable (file, problem) pairs, files without a source."""
     counter = LineCounter(capacity)
     errors: list[tuple[str, str]] = []
     no_source = 0
@@ -88,9 +88,10 @@ def propose_rules(
     if ruleset is not None:
         frequent, left_out = not_yet_removed(frequent, {i.rel: i for i in items}, ruleset)
     header = (
-        f"Proposed by `boilerclean mine` from {len(items) - len(errors)} documents in {len(counter.docs)} source(s)\n"
+        f"Proposed by `boilerclean mine` from {len(items) - len(errors)} documents in {len(counter.docs)} "
+        f"source(s)\n"
         f"(source by {by}; lines in >= {min_docs} documents and >= {min_share:g} of their source).\n"
-        + (f"Left out {left_out} recurring lines that the current rules already remove.\n" if left_out else "")
+        + (f"Left out {left_out} recurring lines the current rules already remove.\n" if left_out else "")
         + "Review every rule (delete any that is article text), then add these entries to your --config file."
     )
     snippet = proposal_yaml(frequent, by, header)
@@ -128,7 +129,7 @@ def not_yet_removed(
 
 
 def lines_removed(item: InputFile, ruleset: Ruleset) -> set[str]:
-    """The normalised lines of a document that the ruleset's acting removals cover entirely."""
+    """The normalised lines of a document that the ruleset's acting removals cover entirely, everywhere."""
     try:
         doc = read_document(item)
     except (OSError, ValueError):
@@ -139,10 +140,10 @@ def lines_removed(item: InputFile, ruleset: Ruleset) -> set[str]:
     for r in result.removals:
         if not r.shadow:
             covered[r.start : r.end] = b"\x01" * (r.end - r.start)
-    out, pos = set(), 0
+    removed, kept, pos = set(), set(), 0
     for line in text.split("\n"):
         end = pos + len(line)
-        if line.strip() and all(covered[i] or text[i].isspace() for i in range(pos, end)):
-            out.add(normalise_line(line))
+        whole = all(covered[i] or text[i].isspace() for i in range(pos, end))
+        (removed if whole else kept).add(normalise_line(line))
         pos = end + 1
-    return out
+    return removed - kept  # a line removed in one place and kept in another still recurs

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO
 
 
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename over it: readers see old or new, never half."""
+    """Write a temp file beside `path`, fsync, then rename over it: readers see old or new, never half."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data

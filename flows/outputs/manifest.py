@@ -1,4 +1,4 @@
-"""Incremental runs: the output folder's manifest of what was cleaned, from which input and with which ruleset.
+"""Incremental runs: the output folder's manifest of what was cleaned, from which input, with which ruleset.
 
 The manifest is a SQLite file, DIR/.boilerclean/manifest.sqlite (hidden: input discovery and the
 golden comparison skip it). SQLite commits are atomic and survive SIGKILL, and a batch's entries
@@ -93,7 +93,7 @@ class _Planned:
 
 @dataclass
 class IncrementalRun:
-    """One run's view of the manifest: plan() filters the inputs, record() enters each batch, close() closes."""
+    """A run's view of the manifest: plan() filters inputs, record() enters each batch, close() closes."""
 
     out: Path
     ruleset_hash: str
@@ -112,7 +112,7 @@ class IncrementalRun:
 
     @classmethod
     def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> IncrementalRun:
-        """Lock the output folder (one run at a time), open its manifest and remove a killed run's temp files."""
+        """Lock the output folder (one run at a time), open its manifest, remove a killed run's temp files."""
         run = cls(Path(out), ruleset_hash, prune)
         sdir = state_dir(out)
         sdir.mkdir(parents=True, exist_ok=True)
@@ -138,7 +138,7 @@ class IncrementalRun:
             self._lock_fd = None
 
     def plan(self, items: list[InputFile]) -> tuple[list[InputFile], list[dict]]:
-        """The inputs that need cleaning, and the summary records of the unchanged ones (from the manifest)."""
+        """The inputs that need cleaning, and the unchanged ones' summary records (from the manifest)."""
         assert self._db is not None
         rows = {
             r[0]: r
@@ -201,7 +201,7 @@ class IncrementalRun:
         return "recleaned"
 
     def record(self, results: Iterable[dict]) -> None:
-        """Enter a finished batch's files (their outputs are written) into the manifest, in one transaction."""
+        """Enter a finished batch's files (outputs written) into the manifest, in one transaction."""
         assert self._db is not None
         rows, stale = [], []
         with self._mutex:
@@ -273,7 +273,10 @@ class IncrementalRun:
 
 def run_line(section: dict) -> str:
     """The incremental part of the run's log line."""
-    line = f"{section['new']} new, {section['changed']} changed, {section['unchanged']} unchanged, {section['gone']} gone"
+    line = (
+        f"{section['new']} new, {section['changed']} changed, {section['unchanged']} unchanged, "
+        f"{section['gone']} gone"
+    )
     if section.get("recleaned"):
         why = ", ".join(f"{n} {r}" for r, n in section["recleaned_because"].items())
         line += f", {section['recleaned']} cleaned again ({why})"

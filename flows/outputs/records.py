@@ -33,7 +33,7 @@ class Status(Enum):
 
 
 def rule_key(r: Removal | dict) -> str:
-    """ "cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule), the key used in counts."""
+    """ "cleaner/rule" (plus " @folder:GLOB" or " @domain:NAME" for a per-source rule): the key in counts."""
     if isinstance(r, dict):
         key, source = f"{r['cleaner']}/{r['rule']}", r.get("source", "")
     else:
@@ -123,7 +123,7 @@ _JSON = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
 
 
 def iter_json(data: Any) -> Iterator[str]:
-    """to_json in pieces, for writing without one whole string (indented JSON is encoded in Python either way)."""
+    """to_json in pieces, to write without one whole string (indented JSON is encoded in Python anyway)."""
     tokens = _JSON.iterencode(data)
     while piece := "".join(
         islice(tokens, 4096)

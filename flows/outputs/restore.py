@@ -25,12 +25,13 @@ class Restored:
     data: bytes
 
 
-# An HTML page is restored as its extracted text, beside where the page was: a/b.html -> a/b.html.extracted.txt
+# An HTML page is restored as its extracted text, beside where the page was: a/b.html ->
+# a/b.html.extracted.txt
 EXTRACTED_SUFFIX = ".extracted.txt"
 
 
 def _safe_rel(rel: object) -> PurePosixPath:
-    """A report's input path, refused unless it stays inside the restore folder (reports are data, not trusted paths)."""
+    """A report's input path, refused unless inside the restore folder (reports are data, not paths)."""
     if not isinstance(rel, str) or not rel or "\x00" in rel:
         raise RestoreError(f"report has no usable input path: {rel!r}")
     p = PurePosixPath(rel)
@@ -88,13 +89,14 @@ def _checked(rel: str, data: bytes, expected: str, report: dict) -> Restored:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise RestoreError(
-            f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says {report.get('bytes')})"
+            f"SHA-256 mismatch: rebuilt {actual}, report says {expected} ({len(data)} bytes, report says "
+            f"{report.get('bytes')})"
         )
     return Restored(rel, data)
 
 
 def restore_run(out_dir: str | os.PathLike, to: str | os.PathLike) -> tuple[list[str], list[tuple[str, str]]]:
-    """Rebuild every input listed in DIR/summary.json into `to`; returns (restored inputs, [(input, problem)])."""
+    """Rebuild each input in DIR/summary.json into `to`; returns (restored inputs, [(input, problem)])."""
     out = Path(out_dir)
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     dest = Path(to)

@@ -11,7 +11,7 @@ from .records import REPORT_VERSION
 
 
 def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
-    """The run summary: files, removals per cleaner and per rule, errors. Deterministic (no times, no absolute paths)."""
+    """The run summary: files, removals per cleaner and rule, errors. Deterministic (no times, paths)."""
     by_cleaner: Counter = Counter()
     by_rule: Counter = Counter()
     shadow_by_rule: Counter = Counter()

@@ -1,4 +1,4 @@
-"""Prefect artifacts for a flow run: a markdown summary and a table, so the run's outcome shows in the Prefect UI."""
+"""Prefect artifacts for a flow run: a markdown summary and a table, to show the outcome in the Prefect UI."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def _md(text: Any) -> str:
 
 
 def markdown_summary(review: Review, index_path: str) -> str:
-    """The run in markdown: files, removals per cleaner (with shadow matches), errors, top removed lines, the index."""
+    """The run in markdown: files, removals per cleaner (with shadow), errors, top removed lines, index."""
     s = review.summary
     shadow = sum(c["shadow"] for c in review.by_cleaner.values())
     held = sum(c["held"] for c in review.by_cleaner.values())
@@ -33,7 +33,8 @@ def markdown_summary(review: Review, index_path: str) -> str:
         out += [alerts_markdown(alerts)]
     out += [
         f"- files: {s.get('files', 0)} ({s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed)",
-        f"- removals: {s.get('removals', 0)} ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters)",
+        f"- removals: {s.get('removals', 0)} ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} "
+        "characters)",
         f"- shadow matches (reported, not removed): {shadow}",
         f"- removals held for review by the quarantine: {held} ({len(review.held)} documents)",
         f"- review pages: `{index_path}`",
@@ -46,7 +47,8 @@ def markdown_summary(review: Review, index_path: str) -> str:
     for name in review.cleaners:
         c = review.by_cleaner[name]
         out.append(
-            f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} | {c['files']} |"
+            f"| {_md(name)} | {c['removals']} | {c['lines']} | {c['chars']} | {c['shadow']} | {c['held']} "
+            f"| {c['files']} |"
         )
     if not review.cleaners:
         out.append("| (nothing removed) | 0 | 0 | 0 | 0 | 0 | 0 |")
@@ -68,7 +70,7 @@ def markdown_summary(review: Review, index_path: str) -> str:
 
 
 def table_rows(review: Review, limit: int = MAX_TABLE_ROWS) -> list[dict[str, Any]]:
-    """One row per file (most removed characters first): removals, lines, chars per cleaner, shadow matches, error."""
+    """A row per file (most removed first): removals, lines, chars per cleaner, shadow matches, error."""
     rows = []
     for f in sorted(review.files, key=lambda f: (-f["chars"], f["input"]))[:limit]:
         row: dict[str, Any] = {

@@ -81,7 +81,7 @@ class FileEntry:
 
     @property
     def href(self) -> str:
-        """The page as a relative URL (percent-encoded, so '#', '?' or '%' in a name stay part of the path)."""
+        """The page as a relative URL (percent-encoded: '#', '?' or '%' in a name stay in the path)."""
         return quote(self.page, safe="/")
 
 

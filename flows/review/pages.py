@@ -40,7 +40,10 @@ def _csp_hash(source: str) -> str:
 
 def _head(title: str, css: str, script_src: str = "'none'") -> str:
     # No network (default-src 'none'); only this page's own style and, on the index, its own scripts.
-    csp = f"default-src 'none'; style-src {_csp_hash(css)}; script-src {script_src}; img-src 'none'; base-uri 'none'; form-action 'none'"
+    csp = (
+        f"default-src 'none'; style-src {_csp_hash(css)}; script-src {script_src}; img-src 'none'; "
+        f"base-uri 'none'; form-action 'none'"
+    )
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">\n'
@@ -87,7 +90,8 @@ def iter_marked(original: str, removals: list[Removal]) -> Iterator[str]:
         tag, cls = ("mark", status) if status else ("del", "rm")
         title = label + "".join(f" ({x})" for x in (r.held, r.detail) if x)
         yield (
-            f'<{tag} id="r{i}" class="{cls} k-{esc(r.cleaner)}" data-cleaner="{esc(r.cleaner)}" data-rule="{esc(r.rule)}"'
+            f'<{tag} id="r{i}" class="{cls} k-{esc(r.cleaner)}" data-cleaner="{esc(r.cleaner)}" '
+            f'data-rule="{esc(r.rule)}"'
             f' data-label="{esc(label)}" title="{esc(title)}">'
         )
         yield from _escaped(original, start, end)
@@ -146,8 +150,10 @@ def iter_file_page(
     stem_name = posixpath.basename(entry.stem)
     out_name = posixpath.basename(report.get("output") or f"{entry.stem}.txt")
     parts.append(
-        f'<p class="muted">{_fmt(report.get("chars_in", len(original)))} characters in, {_fmt(len(cleaned))} out; '
-        f'files: <a href="{esc(quote(out_name))}">cleaned text</a> · <a href="{esc(quote(stem_name + ".diff"))}">diff</a> · '
+        f'<p class="muted">{_fmt(report.get("chars_in", len(original)))} characters in, '
+        f"{_fmt(len(cleaned))} out; "
+        f'files: <a href="{esc(quote(out_name))}">cleaned text</a> · <a '
+        f'href="{esc(quote(stem_name + ".diff"))}">diff</a> · '
         f'<a href="{esc(quote(stem_name + ".report.json"))}">report</a></p>\n'
     )
     parts.append(_counts_table(removals))
@@ -155,7 +161,8 @@ def iter_file_page(
         parts.append('<p id="nothing">Nothing was removed from this file.</p>\n')
     parts.append(
         '<h2>Text</h2>\n<div class="views">\n'
-        '<input type="radio" name="view" id="v-marked" checked><label for="v-marked">Original, removals marked</label>'
+        '<input type="radio" name="view" id="v-marked" checked><label for="v-marked">Original, removals '
+        "marked</label>"
         '<input type="radio" name="view" id="v-cleaned"><label for="v-cleaned">Cleaned text</label>\n'
         '<pre id="marked">'
     )
@@ -224,7 +231,8 @@ def _removal_list(records: list[dict], removals: list[Removal]) -> str:
         text = " / ".join(nonblank_lines(r.text)) or "(blank lines)"
         parts.append(
             f'<tr><td><a href="#r{i}">{i}</a></td><td class="n">{lines}</td>'
-            f'<td><span class="chip k-{esc(r.cleaner)}">{esc(r.cleaner)}</span>{shadow}</td><td>{esc(r.rule)}{detail}</td>'
+            f'<td><span class="chip '
+            f'k-{esc(r.cleaner)}">{esc(r.cleaner)}</span>{shadow}</td><td>{esc(r.rule)}{detail}</td>'
             f"<td>{esc(text[:300])}</td></tr>\n"
         )
     parts.append("</tbody>\n</table>\n")
@@ -232,7 +240,7 @@ def _removal_list(records: list[dict], removals: list[Removal]) -> str:
 
 
 def render_index(review: Review) -> str:
-    """The run's index: totals rendered here; the files table, distinct lines and failures built by INDEX_JS."""
+    """The run's index: totals rendered here; files, distinct lines and failures built by INDEX_JS."""
     s = review.summary
     css = BASE_CSS + INDEX_CSS + cleaner_css(review.cleaners)
     script_src = f"'self' file: {_csp_hash(INDEX_JS)}"  # file: so index-data.js loads from a file:// page
@@ -243,13 +251,16 @@ def render_index(review: Review) -> str:
     p.append("<h1>boilerclean run review</h1>\n")
     if s.get("dry_run"):
         p.append(
-            '<p id="dry-run"><span class="chip shadowchip">dry run</span> every rule was in shadow mode: nothing was removed, every match is a shadow match.</p>\n'
+            '<p id="dry-run"><span class="chip shadowchip">dry run</span> every rule was in shadow mode: '
+            "nothing was removed, every match is a shadow match.</p>\n"
         )
     p.append(
         f'<p id="run-totals">{s.get("files", 0)} files, {s.get("cleaned", 0)} cleaned, '
         f'<span class="{"err" if s.get("failed") else ""}">{s.get("failed", 0)} failed</span>; '
-        f"{_fmt(s.get('removals', 0))} removals ({_fmt(lines_total)} lines, {_fmt(s.get('chars_removed', 0))} of {_fmt(s.get('chars_in', 0))} characters); "
-        f'{_fmt(shadow_total)} shadow matches, {_fmt(held_total)} removals held for review. <span class="muted">Ruleset {esc(str(s.get("ruleset_hash", ""))[:12])}'
+        f"{_fmt(s.get('removals', 0))} removals ({_fmt(lines_total)} lines, "
+        f"{_fmt(s.get('chars_removed', 0))} of {_fmt(s.get('chars_in', 0))} characters); "
+        f"{_fmt(shadow_total)} shadow matches, {_fmt(held_total)} removals held for review. <span "
+        f'class="muted">Ruleset {esc(str(s.get("ruleset_hash", ""))[:12])}'
         + (f", config {esc(', '.join(s.get('config_files') or []))}" if s.get("config_files") else "")
         + "</span></p>\n"
     )
@@ -258,11 +269,14 @@ def render_index(review: Review) -> str:
         '<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n'
     )
     p.append(
-        '<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside index.html).</p>\n'
+        '<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside '
+        "index.html).</p>\n"
     )
     p.append(
-        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n">Removals</th><th class="n">Lines</th>'
-        '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th '
+        'class="n">Removals</th><th class="n">Lines</th>'
+        '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th '
+        'class="n">Files</th></tr></thead>\n<tbody>\n'
     )
     for name in review.cleaners:
         c = review.by_cleaner[name]
@@ -276,32 +290,48 @@ def render_index(review: Review) -> str:
         )
     p.append("</tbody>\n</table>\n")
     p.append(
-        '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th class="n">Removals</th>'
-        '<th class="n">Shadow matches</th><th class="n">Held</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+        '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th '
+        'class="n">Removals</th>'
+        '<th class="n">Shadow matches</th><th class="n">Held</th><th '
+        'class="n">Files</th></tr></thead>\n<tbody>\n'
     )
     for r in review.by_rule:
         p.append(
-            f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
-            f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td class="n">{r["files"]}</td></tr>\n'
+            f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip '
+            f'k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
+            f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td '
+            f'class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td '
+            f'class="n">{r["files"]}</td></tr>\n'
         )
     p.append("</tbody>\n</table>\n")
     p.append(
-        '<h2>Files</h2>\n<div class="controls"><label>Cleaner <select id="cleaner-filter"><option value="">all files</option></select></label>'
+        '<h2>Files</h2>\n<div class="controls"><label>Cleaner <select id="cleaner-filter"><option '
+        'value="">all files</option></select></label>'
         '<label>Name <input id="name-filter" type="search" placeholder="filter by name"></label>'
-        '<button type="button" id="files-prev">&#8592; previous</button><button type="button" id="files-next">next &#8594;</button>'
+        '<button type="button" id="files-prev">&#8592; previous</button><button type="button" '
+        'id="files-next">next &#8594;</button>'
         '<span id="files-status" class="muted"></span></div>\n'
-        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow and held).</p>\n'
-        '<div class="scroll"><table id="files">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body"></tbody>\n</table></div>\n'
-        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule that removed it: '
+        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow '
+        "and held).</p>\n"
+        '<div class="scroll"><table id="files">\n<thead><tr id="files-head"></tr></thead>\n<tbody '
+        'id="files-body"></tbody>\n</table></div>\n'
+        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule '
+        "that removed it: "
         "a line that is really article text stands out here.</p>\n"
-        '<div class="controls"><button type="button" id="lines-prev">&#8592; previous</button><button type="button" id="lines-next">next &#8594;</button>'
+        '<div class="controls"><button type="button" id="lines-prev">&#8592; previous</button><button '
+        'type="button" id="lines-next">next &#8594;</button>'
         '<span id="lines-status" class="muted"></span></div>\n'
-        '<table id="lines">\n<thead><tr><th class="n">Count</th><th>Rule</th><th>Line</th><th>Files</th></tr></thead>\n<tbody id="lines-body"></tbody>\n</table>\n'
-        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal quarantine kept these '
+        '<table id="lines">\n<thead><tr><th '
+        'class="n">Count</th><th>Rule</th><th>Line</th><th>Files</th></tr></thead>\n<tbody '
+        'id="lines-body"></tbody>\n</table>\n'
+        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal '
+        "quarantine kept these "
         "removals in the text: a person decides (see <code>boilerclean held</code>).</p>\n"
-        '<table id="held">\n<thead><tr><th>File</th><th>Why</th></tr></thead>\n<tbody id="held-body"></tbody>\n</table></section>\n'
+        '<table id="held">\n<thead><tr><th>File</th><th>Why</th></tr></thead>\n<tbody '
+        'id="held-body"></tbody>\n</table></section>\n'
         '<h2>Failed files</h2>\n<p id="failed-none">None.</p>\n'
-        '<table id="failed">\n<thead><tr><th>File</th><th>Error</th></tr></thead>\n<tbody id="failed-body"></tbody>\n</table>\n'
+        '<table id="failed">\n<thead><tr><th>File</th><th>Error</th></tr></thead>\n<tbody '
+        'id="failed-body"></tbody>\n</table>\n'
         f'<script src="{INDEX_DATA}"></script>\n<script>{INDEX_JS}</script>\n</body>\n</html>\n'
     )
     return "".join(p)
@@ -313,20 +343,23 @@ def _alerts_section(alerts: list[dict]) -> str:
         return ""
     p = []
     p.append(
-        '<section id="trend-alerts"><h2 class="err">Trend alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>'
-        '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th class="n">Files</th></tr></thead>\n<tbody>\n'
+        '<section id="trend-alerts"><h2 class="err">Trend '
+        "alerts</h2>\n<table>\n<thead><tr><th>Rule</th><th>Change</th>"
+        '<th class="n">Hits per file, this run</th><th class="n">Recent average</th><th '
+        'class="n">Files</th></tr></thead>\n<tbody>\n'
     )
     for a in alerts:
         p.append(
             f"<tr><td>{esc(a['rule'])}</td><td>{'jumped up' if a['direction'] == 'up' else 'dropped'}</td>"
-            f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} ({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n'
+            f'<td class="n">{a["rate"]:.3g} ({a["hits"]})</td><td class="n">{a["recent_rate"]:.3g} '
+            f'({a["recent_runs"]} runs)</td><td class="n">{a["files"]}</td></tr>\n'
         )
     p.append("</tbody>\n</table></section>\n")
     return "".join(p)
 
 
 def index_data_js(review: Review) -> str:
-    """index-data.js: the review data as one JSON literal assigned to a global (file:// pages cannot fetch())."""
+    """index-data.js: the review data as a JSON literal assigned to a global (file:// cannot fetch())."""
     data = json.dumps(review.to_data(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     # Belt and braces: no '<' can start a tag and no line separator can end a JS string early.
     for ch, repl in (

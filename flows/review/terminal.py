@@ -97,7 +97,8 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
     console.print(
         Text(
             f"{s.get('files', 0)} files, {s.get('cleaned', 0)} cleaned, {s.get('failed', 0)} failed; "
-            f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} characters); "
+            f"{s.get('removals', 0)} removals ({s.get('chars_removed', 0)} of {s.get('chars_in', 0)} "
+            "characters); "
             f"{shadow} shadow matches; {held} removals held for review"
             + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
         )

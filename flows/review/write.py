@@ -29,10 +29,11 @@ def write_review(
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
     review = collect_review(out, summary)
-    # A file has a page when a report of this run exists; collect_review has just read them all (one row per file).
+    # A file has a page when a report of this run exists; collect_review has just read them all (one row per
+    # file).
     entries = [
         FileEntry(rec["input"], InputFile("", rec["input"]).stem, rec, None)
-        for rec, row in zip(summary.get("file_records", []), review.files)
+        for rec, row in zip(summary.get("file_records", []), review.files, strict=True)
         if row["page"] is not None
     ]
     n = PAGES_PER_JOB
@@ -72,7 +73,7 @@ def write_pages(
     before: FileEntry | None,
     after: FileEntry | None,
 ) -> None:
-    """Render and write the pages of consecutive entries (before and after: their neighbours in the run, for links)."""
+    """Render and write consecutive entries' pages (before and after: their neighbours, for the links)."""
     out = Path(out_dir)
     batch = OutputBatch()
     try:
@@ -91,7 +92,8 @@ def write_pages(
                 try:
                     original, cleaned = _original(out, entry)
                 except (OSError, UnicodeDecodeError, ValueError) as exc:
-                    # Show the problem on the page rather than a wrong text; the rest of the run still renders.
+                    # Show the problem on the page rather than a wrong text; the rest of the run still
+                    # renders.
                     entry = replace(
                         entry,
                         report={**entry.report, "error": f"cannot rebuild the original for review: {exc}"},

@@ -27,7 +27,7 @@ IN_FLIGHT_PER_WORKER = 2
 
 
 def exit_with_parent(parent: int) -> None:
-    """In a pool worker: exit when the run that started it is gone (a SIGKILLed run would leave its workers idle forever)."""
+    """In a pool worker: exit when the run that started it is gone (a SIGKILLed run leaves idle workers)."""
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -42,7 +42,7 @@ def default_workers() -> int:
 
 
 def task_runner(workers: int, dask_address: str | None = None, dask: bool = False):
-    """The Prefect task runner for a tracked flow run: Dask when asked, else processes (threads would share one GIL)."""
+    """The task runner for a tracked flow run: Dask when asked, else processes (threads share one GIL)."""
     if dask or dask_address:
         from prefect_dask import DaskTaskRunner
 
@@ -84,12 +84,13 @@ def bounded(
 
 @contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The run's worker processes (None for one worker), started as work is submitted: batches, then review pages."""
+    """The run's worker processes (None for one worker), started on demand: batches, then review pages."""
     if workers <= 1:
         yield None
         return
     # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
-    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners spawn too.
+    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners
+    # spawn too.
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),

@@ -1,4 +1,4 @@
-"""A cleaning run: find the files, clean them in batches, write each file's outputs, a run summary and review pages.
+"""A cleaning run: find the files, clean them in batches, write each file's outputs, a summary, review pages.
 
 No Prefect here (the flow in prefect_flow.py wraps run_clean): a run without a Prefect API does not
 pay the ~1.5 s of importing it.
@@ -71,7 +71,7 @@ def iter_planned(paths: list[str], out: str) -> Iterator[tuple[InputFile | None,
 
 
 def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Ruleset:
-    """With repeated_line enabled, count the inputs' lines first (pass one) and hand the table to the cleaner."""
+    """With repeated_line on, count the inputs' lines first (pass one) and hand the table to the cleaner."""
     from cleaners.repeated_line import attach_line_table, repeated_line_cleaner
 
     cleaner = repeated_line_cleaner(ruleset)
@@ -89,7 +89,7 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
 
 
 def write_run_review(out: str, summary: dict, pool=None, publish: bool = False, on_pages=None) -> None:
-    """Review pages from the written reports (all at the end: prev/next need the file order); artifacts in a flow run."""
+    """Review pages from the reports (at the end: prev/next need the file order); artifacts in a flow run."""
     from ..review.write import INDEX_PAGE, write_review
 
     review = write_review(out, summary, pool, on_pages)
@@ -113,7 +113,7 @@ def run_clean(
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
-    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json).
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
     `ruleset`: the one `config` gives, when the caller has loaded it already.
@@ -124,7 +124,8 @@ def run_clean(
     meter = Progress(None, enabled=progress)
     meter.phase("reading")
     try:
-        # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always do.
+        # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
+        # always do.
         with process_pool(workers) as pool:
             if ruleset is None:
                 ruleset = load_ruleset(config)  # raises ConfigError before any file is read
@@ -133,7 +134,8 @@ def run_clean(
                 ruleset = ruleset.all_shadow()
             os.makedirs(out, exist_ok=True)
             items, records = plan_inputs(paths, out)
-            ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
+            # Before planning: the table is part of the hash.
+            ruleset = with_line_counts(ruleset, items, logger)
             with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
                 # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
                 items, unchanged = incremental.plan(items)
@@ -146,7 +148,8 @@ def run_clean(
                 meter.phase("writing")
                 summary = summarize(records + unchanged, ruleset, dry_run)
                 summary["run"] = incremental.run_section()
-                summary["run"]["alerts"] = record_run(out, records, ruleset.hash, summary["run"], alert_settings)
+                run = summary["run"]
+                run["alerts"] = record_run(out, records, ruleset.hash, run, alert_settings)
                 atomic_write(Path(out) / "summary.json", to_json(summary))
                 meter.phase("index", len(summary["file_records"]))
                 write_run_review(out, summary, pool, publish=in_flow, on_pages=meter.advance)

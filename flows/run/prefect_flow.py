@@ -36,7 +36,7 @@ def clean_flow(
     dask: bool = False,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Clean what is new or changed under `paths` into `out`; returns the run summary (also written to summary.json)."""
+    """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json)."""
     in_flow = FlowRunContext.get() is not None
     hold_if_asked("start", run_logger())
     return run_clean(
@@ -55,6 +55,6 @@ def clean_flow(
 
 
 def flow_for(workers: int = 1, dask_address: str | None = None, dask: bool = False):
-    """clean_flow with the task runner that spreads its batches: processes, a local Dask cluster or a Dask scheduler."""
+    """clean_flow with the task runner for its batches: processes, a local Dask cluster or a scheduler."""
     runner = task_runner(workers, dask_address, dask)
     return clean_flow if runner is None else clean_flow.with_options(task_runner=runner)

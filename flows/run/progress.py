@@ -1,4 +1,4 @@
-"""A run's progress: its phase, files and MB done, MB/s, ETA and errors, as a bar on a terminal or log lines otherwise."""
+"""A run's progress: phase, files and MB done, MB/s, ETA, errors; a bar on a terminal, else log lines."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ PHASES = ("reading", "cleaning", "writing", "index")
 
 
 class Progress:
-    """Phase, files done, MB/s, ETA and errors so far: a rich bar on a terminal, a log line every few seconds otherwise."""
+    """Phase, files done, MB/s, ETA and errors: a rich bar on a terminal, else a log line now and then."""
 
     LOG_EVERY = 10.0  # seconds between plain progress lines
 

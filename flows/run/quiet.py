@@ -24,7 +24,7 @@ def quiet_prefect_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def quiet_prefect(verbose: bool = False) -> None:
-    """In this process (inherited by the processes it starts): telemetry off unless asked, httpx at -v only."""
+    """In this process and those it starts: telemetry off unless asked for, httpx lines at -v only."""
     os.environ.update(quiet_prefect_env(os.environ))
     if not verbose:
         for name in CHATTY_LOGGERS:

@@ -49,7 +49,7 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 
 
 def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
-    """Clean a batch of files and put their outputs in place together; a file that fails is recorded and the batch goes on.
+    """Clean a batch and put its outputs in place together; a file that fails is recorded, the batch goes on.
 
     A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
@@ -82,7 +82,7 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[
 
 
 def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBatch) -> dict[str, Any]:
-    """Read one input, clean it, write its .txt, .diff and .report.json into the batch; return its summary record.
+    """Read one input, clean it, write its .txt, .diff and .report.json into the batch; return its record.
 
     Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
     """

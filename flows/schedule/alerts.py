@@ -71,6 +71,7 @@ def alerts_markdown(alerts: list[dict]) -> str:
     for a in alerts:
         arrow = "jumped up" if a["direction"] == "up" else "dropped"
         lines.append(
-            f"| {a['rule']} | {arrow} | {a['rate']:.3g} ({a['hits']}) | {a['recent_rate']:.3g} ({a['recent_runs']} runs) | {a['files']} |"
+            f"| {a['rule']} | {arrow} | {a['rate']:.3g} ({a['hits']}) | {a['recent_rate']:.3g} "
+            f"({a['recent_runs']} runs) | {a['files']} |"
         )
     return "\n".join(lines) + "\n"

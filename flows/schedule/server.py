@@ -33,7 +33,7 @@ def free_port() -> int:
 def wait_healthy(
     api_url: str, proc: subprocess.Popen | None = None, timeout: float = SERVER_START_TIMEOUT
 ) -> float:
-    """Poll <api_url>/health until it answers 200; returns the seconds waited. Raises if the process dies or time runs out."""
+    """Poll <api_url>/health until 200; returns the seconds waited. Raises if the server dies or times out."""
     start = time.monotonic()
     while True:
         try:
@@ -52,7 +52,7 @@ def wait_healthy(
 def start_server(
     port: int = 0, log_path: Path | None = None, env: dict | None = None
 ) -> tuple[subprocess.Popen, str]:
-    """Start `prefect server start` on 127.0.0.1 in its own process group; returns the process and its API URL."""
+    """Start `prefect server start` on 127.0.0.1 in its own process group; returns process and API URL."""
     port = port or free_port()
     env = dict(os.environ if env is None else env)
     env.update(quiet_prefect_env(env))
@@ -105,7 +105,7 @@ def local_server(port: int = 0) -> Iterator[tuple[str, int]]:
 
 @contextlib.contextmanager
 def local_api(port: int = 0) -> Iterator[tuple[str, int]]:
-    """local_server, made this process's Prefect API and that of every process it starts (one server for all)."""
+    """local_server as the Prefect API of this process and of every process it starts (one server for all)."""
     with local_server(port) as (api_url, pid):
         from prefect.settings import PREFECT_API_URL, temporary_settings
 

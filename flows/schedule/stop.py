@@ -56,7 +56,7 @@ def end_processes(keep_pids: set[int]) -> bool:
 
 
 def cancel_unfinished_runs(deployment_id) -> bool:
-    """Mark the deployment's pending or running flow runs Cancelled (their process is gone); False if that failed."""
+    """Mark the deployment's pending or running runs Cancelled (their process is gone); False on failure."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,

@@ -1,4 +1,4 @@
-"""Helpers for the reliability tests: the CLI in-process and in a subprocess, inputs, snapshots, fault injection.
+"""Reliability test helpers: the CLI in-process and in a subprocess, inputs, snapshots, fault injection.
 
 Only `flows.cli.main` is imported from the project: every other module's path may change.
 """
@@ -37,7 +37,7 @@ class Result:
 
 
 def bc(*argv: str) -> Result:
-    """`boilerclean ARGV` in this process: exit code, stdout, stderr (log lines included), traceback if it raised."""
+    """`boilerclean ARGV` in-process: exit code, stdout, stderr (with log lines), traceback if it raised."""
     from flows.cli import main
 
     out, err = io.StringIO(), io.StringIO()
@@ -68,7 +68,7 @@ def run(inp: Path, out: Path, *extra: str) -> Result:
 
 
 def bc_proc(*argv: str, prefix: tuple[str, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess:
-    """`boilerclean ARGV` as `python -m flows.cli` in a subprocess (optionally under a wrapper like setpriv)."""
+    """`boilerclean ARGV` as `python -m flows.cli` in a subprocess (optionally under e.g. setpriv)."""
     cmd = [*prefix, sys.executable, "-m", "flows.cli", *map(str, argv)]
     return subprocess.run(
         cmd, check=False, capture_output=True, env=cli_env(), cwd=ROOT, timeout=timeout, text=True

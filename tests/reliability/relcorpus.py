@@ -6,14 +6,20 @@ import os
 from pathlib import Path
 
 # A banner line the default ruleset removes, so every decodable file below has something to restore.
-BANNER = "We use cookies to improve your experience. By continuing to browse this site you agree to our use of cookies."
+BANNER = (
+    "We use cookies to improve your experience. By continuing to browse this site you agree to our "
+    "use of cookies."
+)
 ARTICLE_EN = "The council approved the new budget on Tuesday after a long debate about school funding."
 ARTICLE_FR = "Le conseil a approuvé le budget très attendu mardi, après un long débat sur les écoles à Paris."
 ARTICLE_ZH = "北京时间今天上午，国家统计局发布了最新的经济数据，显示经济持续恢复向好，市场信心增强。"
 ARTICLE_JA = "東京都は今日、新しい感染症対策を発表しました。市民の皆様にはご協力をお願いします。"
 
 # Minimal but real file headers: a PDF without any NUL byte, and a PNG.
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< "
+    b"/Root 1 0 R >>\n%%EOF\n"
+)
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 )

@@ -103,7 +103,8 @@ def _fill(where: Path, leave: int) -> None:
 def test_case1_real_full_tmpfs_keeps_old_outputs(tmp_path):
     if os.geteuid() != 0:
         pytest.skip(
-            "needs root to mount a small tmpfs; test_case1_rerun_that_cannot_write_keeps_old_outputs injects ENOSPC instead"
+            "needs root to mount a small tmpfs; test_case1_rerun_that_cannot_write_keeps_old_outputs "
+            "injects ENOSPC instead"
         )
     mnt = tmp_path / "mnt"
     if not _mount_tmpfs(mnt, "2m"):
@@ -202,7 +203,7 @@ def test_case2_unreadable_folder_is_not_gone_setpriv(tmp_path):
 
 
 def _beyond_path_max(root: Path) -> str:
-    """A file whose full path is longer than PATH_MAX (made one folder at a time, relative to an open folder)."""
+    """A file whose path is longer than PATH_MAX (made a folder at a time, relative to an open folder)."""
     fd = os.open(root, os.O_RDONLY)
     name = "n" * 200
     rel = []

@@ -5,7 +5,8 @@ Each round changes the inputs (edits, new files, deletions), sometimes the rules
 os.rename / os.fsync / os.open / os.mkdir or of a file object's write() on a path under the output folder
 (in-process, counted by a wrapper, so no flows internals are touched), or SIGKILL of a subprocess run
 at a random moment. After each faulted run:
-  - the inputs and the files the run did not create (a user's notes in DIR, a file beside it) are as they were;
+  - the inputs and the files the run did not create (a user's notes in DIR, a file beside it) are as
+    they were;
   - every input that the last fault-free run had cleaned still restores (`restore DIR --to`), byte for
     byte, to one of its versions since that run (never to nothing, never to other bytes).
 Then one fault-free rerun, after which restore reproduces every current input byte for byte and no
@@ -67,7 +68,10 @@ class Injector:
             return
         self.calls[kind] += 1
         if kind == self.target and self.calls[kind] == self.at and self.fired is None:
-            self.fired = f"{kind}#{self.at} {errno.errorcode[self.code]} on {os.path.relpath(os.fsdecode(path), self.out)}"
+            self.fired = (
+                f"{kind}#{self.at} {errno.errorcode[self.code]} on "
+                f"{os.path.relpath(os.fsdecode(path), self.out)}"
+            )
             raise Injected(self.code, os.strerror(self.code), os.fsdecode(path))
 
 
@@ -215,7 +219,7 @@ class World:
         )
 
     def mutate(self) -> list[str]:
-        """Edit, add and delete some inputs, and maybe switch the ruleset; returns the run's extra arguments."""
+        """Edit, add and delete some inputs, maybe switch the ruleset; returns the run's extra arguments."""
         for rel in self.rng.sample(sorted(self.current), self.rng.randint(1, 6)):
             self._write(rel, self.current[rel] + f"Added paragraph {self.rng.random()}.\n".encode())
         for _ in range(self.rng.randint(0, 2)):
@@ -261,14 +265,15 @@ class Tally:
         return (
             f"faults injected: {sum(self.faults.values())} {dict(self.faults)}\n"
             f"faulted runs with a traceback: {dict(self.tracebacks)}\n"
-            f"invariants broken (runs): {dict(self.broken) or 'none'}; (files): {dict(self.files) or 'none'}\n"
+            f"invariants broken (runs): {dict(self.broken) or 'none'}; (files): "
+            f"{dict(self.files) or 'none'}\n"
             f"faults after which an invariant broke, by kind: {dict(self.lossy) or 'none'}\n"
             + "\n".join(self.examples)
         )
 
 
 def check_after_fault(w: World, tally: Tally, tag: str, label: str) -> None:
-    """Nothing lost: inputs and foreign files as they were; every cleaned input restores to a version of itself."""
+    """Nothing lost: inputs, foreign files unchanged; each cleaned input restores to a version of itself."""
     tally.faults[label] += 1
     before = sum(tally.broken.values())
     if snapshot(w.inp) != w.current:

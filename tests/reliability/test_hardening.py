@@ -241,7 +241,8 @@ def test_read_only_output_file_system_is_a_message(tmp_path, monkeypatch):
 def test_read_only_tmpfs_is_a_message(tmp_path):
     if os.geteuid() != 0:
         pytest.skip(
-            "needs root to mount a read-only tmpfs; test_read_only_output_file_system_is_a_message injects EROFS"
+            "needs root to mount a read-only tmpfs; test_read_only_output_file_system_is_a_message "
+            "injects EROFS"
         )
     mnt = tmp_path / "ro"
     mnt.mkdir()
@@ -297,7 +298,8 @@ def _deep(root: Path, levels: int) -> Path:
     strict=True, reason="issue 13 also-found: folders > 1,000 levels deep raise RecursionError"
 )
 def test_folders_deeper_than_1000_levels_are_no_traceback():
-    # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit RecursionError.
+    # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit
+    # RecursionError.
     base = Path(tempfile.mkdtemp(prefix="bc-deep-"))
     inp, out = base / "in", base / "o"
     make_inputs(inp, ["top.txt"])
@@ -314,7 +316,10 @@ def test_folders_deeper_than_1000_levels_are_no_traceback():
 
 # --- terminal escape sequences ----------------------------------------------------------------
 
-ESC_DOC = "A real sentence of the article about harbour walls.\nAdvertisement \x1b]0;owned\x07\x1b[2J\nMore prose.\n"
+ESC_DOC = (
+    "A real sentence of the article about harbour walls.\nAdvertisement "
+    "\x1b]0;owned\x07\x1b[2J\nMore prose.\n"
+)
 
 
 @pytest.mark.xfail(

@@ -1,4 +1,4 @@
-"""Broken configs fail before any file is touched (exit 2, naming file, key path and pattern); runaway regexes time out per file."""
+"""Broken configs fail first (exit 2, naming file, key path and pattern); runaway regexes time out."""
 
 from __future__ import annotations
 
@@ -38,11 +38,13 @@ BAD_CONFIGS = [
         ["cleaners.advertisement.rules: expected a list of rules"],
     ),
     (
-        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: broken\n        pattern: 'Photo: ([A-Z]'\n",
+        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: broken\n        pattern: 'Photo: "
+        "([A-Z]'\n",
         ["cleaners.mine.rules[0].pattern: pattern 'Photo: ([A-Z]' does not compile"],
     ),
     (
-        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: everything\n        pattern: '(?:Photo)?\\s*'\n",
+        "cleaners:\n  mine:\n    new: true\n    rules:\n      - name: everything\n        pattern: "
+        "'(?:Photo)?\\s*'\n",
         ["cleaners.mine.rules[0].pattern", "matches the empty string"],
     ),
     ("keep: ['x', '^']\n", ["keep[1]: pattern '^' matches the empty string"]),
@@ -103,7 +105,8 @@ def test_runaway_rule_times_out_and_other_rules_still_apply():
     result = clean_text(text, ruleset)
     assert result.timed_out == ("runaway/catastrophic",)
     removed = {r.rule for r in result.acting}
-    # The banner (another cleaner) and the runaway cleaner's other rule still act; the timed-out rule adds nothing.
+    # The banner (another cleaner) and the runaway cleaner's other rule still act; the timed-out rule adds
+    # nothing.
     assert "fine" in removed and "catastrophic" not in removed
     assert BANNER not in result.cleaned and "an article line" in result.cleaned
     # Given up for the rest of the document: even the short line it would have matched is kept.

@@ -1,4 +1,4 @@
-"""Hostile content is never interpreted: not as markup in reports, not as a path, a format string or a shell word."""
+"""Hostile content is never interpreted: not as markup in reports, a path, a format string or a shell word."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Hostile inputs through a whole run: every file gets a clean result or a clear per-file error, and the run goes on."""
+"""Hostile inputs through a run: every file gets a result or a clear per-file error, and the run goes on."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def _records(summary: dict) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
-    """One CLI run over every hostile input, plus a FIFO, links in and out, and the output folder inside the input."""
+    """One CLI run over every hostile input, a FIFO, links in and out, the output folder inside the input."""
     base = tmp_path_factory.mktemp("hostile")
     src, outside = base / "in", base / "outside"
     cases = {**decodable_cases(), **undecodable_cases()}
@@ -80,7 +80,8 @@ def test_each_input_has_the_expected_outcome(hostile_run):
             assert report["encoding"] == outcome[1], name
             assert report.get("bom", False) == outcome[2], name
             text = decode_document(data).text
-            # Line endings and every kept character survive exactly: cleaned text is the original minus the removals.
+            # Line endings and every kept character survive exactly: cleaned text is the original minus the
+            # removals.
             cleaned = (out / f"{stem}.txt").read_bytes().decode("utf-8")
             kept = [s for s in text.splitlines(keepends=True) if BANNER not in s]
             if BANNER in text and text.strip():
@@ -168,7 +169,7 @@ def test_ten_megabyte_single_line(tmp_path):
 
 
 def test_decoding_round_trips_and_never_second_guesses_utf8():
-    for name, (data, outcome) in decodable_cases().items():
+    for name, (data, _outcome) in decodable_cases().items():
         d = decode_document(data)
         assert encode_document(d.text, d.encoding, d.bom) == data, name
     # Valid UTF-8 that a detector might call something else (Latin-1-looking bytes, lone Han) stays UTF-8.
@@ -179,7 +180,8 @@ def test_decoding_round_trips_and_never_second_guesses_utf8():
 DROP_PRIVILEGES = """
 import os, sys
 from flows.cli import main
-import flows.run.prefect_flow, flows.outputs.atomic, flows.outputs.records, cleaners, charset_normalizer, json, logging
+import flows.run.prefect_flow, flows.outputs.atomic, flows.outputs.records, cleaners
+import charset_normalizer, json, logging
 cleaners.load_ruleset()  # reads the packaged YAML while still allowed to
 os.setegid(65534); os.seteuid(65534)  # nobody: the kernel now checks file permissions for us
 sys.exit(main(sys.argv[1:]))

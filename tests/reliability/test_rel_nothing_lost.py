@@ -1,4 +1,4 @@
-"""Nothing lost: for any text and any ruleset the removals rebuild the original, and `restore` rebuilds a whole run."""
+"""Nothing lost: for any text and ruleset removals rebuild the original; `restore` rebuilds a whole run."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ MODES = ["remove", "remove", "shadow"]
 
 @st.composite
 def user_configs(draw) -> dict:
-    """A random user config: new pattern cleaners (with near rules and modes), changed defaults, keep patterns."""
+    """A random user config: new pattern cleaners (near rules, modes), changed defaults, keep patterns."""
     cleaners: dict = {}
     for c in range(draw(st.integers(0, 3))):
         rules = []
@@ -266,7 +266,8 @@ def test_restore_refuses_to_write_into_the_output_folder(generated_run):
 
 
 def test_restore_rebuilds_an_html_page_as_its_extracted_text(tmp_path):
-    # The page itself is not kept: what was cleaned, and what restore rebuilds and checks, is the extracted text.
+    # The page itself is not kept: what was cleaned, and what restore rebuilds and checks, is the extracted
+    # text.
     src, out, back = tmp_path / "in", tmp_path / "out", tmp_path / "back"
     src.mkdir()
     body = "".join(

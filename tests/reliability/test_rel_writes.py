@@ -1,4 +1,4 @@
-"""Crash safety of writes: every write goes through atomic_write or a batch's OutputBatch, which leave the old file or the new one, never half."""
+"""Crash safety: every write goes through atomic_write or an OutputBatch: old file or new, never half."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ WRITE_FLAGS = {"O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"}
 
 
 def direct_writes(source: str, writers: tuple[str, ...] = ("atomic_write",)) -> list[str]:
-    """Calls in a module that write a file other than through atomic_write (the bodies of `writers` are allowed)."""
+    """Calls in a module that write a file other than through atomic_write (`writers` bodies are allowed)."""
     tree = ast.parse(source)
     allowed = {
         id(n)
@@ -72,7 +72,8 @@ def direct_writes(source: str, writers: tuple[str, ...] = ("atomic_write",)) -> 
 ALLOWED_DIRECT_WRITES = {
     # an append-only log: one line per run, a torn last line is skipped when read
     "flows/schedule/history.py": ["os.open(O_APPEND, O_CREAT, O_WRONLY)"],
-    # the run lock (a file that is only locked, never written); the manifest itself is SQLite with transactions
+    # the run lock (a file that is only locked, never written); the manifest itself is SQLite with
+    # transactions
     "flows/outputs/manifest.py": ["os.open(O_CREAT, O_RDWR)"],
     # the Prefect server's log that `serve` appends to
     "flows/schedule/server.py": ["open(mode='ab')"],
@@ -84,7 +85,8 @@ def test_no_direct_writes_in_the_package():
     for path in sorted((ROOT / "cleaners").rglob("*.py")) + sorted((ROOT / "flows").rglob("*.py")):
         rel = str(path.relative_to(ROOT))
         allowed = ALLOWED_DIRECT_WRITES.get(rel, [])
-        # flows/outputs/atomic.py's temporary files are where atomic_write and OutputBatch write (then rename).
+        # flows/outputs/atomic.py's temporary files are where atomic_write and OutputBatch write (then
+        # rename).
         writers = ("atomic_write", "_temp_file") if rel == "flows/outputs/atomic.py" else ("atomic_write",)
         found = [
             f
@@ -98,7 +100,10 @@ def test_no_direct_writes_in_the_package():
 
 def test_the_scan_finds_direct_writes():
     # The check above must be able to fail.
-    src = "from pathlib import Path\nPath('x').write_text('y')\nopen('z', 'w')\nimport os\nos.open('q', os.O_WRONLY | os.O_CREAT)\nopen('r')\n"
+    src = (
+        "from pathlib import Path\nPath('x').write_text('y')\nopen('z', 'w')\nimport os\nos.open('q', "
+        "os.O_WRONLY | os.O_CREAT)\nopen('r')\n"
+    )
     src += "import shutil, copy\nshutil.copy('a', 'b')\ncopy.copy({})\n{}.copy()\n"
     assert direct_writes(src) == [
         "line 2: .write_text()",
@@ -213,7 +218,8 @@ def test_a_failed_write_fails_that_file_only(tmp_path, monkeypatch):
     recs = {r["input"]: r for r in summary["file_records"]}
     assert "No space left on device" in recs["b.txt"]["error"]
     assert recs["a.txt"]["error"] is None and recs["c.txt"]["error"] is None
-    # Without a report, b's outputs are known to be incomplete; its text written before the failure is gone too.
+    # Without a report, b's outputs are known to be incomplete; its text written before the failure is gone
+    # too.
     assert not (tmp_path / "out" / "b.report.json").exists() and not (tmp_path / "out" / "b.txt").exists()
     assert (tmp_path / "out" / "c.report.json").exists()
     assert _temps(tmp_path / "out") == []
@@ -263,7 +269,8 @@ def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monke
 
 @pytest.mark.parametrize("have_syncfs", [True, False])
 def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
-    # With syncfs: one call for the whole batch and one fsync per folder; without: an fsync per output, as atomic_write.
+    # With syncfs: one call for the whole batch and one fsync per folder; without: an fsync per output, as
+    # atomic_write.
     from cleaners import load_ruleset
     from flows.inputs.discover import InputFile
     from flows.run.worker import clean_files
@@ -300,7 +307,7 @@ def _run_outputs(out: Path) -> dict[str, bytes]:
 
 
 def _assert_reports_complete(out: Path, reference: Path) -> int:
-    """Every report present has its text and diff beside it, exactly as an uninterrupted run wrote them; returns how many."""
+    """Every report has its text and diff beside it, as an uninterrupted run wrote them; returns how many."""
     got, want = _run_outputs(out), _run_outputs(reference)
     reports = [name for name in got if name.endswith(".report.json")]
     for report in reports:
