@@ -184,7 +184,8 @@ def log_outcome(logger, summary: dict) -> None:
     for e in summary["errors"]:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
-        logger.warning("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
+        # INFO: the run's final lines count them, and `boilerclean held DIR` lists them.
+        logger.info("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
     for t in summary.get("timeouts", []):
         logger.warning(
             "%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"])
