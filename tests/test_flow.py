@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import SEEDS, cli_env, run_cli
@@ -58,18 +59,27 @@ def test_in_process_and_prefect_runs_write_identical_outputs(prefect_harness, tm
     assert a == b
 
 
-def test_cli_prefect_against_local_server(tmp_path):
-    # No PREFECT_API_URL: --prefect makes Prefect start its temporary local server. This is the
-    # test that fails when the pinned fastapi/SQLAlchemy set breaks Prefect's server.
-    env = cli_env(
-        PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120"
-    )
-    proc = run_cli("run", str(SEEDS), "--out", str(tmp_path / "o"), "--prefect", env=env, timeout=300)
+@pytest.mark.slow
+def test_cli_prefect_starts_one_local_server_for_the_run_and_its_workers(tmp_path):
+    # No PREFECT_API_URL: --prefect starts one local server, and the process-pool workers use it too
+    # (Prefect would start a temporary server in this process and one more in each worker). This is
+    # also the test that fails when the pinned fastapi/SQLAlchemy set breaks Prefect's server.
+    env = cli_env(PREFECT_HOME=str(tmp_path / "prefect-home"))
+    args = ("run", str(SEEDS), "--out", str(tmp_path / "o"), "--prefect", "--workers", "2")
+    proc = run_cli("-v", *args, env=env, timeout=300)
     err = proc.stderr.decode()
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, err[-3000:]
     assert "in-process" not in err
     assert "Finished in state Completed" in err
+    assert err.count("starting prefect server") == 1 and "Starting temporary server" not in err, err[-3000:]
+    assert len(re.findall(r"Task run 'clean-batch-\w+' - Finished in state Completed", err)) >= 2
     assert json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["files"] == 5
+    # At the default level: the final lines, and no line of Prefect's, httpx's or its telemetry's.
+    quiet = run_cli(*args, env=env, timeout=300)
+    both = (quiet.stdout + quiet.stderr).decode().replace(str(tmp_path), "TMP")
+    assert quiet.returncode == 0, both
+    assert both.startswith("nothing new or changed: 5 files unchanged"), both
+    assert not re.search(r"prefect|httpx|HTTP Request|telemetry", both, re.I), both
 
 
 def test_flow_run_publishes_review_artifacts(prefect_harness, tmp_path):

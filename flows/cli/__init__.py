@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         level = getattr(args, "log_level", logging.INFO)
         logging.basicConfig(level=level, format="%(name)s: %(message)s", stream=sys.stderr)
+        for handler in logging.getLogger().handlers:  # also for loggers of their own level (Prefect's)
+            handler.setLevel(level)
     quiet_prefect(args.verbose)  # before anything imports Prefect
     try:
         return args.func(args)

@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     start = time.monotonic()
     try:
-        summary = run_tracked(kwargs) if use_prefect else run_in_process(kwargs, ruleset)
+        summary = run_tracked(kwargs, args.verbose) if use_prefect else run_in_process(kwargs, ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -109,10 +109,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED_FILES if summary["failed"] else EXIT_OK
 
 
-def run_tracked(kwargs: dict) -> dict:
+def run_tracked(kwargs: dict, verbose: bool = False) -> dict:
     """The run as a Prefect flow run: on the configured API, else on one local server (workers too)."""
     from ..run.prefect_flow import flow_for
+    from ..run.quiet import quiet_prefect_console
 
+    if not verbose:
+        quiet_prefect_console()
     flow = flow_for(kwargs["workers"], kwargs["dask_address"], kwargs["dask"])
     if prefect_api_configured():
         return flow(**kwargs)

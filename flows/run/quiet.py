@@ -14,13 +14,17 @@ from collections.abc import Mapping
 
 QUIET_DEFAULTS = {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
+# For `run --prefect` without -v: Prefect's console lines (flow and task runs, in every worker process)
+# at warnings only. Its logs still go to the API and the UI; the run's final lines say what happened.
+QUIET_CONSOLE = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING"}
+
 # Loggers that write one INFO line per HTTP request (Prefect's client polls its API often).
 CHATTY_LOGGERS = ("httpx", "httpcore")
 
 
-def quiet_prefect_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The telemetry settings to add to `env`: those the user did not set."""
-    return {k: v for k, v in QUIET_DEFAULTS.items() if k not in env}
+def quiet_prefect_env(env: Mapping[str, str], settings: Mapping[str, str] = QUIET_DEFAULTS) -> dict[str, str]:
+    """The settings to add to `env` (telemetry off by default): those the user did not set."""
+    return {k: v for k, v in settings.items() if k not in env}
 
 
 def quiet_prefect(verbose: bool = False) -> None:
@@ -29,3 +33,8 @@ def quiet_prefect(verbose: bool = False) -> None:
     if not verbose:
         for name in CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def quiet_prefect_console() -> None:
+    """Prefect's console lines at warnings only, in this process's children (unless the user set it)."""
+    os.environ.update(quiet_prefect_env(os.environ, QUIET_CONSOLE))

@@ -107,12 +107,35 @@ def local_server(port: int = 0) -> Iterator[tuple[str, int]]:
 def local_api(port: int = 0) -> Iterator[tuple[str, int]]:
     """local_server as the Prefect API of this process and of every process it starts (one server for all)."""
     with local_server(port) as (api_url, pid):
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.context import refresh_global_settings_context
 
-        # The environment for subprocesses (flow runs, task-runner workers), the settings for this process.
+        # The environment for subprocesses (flow runs, task-runner workers); Prefect's global settings for
+        # every thread of this one (its task runner forwards the workers' logs and events from a thread).
         os.environ["PREFECT_API_URL"] = api_url
+        refresh_global_settings_context()
         try:
-            with temporary_settings(updates={PREFECT_API_URL: api_url}):
-                yield api_url, pid
+            yield api_url, pid
         finally:
+            drain_prefect_workers()
             os.environ.pop("PREFECT_API_URL", None)
+            refresh_global_settings_context()
+
+
+def drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events while its server is still up.
+
+    Left for the interpreter's exit, they would find no API configured any more, and Prefect would
+    start a temporary server of its own just to take them.
+    """
+    import sys
+
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all()
+        except Exception as exc:  # noqa: BLE001 - lost log lines must not fail a finished run
+            log.debug("draining %s: %s", worker.__name__, exc)
