@@ -188,3 +188,25 @@ def test_quiet_prefect_env_keeps_what_the_user_set():
 
     assert quiet_prefect_env({}) == {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     assert quiet_prefect_env({"DO_NOT_TRACK": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}) == {}
+
+
+def test_progress_bar_on_a_terminal_names_each_phase(tmp_path):
+    parent, child = pty.openpty()
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "o"), "--workers", "2"]
+    proc = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=child, cwd=ROOT, env=cli_env())
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(parent, 4096)
+        except OSError:  # the terminal's other end closed: the run is over
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(parent)
+    assert proc.wait(120) == 0
+    text = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode(errors="replace"))
+    assert "Traceback" not in text
+    assert all(phase in text for phase in ("reading", "cleaning", "writing", "index")), text[-2000:]
+    assert "5/5" in text and "cleaned 5 files, 0 unchanged, 0 failed" in text

@@ -72,7 +72,7 @@ def test_cli_prefect_starts_one_local_server_for_the_run_and_its_workers(tmp_pat
     assert "in-process" not in err
     assert "Finished in state Completed" in err
     assert err.count("starting prefect server") == 1 and "Starting temporary server" not in err, err[-3000:]
-    assert len(re.findall(r"Task run 'clean-batch-\w+' - Finished in state Completed", err)) >= 2
+    assert re.search(r"Task run 'clean-batch-\w+' - Finished in state Completed", err)
     assert json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))["files"] == 5
     # At the default level: the final lines, and no line of Prefect's, httpx's or its telemetry's.
     quiet = run_cli(*args, env=env, timeout=300)

@@ -38,7 +38,7 @@ class Progress:
         self.files = self.bytes = 0
         self.start = time.monotonic()
         if self.bar is not None:
-            self.bar.reset(self.task, total=total_files, description=name, mb="", rate="")
+            self.bar.reset(self.task, total=total_files, description=name, mb="", rate="", errors=self.errors)
 
     def rate(self) -> float:
         elapsed = max(time.monotonic() - self.start, 1e-9)
