@@ -192,7 +192,8 @@ def test_quiet_prefect_env_keeps_what_the_user_set():
 
 def test_progress_bar_on_a_terminal_names_each_phase(tmp_path):
     parent, child = pty.openpty()
-    cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", str(tmp_path / "o"), "--workers", "2"]
+    out = str(tmp_path / "o")
+    cmd = [sys.executable, "-m", "flows.cli", "run", str(SEEDS), "--out", out, "--workers", "2"]
     proc = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=child, cwd=ROOT, env=cli_env())
     os.close(child)
     chunks = []
