@@ -91,8 +91,10 @@ def serve_deployment(
         stop.serving = True
         log.info("serving: Ctrl-C or SIGTERM stops after cancelling a running flow run")
         while not stop.event.wait(0.5):
-            if started.done():
-                started.result()  # the runner ended by itself: its error is the exit's reason
+            if started.done():  # the runner ended by itself (e.g. its server went away)
+                error = started.exception()
+                log.error("Prefect's runner stopped: %s", error or "without an error")
+                stop.event.set()
                 return 1
         return shut_down(runner, loop, started, deployment_id, keep_pids)
     finally:
