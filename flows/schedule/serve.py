@@ -90,13 +90,14 @@ def serve_deployment(
         started = asyncio.run_coroutine_threadsafe(runner.start(webserver=False), loop)
         stop.serving = True
         log.info("serving: Ctrl-C or SIGTERM stops after cancelling a running flow run")
+        runner_ended = False
         while not stop.event.wait(0.5):
-            if started.done():  # the runner ended by itself (e.g. its server went away)
-                error = started.exception()
-                log.error("Prefect's runner stopped: %s", error or "without an error")
+            if started.done():  # the runner ended by itself (e.g. its server went away): still wind down
+                log.error("Prefect's runner stopped: %s", started.exception() or "without an error")
                 stop.event.set()
-                return 1
-        return shut_down(runner, loop, started, deployment_id, keep_pids)
+                runner_ended = True
+                break
+        return shut_down(runner, loop, started, deployment_id, keep_pids) or int(runner_ended)
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
