@@ -191,7 +191,8 @@ def single_set(argv: list[str]) -> int:
     texts, reports = run_boilerclean(args.data / "html", args.config)
     ours = score(truth, texts)
     settings = ", ".join(f"{k}={v}" for k, v in sorted(EXTRACT_SETTINGS.items()))
-    print(fmt("boilerclean", ours, time.perf_counter() - t), f"[extraction: {settings}]")
+    mode = pipeline_hooks()["DEFAULT_EXTRACTION"]
+    print(fmt("boilerclean", ours, time.perf_counter() - t), f"[extraction: {mode}, {settings}]")
     held = {k: len(r["held_for_review"]) for k, r in reports.items() if r.get("held_for_review")}
     if held:
         print(f"  held for review (kept in the text): {sum(held.values())} removals on {len(held)} pages")

@@ -3,6 +3,10 @@
 An extraction is trafilatura's text under some settings, or a combination of two of them:
 - `base+prose(extra)`: the lines of the `extra` extraction in its order, where a line that the `base`
   extraction does not have is kept only when it is prose-like (PROSE_* below, jusText's measures);
+- `default-lists(favor_precision)`: the default extraction, less the runs of two or more consecutive
+  non-prose lines that favor_precision drops (related-story and link lists);
+- `trimmed`: the pipeline's `extraction: trimmed`, default less its trailing non-prose lines that
+  favor_precision drops too (flows/inputs/trim.py);
 - `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
   turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
 The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the
@@ -93,6 +97,28 @@ def gated(base: str, extra: str) -> str:
     return "\n".join(keep)
 
 
+# A run of at least this many consecutive non-blank lines that only the base extraction has, none of
+# them prose-like: a related-story or link list that favor_precision dropped (designed on half A).
+LIST_RUN = 2
+
+
+def minus_lists(base: str, other: str) -> str:
+    """base's lines, less the runs (LIST_RUN or more) of non-prose lines that `other` lacks."""
+    have = {collapse(ln) for ln in other.splitlines()}
+    stops = page_stoplist(base)
+    lines = base.splitlines()
+    extra = [bool(collapse(ln)) and collapse(ln) not in have and not prose_like(ln, stops) for ln in lines]
+    drop, i = set(), 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and extra[j]:
+            j += 1
+        if j - i >= LIST_RUN:
+            drop.update(range(i, j))
+        i = max(j, i + 1)
+    return "\n".join(ln for k, ln in enumerate(lines) if k not in drop)
+
+
 def without_link_lists(xml: str) -> str:
     """trafilatura's XML output as text, less the lists whose items are mostly links."""
     if not xml:
@@ -116,6 +142,16 @@ def extraction(name: str) -> Callable[[Page], str]:
     """A page's text under the named extraction (see the module docstring)."""
     if name in SETTINGS:
         return lambda page: extract(page, SETTINGS[name])
+    if name == "default-lists(favor_precision)":
+        return lambda page: minus_lists(
+            extract(page, SETTINGS["default"]), extract(page, SETTINGS["favor_precision"])
+        )
+    if name == "trimmed":  # the pipeline's `extraction: trimmed` (flows/inputs/trim.py)
+        from flows.inputs.trim import trim_tail
+
+        return lambda page: trim_tail(
+            extract(page, SETTINGS["default"]), extract(page, SETTINGS["favor_precision"])
+        )[0]
     if name == "xml-no-linklists":
         return lambda page: without_link_lists(extract(page, XML_SETTINGS))
     base, _, extra = name.partition("+prose(")
@@ -123,6 +159,9 @@ def extraction(name: str) -> Callable[[Page], str]:
         return lambda page: gated(extract(page, SETTINGS[base]), extract(page, SETTINGS[extra[:-1]]))
     raise ValueError(f"unknown extraction {name!r}")
 
+
+# Config `extraction:` modes (cleaners.settings.EXTRACTIONS) as the extractions named here.
+MODES = {"default": "default", "precision": "favor_precision", "recall": "favor_recall", "trimmed": "trimmed"}
 
 EXTRACTIONS = (
     "default",
@@ -132,6 +171,8 @@ EXTRACTIONS = (
     "favor_precision+prose(favor_recall)",
     "default+prose(favor_recall)",
     "xml-no-linklists",
+    "default-lists(favor_precision)",
+    "trimmed",
 )
 
 

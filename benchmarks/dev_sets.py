@@ -84,10 +84,11 @@ def load_set(name: str, data: Path) -> list[Page]:
 def pipeline_hooks() -> dict[str, Any]:
     """What the benchmark takes from flows/: the pipeline's extraction settings, decoding, titles, domain."""
     from flows.inputs.domain import domain_from_html
-    from flows.inputs.extract import EXTRACT_SETTINGS, decode_html, page_titles
+    from flows.inputs.extract import DEFAULT_EXTRACTION, EXTRACT_SETTINGS, decode_html, page_titles
 
     return {
         "EXTRACT_SETTINGS": dict(EXTRACT_SETTINGS),
+        "DEFAULT_EXTRACTION": DEFAULT_EXTRACTION,
         "decode_html": decode_html,
         "page_titles": page_titles,
         "domain_from_html": domain_from_html,

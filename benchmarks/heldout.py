@@ -107,11 +107,11 @@ def rulesets() -> dict[str, object]:
 def systems(pages: list[Page]) -> tuple[dict[str, Run], dict[str, Run]]:
     """The reference rows (trafilatura alone, boilerclean today) and every candidate."""
     hooks, rs = pipeline_hooks(), rulesets()
-    today = hooks["EXTRACT_SETTINGS"]
+    today = cand.extraction(cand.MODES[hooks["DEFAULT_EXTRACTION"]])
     ref = {
         BASELINE: run_plain(pages, cand.SETTINGS["default"]),
         "trafilatura favor_precision": run_plain(pages, cand.SETTINGS["favor_precision"]),
-        "boilerclean (today)": run_cleaned(pages, lambda p: extract(p, today), rs["on"], "drop"),
+        "boilerclean (today)": run_cleaned(pages, today, rs["on"], "drop"),
     }
     cands = {}
     for ex in cand.EXTRACTIONS:
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     print(
         f"heldout: trafilatura {trafilatura.__version__};"
-        f" extraction of boilerclean today: {pipeline_hooks()['EXTRACT_SETTINGS']}"
+        f" extraction of boilerclean today: {pipeline_hooks()['DEFAULT_EXTRACTION']}"
     )
     for set_name in [args.set] if args.set else [ARTICLE, TRAFILATURA]:
         run_set(set_name)

@@ -142,9 +142,8 @@ def rogue_table(docs) -> None:
     )
     lost = 0
     for pattern in ROGUE:
-        rs = ruleset_from_mapping(
-            {"cleaners": {"rogue": {"rules": [{"name": "rogue", "pattern": pattern}]}}}, "<rogue>"
-        )
+        rogue = {"new": True, "rules": [{"name": "rogue", "pattern": pattern}]}
+        rs = ruleset_from_mapping({"cleaners": {"rogue": rogue}}, "<rogue>")
         cells = []
         for name, corpus in corpora.items():
             c = Counter()

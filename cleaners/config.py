@@ -16,6 +16,7 @@ import yaml
 from .quarantine import parse_quarantine
 from .registry import packaged_cleaners
 from .ruleset import (
+    CONFIDENCES,
     DEFAULT_MAX_CHARS,
     DEFAULT_REGEX_TIMEOUT,
     ENGINE_VERSION,
@@ -30,6 +31,10 @@ from .ruleset import (
     cleaner_class,
 )
 from .settings import (
+    DEFAULT_EXTRACTION,
+    DEFAULT_HEADLINE,
+    EXTRACTIONS,
+    HEADLINES,
     MAX_CONFIG_BYTES,
     MAX_PATTERN_CHARS,
     MAX_PATTERNS,
@@ -37,6 +42,7 @@ from .settings import (
     Field,
     Problems,
     check_keys,
+    choice,
     compile_pattern,
     expect,
     positive_int,
@@ -44,7 +50,7 @@ from .settings import (
 )
 
 # Keys allowed at each level of a config file; anything else is a typo we want to catch.
-TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout"}
+TOP_KEYS = {"version", "keep", "cleaners", "sources", "quarantine", "regex_timeout", "extraction", "headline"}
 CLEANER_KEYS = {
     "description",
     "enabled",
@@ -55,11 +61,12 @@ CLEANER_KEYS = {
     "keep",
     "options",
     "fragments",
+    "confidence",
 }
 # Only a packaged YAML places a cleaner and names its code.
 PACKAGED_KEYS = CLEANER_KEYS | {"priority", "kind"}
 USER_KEYS = CLEANER_KEYS | {"new"}  # a user's cleaner that is not packaged must say `new: true`
-RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note", "role"}
+RULE_KEYS = {"name", "pattern", "mode", "near", "window", "max_chars", "lang", "note", "role", "confidence"}
 SOURCE_KEYS = {"name", "match", "mode", "rules", "keep"}
 MATCH_KEYS = {"folder", "domain"}
 
@@ -144,6 +151,23 @@ def _parse_fragments_at(raw: Any, file: str, path: str, inherited: Mapping[str, 
     return out
 
 
+def _confidence(value: Any, file: str, path: str) -> str:
+    expect(value, str, file, path, "one of " + ", ".join(CONFIDENCES))
+    if value not in CONFIDENCES:
+        raise ConfigError(file, path, f"expected one of {', '.join(CONFIDENCES)}, got {value!r}")
+    return value
+
+
+def _rule_confidence(raw: dict, base: Rule | None, ctx: _Context, problems: Problems, path: str) -> str:
+    """The rule's declared confidence: its own, else its section's, else the base rule's unless the
+    pattern changed (a pattern the user wrote is not vouched for by the default's confidence)."""
+    if "confidence" in raw:
+        return problems.attempt(_confidence, raw["confidence"], problems.file, f"{path}.confidence") or ""
+    if ctx.confidence:
+        return ctx.confidence
+    return base.confidence if base is not None and "pattern" not in raw else ""
+
+
 def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: int, ctx: _Context) -> Rule:
     """A rule from YAML; with `base`, keys not given keep the base rule's values (an override)."""
     expect(raw, dict, file, path, "a mapping with 'name' and 'pattern'")
@@ -184,6 +208,7 @@ def _parse_rule(raw: Any, file: str, path: str, base: Rule | None, cleaner_max: 
         ),
         origin=file if base is None or raw.keys() - {"name"} else base.origin,
         role=role if isinstance(role, str) else "",
+        confidence=_rule_confidence(raw, base, ctx, problems, path),
     )
     problems.raise_if_any()
     return rule
@@ -222,6 +247,7 @@ class _Context:
     fragments: Mapping[str, str]
     roles: tuple[str, ...] = ()
     options: tuple[Field, ...] = ()
+    confidence: str = ""  # the section's `confidence:`, the default for the rules that section writes
 
 
 def _disable(rules: dict, raw: Any, problems: Problems, path: str) -> None:
@@ -308,6 +334,7 @@ def _merge_cleaner(
         problems, raw, "fragments", path, ctx.fragments, _parse_fragments_at, ctx.fragments
     )
     max_chars = _setting(problems, raw, "max_chars", path, spec.max_chars, positive_int)
+    ctx.confidence = _setting(problems, raw, "confidence", path, "", _confidence)
     rules = {r.name: r for r in spec.rules}
     if "disable_rules" in raw:
         with problems.guard():
@@ -333,6 +360,7 @@ def _merge_cleaner(
         options=options,
         description=_setting(problems, raw, "description", path, spec.description, _text),
         fragments=tuple(ctx.fragments.items()),
+        confidence=ctx.confidence or spec.confidence,
     )
 
 
@@ -459,8 +487,14 @@ def ruleset_from_mapping(raw: Any, file: str = "<config>") -> Ruleset:
     quarantine = (
         get(parse_quarantine, raw["quarantine"], file, fallback=None) if "quarantine" in raw else None
     )
+    extraction = get(choice, raw.get("extraction", DEFAULT_EXTRACTION), EXTRACTIONS, file, "extraction")
+    if get(choice, raw.get("headline", DEFAULT_HEADLINE), HEADLINES, file, "headline") == "keep":
+        # The headline stays as article text: page_title is the only cleaner that removes it.
+        by_name["page_title"] = replace(by_name["page_title"], enabled=False)
     problems.raise_if_any()
-    ruleset = build_ruleset(tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine)
+    ruleset = build_ruleset(
+        tuple(by_name.values()), keep, (file,) if raw else (), sources, quarantine, extraction
+    )
     return replace(ruleset, regex_timeout=timeout)
 
 

@@ -30,6 +30,8 @@ class Removal:
     held: str = (
         ""  # non-empty: held back for review by the over-removal quarantine (why); then shadow is True
     )
+    risk: str = ""  # certain | likely | risky (cleaners.risk); "" in reports written before risk existed
+    risk_reasons: tuple[str, ...] = ()  # why that level: the rule's confidence, then the text's signals
 
     @property
     def status(self) -> Status:
@@ -54,6 +56,9 @@ class Removal:
             d["detail"] = self.detail
         if self.held:
             d["held"] = self.held
+        if self.risk:
+            d["risk"] = self.risk
+            d["risk_reasons"] = list(self.risk_reasons)
         return d
 
     @classmethod
@@ -69,6 +74,8 @@ class Removal:
             source=d.get("source", ""),
             detail=d.get("detail", ""),
             held=d.get("held", ""),
+            risk=d.get("risk", ""),
+            risk_reasons=tuple(d.get("risk_reasons", ())),
         )
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass, replace
 
 from .core import Removal, apply_removals
 from .mining import folder_of
-from .quarantine import DEFAULT_QUARANTINE, hold_back
+from .quarantine import DEFAULT_QUARANTINE, hold_back, limits
+from .risk import assess
 from .ruleset import Ruleset
 from .text import Document, Line, search
 
@@ -215,6 +216,8 @@ def clean_text(
     """
     doc = Document(text, source, domain, titles)
     removals = find_removals(doc, ruleset)
-    # Over-removal quarantine: removals that would strip an article are held back (kept in the text).
-    removals, held = hold_back(text, removals, ruleset.quarantine or DEFAULT_QUARANTINE)
+    # Each removal's risk; the quarantine holds back (keeps in the text) those that look like article text.
+    settings = ruleset.quarantine or DEFAULT_QUARANTINE
+    assessed = assess(doc, removals, ruleset.confidence, limits(settings))
+    removals, held = hold_back(text, assessed, settings)
     return CleanResult(text, apply_removals(text, removals), tuple(removals), held, tuple(doc.timed_out))

@@ -1,4 +1,5 @@
-"""Over-removal quarantine: removals that would strip too much of a document are held back for review."""
+"""Over-removal quarantine: removals that look like article text, come from a runaway rule (cleaners.risk),
+or would strip too much of a document with removals that are not certain, are held back for review."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from .core import Removal
-from .mining import count_sentences
+from .risk import Limits
 from .settings import QUARANTINE_FIELDS, read_section
 
 QUARANTINE_KEYS = frozenset(f.name for f in QUARANTINE_FIELDS)
@@ -27,6 +28,10 @@ class QuarantineSettings:
     # A removed line this long (stripped) with this many sentences is an article paragraph, not boilerplate.
     paragraph_chars: int = 300
     paragraph_sentences: int = 2
+    # A rule that removes this share of a document's non-blank lines (and at least runaway_min_lines)
+    # is a runaway there: its removals are held unless it is declared certain.
+    runaway_share: float = 0.4
+    runaway_min_lines: int = 3
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,43 +58,60 @@ def solid_chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def article_paragraph(text: str, settings: QuarantineSettings) -> str:
-    """Why a removed span looks like an article paragraph, or "" if it does not."""
-    for line in text.splitlines():
-        s = line.strip()
-        if len(s) > settings.paragraph_chars:
-            n = count_sentences(s)
-            if n >= settings.paragraph_sentences:
-                return f"article-like paragraph removed ({len(s)} characters, {n} sentences)"
-    return ""
+def limits(settings: QuarantineSettings) -> Limits:
+    """The thresholds risk works with, from the quarantine settings."""
+    return Limits(
+        settings.runaway_share,
+        settings.runaway_min_lines,
+        settings.paragraph_chars,
+        settings.paragraph_sentences,
+    )
+
+
+# What a held removal's reason starts with, for counting held removals by kind (summary, `held`).
+HELD_KINDS = (
+    ("runaway rule", "runaway rule"),
+    ("article-like", "article-like text"),
+    ("would remove", "document share"),
+)
+
+
+def held_kind(reason: str) -> str:
+    """The kind of a held removal's reason: runaway rule, article-like text or document share."""
+    return next((kind for prefix, kind in HELD_KINDS if reason.startswith(prefix)), "other")
 
 
 def hold_back(
-    text: str, removals: Sequence[Removal], settings: QuarantineSettings
+    text: str, assessed: Sequence[tuple[Removal, str]], settings: QuarantineSettings
 ) -> tuple[list[Removal], tuple[str, ...]]:
     """The removals with the suspicious ones turned into held (not acting) removals, and the reasons.
 
-    First every acting removal that contains an article-like paragraph is held; then, if what is left
-    would still remove more than max_share of the document, all of it is held: the document is kept
-    whole and waits for a person.
+    `assessed` pairs each removal (its risk worked out by cleaners.risk) with why it should be held.
+    Those are held first; then, if the acting removals that are risky (not certain, and prose-like or
+    from a risky rule) would still remove more than max_share of the document, they are held too. Certain
+    and likely removals are never held for the document's size: a short brief under a long banner, or a
+    photo story made of captions, loses most of its text to boilerplate.
     """
     if not settings.enabled:
-        return list(removals), ()
-    out = list(removals)
+        return [r for r, _ in assessed], ()
+    out: list[Removal] = []
     reasons: list[str] = []
-    for i, r in enumerate(out):
-        if r.shadow:
-            continue
-        why = article_paragraph(r.text, settings)
-        if why:
-            out[i] = replace(r, shadow=True, held=why)
+    for r, why in assessed:
+        if why and not r.shadow:
+            r = replace(r, shadow=True, held=why)
             if why not in reasons:
                 reasons.append(why)
+        out.append(r)
     total = solid_chars(text)
-    removed = sum(solid_chars(r.text) for r in out if not r.shadow)
+    unsure = [i for i, r in enumerate(out) if not r.shadow and r.risk == "risky"]
+    removed = sum(solid_chars(out[i].text) for i in unsure)
     if total >= settings.min_chars and removed / total > settings.max_share:
         limit = settings.max_share
-        why = f"would remove {removed / total:.0%} of the document's characters (limit {limit:.0%})"
-        out = [replace(r, shadow=True, held=why) if not r.shadow else r for r in out]
+        why = (
+            f"would remove {removed / total:.0%} of the document's characters "
+            f"with risky removals (limit {limit:.0%})"
+        )
+        for i in unsure:
+            out[i] = replace(out[i], shadow=True, held=why, risk_reasons=out[i].risk_reasons + (why,))
         reasons.append(why)
     return out, tuple(reasons)

@@ -13,11 +13,16 @@ from typing import Any
 
 from .base import PatternCleaner
 from .mining import matches_domain, matches_folder
+from .settings import DEFAULT_EXTRACTION
 
 # Bump when the engine's semantics change, so outputs made by an older engine count as stale.
 ENGINE_VERSION = "1"
 
 MODES = ("remove", "shadow")
+# How sure a rule is that what it matches is boilerplate (issue 12), surest first. A rule that declares
+# none (a user's new rule) is "likely": only a declared "certain" is certain.
+CONFIDENCES = ("certain", "likely", "risky")
+DEFAULT_CONFIDENCE = "likely"
 DEFAULT_MAX_CHARS = 300  # a whole-line rule never removes a line longer than this (stripped)
 # Seconds one search of one rule may take (regex's timeout=); a rule that runs over is dropped for
 # that document and reported as timed out. Ordinary rules take microseconds per line; one second
@@ -44,6 +49,12 @@ class Rule:
     role: str = (
         ""  # what the rule's match means to its cleaner, e.g. "header" (related_links); "" for a plain line
     )
+    confidence: str = ""  # as declared (its own or its section's); "" = undeclared, which means likely
+
+    @property
+    def level(self) -> str:
+        """The effective confidence: the declared one, else DEFAULT_CONFIDENCE."""
+        return self.confidence or DEFAULT_CONFIDENCE
 
     @property
     def source(self) -> str:
@@ -63,6 +74,8 @@ class Rule:
         # it differs from that, so rulesets that mean what they meant keep their hash.
         if self.role != ("header" if self.name.endswith(" header") else ""):
             d["role"] = self.role
+        if self.confidence:  # hashed only where declared, so rulesets that declare none keep their hash
+            d["confidence"] = self.confidence
         return d
 
 
@@ -82,12 +95,15 @@ class CleanerSpec:
     description: str = ""
     fragments: tuple[tuple[str, str], ...] = ()  # named pattern text, filled in where a pattern says {{name}}
     late_defaults: tuple[tuple[str, Any], ...] = ()  # packaged values of LATE_OPTIONS, left out of the hash
+    # The section's declared `confidence:` ("" if none): the default for its rules, and the confidence of
+    # removals credited to no rule of the spec (page_title, repeated_line).
+    confidence: str = ""
 
     def option(self, key: str, default: Any = None) -> Any:
         return dict(self.options).get(key, default)
 
     def to_dict(self) -> dict:
-        return {
+        d = {
             "name": self.name,
             "kind": self.kind,
             "enabled": self.enabled,
@@ -97,6 +113,9 @@ class CleanerSpec:
             "keep": [k.pattern for k in self.keep],
             "options": {k: v for k, v in self.options if (k, v) not in self.late_defaults},
         }
+        if self.confidence:  # hashed only where declared
+            d["confidence"] = self.confidence
+        return d
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +167,23 @@ class Ruleset:
     )  # one PatternCleaner per source
     # Not in the hash: it never changes what a rule matches, only whether a runaway search is given up.
     regex_timeout: float | None = DEFAULT_REGEX_TIMEOUT  # None: no limit (config `regex_timeout: null`)
+    # How HTML pages become text (config `extraction:`, `headline:`); flows/inputs/extract.py reads it.
+    extraction: str = DEFAULT_EXTRACTION
+
+    def confidence(self, cleaner: str, rule: str) -> str:
+        """The declared confidence of the rule a removal names ("" if undeclared, which means likely)."""
+        known = self._confidences
+        return known[(cleaner, rule)] if (cleaner, rule) in known else known.get((cleaner, ""), "")
+
+    @cached_property
+    def _confidences(self) -> dict[tuple[str, str], str]:
+        # (cleaner, rule) -> declared confidence; (cleaner, "") -> the cleaner's own, for rule-less removals.
+        out: dict[tuple[str, str], str] = {}
+        for s in self.specs:
+            out[(s.name, "")] = s.confidence
+            out.update(((s.name, r.name), r.confidence) for r in s.rules)
+        out.update(((SOURCE_CLEANER, r.name), r.confidence) for g in self.sources for r in g.rules)
+        return out
 
     def spec(self, name: str) -> CleanerSpec:
         for s in self.specs:
@@ -165,7 +201,7 @@ class Ruleset:
             replace(g, rules=tuple(replace(r, mode="shadow") for r in g.rules)) for g in self.sources
         )
         return replace(
-            build_ruleset(specs, self.keep, self.files, sources, self.quarantine),
+            build_ruleset(specs, self.keep, self.files, sources, self.quarantine, self.extraction),
             regex_timeout=self.regex_timeout,
         )
 
@@ -248,12 +284,14 @@ def build_ruleset(
     files: tuple[str, ...],
     sources: tuple[SourceRules, ...] = (),
     quarantine: Any = None,
+    extraction: str = DEFAULT_EXTRACTION,
 ) -> Ruleset:
     specs = tuple(apply_mode(s) for s in specs)
     identity = {
         "engine": ENGINE_VERSION,
         "cleaners": [s.to_dict() for s in specs],
         "keep": [k.pattern for k in keep],
+        "extraction": extraction,  # a page's text, and so every output, depends on it
     }
     # Only present when used, so the hash of a ruleset without them stays what it was.
     if sources:
@@ -273,6 +311,7 @@ def build_ruleset(
         sources=sources,
         quarantine=quarantine,
         source_cleaners=source_cleaners,
+        extraction=extraction,
     )
 
 

@@ -90,6 +90,24 @@ def positive_int(value: Any, file: str, path: str) -> int:
     return value
 
 
+# Page handling (issue 12), chosen on both dev sets by the held-out protocol (docs/html.md#extraction).
+# extraction: trafilatura's settings before the cleaners; headline: whether page_title removes the
+# page's headline printed again at the top of its text.
+EXTRACTIONS = ("default", "precision", "recall", "trimmed")
+DEFAULT_EXTRACTION = "trimmed"
+HEADLINES = ("remove", "keep")
+DEFAULT_HEADLINE = "remove"
+
+
+def choice(value: Any, allowed: tuple[str, ...], file: str, path: str) -> str:
+    """One of `allowed`, or a ConfigError listing them."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(
+            file, path, f"expected one of {', '.join(allowed)}, got {type(value).__name__} {value!r}"
+        )
+    return value
+
+
 def compile_pattern(source: Any, file: str, path: str, written: str | None = None) -> Any:
     """Compile one pattern, refusing non-strings, syntax errors, over-long patterns and empty matches.
 
@@ -163,6 +181,10 @@ QUARANTINE_FIELDS = (
     Field("min_chars", int, 500, "a positive integer", lambda v: v > 0),
     Field("paragraph_chars", int, 300, "a positive integer", lambda v: v > 0),
     Field("paragraph_sentences", int, 2, "a positive integer", lambda v: v > 0),
+    # A rule that removes this share of a document's non-blank lines, and at least runaway_min_lines of
+    # them, is a runaway there: its removals are held (unless the rule is declared certain).
+    Field("runaway_share", (int, float), 0.4, "a share between 0 and 1 (e.g. 0.4)", _share),
+    Field("runaway_min_lines", int, 3, "a positive integer", lambda v: v > 0),
 )
 
 REPEATED_LINE_FIELDS = (

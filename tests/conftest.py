@@ -40,3 +40,42 @@ def run_cli(
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# The review pages' browser tests (test_browser.py, test_review_server.py): Debian's chromium via Playwright.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Screenshots are kept here when set (to look at them), in the test's tmp folder otherwise.
+SHOT_DIR = os.environ.get("BOILERCLEAN_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make browser)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records dialogs, script errors and console errors (a CSP refusal shows as one)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    pg.problems = []
+    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    pg.on("pageerror", lambda e: pg.problems.append(f"error: {e}"))
+    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
+    yield pg
+    context.close()

@@ -5,11 +5,11 @@ Counts and marked spans are read from the DOM and checked against the report JSO
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import SHOT_DIR
 from reviewruns import (
     HOSTILE_KEPT,
     HOSTILE_NAME,
@@ -24,43 +24,6 @@ from flows.review.data import Review
 from flows.review.pages import INDEX_DATA, index_data_js, render_index
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# Screenshots are kept here when set (to look at them), in the test's tmp folder otherwise.
-SHOT_DIR = os.environ.get("BOILERCLEAN_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A page that records dialogs, script errors and console errors (a CSP refusal shows as one)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    pg.problems = []
-    pg.on("dialog", lambda d: (pg.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.on("pageerror", lambda e: pg.problems.append(f"error: {e}"))
-    pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
-    yield pg
-    context.close()
 
 
 @pytest.fixture(scope="module")
@@ -280,6 +243,9 @@ def test_index_pages_through_10000_files(page, tmp_path):
             "shadow": 0,
             "held": 0,
             "by_cleaner": {"image_caption": [i % 7, i % 7, (i * 37) % 1001, 0, 0]},
+            "by_rule": {"image_caption/credit": [i % 7, i % 7, (i * 37) % 1001, 0, 0]},
+            "source": ".",
+            "risks": ["likely"],
         }
         for i in range(10_000)
     ]

@@ -67,8 +67,9 @@ def test_run_final_lines_name_held_and_failed_files(tmp_path):
     assert res.returncode == 1
     assert normalise_times(res.stdout.decode()) == (
         "cleaned 2 files, 0 unchanged, 1 failed in T s, R B/s\n"
-        "1 removals (14 characters) in the 2 files: advertisement 1\n"
-        f"held for review (nothing removed): 1 document; list them: boilerclean held {out}\n"
+        "7 removals (211 characters) in the 2 files: advertisement 3, image_caption 2, comments_widget 1, "
+        "related_links 1\n"
+        f"removals held for review (kept in the text) in 1 document; list them: boilerclean held {out}\n"
         f"failed files are listed above and in {out}/summary.json\n"
         f"review: open {out}/index.html in a browser, or run: boilerclean review {out}\n"
     )
@@ -81,15 +82,17 @@ def test_clean_explain_snapshot():
     res = run_cli("clean", SEED, "--explain")
     assert res.returncode == 0, res.stderr.decode()
     assert res.stdout.decode() == (
-        "line 1: removed by cookie_banner / consent sentence: By continuing to browse our site you agree to "
-        "our use of cookies, rev...\n"
-        "line 2: removed by site_chrome / language picker: CHOOSE YOUR LANGUAGE\\n\n"
-        "line 3: removed by site_chrome / language picker: CHOOSE YOUR LANGUAGE\\n\n"
-        "line 4: removed by license_line / news licence number: 互联网新闻信息许可证10120180008\\n\n"
-        "line 5: removed by site_chrome / report hotline: Disinformation report hotline: 010-85061466\\n\n"
-        "line 6: removed by image_caption / agency credit line: CFP\\n\n"
-        "line 19: removed by image_caption / caption ending in slash credit: A humanoid robot takes selfies "
-        "with a visitor at the seventh World Vo...\n"
+        "line 1: removed by cookie_banner / consent sentence [risk certain]: By continuing to browse our "
+        "site you agree to our use of cookies, rev...\n"
+        "line 2: removed by site_chrome / language picker [risk likely]: CHOOSE YOUR LANGUAGE\\n\n"
+        "line 3: removed by site_chrome / language picker [risk likely]: CHOOSE YOUR LANGUAGE\\n\n"
+        "line 4: removed by license_line / news licence number [risk likely]: "
+        "互联网新闻信息许可证10120180008\\n\n"
+        "line 5: removed by site_chrome / report hotline [risk likely]: Disinformation report hotline: "
+        "010-85061466\\n\n"
+        "line 6: removed by image_caption / agency credit line [risk likely]: CFP\\n\n"
+        "line 19: removed by image_caption / caption ending in slash credit [risk likely]: A humanoid robot "
+        "takes selfies with a visitor at the seventh World Vo...\n"
         "7 removed, 0 held for review, 0 shadow matches; 6125 of 6545 characters kept\n"
     )
 

@@ -356,7 +356,9 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
 
     for cleaner in PATTERN_CLEANERS:
         cleaner.candidates(Document(""))  # the default rules' literals are in the automata
-    assert fastmatch.line_literals(Document("Advertisement\nx\nPhoto: AP\n")).keys() == {0, 2}
+    # The automata are shared by every ruleset of the process (other tests add literals such as "x"):
+    # check only that the default literals are in.
+    assert {0, 2} <= fastmatch.line_literals(Document("Advertisement\nx\nPhoto: AP\n")).keys()
     whole = fastmatch.line_literals(Document(text))
     old = fastmatch._CHUNK_LINES
     fastmatch._CHUNK_LINES = chunk

@@ -145,3 +145,58 @@ def test_page_and_text_with_the_same_stem_clash(tmp_path):
     summary = run(src, tmp_path / "out")
     assert summary["files"] == 2 and summary["failed"] == 1
     assert "clashes" in summary["errors"][0]["error"]
+
+
+def test_extraction_and_headline_are_config_choices(tmp_path):
+    """`extraction:` picks trafilatura's settings (in the report); `headline: keep` leaves the headline."""
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(PAGE, src / "b.html")
+    config = tmp_path / "c.yaml"
+    config.write_text("extraction: precision\nheadline: keep\n", encoding="utf-8")
+    summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"), config=str(config))
+    assert summary["failed"] == 0, summary["errors"]
+    report = json.loads((tmp_path / "out" / "b.report.json").read_text(encoding="utf-8"))
+    assert report["extraction"]["mode"] == "precision"
+    assert report["extraction"]["settings"] == {"favor_precision": True, "include_comments": False}
+    assert "page_title" not in {r["cleaner"] for r in report["removals"]}
+    cleaned = (tmp_path / "out" / "b.txt").read_text(encoding="utf-8")
+    assert cleaned.startswith("Harbour bridge reopens after two years of repairs\n")
+
+
+def test_default_extraction_is_trimmed_default_and_headline_removed():
+    from cleaners import load_ruleset
+
+    rs = load_ruleset()
+    assert rs.extraction == "trimmed" and EXTRACT_SETTINGS == {"include_comments": False}
+    assert rs.spec("page_title").enabled
+    record = extract_html(PAGE.read_bytes(), "b.html").record()
+    assert record["mode"] == "trimmed"
+    assert record["trimmed_by"] == {"favor_precision": True, "include_comments": False}
+    assert record["trimmed"] == []  # this page's default text ends with what favor_precision keeps
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("extraction: fast\n", "extraction"),
+        ("headline: drop\n", "headline"),
+        ("headline: true\n", "headline"),
+    ],
+)
+def test_bad_extraction_or_headline_is_one_clear_error(tmp_path, text, key):
+    from cleaners import load_ruleset
+    from cleaners.settings import ConfigError
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_ruleset(path)
+    assert err.value.key == key and "expected one of" in err.value.problem
+    assert str(path) in str(err.value)
+
+
+def test_extraction_is_part_of_the_ruleset_hash():
+    from cleaners import ruleset_from_mapping
+
+    assert ruleset_from_mapping({"extraction": "precision"}).hash != ruleset_from_mapping({}).hash

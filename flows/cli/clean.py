@@ -58,9 +58,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     try:
         # Read as `run` reads it: a page's article text, titles and domain (per-source rules).
         if path == "-":
-            doc = document_from_bytes(sys.stdin.buffer.read(), name)
+            doc = document_from_bytes(sys.stdin.buffer.read(), name, ruleset.extraction)
         else:
-            doc = read_document(InputFile(path, path))
+            doc = read_document(InputFile(path, path), ruleset.extraction)
     except (OSError, ValueError) as exc:
         print(f"boilerclean: {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
@@ -89,12 +89,14 @@ def explain_lines(original: str, result):
         lines = f"{d['line']}" if d["end_line"] == d["line"] else f"{d['line']}-{d['end_line']}"
         risk = f" [risk {d['risk']}]" if d.get("risk") else ""
         yield f"line {lines}: {_status(d)} by {d['cleaner']} / {d['rule']}{risk}: {_short(d['text'])}\n"
-        if d.get("risk_reasons"):
-            yield f"    risk: {'; '.join(map(str, d['risk_reasons']))}\n"
+        # Reasons beyond the rule's own level ("rule likely" only repeats the bracket).
+        reasons = [str(r) for r in d.get("risk_reasons", []) if r != f"rule {d.get('risk')}"]
+        if reasons:
+            yield f"    risk: {'; '.join(reasons)}\n"
         if d.get("held"):
             yield f"    held because: {d['held']}\n"
     if result.held:
-        yield f"document held for review (nothing removed): {'; '.join(map(str, result.held))}\n"
+        yield f"removals held for review (kept in the text): {'; '.join(map(str, result.held))}\n"
     acting = sum(1 for d in records if not d["shadow"])
     held = sum(1 for d in records if d.get("held"))
     shadow = len(records) - acting - held

@@ -31,7 +31,7 @@ def final_lines(summary: dict, out: str) -> list[str]:
     q = shlex.quote(out)
     if summary["held"]:
         lines.append(
-            f"held for review (nothing removed): {_n(len(summary['held']), 'document')}; "
+            f"removals held for review (kept in the text) in {_n(len(summary['held']), 'document')}; "
             f"list them: boilerclean held {q}"
         )
     if failed:

@@ -10,27 +10,34 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any
 
+from cleaners.settings import DEFAULT_EXTRACTION
+
 from .domain import domain_from_html
+from .trim import trim_tail
 
 # Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 
-# trafilatura's settings, chosen on the 88-page article-benchmark dev set with
-# `python benchmarks/article_quality.py --sweep` (trafilatura 2.3.1, 2026-11-23; comments off in all):
-#   default                      P 0.9474  R 0.9741  F1 0.9606
-#   favor_precision              P 0.9652  R 0.9730  F1 0.9691   <- chosen
-#   favor_recall                 P 0.9444  R 0.9744  F1 0.9592
-#   favor_precision, no tables   P 0.9613  R 0.9590  F1 0.9602
-#   favor_precision, fast        P 0.9544  R 0.9617  F1 0.9580
-# and with the default ruleset after each (boilerclean's own rows, same day):
-#   default + cleaners           P 0.9722  R 0.9749  F1 0.9736
-#   favor_precision + cleaners   P 0.9829  R 0.9736  F1 0.9782
-#   favor_recall + cleaners      P 0.9691  R 0.9752  F1 0.9721
-# favor_precision drops most related-story lists, newsletter boxes and standfirsts for 0.001 of
-# recall, and what it keeps is the residue our cleaners are written for. `deduplicate` is out: its
-# cache is process-wide, so in a batch it drops text that earlier pages share (F1 0.958 in the sweep).
-# Comments are not article text.
-EXTRACT_SETTINGS: dict[str, Any] = {"include_comments": False, "favor_precision": True}
+# trafilatura's settings per config `extraction:` (cleaners.settings.EXTRACTIONS); comments are never
+# article text. Chosen with the cleaners after each, on both dev sets in held-out halves
+# (`python benchmarks/article_quality.py`, trafilatura 2.3.1, 2026-12-01; docs/html.md#extraction):
+# "precision" (favor_precision) scores the best F1 on the article benchmark, but on trafilatura's own
+# evaluation pages it loses 0.018-0.032 of recall, article text the cleaners cannot give back; "default"
+# is the only setting that keeps recall within both targets' floors on every half. "recall" is for
+# pages where whole paragraphs go missing. `deduplicate` is out: its cache is process-wide, so in a
+# batch it drops text that earlier pages share. "trimmed" (the default) is "default" less the trailing
+# non-prose lines that "precision" drops too (flows/inputs/trim.py): F1 +0.0019 / +0.0006 on half A
+# (article benchmark / trafilatura suite), +0.0000 / +0.0018 held out on half B, recall floors kept
+# (benchmarks/RESULTS.md, 2026-12-01 round 5).
+EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
+    "default": {"include_comments": False},
+    "precision": {"include_comments": False, "favor_precision": True},
+    "recall": {"include_comments": False, "favor_recall": True},
+    "trimmed": {"include_comments": False},
+}
+# Modes that extract a second time under other settings to trim the first text's end (trim_tail).
+TRIM_SETTINGS: dict[str, dict[str, Any]] = {"trimmed": EXTRACTION_SETTINGS["precision"]}
+EXTRACT_SETTINGS = EXTRACTION_SETTINGS[DEFAULT_EXTRACTION]  # what a run without `extraction:` uses
 
 # Bigger pages are refused rather than parsed (trafilatura's own MAX_FILE_SIZE is 20 MB).
 MAX_HTML_BYTES = 50_000_000
@@ -51,18 +58,26 @@ class Extraction:
     html_chars: int
     encoding: str = ""  # how the page's bytes were decoded
     domain: str = ""  # the page's domain from its metadata, for per-source rules
+    mode: str = DEFAULT_EXTRACTION  # config `extraction:`: which EXTRACTION_SETTINGS were used
+    trimmed: tuple[str, ...] = ()  # the lines trim_tail dropped from the end (mode "trimmed")
 
     def record(self) -> dict[str, Any]:
         """The report's `extraction` entry."""
+        trim = {}
+        if self.mode in TRIM_SETTINGS:
+            by = dict(sorted(TRIM_SETTINGS[self.mode].items()))
+            trim = {"trimmed_by": by, "trimmed": list(self.trimmed)}
         return {
             "tool": "trafilatura",
             "version": trafilatura_version(),
-            "settings": dict(sorted(EXTRACT_SETTINGS.items())),
+            "mode": self.mode,
+            "settings": dict(sorted(EXTRACTION_SETTINGS[self.mode].items())),
             "chars_in": self.html_chars,
             "encoding": self.encoding,
             "chars_out": len(self.text),
             "titles": list(self.titles),
             "domain": self.domain,
+            **trim,
         }
 
 
@@ -105,27 +120,32 @@ def _gunzip(data: bytes) -> bytes:
         return fh.read(MAX_HTML_BYTES + 1)
 
 
-def extract_html(data: bytes, name: str) -> Extraction:
+def extract_html(data: bytes, name: str, mode: str = DEFAULT_EXTRACTION) -> Extraction:
     """Decode (and gunzip) one page's bytes and extract its article text."""
     html, encoding = decode_html(data, name)
-    return extract_article(html, encoding)
+    return extract_article(html, encoding, mode)
 
 
-def extract_article(html: str, encoding: str = "") -> Extraction:
-    """The article text of a page under EXTRACT_SETTINGS; ExtractionError when nothing is extracted."""
+def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTION) -> Extraction:
+    """The article text of a page under EXTRACTION_SETTINGS[mode]; ExtractionError if nothing is extracted."""
     import trafilatura
 
     # trafilatura logs every odd page at WARNING/ERROR; our report records the outcome instead.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    text = trafilatura.extract(html, **EXTRACT_SETTINGS)
+    text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
+    trimmed: list[str] = []
+    if mode in TRIM_SETTINGS:
+        text, trimmed = trim_tail(text, trafilatura.extract(html, **TRIM_SETTINGS[mode]) or "")
     return Extraction(
         text=text,
+        trimmed=tuple(trimmed),
         titles=page_titles(html),
         html_chars=len(html),
         encoding=encoding,
         domain=domain_from_html(html),
+        mode=mode,
     )
 
 

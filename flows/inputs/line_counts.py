@@ -131,7 +131,7 @@ def not_yet_removed(
 def lines_removed(item: InputFile, ruleset: Ruleset) -> set[str]:
     """The normalised lines of a document that the ruleset's acting removals cover entirely, everywhere."""
     try:
-        doc = read_document(item)
+        doc = read_document(item, ruleset.extraction)
     except (OSError, ValueError):
         return set()  # counted, then unreadable: its lines stay proposed, for a person to judge
     text = doc.text

@@ -8,6 +8,8 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
+from cleaners.settings import DEFAULT_EXTRACTION
+
 from .decode import decode_document
 from .discover import InputFile
 from .extract import extract_html, is_html
@@ -39,10 +41,13 @@ class InputText:
     record: dict[str, Any] = field(default_factory=dict)  # report entries: extraction, bom, encoding_detected
 
 
-def document_from_bytes(data: bytes, name: str) -> InputText:
-    """The text of one input from its bytes; raises ValueError (ExtractionError too) naming the problem."""
+def document_from_bytes(data: bytes, name: str, extraction_mode: str = DEFAULT_EXTRACTION) -> InputText:
+    """The text of one input from its bytes; raises ValueError (ExtractionError too) naming the problem.
+
+    extraction_mode: the config's `extraction:` (the ruleset's), for HTML pages only.
+    """
     if is_html(name):
-        extraction = extract_html(data, name)
+        extraction = extract_html(data, name, extraction_mode)
         record = extraction.record()
         # What restore can rebuild for a page is its extracted text, so that is what it checks.
         record["text_sha256"] = sha256_bytes(extraction.text.encode("utf-8"))
@@ -56,6 +61,6 @@ def document_from_bytes(data: bytes, name: str) -> InputText:
     return InputText(decoded.text, decoded.encoding, record=record)
 
 
-def read_document(item: InputFile) -> InputText:
+def read_document(item: InputFile, extraction_mode: str = DEFAULT_EXTRACTION) -> InputText:
     """One input as `run`, `clean` and `mine` read it; raises OSError or ValueError naming the problem."""
-    return document_from_bytes(read_input(item.path), item.rel)
+    return document_from_bytes(read_input(item.path), item.rel, extraction_mode)

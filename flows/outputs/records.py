@@ -12,6 +12,7 @@ from itertools import islice
 from typing import Any
 
 from cleaners.core import Removal
+from cleaners.quarantine import held_kind
 
 REPORT_VERSION = 1
 
@@ -69,11 +70,16 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     by_rule: Counter = Counter()
     shadow_by_rule: Counter = Counter()
     held_by_rule: Counter = Counter()
+    held_by_reason: Counter = Counter()
+    by_risk: Counter = Counter()  # removals that act or are held, by risk level
     chars = 0
     for d in records:
         status = Status.of(d)
+        if status is not Status.SHADOW and d.get("risk"):
+            by_risk[d["risk"]] += 1
         if status is Status.HELD:
             held_by_rule[rule_key(d)] += 1
+            held_by_reason[held_kind(d["held"])] += 1
         elif status is Status.SHADOW:
             shadow_by_rule[rule_key(d)] += 1
         else:
@@ -86,10 +92,26 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
         "by_cleaner": dict(sorted(by_cleaner.items())),
         "by_rule": dict(sorted(by_rule.items())),
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
+        "by_risk": dict(sorted(by_risk.items())),
     }
     if held_by_rule:  # only when the quarantine held something back, so ordinary reports stay as they were
         counts["held_by_rule"] = dict(sorted(held_by_rule.items()))
+        counts["held_by_reason"] = dict(sorted(held_by_reason.items()))
     return counts
+
+
+def heavy_rules(records: Iterable[dict], text: str, share: float, min_lines: int) -> dict[str, list[int]]:
+    """Rule key -> [non-blank lines it removed or held, non-blank lines of the document], for the rules
+    that took at least `share` of the document's lines (and `min_lines`): the run counts them per rule."""
+    taken: Counter = Counter()
+    for d in records:
+        if Status.of(d) is not Status.SHADOW:
+            taken[rule_key(d)] += sum(1 for ln in _LINE_BREAK.split(d["text"]) if ln.strip())
+    busy = {k: n for k, n in taken.items() if n >= min_lines}
+    if not busy:
+        return {}
+    total = sum(1 for ln in _LINE_BREAK.split(text) if ln.strip())
+    return {k: [n, total] for k, n in sorted(busy.items()) if n / total >= share}
 
 
 def summary_record(report: dict) -> dict[str, Any]:
@@ -105,6 +127,9 @@ def summary_record(report: dict) -> dict[str, Any]:
         "by_cleaner": counts["by_cleaner"],
         "by_rule": counts["by_rule"],
         "shadow_by_rule": counts["shadow_by_rule"],
+        "by_risk": counts.get("by_risk", {}),
+        **({"held_by_reason": counts["held_by_reason"]} if counts.get("held_by_reason") else {}),
+        **({"heavy_rules": report["heavy_rules"]} if report.get("heavy_rules") else {}),
         **({"timed_out": report["timed_out"]} if report.get("timed_out") else {}),
         # An undecodable input's copy: an output the manifest tracks.
         **({"raw_copy": report["raw_copy"]} if report.get("raw_copy") else {}),

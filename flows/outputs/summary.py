@@ -9,6 +9,11 @@ from cleaners import Ruleset
 
 from .records import REPORT_VERSION
 
+# A rule is a runaway of the run when it took a large share of the lines (the quarantine's runaway_share)
+# of at least this many documents, and of at least this share of the cleaned documents.
+RUNAWAY_MIN_DOCS = 3
+RUNAWAY_MIN_DOC_SHARE = 0.05
+
 
 def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
     """The run summary: files, removals per cleaner and rule, errors. Deterministic (no times, paths)."""
@@ -27,6 +32,7 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         if r.get("held")
     ]
     timeouts = [{"input": r["input"], "rules": r["timed_out"]} for r in records if r.get("timed_out")]
+    cleaned = len(records) - len(errors)
     return {
         "version": REPORT_VERSION,
         "ruleset_hash": ruleset.hash,
@@ -43,9 +49,46 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
         "errors": errors,
         "held": held,  # documents whose removals the over-removal quarantine held back for review
+        **risk_totals(records),
+        "runaway_rules": runaway_rules(records, cleaned),
         **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
+
+
+def risk_totals(records: list[dict]) -> dict[str, dict[str, int]]:
+    """Removals that act or are held, by risk level; held removals by the kind of their reason."""
+    by_risk: Counter = Counter()
+    held_by_reason: Counter = Counter()
+    for r in records:
+        by_risk.update(r.get("by_risk", {}))
+        held_by_reason.update(r.get("held_by_reason", {}))
+    return {"by_risk": dict(sorted(by_risk.items())), "held_by_reason": dict(sorted(held_by_reason.items()))}
+
+
+def runaway_rules(records: list[dict], cleaned: int) -> list[dict[str, Any]]:
+    """Rules that took a large share of the lines of many documents, with the figures, busiest first."""
+    docs: Counter = Counter()
+    lines: Counter = Counter()
+    of_lines: Counter = Counter()
+    for r in records:
+        for key, (n, total) in r.get("heavy_rules", {}).items():
+            docs[key] += 1
+            lines[key] += n
+            of_lines[key] += total
+    floor = max(RUNAWAY_MIN_DOCS, RUNAWAY_MIN_DOC_SHARE * cleaned)
+    return [
+        {
+            "rule": key,
+            "documents": n,
+            "of_documents": cleaned,
+            "lines": lines[key],
+            "of_lines": of_lines[key],  # the non-blank lines of those documents
+            "share_of_lines": round(lines[key] / of_lines[key], 3),
+        }
+        for key, n in sorted(docs.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n >= floor
+    ]
 
 
 def summary_line(summary: dict) -> str:

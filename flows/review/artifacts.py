@@ -37,7 +37,8 @@ def markdown_summary(review: Review, index_path: str) -> str:
         "characters)",
         f"- shadow matches (reported, not removed): {shadow}",
         f"- removals held for review by the quarantine: {held} ({len(review.held)} documents)",
-        f"- review pages: `{index_path}`",
+        f"- review pages: [{_md(index_path)}]({Path(index_path).resolve().as_uri()}) (or `boilerclean review "
+        f"{_md(str(Path(index_path).parent))} --serve`)",
         "",
         "## Removals per cleaner",
         "",

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-# Colour per cleaner (by its place in the run's sorted cleaner list), readable on white with white labels.
-PALETTE = (
-    "#c0392b",
-    "#1f6fb2",
-    "#8e44ad",
-    "#b9770e",
-    "#117a65",
-    "#6c3483",
-    "#a04000",
-    "#2e4053",
-    "#7d6608",
-    "#1b4f72",
-)
+import hashlib
+
+
+def cleaner_colour(name: str) -> str:
+    """One colour per cleaner, the same in every run and on every page: a hue from a hash of its name
+    (dark enough for white labels). A place in the run's cleaner list changed with the run (issue 14)."""
+    hue = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:4], "big") % 360
+    return f"hsl({hue} 70% 32%)"
+
 
 BASE_CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 1em 3em;color:#222}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1200px;padding:0 1em 3em;color:#222;overflow-wrap:anywhere}
 nav{display:flex;gap:1.5em;padding:.6em 0;border-bottom:1px solid #ddd;flex-wrap:wrap}
-h1{font-size:1.3em;word-break:break-all} h2{font-size:1.1em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.4em 0} th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+h1{font-size:1.3em;overflow-wrap:anywhere} h2{font-size:1.1em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.4em 0;width:100%;table-layout:fixed}
+th,td{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;width:7.5em} th.w{width:25%}
+#files th:first-child{width:22%} #files th.n{width:auto} #counts th:first-child{width:30%}
 .chip{display:inline-block;padding:0 .45em;border-radius:3px;color:#fff;font-size:12px}
 .shadowchip{background:#fff!important;color:#333;border:1px dashed #555}
 .heldchip{background:#d35400!important;color:#fff}
-.scroll{overflow-x:auto}
 .err{color:#a00}
 .muted{color:#666}
 """
@@ -50,18 +48,19 @@ INDEX_CSS = """
 .controls{display:flex;gap:1em;align-items:center;flex-wrap:wrap;margin:.4em 0}
 th button{all:unset;cursor:pointer;font-weight:bold} th button::after{content:" \\2195";color:#999}
 th[aria-sort=ascending] button::after{content:" \\2191";color:#222} th[aria-sort=descending] button::after{content:" \\2193";color:#222}
-td.text{font-family:ui-monospace,monospace;white-space:pre-wrap;word-break:break-word;max-width:40em}
+td.text{font-family:ui-monospace,monospace;white-space:pre-wrap}
+#filters{background:#f4f4f4;padding:.5em} #filters select{max-width:20em}
 td.links a{margin-right:.6em}
 """
 
-# The index's script: builds the files table (sort, filter, pages), the distinct lines and the failures
-# from window.BOILERCLEAN_INDEX, inserting every string with textContent.
+# The index's script: builds every table (totals per cleaner and rule, files, distinct lines, held, failed)
+# from window.BOILERCLEAN_INDEX under one set of filters, inserting every string with textContent.
 INDEX_JS = r"""
 (function () {
   "use strict";
   var D = window.BOILERCLEAN_INDEX;
   if (!D) { document.getElementById("load-error").hidden = false; return; }
-  var PAGE = 100, LINES_PAGE = 50;
+  var PAGE = 100, LINES_PAGE = 50, $ = function (id) { return document.getElementById(id); };
   function el(tag, text, cls) {
     var e = document.createElement(tag);
     if (text !== undefined && text !== null) e.textContent = String(text);
@@ -69,29 +68,72 @@ INDEX_JS = r"""
     return e;
   }
   function link(href, text) { var a = el("a", text); if (href) a.setAttribute("href", href); return a; }
-  function num(v) { var td = el("td", v, "n"); return td; }
-  var state = { key: "input", dir: 1, cleaner: "", name: "", page: 0, linesPage: 0 };
-  // Per cleaner one column, "lines / chars" removed, sorted by chars.
+  function num(v) { return el("td", v, "n"); }
+  var F = { cleaner: "", rule: "", risk: "", held: "", source: "", name: "" };
+  var state = { key: "input", dir: 1, page: 0, linesPage: 0 };
   var cols = [["input", "File"], ["removals", "Removals"], ["lines", "Lines"], ["chars", "Chars"], ["shadow", "Shadow"], ["held", "Held"]];
   D.cleaners.forEach(function (c) { cols.push(["c:" + c, c]); });
   cols.push(["error", "Error"]);
-  // The one place that reads a cleaner's counts in a files row: [removals, lines, chars, shadow, held]
-  // (review/data.py, Counts.as_list); null when the cleaner removed nothing from the file.
-  function counts(row, cleaner) {
-    var v = row.by_cleaner[cleaner];
-    return v ? { removals: v[0], lines: v[1], chars: v[2], shadow: v[3], held: v[4] } : null;
-  }
+  // The one place that reads a counts list: [removals, lines, chars, shadow, held] (review/data.py, Counts.as_list).
+  function unpack(v) { return v ? { removals: v[0], lines: v[1], chars: v[2], shadow: v[3], held: v[4] } : null; }
+  function counts(row, cleaner) { return unpack(row.by_cleaner[cleaner]); }
   function value(row, key) {
-    if (key.slice(0, 2) === "c:") {
-      var c = counts(row, key.slice(2));
-      return c ? c.chars : 0;
-    }
+    if (key.slice(0, 2) === "c:") { var c = counts(row, key.slice(2)); return c ? c.chars : 0; }
     var x = row[key];
     return x === null || x === undefined ? "" : x;
   }
-  var sel = document.getElementById("cleaner-filter");
-  D.cleaners.forEach(function (c) { var o = el("option", c); o.value = c; sel.appendChild(o); });
-  var head = document.getElementById("files-head");
+  function ruleOk(k) {
+    return (!F.cleaner || k.slice(0, k.indexOf("/")) === F.cleaner) && (!F.rule || k === F.rule);
+  }
+  function countsOk(c) { return F.held === "yes" ? c.held > 0 : F.held === "no" ? c.removals + c.shadow > 0 : true; }
+  // The rule keys of a file the filters keep; null when the file itself is filtered out.
+  function fileRules(r) {
+    if (F.source && r.source !== F.source) return null;
+    if (F.risk && r.risks.indexOf(F.risk) < 0) return null;
+    if (F.name && r.input.toLowerCase().indexOf(F.name) < 0) return null;
+    var keys = Object.keys(r.by_rule).filter(function (k) { return ruleOk(k) && countsOk(unpack(r.by_rule[k])); });
+    return keys.length || !(F.cleaner || F.rule || F.held) ? keys : null;
+  }
+  var kept = [];
+  function applyFilters() {
+    kept = []; var ruleTot = {}, cleanerTot = {};
+    D.files.forEach(function (r) {
+      var keys = fileRules(r); if (keys === null) return;
+      kept.push(r); var seen = {};
+      keys.forEach(function (k) {
+        var c = unpack(r.by_rule[k]), t = ruleTot[k] || (ruleTot[k] = { removals: 0, lines: 0, chars: 0, shadow: 0, held: 0, files: 0 });
+        var cl = k.slice(0, k.indexOf("/")), u = cleanerTot[cl] || (cleanerTot[cl] = { removals: 0, lines: 0, chars: 0, shadow: 0, held: 0, files: 0 });
+        ["removals", "lines", "chars", "shadow", "held"].forEach(function (f) { t[f] += c[f]; u[f] += c[f]; });
+        t.files++; if (!seen[cl]) { seen[cl] = 1; u.files++; }
+      });
+    });
+    renderTotals("by-cleaner-body", cleanerTot, function (k) { return { cleaner: k }; });
+    renderTotals("by-rule-body", ruleTot, function (k) { return { rule: k }; });
+    state.page = 0; state.linesPage = 0; renderFiles(); renderLines(); renderHeld(); renderFailed();
+  }
+  function setFilter(over) {
+    Object.keys(over).forEach(function (k) { F[k] = over[k]; var s = $(k + "-filter"); if (s) s.value = over[k]; });
+    applyFilters();
+  }
+  function renderTotals(id, tot, filterOf) {
+    var isRule = id === "by-rule-body", frag = document.createDocumentFragment();
+    Object.keys(tot).sort().forEach(function (k) {
+      var t = tot[k], tr = el("tr"), td = el("td"), cl = isRule ? k.slice(0, k.indexOf("/")) : k;
+      tr.dataset[isRule ? "rule" : "cleaner"] = k;
+      var chip = link("#files", cl); chip.className = "chip k-" + cl;
+      chip.addEventListener("click", function () { setFilter(filterOf(k)); });
+      td.appendChild(chip); if (isRule) td.appendChild(el("span", " " + k.slice(k.indexOf("/") + 1)));
+      tr.appendChild(td);
+      (isRule ? ["removals", "shadow", "held", "files"] : ["removals", "lines", "chars", "shadow", "held", "files"]).forEach(function (f) {
+        var cell = el("td", null, "n"), a = link(f === "held" ? "#held-section" : "#files", t[f]);
+        a.addEventListener("click", function () { var o = filterOf(k); if (f === "held") o.held = "yes"; setFilter(o); });
+        cell.appendChild(a); tr.appendChild(cell);
+      });
+      frag.appendChild(tr);
+    });
+    $(id).replaceChildren(frag);
+  }
+  var head = $("files-head");
   cols.forEach(function (c) {
     var th = el("th"); th.dataset.key = c[0];
     if (c[0] !== "input" && c[0] !== "error") th.className = "n";
@@ -102,13 +144,9 @@ INDEX_JS = r"""
     });
     th.appendChild(b); head.appendChild(th);
   });
-  function filtered() {
-    var rows = D.files.filter(function (r) {
-      if (state.cleaner && !counts(r, state.cleaner)) return false;
-      if (state.name && r.input.toLowerCase().indexOf(state.name) < 0) return false;
-      return true;
-    });
-    var k = state.key, d = state.dir;
+  function sortedFiles() {
+    var rows = kept.slice(), k = state.key, d = state.dir;
+    if (k === "input" && d === 1) return rows;  // run order is by input already: no sort of 100,000 rows
     rows.sort(function (a, b) {
       var x = value(a, k), y = value(b, k);
       if (x < y) return -d; if (x > y) return d;
@@ -117,41 +155,43 @@ INDEX_JS = r"""
     return rows;
   }
   function renderFiles() {
-    var rows = filtered(), pages = Math.max(1, Math.ceil(rows.length / PAGE));
+    var rows = sortedFiles(), pages = Math.max(1, Math.ceil(rows.length / PAGE));
     if (state.page >= pages) state.page = pages - 1;
-    var body = document.getElementById("files-body"), frag = document.createDocumentFragment();
+    var frag = document.createDocumentFragment();
     rows.slice(state.page * PAGE, (state.page + 1) * PAGE).forEach(function (r) {
       var tr = el("tr"); tr.dataset.input = r.input;
       var td = el("td"); td.appendChild(r.page ? link(r.page, r.input) : el("span", r.input)); tr.appendChild(td);
       cols.slice(1, -1).forEach(function (c) {
         if (c[0].slice(0, 2) !== "c:") { tr.appendChild(num(value(r, c[0]))); return; }
         var n = counts(r, c[0].slice(2));
-        var td = num(n ? n.lines + " / " + n.chars : ""); td.dataset.chars = n ? n.chars : 0;
-        if (n && (n.shadow || n.held))
-          td.title = (n.shadow ? n.shadow + " shadow " : "") + (n.held ? n.held + " held" : "");
-        tr.appendChild(td);
+        var cell = num(n ? n.lines + " / " + n.chars : ""); cell.dataset.chars = n ? n.chars : 0;
+        if (n && (n.shadow || n.held)) cell.title = (n.shadow ? n.shadow + " shadow " : "") + (n.held ? n.held + " held" : "");
+        tr.appendChild(cell);
       });
       tr.appendChild(el("td", r.error || "", r.error ? "err" : ""));
       frag.appendChild(tr);
     });
-    body.replaceChildren(frag);
+    $("files-body").replaceChildren(frag);
     Array.prototype.forEach.call(head.children, function (th) {
       if (th.dataset.key === state.key) th.setAttribute("aria-sort", state.dir > 0 ? "ascending" : "descending"); else th.removeAttribute("aria-sort");
     });
-    document.getElementById("files-status").textContent =
-      rows.length ? "files " + (state.page * PAGE + 1) + "\u2013" + Math.min(rows.length, (state.page + 1) * PAGE) + " of " + rows.length + " (page " + (state.page + 1) + " of " + pages + ")" : "no files match";
-    document.getElementById("files-prev").disabled = state.page === 0;
-    document.getElementById("files-next").disabled = state.page >= pages - 1;
+    $("files-status").textContent = rows.length ? "files " + (state.page * PAGE + 1) + "\u2013" + Math.min(rows.length, (state.page + 1) * PAGE) + " of " + rows.length + " (page " + (state.page + 1) + " of " + pages + ")" : "no files match";
+    $("files-prev").disabled = state.page === 0;
+    $("files-next").disabled = state.page >= pages - 1;
   }
-  sel.addEventListener("change", function () { state.cleaner = sel.value; state.page = 0; renderFiles(); });
-  document.getElementById("name-filter").addEventListener("input", function (e) { state.name = e.target.value.toLowerCase(); state.page = 0; renderFiles(); });
-  document.getElementById("files-prev").addEventListener("click", function () { state.page--; renderFiles(); });
-  document.getElementById("files-next").addEventListener("click", function () { state.page++; renderFiles(); });
+  function lineOk(l) {
+    var k = l.cleaner + "/" + l.rule;
+    return ruleOk(k) && (!F.risk || l.risk === F.risk) && (!F.source || l.sources.indexOf(F.source) >= 0) &&
+      (F.held === "yes" ? l.status === "held" : F.held === "no" ? l.status !== "held" : true);
+  }
   function renderLines() {
-    var pages = Math.max(1, Math.ceil(D.lines.length / LINES_PAGE)), body = document.getElementById("lines-body"), frag = document.createDocumentFragment();
-    D.lines.slice(state.linesPage * LINES_PAGE, (state.linesPage + 1) * LINES_PAGE).forEach(function (l) {
+    var lines = D.lines.filter(lineOk), pages = Math.max(1, Math.ceil(lines.length / LINES_PAGE)), frag = document.createDocumentFragment();
+    if (state.linesPage >= pages) state.linesPage = pages - 1;
+    lines.slice(state.linesPage * LINES_PAGE, (state.linesPage + 1) * LINES_PAGE).forEach(function (l) {
       var tr = el("tr"); tr.appendChild(num(l.count));
-      var td = el("td"); td.appendChild(el("span", l.cleaner, "chip k-" + l.cleaner)); td.appendChild(document.createTextNode(" " + l.rule));
+      var td = el("td"), chip = link("#lines", l.cleaner); chip.className = "chip k-" + l.cleaner;
+      td.appendChild(chip); td.appendChild(document.createTextNode(" " + l.rule));
+      td.addEventListener("click", function () { setFilter({ rule: l.cleaner + "/" + l.rule }); });
       if (l.status !== "removed") { td.appendChild(document.createTextNode(" ")); td.appendChild(el("span", l.status, "chip " + l.status + "chip")); }
       tr.appendChild(td); tr.appendChild(el("td", l.text, "text"));
       var links = el("td", null, "links");
@@ -159,27 +199,46 @@ INDEX_JS = r"""
       if (l.n_files > l.files.length) links.appendChild(el("span", "and " + (l.n_files - l.files.length) + " more files", "muted"));
       tr.appendChild(links); frag.appendChild(tr);
     });
-    body.replaceChildren(frag);
-    document.getElementById("lines-status").textContent = D.lines.length ? "page " + (state.linesPage + 1) + " of " + pages + "; " + D.lines.length + " of " + D.lines_total + " distinct lines shown" : "nothing removed";
-    document.getElementById("lines-prev").disabled = state.linesPage === 0;
-    document.getElementById("lines-next").disabled = state.linesPage >= pages - 1;
+    $("lines-body").replaceChildren(frag);
+    $("lines-status").textContent = lines.length ? "page " + (state.linesPage + 1) + " of " + pages + "; " + lines.length + " of " + D.lines_total + " distinct lines" : "no removed lines match";
+    $("lines-prev").disabled = state.linesPage === 0;
+    $("lines-next").disabled = state.linesPage >= pages - 1;
   }
-  document.getElementById("lines-prev").addEventListener("click", function () { state.linesPage--; renderLines(); });
-  document.getElementById("lines-next").addEventListener("click", function () { state.linesPage++; renderLines(); });
-  var fb = document.getElementById("failed-body");
-  D.failed.forEach(function (f) {
-    var tr = el("tr"), td = el("td"); td.appendChild(f.page ? link(f.page, f.input) : el("span", f.input));
-    tr.appendChild(td); tr.appendChild(el("td", f.error, "err")); fb.appendChild(tr);
-  });
-  var hb = document.getElementById("held-body");
-  D.held.forEach(function (h) {
-    var tr = el("tr"), td = el("td"); td.appendChild(h.page ? link(h.page, h.input) : el("span", h.input));
-    tr.appendChild(td); tr.appendChild(el("td", h.reasons.join("; "))); hb.appendChild(tr);
-  });
-  document.getElementById("held-section").hidden = D.held.length === 0;
-  document.getElementById("failed-none").hidden = D.failed.length > 0;
-  document.getElementById("failed").hidden = D.failed.length === 0;
-  renderFiles(); renderLines();
+  var byInput = {};
+  D.files.forEach(function (r) { byInput[r.input] = r; });
+  function keptInput(input) { var r = byInput[input]; return !r || fileRules(r) !== null; }
+  function renderRows(id, items, cells) {
+    var frag = document.createDocumentFragment();
+    items.filter(function (x) { return keptInput(x.input); }).slice(0, 500).forEach(function (x) {
+      var tr = el("tr"), td = el("td"); td.appendChild(x.page ? link(x.page, x.input) : el("span", x.input));
+      tr.appendChild(td); tr.appendChild(cells(x)); frag.appendChild(tr);
+    });
+    $(id).replaceChildren(frag);
+    return frag;
+  }
+  function renderHeld() { renderRows("held-body", D.held, function (h) { return el("td", h.reasons.join("; ")); }); }
+  function renderFailed() { renderRows("failed-body", D.failed, function (f) { return el("td", f.error, "err"); }); }
+  function fill(id, values) {
+    var s = $(id);
+    values.forEach(function (v) { var o = el("option", v[1]); o.value = v[0]; s.appendChild(o); });
+    s.addEventListener("change", function () { F[id.replace("-filter", "")] = s.value; applyFilters(); });
+  }
+  var sources = {};
+  D.files.forEach(function (r) { sources[r.source] = 1; });
+  fill("cleaner-filter", D.cleaners.map(function (c) { return [c, c]; }));
+  fill("rule-filter", D.by_rule.map(function (r) { var k = r.cleaner + "/" + r.rule; return [k, k]; }));
+  fill("risk-filter", [["risky", "risky"], ["likely", "likely"], ["certain", "certain"]]);
+  fill("held-filter", [["yes", "held only"], ["no", "not held"]]);
+  fill("source-filter", Object.keys(sources).sort().map(function (s) { return [s, s]; }));
+  $("name-filter").addEventListener("input", function (e) { F.name = e.target.value.toLowerCase(); applyFilters(); });
+  $("files-prev").addEventListener("click", function () { state.page--; renderFiles(); });
+  $("files-next").addEventListener("click", function () { state.page++; renderFiles(); });
+  $("lines-prev").addEventListener("click", function () { state.linesPage--; renderLines(); });
+  $("lines-next").addEventListener("click", function () { state.linesPage++; renderLines(); });
+  $("held-section").hidden = D.held.length === 0;
+  $("failed-none").hidden = D.failed.length > 0;
+  $("failed").hidden = D.failed.length === 0;
+  applyFilters();
   document.body.dataset.ready = "1";
 })();
 """

@@ -7,8 +7,9 @@ sorted, no times, only paths relative to the output folder.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,23 @@ from ..outputs.records import Status
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
 MAX_DISTINCT_LINES = 2000
 MAX_FILES_PER_LINE = 20
+
+
+RISKS = ("risky", "likely", "certain")  # risky first: the order samples are shown in
+
+
+def risk_of(record: dict) -> str:
+    """The removal's risk (issue 12). The ONE place a placeholder stands in for reports written before
+    per-removal risk: held removals looked like article text to the quarantine (risky), others are likely."""
+    risk = record.get("risk")
+    if risk in RISKS:
+        return risk
+    return "risky" if Status.of(record) is Status.HELD else "likely"
+
+
+def source_of(input_rel: str) -> str:
+    """The source a file belongs to: its folder in the run ("." for the top)."""
+    return posixpath.dirname(input_rel) or "."
 
 
 @dataclass(slots=True)
@@ -182,37 +200,45 @@ class _Tally:
         self.line_files: dict[tuple, list] = defaultdict(list)  # up to MAX_FILES_PER_LINE [href, input] pairs
         self.line_nfiles: Counter = Counter()
         self.line_last: dict[tuple, str] = {}
+        self.line_sources: dict[tuple, set] = defaultdict(set)
 
     def add_file(self, entry: FileEntry) -> dict[str, Any]:
         """Count one file's removals; returns its row of the files table."""
         report = entry.report or {}
         per: dict[str, Counts] = defaultdict(Counts)
-        rules: set[tuple[str, str]] = set()
+        rules: dict[str, Counts] = defaultdict(Counts)
+        risks: set[str] = set()
+        source = source_of(entry.input)
         for i, r in enumerate(report.get("removals") or []):
             lines = nonblank_lines(r["text"])
-            status = Status.of(r)
+            status, risk = Status.of(r), risk_of(r)
             per[r["cleaner"]].add(status, len(lines), r["end"] - r["start"])
+            rules[f"{r['cleaner']}/{r['rule']}"].add(status, len(lines), r["end"] - r["start"])
             self.rules[(r["cleaner"], r["rule"])].add(status, len(lines), r["end"] - r["start"])
-            rules.add((r["cleaner"], r["rule"]))
-            self._add_lines(lines, r, status, entry, i)
+            risks.add(risk)
+            self._add_lines(lines, (r["cleaner"], r["rule"], status.value, risk), source, entry, i)
         total = Counts()
         for name, counts in per.items():
             self.cleaners[name].add_counts(counts)
             total.add_counts(counts)
-        self.files.update([*per, *rules])
+        self.files.update([*per, *(tuple(k.split("/", 1)) for k in rules)])
         return {
             "input": entry.input,
             "page": entry.href if entry.report is not None else None,
             "error": entry.record.get("error") or report.get("error"),
             "chars_in": entry.record.get("chars_in", 0),
+            "source": source,
+            "risks": sorted(risks),
             **_fields(total),
             "by_cleaner": {k: v.as_list() for k, v in sorted(per.items())},
+            "by_rule": {k: v.as_list() for k, v in sorted(rules.items())},
         }
 
-    def _add_lines(self, lines: list[str], r: dict, status: Status, entry: FileEntry, i: int) -> None:
+    def _add_lines(self, lines: list[str], what: tuple, source: str, entry: FileEntry, i: int) -> None:
         for text in lines:
-            lk = (text, r["cleaner"], r["rule"], status.value)
+            lk = (text, *what)
             self.line_count[lk] += 1
+            self.line_sources[lk].add(source)
             if self.line_last.get(lk) != entry.input:  # first time in this file
                 self.line_last[lk] = entry.input
                 self.line_nfiles[lk] += 1
@@ -236,18 +262,37 @@ class _Tally:
                 "cleaner": cleaner,
                 "rule": rule,
                 "status": status,
+                "risk": risk,
                 "count": count,
                 "n_files": self.line_nfiles[key],
                 "files": self.line_files[key],
+                "sources": sorted(self.line_sources[key]),
             }
             for key, count in ranked[:MAX_DISTINCT_LINES]
-            for text, cleaner, rule, status in (key,)
+            for text, cleaner, rule, status, risk in (key,)
         ]
 
 
 def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:
     """(input, removal record) for every removal and shadow match credited to `cleaner`, in run order."""
+    return removals_where(out_dir, summary, lambda r: r["cleaner"] == cleaner)
+
+
+def removals_where(
+    out_dir: str | Path, summary: dict, wanted: Callable[[dict], bool]
+) -> Iterator[tuple[str, dict]]:
+    """(input, removal record) for every removal, shadow match and held removal `wanted` accepts."""
     for entry in iter_entries(out_dir, summary):
         for r in (entry.report or {}).get("removals") or []:
-            if r["cleaner"] == cleaner:
+            if wanted(r):
                 yield entry.input, r
+
+
+def held_removals(out_dir: str | Path, summary: dict) -> Iterator[tuple[dict, dict]]:
+    """(held document as summary.json lists it, held removal record) for every removal held back."""
+    out = Path(out_dir)
+    for h in summary.get("held", []):
+        report = read_report(out / h["report"], h["input"], summary) or {}
+        for r in report.get("removals") or []:
+            if r.get("held"):
+                yield h, r

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from cleaners.core import Removal, apply_removals
 
 from ..outputs.records import Status
-from .assets import BASE_CSS, FILE_CSS, INDEX_CSS, INDEX_JS, PALETTE
+from .assets import BASE_CSS, FILE_CSS, INDEX_CSS, INDEX_JS, cleaner_colour
 from .data import Counts, FileEntry, Review, nonblank_lines
 
 INDEX_PAGE = "index.html"
@@ -56,8 +56,8 @@ def _head(title: str, css: str, script_src: str = "'none'") -> str:
 def cleaner_css(cleaners: Iterable[str]) -> str:
     """One colour class per cleaner (k-<name>), for chips, labels and struck spans."""
     rules = []
-    for i, name in enumerate(cleaners):
-        colour = PALETTE[i % len(PALETTE)]
+    for name in cleaners:
+        colour = cleaner_colour(name)
         rules.append(
             f".k-{name}{{color:{colour}}} .chip.k-{name},.k-{name}::before{{background:{colour};color:#fff}}"
         )
@@ -264,7 +264,7 @@ def render_index(review: Review) -> str:
         + (f", config {esc(', '.join(s.get('config_files') or []))}" if s.get("config_files") else "")
         + "</span></p>\n"
     )
-    p.append(_alerts_section((s.get("run") or {}).get("alerts") or []))
+    p.append(alerts_section((s.get("run") or {}).get("alerts") or []))
     p.append(
         '<noscript><p class="err">The files table and the removed lines need JavaScript.</p></noscript>\n'
     )
@@ -272,60 +272,49 @@ def render_index(review: Review) -> str:
         '<p id="load-error" class="err" hidden>Could not load index-data.js (it must sit beside '
         "index.html).</p>\n"
     )
-    p.append(
-        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th '
-        'class="n">Removals</th><th class="n">Lines</th>'
-        '<th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held</th><th '
-        'class="n">Files</th></tr></thead>\n<tbody>\n'
-    )
-    for name in review.cleaners:
-        c = review.by_cleaner[name]
-        p.append(
-            f'<tr data-cleaner="{esc(name)}"><td><span class="chip k-{esc(name)}">{esc(name)}</span></td>'
-            + "".join(
-                f'<td class="n">{c[k]}</td>'
-                for k in ("removals", "lines", "chars", "shadow", "held", "files")
-            )
-            + "</tr>\n"
-        )
-    p.append("</tbody>\n</table>\n")
-    p.append(
-        '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th>Cleaner</th><th>Rule</th><th '
-        'class="n">Removals</th>'
-        '<th class="n">Shadow matches</th><th class="n">Held</th><th '
-        'class="n">Files</th></tr></thead>\n<tbody>\n'
-    )
-    for r in review.by_rule:
-        p.append(
-            f'<tr data-rule="{esc(r["cleaner"] + "/" + r["rule"])}"><td><span class="chip '
-            f'k-{esc(r["cleaner"])}">{esc(r["cleaner"])}</span></td>'
-            f'<td>{esc(r["rule"])}</td><td class="n">{r["removals"]}</td><td '
-            f'class="n">{r["shadow"]}</td><td class="n">{r["held"]}</td><td '
-            f'class="n">{r["files"]}</td></tr>\n'
-        )
-    p.append("</tbody>\n</table>\n")
-    p.append(
-        '<h2>Files</h2>\n<div class="controls"><label>Cleaner <select id="cleaner-filter"><option '
-        'value="">all files</option></select></label>'
-        '<label>Name <input id="name-filter" type="search" placeholder="filter by name"></label>'
-        '<button type="button" id="files-prev">&#8592; previous</button><button type="button" '
-        'id="files-next">next &#8594;</button>'
+    p.append(_index_tables())
+    return "".join(p)
+
+
+def _index_tables() -> str:
+    """The index's filter bar and empty tables, filled by INDEX_JS from index-data.js."""
+    return (
+        '<div class="controls" id="filters"><strong>Filters (every table):</strong>'
+        '<label>Cleaner <select id="cleaner-filter"><option value="">any</option></select></label>'
+        '<label>Rule <select id="rule-filter"><option value="">any</option></select></label>'
+        '<label>Risk <select id="risk-filter"><option value="">any</option></select></label>'
+        '<label>Held <select id="held-filter"><option value="">any</option></select></label>'
+        '<label>Source <select id="source-filter"><option value="">any</option></select></label>'
+        '<label>Name <input id="name-filter" type="search" placeholder="filter by file name"></label></div>\n'
+        '<p class="muted">Click a cleaner, a rule or a count to filter every table by it. Risk filters files '
+        "by the risks of their removals.</p>\n"
+        '<h2>Totals per cleaner</h2>\n<table id="by-cleaner">\n<thead><tr><th>Cleaner</th><th class="n"'
+        ">Removals</th>"
+        '<th class="n">Lines</th><th class="n">Chars</th><th class="n">Shadow matches</th><th class="n">Held'
+        "</th>"
+        '<th class="n">Files</th></tr></thead>\n<tbody id="by-cleaner-body"></tbody>\n</table>\n'
+        '<h2>Totals per rule</h2>\n<table id="by-rule">\n<thead><tr><th class="w">Cleaner and rule</th>'
+        '<th class="n">Removals</th><th class="n">Shadow matches</th><th class="n">Held</th><th class="n"'
+        ">Files</th>"
+        '</tr></thead>\n<tbody id="by-rule-body"></tbody>\n</table>\n'
+        '<h2 id="files-title">Files</h2>\n<div class="controls">'
+        '<button type="button" id="files-prev">&#8592; previous</button><button type="button"'
+        ' id="files-next">next &#8594;</button>'
         '<span id="files-status" class="muted"></span></div>\n'
-        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow '
-        "and held).</p>\n"
-        '<div class="scroll"><table id="files">\n<thead><tr id="files-head"></tr></thead>\n<tbody '
-        'id="files-body"></tbody>\n</table></div>\n'
-        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule '
-        "that removed it: "
+        '<p class="muted">Per cleaner: lines / characters removed (sorts by characters; hover for shadow and'
+        " held).</p>\n"
+        '<table id="files" class="wide">\n<thead><tr id="files-head"></tr></thead>\n<tbody id="files-body">'
+        "</tbody>\n</table>\n"
+        '<h2>Removed lines, most frequent first</h2>\n<p class="muted">Each distinct line with the rule that'
+        " removed it: "
         "a line that is really article text stands out here.</p>\n"
         '<div class="controls"><button type="button" id="lines-prev">&#8592; previous</button><button '
         'type="button" id="lines-next">next &#8594;</button>'
         '<span id="lines-status" class="muted"></span></div>\n'
-        '<table id="lines">\n<thead><tr><th '
-        'class="n">Count</th><th>Rule</th><th>Line</th><th>Files</th></tr></thead>\n<tbody '
-        'id="lines-body"></tbody>\n</table>\n'
-        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal '
-        "quarantine kept these "
+        '<table id="lines">\n<thead><tr><th class="n">Count</th><th class="w">Rule</th><th>Line</th><th'
+        ' class="w">Files</th></tr></thead>\n<tbody id="lines-body"></tbody>\n</table>\n'
+        '<section id="held-section" hidden><h2>Held for review</h2>\n<p class="muted">The over-removal'
+        " quarantine kept these "
         "removals in the text: a person decides (see <code>boilerclean held</code>).</p>\n"
         '<table id="held">\n<thead><tr><th>File</th><th>Why</th></tr></thead>\n<tbody '
         'id="held-body"></tbody>\n</table></section>\n'
@@ -334,10 +323,9 @@ def render_index(review: Review) -> str:
         'id="failed-body"></tbody>\n</table>\n'
         f'<script src="{INDEX_DATA}"></script>\n<script>{INDEX_JS}</script>\n</body>\n</html>\n'
     )
-    return "".join(p)
 
 
-def _alerts_section(alerts: list[dict]) -> str:
+def alerts_section(alerts: list[dict]) -> str:
     """The trend alerts of an incremental run (schedule/alerts.py); "" when there are none."""
     if not alerts:
         return ""

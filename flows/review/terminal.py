@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..outputs.records import Status
-from .data import Review, collect_review, nonblank_lines, removals_of
+from .data import Review, collect_review, held_removals, nonblank_lines, removals_where
 from .pages import INDEX_PAGE
 
 # Every string from a run goes in Text(): a document's "[b]" or "[/]" is shown as is, never read as markup.
@@ -24,33 +24,110 @@ class HeldFormat(Enum):
     JSON = "json"  # `held DIR --json`
 
 
+# Risky first: the removals a person should look at before the others.
+RISK_ORDER = {"risky": 0, "likely": 1, "certain": 2}
+
+
 def _clip(text: str, n: int = 100) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def print_held(summary: dict, fmt: HeldFormat) -> list[dict]:
-    """Print the documents the over-removal quarantine held, and why; returns them."""
-    held = list(summary.get("held", []))
+def _lines(r: dict) -> str:
+    return f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
+
+
+def _removed_text(r: dict, n: int = 200) -> str:
+    return _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", n)
+
+
+def print_held(out_dir: str, summary: dict, fmt: HeldFormat) -> list[dict]:
+    """Print every removal the quarantine held back, with its document and why; returns the documents."""
+    docs = list(summary.get("held", []))
+    removals = [(h, r) for h, r in held_removals(out_dir, summary)]
     if fmt is HeldFormat.JSON:
-        print(json.dumps(held, ensure_ascii=False, indent=1))
+        by_doc = {h["input"]: {**h, "removals": []} for h in docs}
+        for h, r in removals:
+            by_doc[h["input"]]["removals"].append(r)
+        print(json.dumps(list(by_doc.values()), ensure_ascii=False, indent=1))
     elif fmt is HeldFormat.LINES:
-        for h in held:
-            print(f"{h['input']}\t{h['report']}\t{'; '.join(h['reasons'])}")
-        print(f"{len(held)} documents held for review", file=sys.stderr)
+        for h, r in removals:
+            rule = f"{r['cleaner']}/{r['rule']}"
+            print(f"{h['input']}\t{h['report']}\t{_lines(r)}\t{rule}\t{r['held']}\t{_removed_text(r, 120)}")
+        print(f"{len(removals)} removals in {len(docs)} documents held for review", file=sys.stderr)
     else:
-        table = Table(
-            title=f"held for review: {len(held)} documents (nothing removed from them)", title_justify="left"
-        )
-        for col in ("file", "report", "why"):
+        title = f"held for review: {len(removals)} removals in {len(docs)} documents (kept in the text)"
+        table = Table(title=title, title_justify="left")
+        for col in ("file", "line", "cleaner / rule", "why", "text"):
             table.add_column(col, overflow="fold")
-        for h in held:
-            table.add_row(Text(h["input"]), Text(h["report"]), Text("; ".join(h["reasons"])))
+        for h, r in removals:
+            rule = f"{r['cleaner']} / {r['rule']}"
+            table.add_row(Text(h["input"]), _lines(r), Text(rule), Text(r["held"]), Text(_removed_text(r)))
         Console(highlight=False).print(table)
-    return held
+    if fmt is not HeldFormat.JSON:
+        print_runaways(summary)
+    return docs
 
 
-def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int) -> bool:
-    """List one cleaner's removals and shadow matches, with files and lines; False if the run has none."""
+def print_runaways(summary: dict) -> None:
+    """The run's runaway rules (a large share of the lines of many documents), if any."""
+    runaways = summary.get("runaway_rules") or []
+    if not runaways:
+        return
+    table = Table(title="runaway rules: a large share of the lines of many documents", title_justify="left")
+    for col in ("rule", "documents", "lines"):
+        table.add_column(col, justify="left" if col == "rule" else "right")
+    for w in runaways:
+        docs = f"{w['documents']} of {w['of_documents']}"
+        lines = f"{w['lines']} of {w['of_lines']} ({w['share_of_lines']:.0%})"
+        table.add_row(Text(w["rule"]), docs, lines)
+    Console(highlight=False, stderr=True).print(table)
+
+
+def print_cleaner_removals(
+    out_dir: str, summary: dict, cleaner: str | None, limit: int, risk: str | None = None
+) -> bool:
+    """List removals, shadow matches and held removals (of one cleaner, of one risk level), risky first;
+    False if `cleaner` has no removals in the run."""
+    if cleaner is not None and not _known_cleaner(out_dir, summary, cleaner):
+        return False
+    rows = sorted(
+        removals_where(
+            out_dir,
+            summary,
+            lambda r: (
+                (cleaner is None or r["cleaner"] == cleaner) and (risk is None or r.get("risk") == risk)
+            ),
+        ),
+        key=lambda row: RISK_ORDER.get(row[1].get("risk", ""), 3),
+    )
+    what = " ".join(x for x in (cleaner or "all cleaners", f"risk {risk}" if risk else "") if x)
+    table = Table(title=f"{what}: removals and shadow matches, risky first", title_justify="left")
+    for col, kw in (
+        ("file", {"overflow": "fold", "min_width": 12}),
+        ("line", {"justify": "right"}),
+        ("rule", {}),
+        ("", {}),
+        ("risk", {}),
+        ("text", {"overflow": "fold"}),
+    ):
+        table.add_column(col, **kw)
+    shown = rows[:limit] if limit else rows
+    for rel, r in shown:
+        status = Status.of(r)
+        rule = r["rule"] if cleaner else f"{r['cleaner']} / {r['rule']}"
+        risk_cell = r.get("risk", "") + (
+            f": {'; '.join(r['risk_reasons'][1:])}" if r.get("risk") == "risky" else ""
+        )
+        shown_status = "" if status is Status.ACTING else status.value
+        table.add_row(Text(rel), _lines(r), Text(rule), shown_status, Text(risk_cell), Text(_removed_text(r)))
+    console = Console(highlight=False)
+    console.print(table)
+    if len(shown) < len(rows):
+        console.print(f"{len(shown)} of {len(rows)} shown; --limit 0 lists all")
+    return True
+
+
+def _known_cleaner(out_dir: str, summary: dict, cleaner: str) -> bool:
     review = collect_review(out_dir, summary)
     known = sorted(set(review.cleaners) | {r["cleaner"] for r in review.by_rule})
     if cleaner not in known:
@@ -58,32 +135,6 @@ def print_cleaner_removals(out_dir: str, summary: dict, cleaner: str, limit: int
         problem = f"no removals by a cleaner named {cleaner!r} in this run; cleaners with removals: {names}"
         print(f"boilerclean: {problem}", file=sys.stderr)
         return False
-    table = Table(title=f"{cleaner}: removals and shadow matches", title_justify="left")
-    for col, kw in (
-        ("file", {"overflow": "fold", "min_width": 12}),
-        ("line", {"justify": "right"}),
-        ("rule", {}),
-        ("", {}),
-        ("text", {"overflow": "fold"}),
-    ):
-        table.add_column(col, **kw)
-    shown = total = 0
-    for rel, r in removals_of(out_dir, summary, cleaner):
-        total += 1
-        if limit and shown >= limit:
-            continue
-        lines = (
-            f"{r['line']}" if r.get("end_line", r["line"]) == r["line"] else f"{r['line']}-{r['end_line']}"
-        )
-        status = Status.of(r)
-        text = _clip(" / ".join(nonblank_lines(r["text"])) or "(blank lines)", 200)
-        shown_status = "" if status is Status.ACTING else status.value
-        table.add_row(Text(rel), lines, Text(r["rule"]), shown_status, Text(text))
-        shown += 1
-    console = Console(highlight=False)
-    console.print(table)
-    if shown < total:
-        console.print(f"{shown} of {total} shown; --limit 0 lists all")
     return True
 
 
@@ -103,8 +154,15 @@ def print_run(out_dir: str, summary: dict, top: int) -> None:
             + ("; DRY RUN (every rule in shadow mode)" if s.get("dry_run") else "")
         )
     )
+    if s.get("by_risk"):
+        risks = ", ".join(f"{k} {s['by_risk'].get(k, 0)}" for k in sorted(RISK_ORDER, key=RISK_ORDER.get))
+        why = ", ".join(f"{k} {n}" for k, n in s.get("held_by_reason", {}).items())
+        console.print(
+            Text(f"risk of the removals and held ones: {risks}" + (f"; held: {why}" if why else ""))
+        )
     for table in _totals_tables(review, top):
         console.print(table)
+    print_runaways(summary)
     index = Path(out_dir) / INDEX_PAGE
     missing = f"no {INDEX_PAGE} in {out_dir} (run made before review pages existed)"
     console.print(Text(f"review pages: {index}" if index.exists() else missing))

@@ -90,7 +90,7 @@ def write_pages(
             original = cleaned = None
             if not entry.report.get("error"):
                 try:
-                    original, cleaned = _original(out, entry)
+                    original, cleaned, _ = original_and_cleaned(out, entry.report)
                 except (OSError, UnicodeDecodeError, ValueError) as exc:
                     # Show the problem on the page rather than a wrong text; the rest of the run still
                     # renders.
@@ -114,13 +114,13 @@ def _commit(batch: OutputBatch) -> None:
         raise next(iter(failed.values()))
 
 
-def _original(out: Path, entry: FileEntry) -> tuple[str, str]:
-    """The original text, rebuilt from the cleaned output and the recorded removals, and the cleaned text."""
-    report = entry.report
+def original_and_cleaned(out: Path, report: dict) -> tuple[str, str, list[Removal]]:
+    """The original text, rebuilt from the cleaned output and the recorded removals, the cleaned text and
+    the removals; raises ValueError when the output no longer matches its report."""
     cleaned = (out / report["output"]).read_bytes().decode("utf-8")
     removals = [Removal.from_dict(d) for d in report.get("removals") or []]
     original = restore(cleaned, removals)
     if len(original) != report.get("chars_in"):
         raise ValueError(f"{report['output']} does not match its report (changed since the run?)")
     check_removals(original, removals)
-    return original, cleaned
+    return original, cleaned, removals

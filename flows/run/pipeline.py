@@ -184,7 +184,17 @@ def log_outcome(logger, summary: dict) -> None:
         logger.error("%s: %s", e["input"], e["error"])
     for h in summary["held"]:
         # INFO: the run's final lines count them, and `boilerclean held DIR` lists them.
-        logger.info("%s: held for review (nothing removed): %s", h["input"], "; ".join(h["reasons"]))
+        logger.info(
+            "%s: removals held for review (kept in the text): %s", h["input"], "; ".join(h["reasons"])
+        )
+    for w in summary.get("runaway_rules", []):
+        logger.warning(
+            "runaway rule %s: took %.0f%% of the lines of %d of %d documents",
+            w["rule"],
+            100 * w["share_of_lines"],
+            w["documents"],
+            w["of_documents"],
+        )
     for t in summary.get("timeouts", []):
         logger.warning(
             "%s: rules timed out (their removals are missing): %s", t["input"], ", ".join(t["rules"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaners import Ruleset, clean_text
+from cleaners.quarantine import DEFAULT_QUARANTINE
 
 from ..inputs.discover import InputFile
 from ..inputs.read import document_from_bytes, read_input, sha256_bytes
@@ -21,6 +22,7 @@ from ..outputs.diff import iter_diff
 from ..outputs.records import (
     REPORT_VERSION,
     count_removals,
+    heavy_rules,
     iter_json,
     removal_records,
     summary_record,
@@ -102,7 +104,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     report["bytes"] = len(data)
     try:
         # A page's extracted article text is the "original" that reports and diffs refer to.
-        doc = document_from_bytes(data, item.rel)
+        doc = document_from_bytes(data, item.rel, ruleset.extraction)
     except ValueError as exc:  # ExtractionError included
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
         report["raw_copy"] = f"{item.stem}.raw"
@@ -118,6 +120,9 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
         report["held_for_review"] = list(result.held)
     if result.timed_out:
         report["timed_out"] = list(result.timed_out)
+    heavy = _heavy_rules(records, text, ruleset)
+    if heavy:  # rules that took a large share of this document's lines: the run lists the runaways
+        report["heavy_rules"] = heavy
     report.update(
         encoding=doc.encoding,
         output=f"{item.stem}.txt",
@@ -131,6 +136,11 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
     _stage(batch, item, report_path, REPORT, iter_json(report))
     return summary_record(report)
+
+
+def _heavy_rules(records: list[dict], text: str, ruleset: Ruleset) -> dict[str, list[int]]:
+    q = ruleset.quarantine or DEFAULT_QUARANTINE
+    return heavy_rules(records, text, q.runaway_share, q.runaway_min_lines) if records else {}
 
 
 def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, error: str) -> dict[str, Any]:

@@ -1,0 +1,255 @@
+"""Per-removal risk (issue 12): the rule's declared confidence, then signals from the removed text itself.
+
+Signals are worked out for removals only (and the few lines around each), never for every line:
+- how sentence-like the removed text is: words (CJK: characters), sentence punctuation, length, and
+  the share of stop words as jusText measures it (its stop lists; CJK by function characters);
+- where it sits: between article paragraphs (sentence-like lines no certain rule takes), or at the edges;
+- the rule's behaviour in the document: a rule that removes a large share of its lines is a runaway.
+
+Pure: text and removals in, removals with `risk` and `risk_reasons` out, plus why each should be held.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+import regex
+
+from .core import Removal
+from .mining import count_sentences
+from .ruleset import DEFAULT_CONFIDENCE
+from .text import Document
+
+# jusText's stop lists (BSD-2-Clause, shipped with the justext package trafilatura depends on), a union
+# per script: a line's language is not known, and within a script these languages share short words.
+LATIN = (
+    "English",
+    "German",
+    "French",
+    "Spanish",
+    "Portuguese",
+    "Italian",
+    "Dutch",
+    "Catalan",
+    "Swedish",
+    "Danish",
+    "Norwegian_Bokmal",
+    "Polish",
+    "Czech",
+    "Romanian",
+    "Indonesian",
+    "Turkish",
+)
+CYRILLIC = ("Russian", "Ukrainian", "Bulgarian", "Serbian")
+HANGUL = ("Korean",)
+# jusText has no Chinese or Japanese list; these function characters (particles, the possessive 的, the
+# copula 是, common prepositions) are to CJK prose what stop words are to a spaced language.
+CJK_FUNCTION = frozenset("的了是在和与及对为以而也就都这那其之于被将从到把让着过个我他她们你您并或但")
+CJK_FUNCTION |= frozenset("のはがをにでともへやからまでより")
+
+_WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CYRILLIC = regex.compile(r"\p{Cyrillic}")
+_HANGUL = regex.compile(r"\p{Hangul}")
+# A sentence ends the text: . ! ? … or their CJK forms, then perhaps a closing quote or bracket.
+_ENDS_SENTENCE = regex.compile(r"[.!?…。！？][\"'”’»)）」』]*\s*$")
+
+# A line reads like article prose with at least this many words (CJK: two characters a word) ...
+PROSE_WORDS = 8
+# ... and at least this share of stop words (jusText calls a paragraph good from 0.30 in one language;
+# a union of a script's lists finds a few more, prose has 0.35-0.55, labels and credits far less).
+PROSE_STOP_SHARE = 0.25
+REVIEWED = ("certain", "likely")  # declared confidences of rules someone has tested on labelled text
+CJK_PROSE_STOP_SHARE = 0.08  # function characters in Chinese and Japanese prose: ~0.12-0.25
+
+
+@lru_cache(maxsize=4)
+def stop_words(script: str) -> frozenset[str]:
+    """jusText's stop words of the script's languages (imported late: only removals need them)."""
+    import justext
+
+    langs = {"latin": LATIN, "cyrillic": CYRILLIC, "hangul": HANGUL}[script]
+    return frozenset().union(*(justext.get_stoplist(lang) for lang in langs))
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """How sentence-like a piece of text is."""
+
+    words: int  # CJK: characters / 2
+    chars: int
+    sentences: int
+    ends_sentence: bool
+    stop_share: float
+    cjk: bool
+
+    @property
+    def sentence_like(self) -> bool:
+        floor = CJK_PROSE_STOP_SHARE if self.cjk else PROSE_STOP_SHARE
+        return self.ends_sentence and self.words >= PROSE_WORDS and self.stop_share >= floor
+
+    def describe(self) -> str:
+        unit = "function characters" if self.cjk else "stop words"
+        return f"sentence-like ({self.words} words, {self.sentences} sentences, {self.stop_share:.0%} {unit})"
+
+
+def measure(text: str) -> Prose:
+    """Word count, sentences, sentence ending and stop-word share of a stripped text."""
+    s = " ".join(text.split())
+    ends = bool(_ENDS_SENTENCE.search(s))
+    if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
+        return Prose(0, len(s), count_sentences(s), False, 0.0, False)
+    cjk = len(_CJK.findall(s))
+    words = [w.lower() for w in _WORD.findall(s)]
+    if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
+        share = sum(c in CJK_FUNCTION for c in s) / cjk
+        n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
+        return Prose(n, len(s), count_sentences(s), True, share, True)
+    script = "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
+    stops = stop_words(script)
+    share = sum(w in stops for w in words) / len(words) if words else 0.0
+    return Prose(len(words), len(s), count_sentences(s), True, share, False)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The quarantine's thresholds that risk needs (QuarantineSettings provides them)."""
+
+    runaway_share: float = 0.4
+    runaway_min_lines: int = 3
+    paragraph_chars: int = 300
+    paragraph_sentences: int = 2
+
+
+def _article_span(doc: Document, removals: Sequence[Removal], declared: Sequence[str]) -> tuple[int, int]:
+    """The first and last line indices of the sentence-like lines that no reviewed rule (declared certain
+    or likely) takes: the run of article paragraphs. A newsletter box of prompts is not an article, but
+    the lines a new rule takes may be. Found by scanning in from each end, once per document."""
+    taken: set[int] = set()
+    for r, d in zip(removals, declared, strict=True):
+        if not r.shadow and d in REVIEWED:
+            first, last = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
+            taken.update(range(first, last + 1))
+    stripped = doc.stripped
+
+    def anchor(indices: range) -> int:
+        for i in indices:
+            if stripped[i] and i not in taken and measure(stripped[i]).sentence_like:
+                return i
+        return -1
+
+    first = anchor(range(len(stripped)))
+    return (first, anchor(range(len(stripped) - 1, first - 1, -1))) if first >= 0 else (-1, -1)
+
+
+def _inside(doc: Document, r: Removal, span: tuple[int, int]) -> bool:
+    """True when article paragraphs stand before and after the removal's lines."""
+    # A removal may start at the line break before its line (blank-line tidying): judge its own lines.
+    body = r.text.strip()
+    start = r.start + r.text.find(body[:1]) if body else r.start
+    first, last = doc.line_at(start).index, doc.line_at(max(start, r.end - 1)).index
+    return span[0] < first and last < span[1]
+
+
+def _runaways(
+    doc: Document, removals: Sequence[Removal], inside: Sequence[bool], limits: Limits
+) -> dict[tuple[str, str], str]:
+    """(cleaner, rule) -> why it is a runaway in this document: it removes a large share of the lines,
+    some of them sentences between article paragraphs (a caption rule in a photo story removes many
+    lines, but no prose; a newsletter box is all prompts, no article)."""
+    counts = Counter((r.cleaner, r.rule) for r in removals if not r.shadow)
+    busy = {k for k, n in counts.items() if n >= limits.runaway_min_lines}
+    busy &= {(r.cleaner, r.rule) for r, i in zip(removals, inside, strict=True) if i}
+    if not busy:
+        return {}
+    lines = sum(1 for s in doc.stripped if s)
+    why = "runaway rule: removes {} of the document's {} lines, some of them article sentences"
+    return {k: why.format(counts[k], lines) for k in busy if counts[k] / lines >= limits.runaway_share}
+
+
+def assess(
+    doc: Document, removals: Sequence[Removal], confidence_of, limits: Limits = Limits()
+) -> list[tuple[Removal, str]]:
+    """Each removal with its risk and reasons, and why it should be held ("" if it should not).
+
+    `confidence_of(cleaner, rule)` gives the declared confidence ("" if none: likely). A certain removal
+    is never held (and not measured: nothing would change). Any other is held when it comes from a
+    runaway rule or is an article paragraph; one from a rule declared risky or with no declared
+    confidence (a user's new rule, not reviewed yet) also when it is sentence-like. A sentence-like
+    removal between article paragraphs is risky in any case.
+    """
+    declared = [confidence_of(r.cleaner, r.rule) for r in removals]
+    prose = [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+    unsure_prose = any(p is not None and p.sentence_like for p in prose)
+    span = _article_span(doc, removals, declared) if unsure_prose else (-1, -1)
+    inside = [
+        p is not None and p.sentence_like and _inside(doc, r, span)
+        for r, p in zip(removals, prose, strict=True)
+    ]
+    runaways = _runaways(doc, removals, inside, limits)
+    out = []
+    for r, d, p, between in zip(removals, declared, prose, inside, strict=True):
+        if p is None:
+            out.append((replace(r, risk="certain", risk_reasons=("rule certain",)), ""))
+            continue
+        runaway = runaways.get((r.cleaner, r.rule), "")
+        out.append(_judge(r, d, p, between, runaway, limits))
+    return _hold_rules_caught(out)
+
+
+def _judge(
+    r: Removal, declared: str, p: Prose, between: bool, runaway: str, limits: Limits
+) -> tuple[Removal, str]:
+    """The risk, reasons and hold of one removal that is not certain."""
+    level = declared or DEFAULT_CONFIDENCE
+    reasons = [f"rule {level}" if declared else f"rule {level} (no declared confidence)"]
+    if runaway:
+        reasons.append(runaway)
+    if p.sentence_like:
+        reasons.append(p.describe())
+    strict = level == "risky" or not declared  # unproven: sentence-like text is held anywhere
+    hold = runaway or _article_hold(between, p, strict, limits, reasons)
+    risk = "risky" if hold or between or level == "risky" else "likely"
+    if hold and hold not in reasons:
+        reasons.append(hold)
+    return replace(r, risk=risk, risk_reasons=tuple(reasons)), hold
+
+
+def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Removal, str]]:
+    """A rule caught removing article text in a document is not trusted with its other lines there:
+    its remaining acting removals are held too (a headline or the first paragraph beside the held ones)."""
+    caught = Counter((r.cleaner, r.rule) for r, why in assessed if why and not r.shadow)
+    if not caught:
+        return assessed
+    out = []
+    for r, why in assessed:
+        n = caught.get((r.cleaner, r.rule), 0)
+        if n and not why and not r.shadow:
+            why = f"article-like text nearby: the rule's {n} other removals here are held"
+            r = replace(r, risk="risky", risk_reasons=r.risk_reasons + (why,))
+        out.append((r, why))
+    return out
+
+
+def _article_hold(inside: bool, prose: Prose, strict: bool, limits: Limits, reasons: list) -> str:
+    """Why a removal that is not certain looks like article text ("" if it does not); notes the position.
+
+    A paragraph of several long sentences is held from any rule. A single sentence-like line is held from
+    a `strict` rule (declared risky, or with no declared confidence: not reviewed yet) wherever it sits; a
+    rule declared likely has been tested on labelled cases (newsletter prompts and captions are sentences
+    between paragraphs too), so there it only makes the removal risky, for review and the share guard.
+    """
+    if prose.chars > limits.paragraph_chars and prose.sentences >= limits.paragraph_sentences:
+        return f"article-like paragraph removed ({prose.chars} characters, {prose.sentences} sentences)"
+    if not prose.sentence_like:
+        return ""
+    where = "between article paragraphs" if inside else "at the edge of the article"
+    reasons.append(where)
+    return (
+        f"article-like text: sentence-like, {where}, from a rule not declared likely or certain"
+        if strict
+        else ""
+    )
