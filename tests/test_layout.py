@@ -39,7 +39,8 @@ def test_layout_restore_incremental_and_prune(tmp_path):
     (inp / changed).write_bytes((inp / changed).read_bytes() + b"Advertisement\nOne more article line.\n")
     (inp / gone).unlink()
     res = run_cli(*run, "--prune", env=env)
-    assert res.returncode == 0 and b"1 changed" in res.stderr and b"pruned 3 outputs" in res.stderr
+    assert res.returncode == 0 and b"cleaned 1 file, 3 unchanged" in res.stdout
+    assert b"1 input gone since the last run (pruned 3 outputs)" in res.stdout
     gone_stem = gone[: -len(".txt")]
     assert not any(o.startswith(gone_stem + ".") for o in _outputs(out))
     assert b"One more article line." in (out / changed).read_bytes()

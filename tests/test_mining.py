@@ -158,17 +158,33 @@ def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
     assert "source_rules/repeated: Newsroom edition: Asia-Pacific @folder:news" in summary["by_rule"]
 
 
-def test_mine_on_seeds_proposes_their_repeated_residue(cli):
+SEED_RESIDUE = {
+    "/VCG",
+    "CHOOSE YOUR LANGUAGE",
+    "Disinformation report hotline: 010-85061466",
+    "互联网新闻信息许可证10120180008",
+}
+
+
+def test_mine_on_seeds_leaves_out_what_the_rules_remove(cli, tmp_path):
+    # The default rules remove all four recurring lines of the seeds: nothing left to propose, and it says so.
     res = cli("mine", "seeds", "--min-docs", "2", "--min-share", "0.4")
     assert res.returncode == 0, res.stderr.decode()
+    assert yaml.safe_load(res.stdout)["sources"] == []
+    assert b"proposed 0 lines, left out 4 that the current rules already remove" in res.stderr
+    assert "# Left out 4 recurring lines" in res.stdout.decode()
+    # With the cleaners that remove them turned off, the same lines are proposed.
+    off = tmp_path / "off.yaml"
+    off.write_text(
+        "cleaners:\n"
+        + "".join(f"  {c}:\n    enabled: false\n" for c in ("site_chrome", "license_line", "image_caption")),
+        encoding="utf-8",
+    )
+    res = cli("mine", "seeds", "--min-docs", "2", "--min-share", "0.4", "--config", str(off))
+    assert res.returncode == 0, res.stderr.decode()
     rules = yaml.safe_load(res.stdout)["sources"][0]["rules"]
-    names = {r["name"].removeprefix("repeated: ") for r in rules}
-    assert names == {
-        "/VCG",
-        "CHOOSE YOUR LANGUAGE",
-        "Disinformation report hotline: 010-85061466",
-        "互联网新闻信息许可证10120180008",
-    }
+    assert {r["name"].removeprefix("repeated: ") for r in rules} == SEED_RESIDUE
+    assert b"left out 0 that" in res.stderr
 
 
 def test_mine_reports_bad_files_and_goes_on(tmp_path, cli):

@@ -146,7 +146,28 @@ def test_progress_logs_plain_lines_when_not_on_a_terminal(caplog):
         meter.close()
     assert stream.getvalue() == ""
     lines = [r.getMessage() for r in caplog.records]
-    assert lines and lines[0].startswith("progress: 4/10 files, 0.4 MB") and "1 errors" in lines[0]
+    assert lines and lines[0].startswith("progress (cleaning): 4/10 files, 0.4 MB") and "1 errors" in lines[0]
+
+
+def test_progress_names_its_phase_and_counts_from_zero_in_each(caplog):
+    meter = Progress(None, enabled=True, stream=io.StringIO())
+    meter.LOG_EVERY = 0
+    with caplog.at_level(logging.INFO, logger="boilerclean"):
+        meter.phase("cleaning", 3, 3_000_000)
+        meter.advance(1, 1_000_000)
+        meter.phase("index", 3)
+        meter.advance(2)
+        meter.close()
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("progress (cleaning): 1/3 files, 1.0 MB")
+    assert lines[1].startswith("progress (index): 2/3 files, 0.0 MB")
+
+
+def test_small_runs_get_batches_small_enough_to_show_progress_file_by_file():
+    from flows.run.pipeline import BATCH_SIZE, batch_size
+
+    assert batch_size(5, 2) == 1 and batch_size(160, 2) == 10
+    assert batch_size(1_000_000, 8) == BATCH_SIZE and batch_size(0, 1) == 1
 
 
 def test_line_starts_match_a_character_scan():
@@ -187,5 +208,5 @@ def test_a_run_without_prefect_does_not_import_it(tmp_path):
         cwd=ROOT,
         timeout=300,
     )
-    assert proc.stdout.split() == ["0", "False"], proc.stderr[-2000:]
+    assert proc.stdout.split()[-2:] == ["0", "False"], proc.stderr[-2000:]  # after the run's final lines
     assert (tmp_path / "o" / "index.html").exists()

@@ -1,20 +1,30 @@
-"""`boilerclean clean`: the cleaned text of one document on stdout."""
+"""`boilerclean clean`: one document's cleaned text on stdout, or its diff, or what was removed and why."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from .common import EXIT_FAILED_FILES, EXIT_OK, add_config, load_ruleset_or_exit
+from .common import EXIT_FAILED_FILES, EXIT_OK, EXIT_USAGE, add_config, load_ruleset_or_exit
 
 CLEAN_HELP = """\
-Print the cleaned text of one document on stdout (no Prefect, no files written).
+Print the cleaned text of one document on stdout (no Prefect, no files written); with --diff a
+unified diff (original -> cleaned), with --explain each removal with its cleaner and rule.
 
 examples:
   boilerclean clean article.txt > article.clean.txt
-  boilerclean clean page.html                   article text extracted with trafilatura, then cleaned
+  boilerclean clean article.txt --explain       what was removed, by which cleaner and rule
+  boilerclean clean page.html --diff            article text extracted with trafilatura, then cleaned
   curl -s https://example.org/a.txt | boilerclean clean - --config rules.yaml
 """
+
+USAGE_HINT = """\
+boilerclean clean: no document given. Pass a file, or pipe one in:
+  boilerclean clean article.txt
+  cat article.txt | boilerclean clean -
+(see boilerclean clean --help)"""
+
+TEXT_WIDTH = 72  # characters of a removed span shown by --explain
 
 
 def register(subparsers, formatter_class) -> None:
@@ -22,30 +32,84 @@ def register(subparsers, formatter_class) -> None:
         "clean", help="clean one document to stdout", description=CLEAN_HELP, formatter_class=formatter_class
     )
     clean.add_argument(
-        "file", nargs="?", default="-", metavar="FILE|-", help="document to clean; - or nothing for stdin"
+        "file", nargs="?", default=None, metavar="FILE|-", help="document to clean; - or nothing for stdin"
     )
     add_config(clean)
+    show = clean.add_mutually_exclusive_group()
+    show.add_argument("--diff", action="store_true", help="print a unified diff instead of the cleaned text")
+    show.add_argument(
+        "--explain", action="store_true", help="list each removal: cleaner, rule, risk, and why held"
+    )
     clean.set_defaults(func=cmd_clean)
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
+    if args.file is None and sys.stdin.isatty():
+        print(USAGE_HINT, file=sys.stderr)  # rather than waiting silently for typed input
+        return EXIT_USAGE
     from cleaners import clean_text
 
     from ..inputs.discover import InputFile
     from ..inputs.read import document_from_bytes, read_document
 
     ruleset = load_ruleset_or_exit(args.config)
-    name = "<stdin>" if args.file == "-" else args.file
+    path = args.file or "-"
+    name = "<stdin>" if path == "-" else path
     try:
         # Read as `run` reads it: a page's article text, titles and domain (per-source rules).
-        if args.file == "-":
+        if path == "-":
             doc = document_from_bytes(sys.stdin.buffer.read(), name, ruleset.extraction)
         else:
-            doc = read_document(InputFile(args.file, args.file), ruleset.extraction)
+            doc = read_document(InputFile(path, path), ruleset.extraction)
     except (OSError, ValueError) as exc:
         print(f"boilerclean: {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
     result = clean_text(doc.text, ruleset, source=name, domain=doc.domain, titles=doc.titles)
-    sys.stdout.buffer.write(result.cleaned.encode("utf-8"))
-    sys.stdout.flush()
+    if args.diff:
+        from ..outputs.diff import iter_diff
+
+        chunks = iter_diff(doc.text, result.removals, name)
+    elif args.explain:
+        chunks = explain_lines(doc.text, result)
+    else:
+        chunks = (result.cleaned,)
+    out = sys.stdout.buffer
+    for chunk in chunks:
+        out.write(chunk.encode("utf-8"))
+    out.flush()
     return EXIT_OK
+
+
+def explain_lines(original: str, result):
+    """One line per removal (line, what became of it, cleaner, rule, risk if known, text), then totals."""
+    from ..outputs.records import removal_records
+
+    records = removal_records(original, result.removals)
+    for d in records:
+        lines = f"{d['line']}" if d["end_line"] == d["line"] else f"{d['line']}-{d['end_line']}"
+        risk = f" [risk {d['risk']}]" if d.get("risk") else ""
+        yield f"line {lines}: {_status(d)} by {d['cleaner']} / {d['rule']}{risk}: {_short(d['text'])}\n"
+        # Reasons beyond the rule's own level ("rule likely" only repeats the bracket).
+        reasons = [str(r) for r in d.get("risk_reasons", []) if r != f"rule {d.get('risk')}"]
+        if reasons:
+            yield f"    risk: {'; '.join(reasons)}\n"
+        if d.get("held"):
+            yield f"    held because: {d['held']}\n"
+    if result.held:
+        yield f"removals held for review (kept in the text): {'; '.join(map(str, result.held))}\n"
+    acting = sum(1 for d in records if not d["shadow"])
+    held = sum(1 for d in records if d.get("held"))
+    shadow = len(records) - acting - held
+    yield f"{acting} removed, {held} held for review, {shadow} shadow matches; {len(result.cleaned)} of "
+    yield f"{len(original)} characters kept\n"
+
+
+def _status(d: dict) -> str:
+    if d.get("held"):
+        return "held (kept)"
+    return "shadow match (kept)" if d["shadow"] else "removed"
+
+
+def _short(text: str) -> str:
+    flat = text.replace("\r", "\\r").replace("\n", "\\n")
+    return flat if len(flat) <= TEXT_WIDTH else flat[: TEXT_WIDTH - 3] + "..."

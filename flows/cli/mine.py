@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cleaners.mining import DEFAULT_CAPACITY
 
-from .common import EXIT_USAGE, report_problems
+from .common import EXIT_USAGE, add_config, load_ruleset_or_exit, report_problems
 
 DEFAULT_MIN_DOCS = 10
 DEFAULT_MIN_SHARE = 0.5
@@ -18,7 +18,8 @@ Count the short lines of every document per source (its folder, or its domain fo
 and print, as a YAML snippet of per-source rules, the lines found in at least --min-docs
 documents and --min-share of their source's documents, with the counts and example files.
 Long, sentence-like lines are never proposed. Review the snippet, delete what is article text,
-and add its `sources:` entries to your --config file.
+and add its `sources:` entries to your --config file. Lines that the current rules (the defaults,
+or --config) already remove are left out, and counted.
 
 Memory is bounded: at most --max-tracked distinct lines are counted per source (space-saving
 counter: a line in more than 1/max-tracked of a source's line occurrences is always tracked, and
@@ -87,6 +88,7 @@ def register(subparsers, formatter_class) -> None:
         help=f"distinct lines counted per source (default {DEFAULT_CAPACITY})",
     )
     p.add_argument("--out", metavar="FILE", help="write the YAML snippet here instead of stdout")
+    add_config(p)  # lines these rules already remove are not proposed
     p.set_defaults(func=cmd_mine)
 
 
@@ -95,13 +97,14 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from ..inputs.line_counts import propose_rules
     from ..outputs.atomic import atomic_write
 
+    ruleset = load_ruleset_or_exit(args.config)
     try:
         items = list(discover_inputs(args.paths))
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        found = propose_rules(items, args.source_by, args.min_docs, args.min_share, args.max_tracked)
+        found = propose_rules(items, args.source_by, args.min_docs, args.min_share, args.max_tracked, ruleset)
     except RuntimeError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -116,7 +119,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
     rate = found.files / found.seconds if found.seconds > 0 else 0.0
     print(
         f"mined {found.files} files in {found.seconds:.1f} s ({rate:.0f} files/s), {found.sources} sources, "
-        f"{found.tracked} distinct lines tracked; proposed {found.proposed} lines",
+        f"{found.tracked} distinct lines tracked; proposed {found.proposed} lines, "
+        f"left out {found.left_out} that the current rules already remove",
         file=sys.stderr,
     )
     return 1 if found.errors else 0

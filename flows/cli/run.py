@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 
 from .common import (
     EXIT_FAILED_FILES,
@@ -15,6 +16,7 @@ from .common import (
     checked_run_args,
     prefect_api_configured,
 )
+from .outcome import final_lines
 
 log = logging.getLogger("boilerclean")
 
@@ -34,7 +36,7 @@ in-process otherwise (no server needed); --prefect / --no-prefect override.
 exit codes: 0 every file cleaned, 1 some files failed (the others are done), 2 usage or config error
 
 examples:
-  boilerclean run seeds --out clean
+  boilerclean run seeds --out out/seeds
   boilerclean run scraped/ more.txt --out cleaned/ --config rules.yaml
   boilerclean run big/ --out out/ --workers 8
   boilerclean run big/ --out out/ --dask-address tcp://scheduler:8786
@@ -79,7 +81,7 @@ def register(subparsers, formatter_class) -> None:
     mode.add_argument(
         "--no-prefect", dest="prefect", action="store_false", help="run in-process, without Prefect's API"
     )
-    run.set_defaults(func=cmd_run)
+    run.set_defaults(func=cmd_run, log_level=logging.WARNING)  # its final lines say what happened; -v logs
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -100,25 +102,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     kwargs.update(pages=args.pages)
     kwargs.update(workers=workers, dask_address=args.dask_address, dask=args.dask)
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
+    start = time.monotonic()
     try:
-        if use_prefect:
-            from ..run.prefect_flow import flow_for
-
-            summary = flow_for(workers, args.dask_address, args.dask)(**kwargs)
-        else:
-            from ..run.pipeline import (
-                run_clean,  # the flow's body, without importing Prefect
-            )
-
-            log.info(
-                "no Prefect API configured: running the flow in-process (use --prefect for a tracked flow "
-                "run)"
-            )
-            summary = run_clean(**kwargs, ruleset=ruleset)
+        summary = run_tracked(kwargs, args.verbose) if use_prefect else run_in_process(kwargs, ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ManifestError as exc:  # the outputs written so far are in place; the next run redoes the rest
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
+    summary.setdefault("this_run", {})["seconds"] = time.monotonic() - start  # what the user waited
+    print("\n".join(final_lines(summary, args.out)), flush=True)
     return EXIT_FAILED_FILES if summary["failed"] or summary.get("output_errors") else EXIT_OK
+
+
+def run_tracked(kwargs: dict, verbose: bool = False) -> dict:
+    """The run as a Prefect flow run: on the configured API, else on one local server (workers too)."""
+    from ..run.prefect_flow import flow_for
+    from ..run.quiet import quiet_prefect_console
+
+    if not verbose:
+        quiet_prefect_console()
+    flow = flow_for(kwargs["workers"], kwargs["dask_address"], kwargs["dask"])
+    if prefect_api_configured():
+        return flow(**kwargs)
+    from ..schedule.server import local_api
+
+    # Prefect would start a temporary server here, and each task-runner worker one more of its own.
+    with local_api():
+        return flow(**kwargs)
+
+
+def run_in_process(kwargs: dict, ruleset) -> dict:
+    from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
+
+    log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
+    return run_clean(**kwargs, ruleset=ruleset)

@@ -58,13 +58,12 @@ def register(subparsers, formatter_class) -> None:
         "--port", type=int, default=0, help="port for the server serve starts itself (default: a free one)"
     )
     add_alert_options(p)
-    p.set_defaults(func=cmd_serve)
+    p.set_defaults(func=cmd_serve, log_level=logging.INFO)  # a long-running service: its log is its output
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from ..schedule.serve import serve
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API poll otherwise
     if args.interval is not None and args.interval <= 0:
         print("boilerclean: --interval must be > 0 seconds", file=sys.stderr)
         return EXIT_USAGE
@@ -81,5 +80,4 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "alerts": alerts,
     }
     schedule = {"cron": args.cron} if args.cron else {"interval": args.interval}
-    serve(args.name, parameters, schedule, prefect_api_configured(), args.port)
-    return 0
+    return serve(args.name, parameters, schedule, prefect_api_configured(), args.port)

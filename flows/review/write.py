@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
@@ -15,7 +16,11 @@ from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render
 
 
 def write_review(
-    out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None, pages: bool = True
+    out_dir: str | Path,
+    summary: dict | None = None,
+    pool: Executor | None = None,
+    pages: bool = True,
+    on_pages: Callable[[int], None] | None = None,
 ) -> Review:
     """Write every file's page (only with `pages`), index-data.js and index.html for the run in out_dir.
 
@@ -46,11 +51,13 @@ def write_review(
     ]
     common = (str(out), review.cleaners, summary.get("ruleset_hash"))
     if pool is None:
-        for job in jobs:
-            write_pages(*common, *job)
+        done = (write_pages(*common, *job) for job in jobs)
     else:
-        for done in [pool.submit(write_pages, *common, *job) for job in jobs]:
-            done.result()
+        futures = [pool.submit(write_pages, *common, *job) for job in jobs]
+        done = (f.result() for f in futures)
+    for job, _ in zip(jobs, done, strict=True):
+        if on_pages is not None:
+            on_pages(len(job[0]))
     _write_index(out, review)
     return review
 

@@ -24,6 +24,7 @@ from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
+from .hold import hold_if_asked
 from .progress import Progress, file_size
 from .rulecache import cached_load_ruleset
 from .worker import clean_files, run_logger
@@ -95,12 +96,14 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
     return attach_line_table(ruleset, table)
 
 
-def write_run_review(out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False) -> None:
+def write_run_review(
+    out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False, on_pages=None
+) -> None:
     """The review index, and with `pages` a page per file (all at the end: prev/next need the file order);
-    artifacts in a flow run."""
+    artifacts in a flow run. on_pages(n): n more pages written (the progress bar)."""
     from ..review.write import INDEX_PAGE, write_review
 
-    review = write_review(out, summary, pool, pages=pages)
+    review = write_review(out, summary, pool, pages=pages, on_pages=on_pages)
     if publish:
         from ..review.artifacts import publish_artifacts
 
@@ -130,61 +133,66 @@ def run_clean(
     """
     logger = run_logger()
     in_flow = submit_task is not None
-    # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages always
-    # do.
-    with process_pool(workers) as pool:
-        if ruleset is None:
-            ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
-        alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
-        if dry_run:
-            ruleset = ruleset.all_shadow()
-        make_output_folder(out)
-        items, records, unknown = plan_inputs(paths, out)
-        ruleset = with_line_counts(ruleset, items, logger)  # before planning: the table is part of the hash
-        with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
-            # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
-            items, unchanged = incremental.plan(items, unknown)
-            meter = Progress(len(items), sum(file_size(i.path) for i in items), enabled=progress)
-            try:
-                # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
-                done = run_batches(
-                    clean_files,
-                    batched(items, BATCH_SIZE),
-                    out,
-                    ruleset,
-                    workers=workers,
-                    dask_address=dask_address,
-                    dask=dask and not in_flow,
-                    submit_task=submit_task,
-                    pool=pool,
-                )
-                for batch, result in done:
+    meter = Progress(None, enabled=progress)
+    meter.phase("reading")
+    try:
+        # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
+        # always do.
+        with process_pool(workers) as pool:
+            if ruleset is None:
+                ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
+            alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
+            if dry_run:
+                ruleset = ruleset.all_shadow()
+            make_output_folder(out)
+            items, records, unknown = plan_inputs(paths, out)
+            # Before planning: the table is part of the hash.
+            ruleset = with_line_counts(ruleset, items, logger)
+            with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+                # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
+                items, unchanged = incremental.plan(items, unknown)
+                meter.phase("cleaning", len(items), sum(file_size(i.path) for i in items))
+                dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
+                for result in clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger):
                     records.extend(result)
                     incremental.record(result)
-                    meter.advance(
-                        len(batch),
-                        sum(file_size(i.path) for i in batch),
-                        sum(1 for r in result if r["error"]),
-                    )
-            finally:
-                meter.close()
-            summary = summarize(records + unchanged, ruleset, dry_run)
-            summary["run"] = incremental.run_section()
-            errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
-            if not errors:  # the pages show the run that summary.json describes
-                errors = _attempt(
-                    "cannot write the review pages",
-                    write_run_review,
-                    out,
-                    summary,
-                    pool,
-                    publish=in_flow,
-                    pages=pages,
-                )
-            if errors:  # only then: otherwise the summary returned is exactly summary.json
-                summary["output_errors"] = errors
+                cleaned_bytes = meter.bytes
+                meter.phase("writing")
+                summary = summarize(records + unchanged, ruleset, dry_run)
+                summary["run"] = incremental.run_section()
+                errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
+                if not errors:  # the pages show the run that summary.json describes
+                    meter.phase("index", len(summary["file_records"]) if pages else 0)
+                    review = (write_run_review, out, summary, pool)
+                    options = {"publish": in_flow, "pages": pages, "on_pages": meter.advance}
+                    errors = _attempt("cannot write the review pages", *review, **options)
+                if errors:  # only then: otherwise the summary returned is exactly summary.json
+                    summary["output_errors"] = errors
+    finally:
+        meter.close()
+    # Not in summary.json: the bytes this run read (for the CLI's MB/s; `run` times itself).
+    summary["this_run"] = {"bytes": cleaned_bytes}
     log_outcome(logger, summary)
     return summary
+
+
+def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger) -> Iterator[list[dict]]:
+    """Each batch's records as it is done, in order, counted on the meter file by file of the batch."""
+    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+    # Smaller batches only where a bar shows them move: a batch is also the unit of the outputs' sync.
+    size = batch_size(len(items), dispatch["workers"]) if meter.bar is not None else BATCH_SIZE
+    done = run_batches(
+        clean_files, batched(items, size), out, ruleset, submit_task=submit_task, pool=pool, **dispatch
+    )
+    for batch, result in done:
+        hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
+        meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        yield result
+
+
+def batch_size(n_items: int, workers: int) -> int:
+    """BATCH_SIZE, or less for a small run: at least ~8 batches per worker, so progress moves file by file."""
+    return max(1, min(BATCH_SIZE, n_items // (max(workers, 1) * 8)))
 
 
 def make_output_folder(out: str) -> None:
@@ -226,7 +234,7 @@ def log_outcome(logger, summary: dict) -> None:
     for problem in summary.get("output_errors", []):
         logger.error("%s", printable(problem))
     for h in summary["held"]:
-        logger.warning(
+        logger.info(  # the run's final lines count them; `boilerclean held DIR` lists them
             "%s: removals held for review (kept in the text): %s",
             printable(h["input"]),
             printable("; ".join(h["reasons"])),

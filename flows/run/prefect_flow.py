@@ -12,8 +12,9 @@ from cleaners import Ruleset
 
 from ..inputs.discover import InputFile
 from .dispatch import task_runner
+from .hold import hold_if_asked
 from .pipeline import run_clean
-from .worker import clean_files
+from .worker import clean_files, run_logger
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
@@ -38,6 +39,7 @@ def clean_flow(
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json)."""
     in_flow = FlowRunContext.get() is not None
+    hold_if_asked("start", run_logger())
     return run_clean(
         paths,
         out,

@@ -1,42 +1,75 @@
-"""Serving the cleaning flow as a scheduled Prefect deployment, on a configured server or a local one."""
+"""Serving the cleaning flow as a scheduled Prefect deployment, on a configured server or a local one.
+
+Shutdown on SIGTERM or Ctrl-C goes in order: stop taking new runs, cancel the running flow run,
+wait for its process (with a deadline), and only then stop the server. A flow run left alive
+after its server is gone keeps retrying it, and the interpreter waits for that process.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import os
 import signal
+import threading
+import time
 
-from .server import local_server
+from .server import local_api
+from .stop import cancel_unfinished_runs, end_processes
 
 log = logging.getLogger("boilerclean")
 
-
-def serve(name: str, parameters: dict, schedule: dict, api_configured: bool, port: int = 0) -> None:
-    """Serve boilerclean/<name> until stopped: on the configured Prefect API, else on a local server."""
-    # SIGTERM must unwind through the finally blocks below (the server is stopped there);
-    # once serving, Prefect's runner installs its own handler, which also exits via SystemExit.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    if api_configured:
-        serve_deployment(name, parameters, schedule)
-        return
-    with local_server(port) as api_url:
-        from prefect.settings import PREFECT_API_URL, temporary_settings
-
-        # Environment for the flow-run subprocesses, settings for this process (already imported).
-        os.environ["PREFECT_API_URL"] = api_url
-        with temporary_settings(updates={PREFECT_API_URL: api_url}):
-            serve_deployment(name, parameters, schedule)
+RUNNER_STOP_TIMEOUT = 8.0  # seconds for Prefect's runner to cancel its run and wind down
+CALL_TIMEOUT = 60.0  # seconds for one call to the Prefect API while setting up
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+class StopRequested(Exception):
+    """SIGTERM or Ctrl-C before the deployment was served: nothing to wind down but the server."""
 
 
-def serve_deployment(name: str, parameters: dict, schedule: dict) -> None:
-    """Create (or update) deployment boilerclean/<name> with this schedule; run flow runs until stopped."""
-    from prefect.deployments.runner import EntrypointType
+class StopSignal:
+    """SIGTERM and SIGINT set an event; before serving they also abort the start-up (server wait)."""
 
-    from ..run.prefect_flow import clean_flow
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.serving = False
+        self.previous = {s: signal.signal(s, self.handle) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.event.is_set():
+            return  # a second signal while stopping: the ordered shutdown is already under way
+        self.event.set()
+        log.info("%s received: stopping", signal.Signals(signum).name)
+        if not self.serving:
+            raise StopRequested
+
+    def restore(self) -> None:
+        for s, handler in self.previous.items():
+            signal.signal(s, handler)
+
+
+def serve(name: str, parameters: dict, schedule: dict, api_configured: bool, port: int = 0) -> int:
+    """Serve boilerclean/<name> until stopped, on the configured Prefect API or a local server.
+
+    Returns 0 after an orderly stop, 1 when the shutdown had to kill a process or failed.
+    """
+    stop = StopSignal()
+    try:
+        if api_configured:
+            return serve_deployment(name, parameters, schedule, stop)
+        with local_api(port) as (_, server_pid):
+            return serve_deployment(name, parameters, schedule, stop, keep_pids={server_pid})
+    except StopRequested:
+        return 0
+    finally:
+        stop.restore()
+
+
+def serve_deployment(
+    name: str, parameters: dict, schedule: dict, stop: StopSignal, keep_pids: set[int] = frozenset()
+) -> int:
+    """Create (or update) boilerclean/<name> with this schedule and run its flow runs until `stop` is set."""
+    from prefect.runner import Runner
 
     log.info(
         "serving deployment boilerclean/%s (%s) for %s -> %s",
@@ -45,15 +78,73 @@ def serve_deployment(name: str, parameters: dict, schedule: dict) -> None:
         ", ".join(parameters["paths"]),
         parameters["out"],
     )
-    clean_flow.serve(
-        name=name,
-        parameters=parameters,
-        limit=1,  # runs of one output folder never overlap (the folder's lock would serialise them anyway)
-        pause_on_shutdown=True,
-        # A module path works from any working directory where the package is importable.
-        entrypoint_type=EntrypointType.MODULE_PATH,
-        **schedule,
+    # limit=1: runs of one output folder never overlap (the folder's lock would serialise them anyway).
+    runner = Runner(name=f"boilerclean-{name}", limit=1, pause_on_shutdown=True)
+    # The runner's loop runs in a thread of its own: it then installs no signal handler of its own
+    # (Prefect's calls a coroutine without awaiting it), and this thread decides the shutdown order.
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="prefect-runner", daemon=True)
+    thread.start()
+    try:
+        deployment_id = _call(loop, _add_flow(runner, name, parameters, schedule), CALL_TIMEOUT)
+        started = asyncio.run_coroutine_threadsafe(runner.start(webserver=False), loop)
+        stop.serving = True
+        log.info("serving: Ctrl-C or SIGTERM stops after cancelling a running flow run")
+        runner_ended = False
+        while not stop.event.wait(0.5):
+            if started.done():  # the runner ended by itself (e.g. its server went away): still wind down
+                log.error("Prefect's runner stopped: %s", started.exception() or "without an error")
+                stop.event.set()
+                runner_ended = True
+                break
+        return shut_down(runner, loop, started, deployment_id, keep_pids) or int(runner_ended)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+async def _add_flow(runner, name: str, parameters: dict, schedule: dict):
+    from prefect.deployments.runner import EntrypointType
+
+    from ..run.prefect_flow import clean_flow
+
+    # A module path works from any working directory where the package is importable.
+    return await runner.aadd_flow(
+        clean_flow, name=name, parameters=parameters, entrypoint_type=EntrypointType.MODULE_PATH, **schedule
     )
+
+
+def shut_down(runner, loop, started, deployment_id, keep_pids: set[int]) -> int:
+    """Stop polling, cancel the running flow run, wait for its process; the caller then stops the server."""
+    t0 = time.monotonic()
+    ok = True
+    try:
+        _call(loop, runner.astop(), RUNNER_STOP_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - the steps below still end what is left
+        log.warning("stopping Prefect's runner: %s", exc or type(exc).__name__)
+    # A run claimed as the signal came is registered only now: cancel again until the runner ends.
+    deadline = t0 + RUNNER_STOP_TIMEOUT
+    while not started.done() and time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            _call(loop, runner.cancel_all(), max(deadline - time.monotonic(), 0.1))
+        started_wait(started, 0.5)
+    if not started.done():
+        log.warning("Prefect's runner did not stop within %.0f s", RUNNER_STOP_TIMEOUT)
+        ok = False
+        started.cancel()
+    ok &= end_processes(keep_pids)
+    ok &= cancel_unfinished_runs(deployment_id)
+    log.info("stopped serving after %.1f s%s", time.monotonic() - t0, "" if ok else " (with problems)")
+    return 0 if ok else 1
+
+
+def started_wait(future, timeout: float) -> None:
+    with contextlib.suppress(Exception):
+        future.result(timeout)
+
+
+def _call(loop, coro, timeout: float):
+    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
 
 
 def _describe(schedule: dict) -> str:

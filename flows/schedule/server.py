@@ -15,11 +15,13 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..run.quiet import quiet_prefect_env
+
 log = logging.getLogger("boilerclean")
 
 # Measured here: `prefect server start` takes 16-18 s to answer /api/health on 2 busy cores.
 SERVER_START_TIMEOUT = 120.0
-SERVER_STOP_TIMEOUT = 20.0
+SERVER_STOP_TIMEOUT = 8.0  # serve must exit within 20 s of SIGTERM; uvicorn stops in ~1 s
 
 
 def free_port() -> int:
@@ -53,7 +55,7 @@ def start_server(
     """Start `prefect server start` on 127.0.0.1 in its own process group; returns process and API URL."""
     port = port or free_port()
     env = dict(os.environ if env is None else env)
-    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry calls from a local server
+    env.update(quiet_prefect_env(env))
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(open(log_path, "ab")) if log_path else subprocess.DEVNULL
         proc = subprocess.Popen(
@@ -82,8 +84,8 @@ def stop_server(proc: subprocess.Popen, timeout: float = SERVER_STOP_TIMEOUT) ->
 
 
 @contextlib.contextmanager
-def local_server(port: int = 0) -> Iterator[str]:
-    """A Prefect server on 127.0.0.1 for as long as the block runs; yields its API URL."""
+def local_server(port: int = 0) -> Iterator[tuple[str, int]]:
+    """A Prefect server on 127.0.0.1 for as long as the block runs; yields its API URL and process id."""
     from prefect.settings import get_current_settings
 
     home = Path(get_current_settings().home)
@@ -95,7 +97,45 @@ def local_server(port: int = 0) -> Iterator[str]:
         waited = wait_healthy(api_url, proc)
         ui = api_url.removesuffix("/api")
         log.info("prefect server healthy after %.1f s: dashboard %s, API %s", waited, ui, api_url)
-        yield api_url
+        yield api_url, proc.pid
     finally:
         log.info("stopping prefect server (pid %d)", proc.pid)
         stop_server(proc)
+
+
+@contextlib.contextmanager
+def local_api(port: int = 0) -> Iterator[tuple[str, int]]:
+    """local_server as the Prefect API of this process and of every process it starts (one server for all)."""
+    with local_server(port) as (api_url, pid):
+        from prefect.context import refresh_global_settings_context
+
+        # The environment for subprocesses (flow runs, task-runner workers); Prefect's global settings for
+        # every thread of this one (its task runner forwards the workers' logs and events from a thread).
+        os.environ["PREFECT_API_URL"] = api_url
+        refresh_global_settings_context()
+        try:
+            yield api_url, pid
+        finally:
+            drain_prefect_workers()
+            os.environ.pop("PREFECT_API_URL", None)
+            refresh_global_settings_context()
+
+
+def drain_prefect_workers() -> None:
+    """Send Prefect's queued logs and events while its server is still up.
+
+    Left for the interpreter's exit, they would find no API configured any more, and Prefect would
+    start a temporary server of its own just to take them.
+    """
+    import sys
+
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all()
+        except Exception as exc:  # noqa: BLE001 - lost log lines must not fail a finished run
+            log.debug("draining %s: %s", worker.__name__, exc)

@@ -79,6 +79,8 @@ ALLOWED_DIRECT_WRITES = {
     "flows/outputs/manifest.py": ["os.open(O_CREAT, O_RDWR)"],
     # the Prefect server's log that `serve` appends to
     "flows/schedule/server.py": ["open(mode='ab')"],
+    # /dev/null made stdout after a closed pipe (`boilerclean held DIR | head`), so exit is quiet
+    "flows/cli/__init__.py": ["os.open(O_WRONLY)"],
 }
 
 
