@@ -355,12 +355,13 @@ def kill_fault(w: World, tally: Tally, span: list[float], tag: str) -> bool:
         cmd, env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        proc.wait(timeout=w.rng.uniform(0.3, max(span[0], 0.5)))
+        # span[0]: how long a run has been seen to take; the kill lands somewhere inside it.
+        proc.wait(timeout=w.rng.uniform(0.05, span[0]))
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
     rc = proc.wait()
     if rc != -signal.SIGKILL:
-        span[0] = max(span[0], time.monotonic() - start)  # finished first: aim later next time
+        span[0] = min(span[0], 0.9 * (time.monotonic() - start))  # finished first: aim earlier next time
         return False
     check_after_fault(w, tally, tag, "SIGKILL")
     return True
