@@ -146,8 +146,3 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 def to_json_bytes(data: Any) -> bytes:
     """Stable, readable JSON as UTF-8 (sorted keys, non-ASCII kept) so committed reports diff cleanly."""
     return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
-
-
-def to_json(data: Any) -> str:
-    """to_json_bytes as a string."""
-    return to_json_bytes(data).decode("utf-8")

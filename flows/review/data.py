@@ -275,11 +275,6 @@ class _Tally:
         ]
 
 
-def removals_of(out_dir: str | Path, summary: dict, cleaner: str) -> Iterator[tuple[str, dict]]:
-    """(input, removal record) for every removal and shadow match credited to `cleaner`, in run order."""
-    return removals_where(out_dir, summary, lambda r: r["cleaner"] == cleaner)
-
-
 def removals_where(
     out_dir: str | Path, summary: dict, wanted: Callable[[dict], bool]
 ) -> Iterator[tuple[str, dict]]:
