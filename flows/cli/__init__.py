@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             handler.setLevel(level)
     quiet_prefect(args.verbose)  # before anything imports Prefect
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # in the try: a reader gone early (`| head`) is a broken pipe
+        return code
     except SystemExit as exc:
         return int(exc.code or 0)
     except BrokenPipeError:

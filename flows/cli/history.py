@@ -33,8 +33,7 @@ def register(subparsers, formatter_class) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
+    from ..console import Console
     from ..schedule.history import read_history
     from ..schedule.trend_table import history_table
 

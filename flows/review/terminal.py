@@ -7,10 +7,10 @@ import sys
 from enum import Enum
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..console import Console
 from ..outputs.records import Status
 from ..terminal_text import printable
 from .data import Review, collect_review, held_removals, nonblank_lines, removals_where
