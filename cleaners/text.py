@@ -111,17 +111,6 @@ def _split_offsets(text: str) -> tuple[list[int], list[str]]:
     return starts[: len(contents)], contents
 
 
-def line_text(content: str) -> str:
-    """A line's content stripped; a table row with one filled cell, as trafilatura writes tables
-    ("| Kommentare insgesamt: 0 |  |"), reads as that cell, so whole-line rules see what a reader sees.
-    A row with two or more filled cells is table data and stays as it is."""
-    s = content.strip()
-    if len(s) < 3 or s[0] != "|" or s[-1] != "|":
-        return s
-    filled = [c for c in (cell.strip() for cell in s[1:-1].split("|")) if c]
-    return filled[0] if len(filled) == 1 else s
-
-
 class Document:
     """A text and its lines, split once and shared by every cleaner."""
 
@@ -155,9 +144,9 @@ class Document:
 
     @property
     def stripped(self) -> list[str]:
-        """Each line's text as rules see it (line_text; "" when blank), computed once for all cleaners."""
+        """Each line's content stripped ("" for a blank line), computed once for all cleaners."""
         if self._stripped is None:
-            self._stripped = [line_text(c) for c in self.contents]
+            self._stripped = [c.strip() for c in self.contents]
         return self._stripped
 
     def line_at(self, offset: int) -> Line:

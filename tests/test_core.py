@@ -124,10 +124,3 @@ def test_status_is_typed_and_serialisation_is_unchanged():
         "shadow": False,
     }
     assert "status" not in held.to_dict() and held.to_dict()["held"] == "why"
-
-
-def test_one_cell_table_row_reads_as_its_cell():
-    text = "Intro line.\n| Kommentare insgesamt: 0 |  |\n| Name | Wert |\nKommentare insgesamt: 0 |\n"
-    result = clean_text(text, load_ruleset())
-    removed = [r.text for r in result.removals if not r.shadow]
-    assert removed == ["| Kommentare insgesamt: 0 |  |\n"]  # the two-cell row and a stray bar stay
