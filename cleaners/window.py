@@ -1,0 +1,200 @@
+"""Cleaning a huge document in windows: the removals, risks and holds clean_text gives the whole text,
+with only one window of lines (its core and some context on each side) split into a Document at a time.
+
+Each window is cleaned with `context` non-blank lines around its core, so rules that look at
+neighbouring lines (`near`, related-links headers, duplicate lines, blank-line tidying) see what they
+would see in the whole text; a window keeps the removals whose own text starts in its core. The
+document-level decisions (the article span, runaway rules, the quarantine's share guard) are made once
+all windows are seen, from what each window adds up. Exact unless a chain of lines that decide each
+other (a stack of `near` buttons, removed lines with no kept line between) is longer than the context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from .core import Removal
+from .engine import find_removals
+from .quarantine import DEFAULT_QUARANTINE, hold_back, limits, solid_chars
+from .risk import Prose, article_anchors, body_lines, declared_of, judge, prose_of
+from .ruleset import Ruleset
+from .text import Document
+
+# Characters of a window's core; memory per window is a small multiple of core + context.
+CORE_CHARS = 1 << 22
+# Non-blank lines of context each side: far more than any `near` window, duplicate distance or
+# related-links list reaches.
+CONTEXT_LINES = 64
+
+_NONBLANK_LF_LINE = re.compile(r"[^\n]*\S[^\n]*(?:\n|\Z)")
+
+
+@dataclass(slots=True)
+class WindowedResult:
+    """What clean_text's CleanResult holds, less the texts; removals in whole-document offsets."""
+
+    removals: list[Removal]
+    held: tuple[str, ...]
+    timed_out: tuple[str, ...]
+    lines: list[tuple[int, int]]  # each removal's first and last line, 1-based (report records)
+    chars: int  # characters of the whole text
+    nonblank_lines: int
+
+
+@dataclass(slots=True)
+class _Facts:
+    """What the windows add up to, for the document-level decisions."""
+
+    removals: list[Removal] = field(default_factory=list)
+    declared: list[str] = field(default_factory=list)
+    prose: list[Prose | None] = field(default_factory=list)
+    body: list[tuple[int, int]] = field(default_factory=list)  # global line indices of each body
+    lines: list[tuple[int, int]] = field(default_factory=list)
+    anchors: tuple[int, int] = (-1, -1)
+    nonblank: int = 0
+    solid: int = 0
+    chars: int = 0
+    timed_out: dict[str, None] = field(default_factory=dict)
+
+
+def clean_windows(
+    chunks: Iterable[str],
+    ruleset: Ruleset,
+    source: str = "",
+    domain: str = "",
+    titles: tuple[str, ...] = (),
+    core_chars: int = CORE_CHARS,
+    context: int = CONTEXT_LINES,
+) -> WindowedResult:
+    """clean_text's removals and holds for the text that `chunks` make up (split anywhere)."""
+    facts = _Facts()
+    for window in _windows(chunks, core_chars, context, source, domain, titles):
+        _add_window(facts, *window, ruleset)
+    return _decide(facts, ruleset)
+
+
+def _windows(
+    chunks: Iterable[str], core_chars: int, context: int, source: str, domain: str, titles: tuple
+) -> Iterator[tuple[Document, int, int, tuple[int, int], range]]:
+    """(window Document, its offset, the global index of its first line, its core as window offsets,
+    the core's lines as window line indices)."""
+    buf, base = "", 0  # buf holds the text from global offset `base` on
+    core_start, core_line = 0, 0  # global offset and line index of the next core
+    it = iter(chunks)
+    done = False
+    while not done or core_start < base + len(buf):
+        cut = -1
+        while not done:  # read until the core's end and the context after it are in the buffer
+            cut = _line_cut(buf, core_start - base + core_chars)
+            if cut >= 0 and _after_nonblank(buf, cut, context) >= 0:
+                break
+            nxt = next(it, None)
+            if nxt is None:
+                done = True
+            else:
+                buf += nxt
+        if done:
+            cut = _line_cut(buf, core_start - base + core_chars)
+            cut = len(buf) if cut < 0 else cut
+            if core_start - base >= len(buf):
+                return
+        ctx_end = _after_nonblank(buf, cut, context)
+        ctx_end = len(buf) if ctx_end < 0 else ctx_end
+        ctx_start = _before_nonblank(buf, core_start - base, context)
+        doc = Document(buf[ctx_start:ctx_end], source, domain, titles if base + ctx_start == 0 else ())
+        lo, hi = core_start - base - ctx_start, cut - ctx_start
+        core_lines = range(
+            doc.line_at(lo).index, doc.line_at(hi).index if hi < ctx_end - ctx_start else len(doc.lines)
+        )
+        first_line = core_line - core_lines.start
+        yield doc, base + ctx_start, first_line, (lo, hi), core_lines
+        core_line += len(core_lines)
+        core_start = base + cut
+        keep = _before_nonblank(buf, cut, context)
+        buf, base = buf[keep:], base + keep
+
+
+def _line_cut(text: str, pos: int) -> int:
+    """The offset just past the first LF at or after pos, or -1 (windows are cut only after an LF:
+    a cut after CR could split a CRLF)."""
+    if pos > len(text):
+        return -1
+    j = text.find("\n", max(pos, 0))
+    return -1 if j < 0 else j + 1
+
+
+def _after_nonblank(text: str, pos: int, n: int) -> int:
+    """The offset just past the n-th non-blank LF-ended line from pos on (pos is a line start), or -1."""
+    if n == 0:
+        return pos
+    for i, m in enumerate(_NONBLANK_LF_LINE.finditer(text, pos), 1):
+        if i == n:
+            return m.end() if m.group().endswith("\n") else -1
+    return -1
+
+
+def _before_nonblank(text: str, pos: int, n: int) -> int:
+    """The start of the n-th non-blank line before pos (a line start), or 0."""
+    seen = 0
+    while pos > 0 and seen < n:
+        start = text.rfind("\n", 0, pos - 1) + 1
+        if text[start:pos].strip():
+            seen += 1
+        pos = start
+    return pos
+
+
+def _add_window(
+    facts: _Facts,
+    doc: Document,
+    offset: int,
+    first_line: int,
+    core: tuple[int, int],
+    core_lines: range,
+    ruleset: Ruleset,
+) -> None:
+    """Find the window's removals; keep those it owns and what the document-level decisions need."""
+    found = find_removals(doc, ruleset)
+    lo, hi = core
+    declared = declared_of(found, ruleset.confidence)
+    first, last = article_anchors(doc, found, declared, core_lines) if core_lines else (-1, -1)
+    if first >= 0:
+        old = facts.anchors
+        facts.anchors = (old[0] if old[0] >= 0 else first + first_line, last + first_line)
+    owned = [i for i, r in enumerate(found) if lo <= _body_start(r) < hi]
+    mine = [found[i] for i in owned]
+    facts.declared.extend(declared[i] for i in owned)
+    facts.prose.extend(prose_of(mine, [declared[i] for i in owned]))
+    for r in mine:
+        f, la = body_lines(doc, r)
+        facts.body.append((f + first_line, la + first_line))
+        line, end_line = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
+        facts.lines.append((line + first_line + 1, end_line + first_line + 1))
+        facts.removals.append(replace(r, start=r.start + offset, end=r.end + offset))
+    stripped = doc.stripped
+    facts.nonblank += sum(1 for i in core_lines if stripped[i])
+    facts.solid += solid_chars(doc.text[lo:hi])
+    facts.chars += hi - lo
+    facts.timed_out.update(doc.timed_out)
+
+
+def _body_start(r: Removal) -> int:
+    """The offset of the removal's first non-space character (its own line, not the tidied blank lines)."""
+    body = r.text.strip()
+    return r.start + r.text.find(body[:1]) if body else r.start
+
+
+def _decide(facts: _Facts, ruleset: Ruleset) -> WindowedResult:
+    """The document-level decisions clean_text makes, from the facts every window added."""
+    settings = ruleset.quarantine or DEFAULT_QUARANTINE
+    unsure = any(p is not None and p.sentence_like for p in facts.prose)
+    span = facts.anchors if unsure else (-1, -1)
+    inside = [
+        p is not None and p.sentence_like and span[0] < f and la < span[1]
+        for p, (f, la) in zip(facts.prose, facts.body, strict=True)
+    ]
+    assessed = judge(facts.removals, facts.declared, facts.prose, inside, facts.nonblank, limits(settings))
+    removals, held = hold_back("", assessed, settings, total=facts.solid)
+    return WindowedResult(removals, held, tuple(facts.timed_out), facts.lines, facts.chars, facts.nonblank)
