@@ -198,3 +198,60 @@ def _decide(facts: _Facts, ruleset: Ruleset) -> WindowedResult:
     assessed = judge(facts.removals, facts.declared, facts.prose, inside, facts.nonblank, limits(settings))
     removals, held = hold_back("", assessed, settings, total=facts.solid)
     return WindowedResult(removals, held, tuple(facts.timed_out), facts.lines, facts.chars, facts.nonblank)
+
+
+def pieces(
+    chunks: Iterable[str], removals: list[Removal], size: int = CORE_CHARS, margin: int = 5
+) -> Iterator[tuple[str, list[Removal]]]:
+    """The text that `chunks` make up, in pieces of about `size` characters, each with the acting
+    removals inside it (in the piece's offsets). A piece ends after an LF with at least `margin` LFs
+    between it and any acting removal, so the piece's cleaned text and diff hunks are its own."""
+    acting = [r for r in removals if not r.shadow]
+    buf, base, k = "", 0, 0  # buf holds the text from global offset base on; acting[k:] not handed out
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) >= size:
+            cut, j = _quiet_cut(buf, base, size, acting, k, margin)
+            if cut < 0:
+                break
+            yield buf[:cut], [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:j]]
+            buf, base, k = buf[cut:], base + cut, j
+    if buf or k < len(acting):
+        yield buf, [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:]]
+
+
+def _quiet_cut(buf: str, base: int, pos: int, acting: list[Removal], k: int, margin: int) -> tuple[int, int]:
+    """(a cut at or after pos with `margin` LFs to the acting removals on each side, the index of the
+    first removal after it), or (-1, k) when the buffer does not reach one yet. Five LFs keep a diff's
+    hunks (three lines of context, merged when six or fewer lines apart) within one piece."""
+    while True:
+        cut = _line_cut(buf, pos)
+        if cut < 0:
+            return -1, k
+        j = k
+        while j < len(acting) and acting[j].start < base + cut:
+            j += 1
+        if j > k and buf.count("\n", acting[j - 1].end - base, cut) < margin:
+            pos = max(cut, acting[j - 1].end - base)  # too close to (or inside) the removal before
+            pos = _after_lines(buf, pos, margin)
+            if pos < 0:
+                return -1, k
+            continue
+        if j == len(acting):
+            return cut, j
+        nxt = acting[j].start - base
+        if buf.count("\n", cut, min(nxt, len(buf))) >= margin:
+            return cut, j
+        if nxt >= len(buf):
+            return -1, k
+        pos = acting[j].end - base
+
+
+def _after_lines(text: str, pos: int, n: int) -> int:
+    """The offset just past the n-th LF from pos, or -1."""
+    for _ in range(n):
+        j = text.find("\n", pos)
+        if j < 0:
+            return -1
+        pos = j + 1
+    return pos

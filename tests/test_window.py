@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from benchmarks.corpus import BOILERPLATE, KEYWORD_PROSE
 from cleaners import apply_removals, clean_text, load_ruleset, ruleset_from_mapping
-from cleaners.window import clean_windows
+from cleaners.window import clean_windows, pieces
+from flows.outputs.diff import iter_diff_pieces, render_diff
 from flows.outputs.records import removal_records
 
 RULESET = load_ruleset()
@@ -120,3 +121,14 @@ def test_page_title_in_the_first_window_only():
 def test_removed_tail_without_final_line_break():
     text = "\n".join(PROSE[:3] * 10) + "\n\nRead more:\n\nShare\n\nAdvertisement"
     check_same(text, RULESET, 50, [5])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents(), st.integers(1, 300), st.lists(st.integers(1, 400), min_size=1, max_size=5))
+def test_pieces_give_the_same_cleaned_text_and_diff(text, size, sizes):
+    whole = clean_text(text, RULESET)
+    parts = list(pieces(chunked(text, sizes), list(whole.removals), size))
+    assert "".join(t for t, _ in parts) == text
+    assert "".join(apply_removals(t, rs) for t, rs in parts) == whole.cleaned
+    total = text.count("\n") + (1 if text and text[-1] != "\n" else 0)
+    assert "".join(iter_diff_pieces(parts, "a.txt", total)) == render_diff(text, whole.removals, "a.txt")
