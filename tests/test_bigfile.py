@@ -1,0 +1,111 @@
+"""A huge input cleaned in windows (flows.run.bigfile) gives the whole path's outputs byte for byte,
+restores losslessly, and a failure midway leaves the last good outputs in place."""
+
+from __future__ import annotations
+
+import errno
+import random
+
+import pytest
+from conftest import cli_env, run_cli
+from test_incremental import output_tree
+
+from benchmarks.corpus import make_document
+from cleaners import load_ruleset
+from flows.inputs.discover import InputFile
+from flows.run import bigfile
+from flows.run.worker import clean_files
+
+TINY = {"BOILERCLEAN_BIG_FILE_BYTES": "1", "BOILERCLEAN_WINDOW_CHARS": "300"}
+
+
+def corpus_text(seed: int, docs: int) -> str:
+    rng = random.Random(seed)
+    return "".join(make_document(rng, 40) for _ in range(docs))
+
+
+def make_inputs(inp) -> None:
+    (inp / "sub").mkdir(parents=True)
+    (inp / "big.txt").write_text(corpus_text(1, 12), encoding="utf-8")
+    (inp / "sub" / "crlf.txt").write_bytes(corpus_text(2, 6).replace("\n", "\r\n").encode("utf-8"))
+    (inp / "bom.txt").write_bytes(b"\xef\xbb\xbf" + corpus_text(3, 4).encode("utf-8"))
+    tail = "\n\nRead more:\n\nShare this article\n\nAdvertisement"
+    (inp / "tail.txt").write_text(corpus_text(4, 3) + tail, encoding="utf-8")
+    (inp / "legacy.txt").write_bytes("Café crème, naïve façade.\nPhoto: Reuters\n".encode("cp1252") * 40)
+    (inp / "nul.txt").write_bytes(b"text\x00more text\n")
+    (inp / "utf16.txt").write_bytes("\ufeffPhoto: AP\nSome text here.\n".encode("utf-16-le"))
+    (inp / "empty.txt").write_bytes(b"")
+    (inp / "page.html").write_text(
+        "<html><head><title>A page</title></head><body><article><p>"
+        + "The council met on Tuesday to discuss the budget. " * 20
+        + "</p><p>Advertisement</p></article></body></html>",
+        encoding="utf-8",
+    )
+
+
+def test_windowed_outputs_equal_the_whole_path_and_restore(tmp_path):
+    inp = tmp_path / "in"
+    make_inputs(inp)
+    whole, windowed = tmp_path / "whole", tmp_path / "windowed"
+    ref = run_cli("run", str(inp), "--out", str(whole), "--no-prefect")
+    res = run_cli("run", str(inp), "--out", str(windowed), "--no-prefect", env=cli_env(**TINY))
+    assert ref.returncode == res.returncode == 1  # nul.txt is not a text document, on either path
+    assert res.stderr.replace(b"windowed", b"whole") == ref.stderr
+    tree = output_tree(windowed)
+    assert tree == output_tree(whole)
+    assert b"cookie" in tree["big.diff"] or b"Photo" in tree["big.diff"]  # there were removals to window
+    back = tmp_path / "back"
+    res = run_cli("restore", str(windowed), "--to", str(back))
+    assert res.returncode == 0, res.stderr.decode()
+    for name in ("big.txt", "sub/crlf.txt", "bom.txt", "tail.txt", "legacy.txt"):
+        assert (back / name).read_bytes() == (inp / name).read_bytes(), name
+
+
+def test_windowed_path_is_taken_for_big_text_only(tmp_path, monkeypatch):
+    make_inputs(tmp_path)
+    monkeypatch.setenv("BOILERCLEAN_BIG_FILE_BYTES", "100")
+    item = lambda rel: InputFile(str(tmp_path / rel), rel)  # noqa: E731
+    assert bigfile.is_big(item("big.txt"))
+    assert not bigfile.is_big(item("page.html"))  # extraction needs the whole tree
+    assert not bigfile.is_big(item("empty.txt"))
+    monkeypatch.setattr(bigfile, "clean_windows", _fail)
+    out = str(tmp_path / "o")
+    results = clean_files([item("big.txt"), item("page.html")], out, load_ruleset())
+    assert "windowed path used" in results[0]["error"]
+    assert results[1]["error"] is None
+
+
+def _fail(*args, **kwargs):
+    raise RuntimeError("windowed path used")
+
+
+def _items(inp):
+    return [InputFile(str(inp / "big.txt"), "big.txt"), InputFile(str(inp / "tail.txt"), "tail.txt")]
+
+
+@pytest.mark.parametrize("fault", ["disk full", "input changed"])
+def test_a_failure_midway_keeps_the_last_good_outputs(tmp_path, monkeypatch, fault):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    make_inputs(inp)
+    ruleset = load_ruleset()
+    assert all(not r["error"] for r in clean_files(_items(inp), str(out), ruleset))
+    before = output_tree(out)
+    monkeypatch.setenv("BOILERCLEAN_BIG_FILE_BYTES", "1")
+    monkeypatch.setenv("BOILERCLEAN_WINDOW_CHARS", "300")
+    real_pieces = bigfile.pieces
+
+    def failing_pieces(chunks, removals, size):
+        for n, piece in enumerate(real_pieces(chunks, removals, size)):
+            if n == 3:
+                if fault == "disk full":
+                    raise OSError(errno.ENOSPC, "No space left on device")
+                (inp / "big.txt").write_text("changed\n", encoding="utf-8")
+            yield piece
+
+    monkeypatch.setattr(bigfile, "pieces", failing_pieces)
+    results = {r["input"]: r for r in clean_files(_items(inp), str(out), ruleset)}
+    error = results["big.txt"]["error"]
+    assert error.startswith("cannot write outputs")
+    assert ("No space left" in error) if fault == "disk full" else ("changed while it was cleaned" in error)
+    assert output_tree(out) == before  # nothing replaced, nothing left behind
+    assert not [p for p in out.rglob("*.tmp")]
