@@ -109,3 +109,35 @@ def test_a_failure_midway_keeps_the_last_good_outputs(tmp_path, monkeypatch, fau
     assert ("No space left" in error) if fault == "disk full" else ("changed while it was cleaned" in error)
     assert output_tree(out) == before  # nothing replaced, nothing left behind
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_review_page_of_a_huge_file_shows_its_start_with_a_note(tmp_path, monkeypatch):
+    from flows.review import server, views
+    from flows.review.write import original_and_cleaned
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    (inp / "big.txt").write_text(corpus_text(5, 20), encoding="utf-8")
+    (inp / "small.txt").write_text("A short text.\nPhoto: Reuters\nThe end of it.\n", encoding="utf-8")
+    assert run_cli("run", str(inp), "--out", str(out), "--no-prefect", env=cli_env(**TINY)).returncode == 0
+    monkeypatch.setattr(server, "PAGE_CHARS", 2000)
+    monkeypatch.setattr(server, "PAGE_ROWS", 3)
+    monkeypatch.setattr(views, "PAGE_ROWS", 3)
+    app = server.ReviewApp(out)
+    names = [e.input for e in app.ix.files]
+    big = app.get(f"/file?i={names.index('big.txt')}").body.decode()
+    assert 'id="truncated"' in big and "the first 2,000" in big
+    original, cleaned, _ = original_and_cleaned(out, json_report(out, "big"))
+    marked, shown_cleaned = app.texts(names.index("big.txt"))[0][:2]
+    assert marked == original[:2000] and original.startswith(marked)
+    assert cleaned.startswith(shown_cleaned) and len(shown_cleaned) < 2000
+    table = big.split('id="removal-list"')[1].split("</table>")[0]
+    assert table.count("<tr ") == 3  # the first PAGE_ROWS removals (the header row is "<tr>")
+    small = app.get(f"/file?i={names.index('small.txt')}").body.decode()
+    assert 'id="truncated"' not in small
+
+
+def json_report(out, stem: str) -> dict:
+    import json
+
+    return json.loads((out / f"{stem}.report.json").read_text(encoding="utf-8"))
