@@ -141,3 +141,16 @@ def json_report(out, stem: str) -> dict:
     import json
 
     return json.loads((out / f"{stem}.report.json").read_text(encoding="utf-8"))
+
+
+def test_report_json_streamed_a_record_at_a_time_is_the_same_bytes():
+    from cleaners import clean_text
+    from flows.outputs.records import count_removals, iter_report_json, removal_records, to_json_bytes
+
+    text = corpus_text(7, 3) + "Photo: Zoë “quoted” \\ 图片来源：新华社\n"
+    records = removal_records(text, clean_text(text, load_ruleset()).removals)
+    assert len(records) > 2
+    for recs in ([], records[:1], records):
+        report = {"input": "a.txt", "error": None, "counts": count_removals(recs), "version": 1}
+        streamed = "".join(iter_report_json(report, iter(recs))).encode("utf-8")
+        assert streamed == to_json_bytes({**report, "removals": recs})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
 
@@ -156,3 +156,17 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 def to_json_bytes(data: Any) -> bytes:
     """Stable, readable JSON as UTF-8 (sorted keys, non-ASCII kept) so committed reports diff cleanly."""
     return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
+
+
+def iter_report_json(report: dict, records: Iterable[dict]) -> Iterator[str]:
+    """to_json_bytes({**report, "removals": [*records]}) as text, a record at a time: a huge file's
+    records and their JSON are never all held (flows.run.bigfile)."""
+    marker = b'\n  "removals": []'
+    before, after = to_json_bytes({**report, "removals": []}).split(marker)
+    yield before.decode("utf-8")
+    sep = '\n  "removals": [\n'
+    for rec in records:
+        yield sep + "    " + orjson.dumps(rec, option=_JSON_OPTIONS).decode("utf-8").replace("\n", "\n    ")
+        sep = ",\n"
+    yield marker.decode("utf-8") if sep.startswith("\n  ") else "\n  ]"
+    yield after.decode("utf-8")

@@ -30,9 +30,9 @@ from ..outputs.records import (
     REPORT_VERSION,
     count_removals,
     heavy_rules,
+    iter_report_json,
     removal_record,
     summary_record,
-    to_json_bytes,
 )
 
 # Inputs of at least this many bytes are cleaned in windows of about WINDOW_ENV characters (tests set
@@ -134,7 +134,7 @@ def clean_big_file(
     out_dir: str,
     ruleset: Ruleset,
     stage_output: Callable[[Path, Iterable[str]], None],
-    stage_report: Callable[[Path, bytes], None],
+    stage_report: Callable[[Path, Iterable[str]], None],
 ) -> dict[str, Any] | None:
     """Clean one huge text input in windows and stage its .txt, .diff and report; its summary record.
 
@@ -151,13 +151,18 @@ def clean_big_file(
     stage_output(out / report["output"], _cleaned(item.path, result, seen.sha256, size))
     total = seen.lfs + (1 if seen.last not in ("", "\n") else 0)
     stage_output(out / f"{item.stem}.diff", _diff(item, result, seen.sha256, total, size))
-    stage_report(out / f"{item.stem}.report.json", to_json_bytes(report))
+    stage_report(out / f"{item.stem}.report.json", iter_report_json(report, _records(result)))
     return summary_record(report)
 
 
+def _records(result: WindowedResult) -> Iterator[dict]:
+    """The report records of the removals, one at a time (a huge file may have millions)."""
+    for r, lines in zip(result.removals, result.lines, strict=True):
+        yield removal_record(r, *lines)
+
+
 def _report(item: InputFile, ruleset: Ruleset, result: WindowedResult, seen: _Read) -> dict[str, Any]:
-    """The report clean_file writes for the same input."""
-    records = [removal_record(r, *lines) for r, lines in zip(result.removals, result.lines, strict=True)]
+    """The report clean_file writes for the same input, less its removals (iter_report_json adds them)."""
     removed = sum(r.end - r.start for r in result.removals if not r.shadow)
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
@@ -171,15 +176,16 @@ def _report(item: InputFile, ruleset: Ruleset, result: WindowedResult, seen: _Re
         "output": f"{item.stem}.txt",
         "chars_in": result.chars,
         "chars_out": result.chars - removed,
-        "removals": records,
-        "counts": count_removals(records),
+        "counts": count_removals(_records(result)),
     }
     if result.held:
         report["held_for_review"] = list(result.held)
     if result.timed_out:
         report["timed_out"] = list(result.timed_out)
     q = ruleset.quarantine or DEFAULT_QUARANTINE
-    heavy = heavy_rules(records, "", q.runaway_share, q.runaway_min_lines, lines=result.nonblank_lines)
+    heavy = heavy_rules(
+        _records(result), "", q.runaway_share, q.runaway_min_lines, lines=result.nonblank_lines
+    )
     if heavy:
         report["heavy_rules"] = heavy
     return report

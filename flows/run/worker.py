@@ -99,7 +99,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
             out_dir,
             ruleset,
             lambda path, chunks: _stage(batch, item, path, OUTPUTS, chunks),
-            lambda path, data: _stage(batch, item, path, REPORT, data=data),
+            lambda path, chunks: _stage(batch, item, path, REPORT, chunks),
         )
         if record is not None:
             return record
