@@ -23,7 +23,7 @@ from .ruleset import Ruleset
 from .text import Document
 
 # Characters of a window's core; memory per window is a small multiple of core + context.
-CORE_CHARS = 1 << 22
+CORE_CHARS = 1 << 20
 # Non-blank lines of context each side: far more than any `near` window, duplicate distance or
 # related-links list reaches.
 CONTEXT_LINES = 64
