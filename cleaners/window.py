@@ -41,6 +41,23 @@ class WindowedResult:
     lines: list[tuple[int, int]]  # each removal's first and last line, 1-based (report records)
     chars: int  # characters of the whole text
     nonblank_lines: int
+    # Lines (1-based) where two windows saw different removals in the context they share: a chain of
+    # lines longer than the context may be decided there otherwise than in the whole text.
+    seams: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class _Window:
+    """One window: its Document and where its core and the near halves of its context lie."""
+
+    doc: Document
+    offset: int  # of the window in the whole text
+    first_line: int  # global index of the window's first line
+    lo: int  # the core, in window offsets
+    hi: int
+    core_lines: range  # the core's lines, as window line indices
+    near_before: int  # start of the half of the context before the core that is nearest it
+    near_after: int  # end of the half of the context after the core that is nearest it
 
 
 @dataclass(slots=True)
@@ -57,6 +74,8 @@ class _Facts:
     solid: int = 0
     chars: int = 0
     timed_out: dict[str, None] = field(default_factory=dict)
+    ahead: tuple[int, int, set] = (0, 0, set())  # the last window's removals just after its core
+    seams: list[int] = field(default_factory=list)
 
 
 def clean_windows(
@@ -71,15 +90,14 @@ def clean_windows(
     """clean_text's removals and holds for the text that `chunks` make up (split anywhere)."""
     facts = _Facts()
     for window in _windows(chunks, core_chars, context, source, domain, titles):
-        _add_window(facts, *window, ruleset)
+        _add_window(facts, window, ruleset)
     return _decide(facts, ruleset)
 
 
 def _windows(
     chunks: Iterable[str], core_chars: int, context: int, source: str, domain: str, titles: tuple
-) -> Iterator[tuple[Document, int, int, tuple[int, int], range]]:
-    """(window Document, its offset, the global index of its first line, its core as window offsets,
-    the core's lines as window line indices)."""
+) -> Iterator[_Window]:
+    """The windows, one after the other, each with its context."""
     buf, base = "", 0  # buf holds the text from global offset `base` on
     core_start, core_line = 0, 0  # global offset and line index of the next core
     it = iter(chunks)
@@ -109,7 +127,10 @@ def _windows(
             doc.line_at(lo).index, doc.line_at(hi).index if hi < ctx_end - ctx_start else len(doc.lines)
         )
         first_line = core_line - core_lines.start
-        yield doc, base + ctx_start, first_line, (lo, hi), core_lines
+        near_before = _before_nonblank(buf, core_start - base, context // 2) - ctx_start
+        near_after = _after_nonblank(buf, cut, context // 2)
+        near_after = (ctx_end if near_after < 0 else near_after) - ctx_start
+        yield _Window(doc, base + ctx_start, first_line, lo, hi, core_lines, near_before, near_after)
         core_line += len(core_lines)
         core_start = base + cut
         keep = _before_nonblank(buf, cut, context)
@@ -146,20 +167,13 @@ def _before_nonblank(text: str, pos: int, n: int) -> int:
     return pos
 
 
-def _add_window(
-    facts: _Facts,
-    doc: Document,
-    offset: int,
-    first_line: int,
-    core: tuple[int, int],
-    core_lines: range,
-    ruleset: Ruleset,
-) -> None:
+def _add_window(facts: _Facts, w: _Window, ruleset: Ruleset) -> None:
     """Find the window's removals; keep those it owns and what the document-level decisions need."""
+    doc, first_line, lo, hi = w.doc, w.first_line, w.lo, w.hi
     found = find_removals(doc, ruleset)
-    lo, hi = core
+    _check_seam(facts, w, found)
     declared = declared_of(found, ruleset.confidence)
-    first, last = article_anchors(doc, found, declared, core_lines) if core_lines else (-1, -1)
+    first, last = article_anchors(doc, found, declared, w.core_lines) if w.core_lines else (-1, -1)
     if first >= 0:
         old = facts.anchors
         facts.anchors = (old[0] if old[0] >= 0 else first + first_line, last + first_line)
@@ -172,12 +186,35 @@ def _add_window(
         facts.body.append((f + first_line, la + first_line))
         line, end_line = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
         facts.lines.append((line + first_line + 1, end_line + first_line + 1))
-        facts.removals.append(replace(r, start=r.start + offset, end=r.end + offset))
+        facts.removals.append(replace(r, start=r.start + w.offset, end=r.end + w.offset))
     stripped = doc.stripped
-    facts.nonblank += sum(1 for i in core_lines if stripped[i])
+    facts.nonblank += sum(1 for i in w.core_lines if stripped[i])
     facts.solid += solid_chars(doc.text[lo:hi])
     facts.chars += hi - lo
     facts.timed_out.update(doc.timed_out)
+
+
+def _check_seam(facts: _Facts, w: _Window, found: list[Removal]) -> None:
+    """Compare what this window and the one before saw in the near halves of the context they share;
+    where they differ, note the seam's line (the far edges of a context may differ: that is what
+    the context is for, so only the halves nearest the cores are compared)."""
+
+    def keys(rs, lo: int, hi: int) -> set:
+        return {(r.start, r.end, r.cleaner, r.rule, r.shadow) for r in rs if lo <= _body_start(r) < hi}
+
+    shifted = [replace(r, start=r.start + w.offset, end=r.end + w.offset) for r in found]
+    g0, g1, seen = facts.ahead
+    before = w.offset + w.near_before
+    tail = []
+    for r in reversed(facts.removals):
+        if _body_start(r) < before:
+            break
+        tail.append(r)
+    start = w.offset + w.lo
+    if keys(shifted, g0, g1) != seen or keys(shifted, before, start) != keys(tail, before, start):
+        facts.seams.append(w.first_line + w.core_lines.start + 1)
+    a0, a1 = w.offset + w.hi, w.offset + w.near_after
+    facts.ahead = (a0, a1, keys(shifted, a0, a1))
 
 
 def _body_start(r: Removal) -> int:
@@ -197,7 +234,9 @@ def _decide(facts: _Facts, ruleset: Ruleset) -> WindowedResult:
     ]
     assessed = judge(facts.removals, facts.declared, facts.prose, inside, facts.nonblank, limits(settings))
     removals, held = hold_back("", assessed, settings, total=facts.solid)
-    return WindowedResult(removals, held, tuple(facts.timed_out), facts.lines, facts.chars, facts.nonblank)
+    return WindowedResult(
+        removals, held, tuple(facts.timed_out), facts.lines, facts.chars, facts.nonblank, tuple(facts.seams)
+    )
 
 
 def pieces(

@@ -154,3 +154,21 @@ def test_report_json_streamed_a_record_at_a_time_is_the_same_bytes():
         report = {"input": "a.txt", "error": None, "counts": count_removals(recs), "version": 1}
         streamed = "".join(iter_report_json(report, iter(recs))).encode("utf-8")
         assert streamed == to_json_bytes({**report, "removals": recs})
+
+
+def test_windows_that_disagree_are_named_in_a_warning(tmp_path, monkeypatch, caplog):
+    from functools import partial
+
+    from test_window import CHAIN, PROSE
+
+    from cleaners.window import clean_windows
+
+    text = "\n".join([PROSE[0], "BANNER"] + [f"Button {i}" for i in range(40)] + [PROSE[1]]) + "\n"
+    (tmp_path / "chain.txt").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("BOILERCLEAN_BIG_FILE_BYTES", "1")
+    monkeypatch.setenv("BOILERCLEAN_WINDOW_CHARS", "50")
+    monkeypatch.setattr(bigfile, "clean_windows", partial(clean_windows, context=4))
+    item = InputFile(str(tmp_path / "chain.txt"), "chain.txt")
+    with caplog.at_level("WARNING", logger="boilerclean"):
+        assert clean_files([item], str(tmp_path / "o"), CHAIN)[0]["error"] is None
+    assert "chain.txt: cleaned in windows; around line" in caplog.text

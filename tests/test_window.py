@@ -132,3 +132,33 @@ def test_pieces_give_the_same_cleaned_text_and_diff(text, size, sizes):
     assert "".join(apply_removals(t, rs) for t, rs in parts) == whole.cleaned
     total = text.count("\n") + (1 if text and text[-1] != "\n" else 0)
     assert "".join(iter_diff_pieces(parts, "a.txt", total)) == render_diff(text, whole.removals, "a.txt")
+
+
+CHAIN = ruleset_from_mapping(
+    {
+        "cleaners": {
+            "chain": {
+                "new": True,
+                "description": "a banner and a stack of buttons under it",
+                "confidence": "certain",
+                "rules": [
+                    {"name": "banner", "pattern": "^BANNER$"},
+                    {"name": "button", "pattern": "^Button \\d+$", "near": ["banner", "button"], "window": 1},
+                ],
+            }
+        }
+    },
+    "<test>",
+)
+
+
+def test_a_chain_longer_than_the_context_is_noted_at_a_seam():
+    text = "\n".join([PROSE[0]] * 5 + ["BANNER"] + [f"Button {i}" for i in range(40)] + [PROSE[1]] * 5) + "\n"
+    whole = clean_text(text, CHAIN)
+    chained = [r for r in whole.acting if r.cleaner == "chain"]
+    assert len(chained) == 41  # the banner and every button, chained one to the next
+    short = clean_windows(chunked(text, [97]), CHAIN, core_chars=50, context=4)
+    assert short.removals != list(whole.removals)  # the windows cannot see the banner
+    assert short.seams  # ... and say where they disagreed
+    check_same(text, CHAIN, 50, [97])  # the default context covers it
+    assert clean_windows(chunked(text, [97]), CHAIN, core_chars=50).seams == ()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import logging
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,8 @@ BIG_FILE_ENV = "BOILERCLEAN_BIG_FILE_BYTES"
 DEFAULT_BIG_FILE_BYTES = 64 << 20
 WINDOW_ENV = "BOILERCLEAN_WINDOW_CHARS"
 READ_BYTES = 1 << 22
+
+log = logging.getLogger("boilerclean")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -146,6 +149,14 @@ def clean_big_file(
         result = clean_windows(text_chunks(item.path, seen), ruleset, source=item.rel, core_chars=size)
     except (NotStreamable, OSError):
         return None
+    if result.seams:
+        lines = ", ".join(map(str, result.seams[:5])) + (" ..." if len(result.seams) > 5 else "")
+        log.warning(
+            "%s: cleaned in windows; around line %s two windows saw different removals (a chain of lines "
+            "longer than the context): there the result may differ from cleaning the whole text",
+            item.rel,
+            lines,
+        )
     out = Path(out_dir)
     report = _report(item, ruleset, result, seen)
     stage_output(out / report["output"], _cleaned(item.path, result, seen.sha256, size))
