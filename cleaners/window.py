@@ -11,6 +11,7 @@ other (a stack of `near` buttons, removed lines with no kept line between) is lo
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -103,18 +104,13 @@ def _windows(
     it = iter(chunks)
     done = False
     while not done or core_start < base + len(buf):
-        cut = -1
-        while not done:  # read until the core's end and the context after it are in the buffer
+        while True:  # read until the core's end and the context after it are in the buffer
             cut = _line_cut(buf, core_start - base + core_chars)
-            if cut >= 0 and _after_nonblank(buf, cut, context) >= 0:
+            if done or (cut >= 0 and _after_nonblank(buf, cut, context) >= 0):
                 break
-            nxt = next(it, None)
-            if nxt is None:
-                done = True
-            else:
-                buf += nxt
+            # Doubling: a long stretch without a line break is read in a few joins, not one per chunk.
+            buf, done = _grow(buf, it, max(2 * len(buf), core_start - base + core_chars + 1))
         if done:
-            cut = _line_cut(buf, core_start - base + core_chars)
             cut = len(buf) if cut < 0 else cut
             if core_start - base >= len(buf):
                 return
@@ -199,22 +195,25 @@ def _check_seam(facts: _Facts, w: _Window, found: list[Removal]) -> None:
     where they differ, note the seam's line (the far edges of a context may differ: that is what
     the context is for, so only the halves nearest the cores are compared)."""
 
-    def keys(rs, lo: int, hi: int) -> set:
-        return {(r.start, r.end, r.cleaner, r.rule, r.shadow) for r in rs if lo <= _body_start(r) < hi}
+    def keys(rs, lo: int, hi: int, shift: int = 0) -> set:  # lo, hi in the removals' own offsets
+        return {
+            (r.start + shift, r.end + shift, r.cleaner, r.rule, r.shadow)
+            for r in rs
+            if r.end > lo and r.start < hi and lo <= _body_start(r) < hi  # cheap test first
+        }
 
-    shifted = [replace(r, start=r.start + w.offset, end=r.end + w.offset) for r in found]
+    off = w.offset
     g0, g1, seen = facts.ahead
-    before = w.offset + w.near_before
+    behind, start = off + w.near_before, off + w.lo  # global offsets
     tail = []
     for r in reversed(facts.removals):
-        if _body_start(r) < before:
+        if _body_start(r) < behind:
             break
         tail.append(r)
-    start = w.offset + w.lo
-    if keys(shifted, g0, g1) != seen or keys(shifted, before, start) != keys(tail, before, start):
+    ahead_differs = keys(found, g0 - off, g1 - off, off) != seen
+    if ahead_differs or keys(found, w.near_before, w.lo, off) != keys(tail, behind, start):
         facts.seams.append(w.first_line + w.core_lines.start + 1)
-    a0, a1 = w.offset + w.hi, w.offset + w.near_after
-    facts.ahead = (a0, a1, keys(shifted, a0, a1))
+    facts.ahead = (off + w.hi, off + w.near_after, keys(found, w.hi, w.near_after, off))
 
 
 def _body_start(r: Removal) -> int:
@@ -246,12 +245,16 @@ def pieces(
     removals inside it (in the piece's offsets). A piece ends after an LF with at least `margin` LFs
     between it and any acting removal, so the piece's cleaned text and diff hunks are its own."""
     acting = [r for r in removals if not r.shadow]
+    starts = [r.start for r in acting]
     buf, base, k = "", 0, 0  # buf holds the text from global offset base on; acting[k:] not handed out
-    for chunk in chunks:
-        buf += chunk
+    it, done, need = iter(chunks), False, size
+    while not done:
+        buf, done = _grow(buf, it, need)
+        need = size
         while len(buf) >= size:
-            cut, j = _quiet_cut(buf, base, size, acting, k, margin)
+            cut, j = _quiet_cut(buf, base, size, acting, starts, k, margin)
             if cut < 0:
+                need = 2 * len(buf)  # removals too dense to cut here: read on, in few joins
                 break
             yield buf[:cut], [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:j]]
             buf, base, k = buf[cut:], base + cut, j
@@ -259,7 +262,21 @@ def pieces(
         yield buf, [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:]]
 
 
-def _quiet_cut(buf: str, base: int, pos: int, acting: list[Removal], k: int, margin: int) -> tuple[int, int]:
+def _grow(buf: str, it: Iterator[str], need: int) -> tuple[str, bool]:
+    """buf with chunks from `it` added until it is `need` long (joined once), and whether `it` ran out."""
+    parts, n = [buf], len(buf)
+    while n < need:
+        nxt = next(it, None)
+        if nxt is None:
+            return "".join(parts), True
+        parts.append(nxt)
+        n += len(nxt)
+    return "".join(parts), False
+
+
+def _quiet_cut(
+    buf: str, base: int, pos: int, acting: list[Removal], starts: list[int], k: int, margin: int
+) -> tuple[int, int]:
     """(a cut at or after pos with `margin` LFs to the acting removals on each side, the index of the
     first removal after it), or (-1, k) when the buffer does not reach one yet. Five LFs keep a diff's
     hunks (three lines of context, merged when six or fewer lines apart) within one piece."""
@@ -267,9 +284,7 @@ def _quiet_cut(buf: str, base: int, pos: int, acting: list[Removal], k: int, mar
         cut = _line_cut(buf, pos)
         if cut < 0:
             return -1, k
-        j = k
-        while j < len(acting) and acting[j].start < base + cut:
-            j += 1
+        j = bisect.bisect_left(starts, base + cut, k)
         if j > k and buf.count("\n", acting[j - 1].end - base, cut) < margin:
             pos = max(cut, acting[j - 1].end - base)  # too close to (or inside) the removal before
             pos = _after_lines(buf, pos, margin)

@@ -41,7 +41,7 @@ from ..outputs.records import (
 BIG_FILE_ENV = "BOILERCLEAN_BIG_FILE_BYTES"
 DEFAULT_BIG_FILE_BYTES = 64 << 20
 WINDOW_ENV = "BOILERCLEAN_WINDOW_CHARS"
-READ_BYTES = 1 << 22
+READ_BYTES = 1 << 20
 
 log = logging.getLogger("boilerclean")
 
