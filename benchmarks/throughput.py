@@ -176,11 +176,75 @@ def _measure(cmd: list[str], env: dict | None = None) -> dict:
     return result
 
 
+def big_rows(work: Path, big_mb: int, env: dict, whole: bool) -> dict[str, dict]:
+    """One big file made of corpus documents, run with the default settings (over 64 MB: cleaned in
+    windows, flows.run.bigfile) and, with `whole`, on the whole-file path as well."""
+    import random
+
+    from corpus import make_document
+
+    big = work / "big"
+    shutil.rmtree(big, ignore_errors=True)
+    big.mkdir()
+    rng = random.Random(6)
+    with open(big / "big.txt", "w", encoding="utf-8") as fh:
+        written = 0
+        while written < big_mb * 1_000_000:
+            doc = make_document(rng, 200)
+            fh.write(doc)
+            written += len(doc.encode("utf-8"))
+    rows = {}
+    variants = [("one big file", {})]
+    if whole:
+        variants += [("one big file, windowed", {"BOILERCLEAN_BIG_FILE_BYTES": "1"})]
+        variants += [("one big file, whole path", {"BOILERCLEAN_BIG_FILE_BYTES": str(1 << 62)})]
+    trees = []
+    for name, extra in variants:
+        out = work / "big_out"
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "flows.cli", "run", str(big), "--out", str(out), "--no-prefect"]
+        rows[name] = measure(cmd + ["--no-progress", "--workers", "1"], {**env, **extra})
+        rows[name]["mb"] = written / 1e6
+        trees.append(tree_digest(out))
+        shutil.rmtree(out, ignore_errors=True)
+    if whole:
+        print(f"  big file outputs byte-identical, windowed and whole path: {trees[1] == trees[2]}")
+    return rows
+
+
+def big_only(args: argparse.Namespace) -> None:
+    """--big-only: the big file rows alone, each with its peak memory against the file's size."""
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="boilerclean-bench-"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PREFECT_API_URL", None)
+    env["BOILERCLEAN_CACHE_DIR"] = str(work / "ruleset-cache")
+    try:
+        # Every row with a warm ruleset cache, as in the full benchmark (a cold one changes the figures).
+        (work / "warm").mkdir(parents=True, exist_ok=True)
+        (work / "warm" / "a.txt").write_text("Photo: AP\nSome text.\n", encoding="utf-8")
+        warm = [sys.executable, "-m", "flows.cli", "run", str(work / "warm"), "--out", str(work / "warm_out")]
+        subprocess.run(warm + ["--no-prefect", "--no-progress"], env=env, cwd=ROOT, capture_output=True)
+        stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        print(f"boilerclean big file, {stamp}, {platform.node()}")
+        for name, r in big_rows(work, args.big_mb, env, args.big_whole).items():
+            print(
+                f"{name:26s} {r['wall']:8.2f} s wall, CPU {r['cpu']:.1f} s, peak RSS {r['peak_mb']:.0f} MB "
+                f"= {r['peak_mb'] / r['mb']:.2f}x the {r['mb']:.0f} MB file"
+            )
+    finally:
+        if not args.dir:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="2,000 files instead of 20,000")
     ap.add_argument("--files", type=int, help="number of files (overrides --small)")
     ap.add_argument("--big-mb", type=int, default=100, help="size of the single large file row (0 to skip)")
+    ap.add_argument(
+        "--big-whole", action="store_true", help="also run the big file windowed and on the whole path"
+    )
+    ap.add_argument("--big-only", action="store_true", help="only the big file rows (with --big-whole)")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
     ap.add_argument("--row", choices=sorted(ROWS) + ["copy", "copy-fsync"], help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -196,8 +260,11 @@ def main() -> None:
         print(json.dumps(res))
         return
 
-    from corpus import make_document, write_corpus
+    from corpus import write_corpus
 
+    if args.big_only:
+        big_only(args)
+        return
     count = args.files or (2000 if args.small else 20000)
     work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="boilerclean-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -255,38 +322,7 @@ def main() -> None:
                 rows[name]["tree"] = tree_digest(out)
             shutil.rmtree(out, ignore_errors=True)
         if args.big_mb:
-            big = work / "big"
-            shutil.rmtree(big, ignore_errors=True)
-            big.mkdir()
-            import random
-
-            rng = random.Random(6)
-            with open(big / "big.txt", "w", encoding="utf-8") as fh:
-                written = 0
-                while written < args.big_mb * 1_000_000:
-                    doc = make_document(rng, 200)
-                    fh.write(doc)
-                    written += len(doc.encode("utf-8"))
-            out = work / "big_out"
-            shutil.rmtree(out, ignore_errors=True)
-            rows["one big file"] = measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "flows.cli",
-                    "run",
-                    str(big),
-                    "--out",
-                    str(out),
-                    "--no-prefect",
-                    "--no-progress",
-                    "--workers",
-                    "1",
-                ],
-                env,
-            )
-            rows["one big file"]["mb"] = written / 1e6
-            shutil.rmtree(out, ignore_errors=True)
+            rows.update(big_rows(work, args.big_mb, env, args.big_whole))
         prof = measure(py + ["--row", "profile", "--corpus", str(corpus)], env)
         report(rows, size / 1e6)
         print("\nengine profile (3,000 documents, by own time):")

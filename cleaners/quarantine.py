@@ -82,7 +82,7 @@ def held_kind(reason: str) -> str:
 
 
 def hold_back(
-    text: str, assessed: Sequence[tuple[Removal, str]], settings: QuarantineSettings
+    text: str, assessed: Sequence[tuple[Removal, str]], settings: QuarantineSettings, total: int | None = None
 ) -> tuple[list[Removal], tuple[str, ...]]:
     """The removals with the suspicious ones turned into held (not acting) removals, and the reasons.
 
@@ -91,6 +91,7 @@ def hold_back(
     from a risky rule) would still remove more than max_share of the document, they are held too. Certain
     and likely removals are never held for the document's size: a short brief under a long banner, or a
     photo story made of captions, loses most of its text to boilerplate.
+    `total`: solid_chars(text) when the text is not at hand (a huge document cleaned in windows).
     """
     if not settings.enabled:
         return [r for r, _ in assessed], ()
@@ -102,7 +103,7 @@ def hold_back(
             if why not in reasons:
                 reasons.append(why)
         out.append(r)
-    total = solid_chars(text)
+    total = solid_chars(text) if total is None else total
     unsure = [i for i, r in enumerate(out) if not r.shadow and r.risk == "risky"]
     removed = sum(solid_chars(out[i].text) for i in unsure)
     if total >= settings.min_chars and removed / total > settings.max_share:

@@ -128,6 +128,13 @@ def _article_span(doc: Document, removals: Sequence[Removal], declared: Sequence
     """The first and last line indices of the sentence-like lines that no reviewed rule (declared certain
     or likely) takes: the run of article paragraphs. A newsletter box of prompts is not an article, but
     the lines a new rule takes may be. Found by scanning in from each end, once per document."""
+    return article_anchors(doc, removals, declared, range(len(doc.stripped)))
+
+
+def article_anchors(
+    doc: Document, removals: Sequence[Removal], declared: Sequence[str], lines: range
+) -> tuple[int, int]:
+    """_article_span within `lines` (each window of a huge document scans its own; cleaners.window)."""
     taken: set[int] = set()
     for r, d in zip(removals, declared, strict=True):
         if not r.shadow and d in REVIEWED:
@@ -141,21 +148,26 @@ def _article_span(doc: Document, removals: Sequence[Removal], declared: Sequence
                 return i
         return -1
 
-    first = anchor(range(len(stripped)))
-    return (first, anchor(range(len(stripped) - 1, first - 1, -1))) if first >= 0 else (-1, -1)
+    first = anchor(lines)
+    return (first, anchor(range(lines.stop - 1, first - 1, -1))) if first >= 0 else (-1, -1)
+
+
+def body_lines(doc: Document, r: Removal) -> tuple[int, int]:
+    """The first and last line indices of the removal's own text (not the blank lines tidying added)."""
+    # A removal may start at the line break before its line (blank-line tidying): judge its own lines.
+    body = r.text.strip()
+    start = r.start + r.text.find(body[:1]) if body else r.start
+    return doc.line_at(start).index, doc.line_at(max(start, r.end - 1)).index
 
 
 def _inside(doc: Document, r: Removal, span: tuple[int, int]) -> bool:
     """True when article paragraphs stand before and after the removal's lines."""
-    # A removal may start at the line break before its line (blank-line tidying): judge its own lines.
-    body = r.text.strip()
-    start = r.start + r.text.find(body[:1]) if body else r.start
-    first, last = doc.line_at(start).index, doc.line_at(max(start, r.end - 1)).index
+    first, last = body_lines(doc, r)
     return span[0] < first and last < span[1]
 
 
 def _runaways(
-    doc: Document, removals: Sequence[Removal], inside: Sequence[bool], limits: Limits
+    lines: int, removals: Sequence[Removal], inside: Sequence[bool], limits: Limits
 ) -> dict[tuple[str, str], str]:
     """(cleaner, rule) -> why it is a runaway in this document: it removes a large share of the lines,
     some of them sentences between article paragraphs (a caption rule in a photo story removes many
@@ -165,7 +177,6 @@ def _runaways(
     busy &= {(r.cleaner, r.rule) for r, i in zip(removals, inside, strict=True) if i}
     if not busy:
         return {}
-    lines = sum(1 for s in doc.stripped if s)
     why = "runaway rule: removes {} of the document's {} lines, some of them article sentences"
     return {k: why.format(counts[k], lines) for k in busy if counts[k] / lines >= limits.runaway_share}
 
@@ -181,15 +192,38 @@ def assess(
     confidence (a user's new rule, not reviewed yet) also when it is sentence-like. A sentence-like
     removal between article paragraphs is risky in any case.
     """
-    declared = [confidence_of(r.cleaner, r.rule) for r in removals]
-    prose = [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+    declared = declared_of(removals, confidence_of)
+    prose = prose_of(removals, declared)
     unsure_prose = any(p is not None and p.sentence_like for p in prose)
     span = _article_span(doc, removals, declared) if unsure_prose else (-1, -1)
     inside = [
         p is not None and p.sentence_like and _inside(doc, r, span)
         for r, p in zip(removals, prose, strict=True)
     ]
-    runaways = _runaways(doc, removals, inside, limits)
+    return judge(removals, declared, prose, inside, sum(1 for s in doc.stripped if s), limits)
+
+
+def declared_of(removals: Sequence[Removal], confidence_of) -> list[str]:
+    """Each removal's declared confidence ("" if its rule declares none)."""
+    return [confidence_of(r.cleaner, r.rule) for r in removals]
+
+
+def prose_of(removals: Sequence[Removal], declared: Sequence[str]) -> list[Prose | None]:
+    """How sentence-like each removal is (None for a certain one: never held, so not measured)."""
+    return [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+
+
+def judge(
+    removals: Sequence[Removal],
+    declared: Sequence[str],
+    prose: Sequence[Prose | None],
+    inside: Sequence[bool],
+    lines: int,
+    limits: Limits,
+) -> list[tuple[Removal, str]]:
+    """assess once the document-level facts are known: which removals lie between article paragraphs
+    (`inside`) and the document's non-blank `lines` (a huge document's windows add them up)."""
+    runaways = _runaways(lines, removals, inside, limits)
     out = []
     for r, d, p, between in zip(removals, declared, prose, inside, strict=True):
         if p is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 
 from cleaners.core import Removal, applied
@@ -34,10 +34,37 @@ def iter_diff(original: str, removals: Iterable[Removal], rel: str) -> Iterator[
     regions = _regions(original, removals)
     if not regions:
         return
-    yield f"--- {_diff_name(f'a/{rel}')}\n+++ {_diff_name(f'b/{rel}')}\n"
+    yield _header(rel)
     total = original.count("\n") + (1 if original and original[-1] != "\n" else 0)
-    delta = 0  # lines the cleaned text has gained (negative: lost) before the current hunk
-    for hunk in _hunks(regions):
+    yield from _hunks_of(original, regions, total, 0)
+
+
+def iter_diff_pieces(pieces: Iterable[tuple[str, list[Removal]]], rel: str, total: int) -> Iterator[str]:
+    """iter_diff for a text given in pieces, each with its removals (in the piece's own offsets).
+
+    For a huge document (flows.run.bigfile): pieces are cut after a line break, far enough from any
+    acting removal that no hunk spans two of them; `total` is the whole text's line count.
+    """
+    line0, delta, started = 0, 0, False
+    for text, removals in pieces:
+        regions = _regions(text, removals)
+        if regions and not started:
+            yield _header(rel)
+            started = True
+        for r in regions:
+            r.line += line0
+        delta = yield from _hunks_of(text, regions, total, delta)
+        line0 += text.count("\n")
+
+
+def _header(rel: str) -> str:
+    return f"--- {_diff_name(f'a/{rel}')}\n+++ {_diff_name(f'b/{rel}')}\n"
+
+
+def _hunks_of(original: str, regions: list[_Region], total: int, delta: int) -> Generator[str, None, int]:
+    """The hunks of regions of `original`; `delta`: lines the cleaned text has gained before them.
+    Returns the delta after them."""
+    for hunk in _hunks(regions) if regions else ():
         first, last = hunk[0], hunk[-1]
         old_first = max(0, first.line - CONTEXT)
         old_len = min(total, last.line + last.old + CONTEXT) - old_first
@@ -57,6 +84,7 @@ def iter_diff(original: str, removals: Iterable[Removal], rel: str) -> Iterator[
         for _ in range(old_first + old_len - (last.line + last.old)):
             pos = _line_end(original, pos)
         yield from _marked(original, [(last.end, pos)], " ")
+    return delta
 
 
 def render_diff(original: str, removals: Iterable[Removal], rel: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from typing import Any
 
@@ -55,13 +55,20 @@ _LINE_BREAK = re.compile(r"\r\n?|\n")
 def removal_records(original: str, removals: Iterable[Removal]) -> list[dict]:
     """Removals as report records, each with the 1-based first and last line it touches."""
     starts = _line_starts(original)
-    out = []
-    for r in sorted(removals, key=lambda r: r.start):
-        d = r.to_dict()
-        d["line"] = bisect.bisect_right(starts, r.start)
-        d["end_line"] = bisect.bisect_right(starts, max(r.start, r.end - 1))
-        out.append(d)
-    return out
+    return [
+        removal_record(
+            r, bisect.bisect_right(starts, r.start), bisect.bisect_right(starts, max(r.start, r.end - 1))
+        )
+        for r in sorted(removals, key=lambda r: r.start)
+    ]
+
+
+def removal_record(r: Removal, line: int, end_line: int) -> dict:
+    """One removal's report record, with the 1-based first and last line it touches."""
+    d = r.to_dict()
+    d["line"] = line
+    d["end_line"] = end_line
+    return d
 
 
 def count_removals(records: Iterable[dict]) -> dict[str, Any]:
@@ -100,9 +107,12 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     return counts
 
 
-def heavy_rules(records: Iterable[dict], text: str, share: float, min_lines: int) -> dict[str, list[int]]:
+def heavy_rules(
+    records: Iterable[dict], text: str, share: float, min_lines: int, lines: int | None = None
+) -> dict[str, list[int]]:
     """Rule key -> [non-blank lines it removed or held, non-blank lines of the document], for the rules
-    that took at least `share` of the document's lines (and `min_lines`): the run counts them per rule."""
+    that took at least `share` of the document's lines (and `min_lines`): the run counts them per rule.
+    `lines`: the text's non-blank lines when the text is not at hand (a huge file cleaned in windows)."""
     taken: Counter = Counter()
     for d in records:
         if Status.of(d) is not Status.SHADOW:
@@ -110,7 +120,7 @@ def heavy_rules(records: Iterable[dict], text: str, share: float, min_lines: int
     busy = {k: n for k, n in taken.items() if n >= min_lines}
     if not busy:
         return {}
-    total = sum(1 for ln in _LINE_BREAK.split(text) if ln.strip())
+    total = sum(1 for ln in _LINE_BREAK.split(text) if ln.strip()) if lines is None else lines
     return {k: [n, total] for k, n in sorted(busy.items()) if n / total >= share}
 
 
@@ -146,3 +156,17 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 def to_json_bytes(data: Any) -> bytes:
     """Stable, readable JSON as UTF-8 (sorted keys, non-ASCII kept) so committed reports diff cleanly."""
     return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
+
+
+def iter_report_json(report: dict, records: Iterable[dict]) -> Iterator[str]:
+    """to_json_bytes({**report, "removals": [*records]}) as text, a record at a time: a huge file's
+    records and their JSON are never all held (flows.run.bigfile)."""
+    marker = b'\n  "removals": []'
+    before, after = to_json_bytes({**report, "removals": []}).split(marker)
+    yield before.decode("utf-8")
+    sep = '\n  "removals": [\n'
+    for rec in records:
+        yield sep + "    " + orjson.dumps(rec, option=_JSON_OPTIONS).decode("utf-8").replace("\n", "\n    ")
+        sep = ",\n"
+    yield marker.decode("utf-8") if sep.startswith("\n  ") else "\n  ]"
+    yield after.decode("utf-8")

@@ -23,11 +23,13 @@ from .data import read_report
 from .decisions import KINDS, VERDICTS, DecisionError, Decisions, propose, write_config
 from .runindex import Filters, RunIndex
 from .server_assets import SERVER_JS
-from .views import layout, view_config, view_file, view_files, view_lines, view_removals, view_run
-from .write import original_and_cleaned
+from .views import PAGE_ROWS, layout, view_config, view_file, view_files, view_lines, view_removals, view_run
+from .write import head_of_texts, original_and_cleaned
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1 << 16  # a decision is a few hundred bytes
+# A file page shows at most this much text (a 300 MB file's whole page was 796 MB).
+PAGE_CHARS = 1_000_000
 
 
 @dataclass
@@ -120,18 +122,29 @@ class ReviewApp:
         i = self._file_index(query)
         if i is None:
             return "No such file", '<p class="err">No such file in this run.</p>'
-        return self.ix.files[i].input, view_file(self.ix, i, f, self.decisions, self.texts(i))
+        texts, note = self.texts(i)
+        return self.ix.files[i].input, view_file(self.ix, i, f, self.decisions, texts, note)
 
     def texts(self, i: int):
-        """(original, cleaned, removals) of file i, rebuilt from its output and report; or the problem."""
+        """((original, cleaned, removals) of file i, rebuilt from its output and report, or the problem;
+        a note when the file is too big to show whole and only its start is shown)."""
         entry = self.ix.files[i]
         report = read_report(self.out / f"{entry.stem}.report.json", entry.input, self.ix.summary)
         if report is None or report.get("error") or entry.record.get("error"):
-            return f"Not cleaned: {entry.record.get('error') or (report or {}).get('error') or 'no report'}"
+            why = entry.record.get("error") or (report or {}).get("error") or "no report"
+            return f"Not cleaned: {why}", ""
         try:
-            return original_and_cleaned(self.out, report)
+            chars = report.get("chars_in", 0)
+            if chars > PAGE_CHARS:
+                note = (
+                    f"This file has {chars:,} characters: the page shows the first {PAGE_CHARS:,} and the"
+                    f" first {PAGE_ROWS:,} removals. All removals: the Removals view of this file;"
+                    f" the whole texts: {report['output']} and its .diff."
+                )
+                return head_of_texts(self.out, report, PAGE_CHARS), note
+            return original_and_cleaned(self.out, report), ""
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            return f"cannot rebuild the original for review: {exc}"
+            return f"cannot rebuild the original for review: {exc}", ""
 
     def _config(self, f: Filters, query: dict) -> tuple[str, str]:
         try:

@@ -293,8 +293,14 @@ def removal_row(ix: RunIndex, f: Filters, r: Row, dec: Decisions, link: bool) ->
     )  # fmt: skip
 
 
-def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
-    """One file: its removals (to decide), then the original with removals marked beside the cleaned text."""
+# A file page lists at most this many removals (the Removals view pages through all of them).
+PAGE_ROWS = 2000
+
+
+def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts, note: str = "") -> str:
+    """One file: its removals (to decide), then the original with removals marked beside the cleaned text.
+
+    `note`: why only the start of a huge file is shown."""
     entry = ix.files[i]
     wanted = files_of(ix.select(f)) if f.items() else None
     order = wanted if wanted is not None and i in wanted else list(range(len(ix.files)))
@@ -314,7 +320,11 @@ def view_file(ix: RunIndex, i: int, f: Filters, dec: Decisions, texts) -> str:
     if isinstance(texts, str):
         return head + f'<p class="err" id="error">{esc(texts)}</p>\n'
     original, cleaned, removals = texts
-    rows = ix.rows_of(i)
+    rows = ix.rows_of(i)[:PAGE_ROWS]
+    if note:
+        link = f'<a href="{href("/removals", f, file=i)}">Removals view of this file</a>'
+        head += f'<p class="muted" id="truncated">{esc(note)} {link}</p>\n'
+
     table = (
         '<h2>Removals</h2>\n<table id="removal-list"><thead><tr><th class="n">#</th><th>Rule</th><th'
         ' class="n">Risk</th>'

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
-from cleaners.core import Removal, check_removals, restore
+from cleaners.core import Removal, apply_removals, check_removals, restore
 
 from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, write_text_chunks
@@ -136,3 +137,14 @@ def original_and_cleaned(out: Path, report: dict) -> tuple[str, str, list[Remova
         raise ValueError(f"{report['output']} does not match its report (changed since the run?)")
     check_removals(original, removals)
     return original, cleaned, removals
+
+
+def head_of_texts(out: Path, report: dict, limit: int) -> tuple[str, str, list[Removal]]:
+    """original_and_cleaned for the first `limit` characters of the original only: a huge file's review
+    page shows its start, rebuilt from the start of the cleaned output (never the whole file read)."""
+    full = [Removal.from_dict(d) for d in report.get("removals") or [] if d["start"] < limit]
+    with open(out / report["output"], "rb") as fh:  # up to 4 bytes a character; a cut character waits
+        cleaned = codecs.getincrementaldecoder("utf-8")().decode(fh.read(4 * limit))[:limit]
+    original = restore(cleaned, full)[:limit]  # what is kept before `limit` is at most `limit` long
+    removals = [replace(r, end=min(r.end, limit), text=r.text[: limit - r.start]) for r in full]
+    return original, apply_removals(original, removals), removals

@@ -28,6 +28,7 @@ from ..outputs.records import (
     summary_record,
     to_json_bytes,
 )
+from .bigfile import clean_big_file, is_big
 from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
@@ -92,6 +93,16 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
     Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
     """
     out = Path(out_dir)
+    if is_big(item):  # one huge text input: cleaned in windows, memory bounded (None: not UTF-8 text)
+        record = clean_big_file(
+            item,
+            out_dir,
+            ruleset,
+            lambda path, chunks: _stage(batch, item, path, OUTPUTS, chunks),
+            lambda path, chunks: _stage(batch, item, path, REPORT, chunks),
+        )
+        if record is not None:
+            return record
     report: dict[str, Any] = {
         "version": REPORT_VERSION,
         "input": item.rel,
