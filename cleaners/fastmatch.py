@@ -17,10 +17,12 @@ document (`in`) cost more than they saved. One automaton pass per document is wh
 from __future__ import annotations
 
 import array
+import bisect
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick_rs
@@ -360,25 +362,32 @@ class _Automata:
     A word is a literal tagged with how it is looked for: "=" + text in the line as it is (the
     exact automaton), "~" + text in the folded line (the folded automaton). Both search UTF-8
     bytes, which a literal matches only at character boundaries, so byte offsets are safe.
+    Each word has a bit (1 << its number, numbers never reused), so a line's words are one int.
     """
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
-        self.pending: frozenset[str] = (
-            frozenset()
-        )  # words of gates built since, so one rebuild takes them all
-        self.exact = self.folded = (
-            None  # (automaton, its words by index), or None when no word is looked for that way
-        )
+        self.pending: frozenset[str] = frozenset()  # words of gates built since: one rebuild takes them all
+        self.bits: dict[str, int] = {}  # word -> its bit
+        # (automaton, the bit of each of its words by index), or None when no word is looked for that way
+        self.exact = self.folded = None
 
     def add(self, words: frozenset[str]) -> None:
         """Words of a new gate: built into the automata with all others at the next ensure()."""
         with _LOCK:
             self.pending |= words
 
+    def bits_of(self, words: frozenset[str]) -> dict[str, int]:
+        """The bit of each word (numbered now if new; not yet in the automata until ensure())."""
+        with _LOCK:
+            for w in sorted(words - self.bits.keys()):
+                self.bits[w] = 1 << len(self.bits)
+            return {w: self.bits[w] for w in words}
+
     def ensure(self, words: frozenset[str]) -> None:
         if words <= self.words:
             return
+        self.bits_of(words | self.pending)
         with _LOCK:
             words = self.words | words | self.pending
             self.pending = frozenset()
@@ -391,7 +400,7 @@ class _Automata:
                         [w[1:].encode("utf-8") for w in tagged],
                         implementation=ahocorasick_rs.Implementation.DFA,
                     )
-                built.append((automaton, tagged) if automaton is not None else None)
+                built.append((automaton, [self.bits[w] for w in tagged]) if automaton is not None else None)
             # A document's cached hits name the automata they came from.
             self.exact, self.folded = built
             self.words = words
@@ -405,11 +414,12 @@ _CHUNK_LINES = 4096  # lines searched per pass: a huge document is never joined,
 
 def line_literals(doc: Any) -> dict[int, frozenset[str]]:
     """Line index -> the gated words found in that line (stripped); lines with none are absent."""
-    return {line: frozenset(words) for line, words in _found(doc)[0].items()}
+    words = [(bit, w) for w, bit in _AUTOMATA.bits.items()]
+    return {line: frozenset(w for bit, w in words if mask & bit) for line, mask in _found(doc)[0].items()}
 
 
-def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
-    """(line -> words found in it, word -> lines it is found in) for the document.
+def _found(doc: Any) -> tuple[dict[int, int], int]:
+    """(line -> the bits of the words found in it, the bits of all of them) for the document.
 
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
@@ -419,31 +429,39 @@ def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
     cached = doc.literals_found
     if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
         return cached[2]
-    by_line: dict[int, set[str]] = {}
-    by_word: dict[str, set[int]] = {}
+    masks: dict[int, int] = {}
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
         joined = "\n".join(stripped[first : first + _CHUNK_LINES])
-        for automaton, text in ((a.exact, joined), (a.folded, fold(joined) if a.folded else "")):
-            if automaton is None:
-                continue
-            haystack = text.encode("utf-8", "surrogatepass")
-            matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
-            words = automaton[1]
-            line, pos = first, 0  # folding may change lengths: lines are counted in each haystack
-            for k, _, end in matches:
-                if end < pos:  # not in order after all: count from the top
-                    line, pos = first, 0
-                line += haystack.count(
-                    b"\n", pos, end
-                )  # no literal holds a line break: its end is on its line
-                pos = end
-                word = words[k]
-                by_line.setdefault(line, set()).add(word)
-                by_word.setdefault(word, set()).add(line)
-    found = (by_line, by_word)
+        if a.exact is not None:
+            _scan(a.exact, joined, first, masks)
+        if a.folded is not None:
+            _scan(a.folded, fold(joined), first, masks)
+    every = 0
+    for mask in masks.values():
+        every |= mask
+    found = (masks, every)
     doc.literals_found = (a.exact, a.folded, found)
     return found
+
+
+def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
+    """Add the bits of the words found in `text` (lines joined by "\\n", the first numbered `first`)."""
+    haystack = text.encode("utf-8", "surrogatepass")
+    matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
+    if not matches:
+        return
+    # ends[i]: one past line i's line break; a match (no literal holds a line break) is on the line
+    # whose break comes first after its end. Folding may change lengths: each haystack is split apart.
+    ends = list(accumulate(map(_PLUS_ONE, map(len, haystack.split(b"\n")))))
+    bits = automaton[1]
+    get = masks.get
+    for k, _, end in matches:
+        line = first + bisect.bisect_right(ends, end)
+        masks[line] = get(line, 0) | bits[k]
+
+
+_PLUS_ONE = (1).__add__
 
 
 class RuleGate:
@@ -472,12 +490,14 @@ class RuleGate:
         self.words = frozenset(by_word)
         # The rules every line is given (those with no literal set); () when all rules are gated.
         self.rest = tuple(self.rules[p] for p in always)
-        self._memo: dict[frozenset[int], tuple[Any, ...]] = {}
+        self._memo: dict[int, tuple[Any, ...]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
+        self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
+        self._mask = 0  # the bits of all its words
         _AUTOMATA.add(self.words)
 
     def __getstate__(self):
-        return {**self.__dict__, "_memo": {}, "_ready": None}
+        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0}
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
@@ -487,31 +507,34 @@ class RuleGate:
         """
         if not self.words:
             return {}
-        if (
-            self._ready is not _AUTOMATA.words
-        ):  # this gate's words may not be in the automata yet (a new gate, or unpickled)
+        if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
             _AUTOMATA.ensure(self.words)
+            self._bits = _AUTOMATA.bits_of(self.words)
+            self._mask = sum(self._bits.values())
             self._ready = _AUTOMATA.words
-        lines_of = _found(doc)[1]
-        present = self.words.intersection(lines_of)
-        if not present:
+        masks, every = _found(doc)
+        gate = self._mask
+        if not every & gate:
             return {}
-        by_word = self._by_word
-        positions: dict[int, set[int]] = {}
-        for w in present:
-            for line in lines_of[w]:
-                positions.setdefault(line, set()).update(by_word[w])
         memo = self._memo
         out = {}
-        for line, ps in positions.items():
-            key = frozenset(ps)
-            rules = memo.get(key)
-            if rules is None:
-                if len(memo) >= self._MEMO_MAX:
-                    memo.clear()
-                rules = memo[key] = tuple(self.rules[p] for p in sorted(key | self._always))
-            out[line] = rules
+        for line, mask in masks.items():
+            mask &= gate
+            if mask:
+                rules = memo.get(mask)
+                out[line] = rules if rules is not None else self._rules_of(mask)
         return out
+
+    def _rules_of(self, mask: int) -> tuple[Any, ...]:
+        """The rules, in order, a line holding the words of `mask` may match (memoised by mask)."""
+        positions = set(self._always)
+        for w, bit in self._bits.items():
+            if mask & bit:
+                positions.update(self._by_word[w])
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        rules = self._memo[mask] = tuple(self.rules[p] for p in sorted(positions))
+        return rules
 
 
 def _plain_flags(pattern: Any) -> bool:
