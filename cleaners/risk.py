@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
@@ -114,6 +114,16 @@ def measure(text: str) -> Prose:
     return Prose(len(words), len(s), count_sentences(s), True, share, False)
 
 
+_CERTAIN = ("rule certain",)
+
+
+@lru_cache(maxsize=4096)
+def _measure_removed(text: str) -> Prose:
+    """measure() of a removed text, remembered: boilerplate lines recur across a corpus (article lines
+    seldom do, so the article scan calls measure() itself)."""
+    return measure(text)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """The quarantine's thresholds that risk needs (QuarantineSettings provides them)."""
@@ -160,6 +170,8 @@ def _runaways(
     """(cleaner, rule) -> why it is a runaway in this document: it removes a large share of the lines,
     some of them sentences between article paragraphs (a caption rule in a photo story removes many
     lines, but no prose; a newsletter box is all prompts, no article)."""
+    if not any(inside):  # a runaway removes some sentence between article paragraphs
+        return {}
     counts = Counter((r.cleaner, r.rule) for r in removals if not r.shadow)
     busy = {k for k, n in counts.items() if n >= limits.runaway_min_lines}
     busy &= {(r.cleaner, r.rule) for r, i in zip(removals, inside, strict=True) if i}
@@ -182,7 +194,9 @@ def assess(
     removal between article paragraphs is risky in any case.
     """
     declared = [confidence_of(r.cleaner, r.rule) for r in removals]
-    prose = [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+    prose = [
+        None if d == "certain" else _measure_removed(r.text) for r, d in zip(removals, declared, strict=True)
+    ]
     unsure_prose = any(p is not None and p.sentence_like for p in prose)
     span = _article_span(doc, removals, declared) if unsure_prose else (-1, -1)
     inside = [
@@ -193,7 +207,7 @@ def assess(
     out = []
     for r, d, p, between in zip(removals, declared, prose, inside, strict=True):
         if p is None:
-            out.append((replace(r, risk="certain", risk_reasons=("rule certain",)), ""))
+            out.append((r.judged("certain", _CERTAIN), ""))
             continue
         runaway = runaways.get((r.cleaner, r.rule), "")
         out.append(_judge(r, d, p, between, runaway, limits))
@@ -215,12 +229,14 @@ def _judge(
     risk = "risky" if hold or between or level == "risky" else "likely"
     if hold and hold not in reasons:
         reasons.append(hold)
-    return replace(r, risk=risk, risk_reasons=tuple(reasons)), hold
+    return r.judged(risk, tuple(reasons)), hold
 
 
 def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Removal, str]]:
     """A rule caught removing article text in a document is not trusted with its other lines there:
     its remaining acting removals are held too (a headline or the first paragraph beside the held ones)."""
+    if not any(why for _, why in assessed):
+        return assessed
     caught = Counter((r.cleaner, r.rule) for r, why in assessed if why and not r.shadow)
     if not caught:
         return assessed
@@ -229,7 +245,7 @@ def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Remova
         n = caught.get((r.cleaner, r.rule), 0)
         if n and not why and not r.shadow:
             why = f"article-like text nearby: the rule's {n} other removals here are held"
-            r = replace(r, risk="risky", risk_reasons=r.risk_reasons + (why,))
+            r = r.judged("risky", r.risk_reasons + (why,))
         out.append((r, why))
     return out
 
