@@ -166,7 +166,7 @@ def _escape(src: str, i: int) -> tuple[str | None, int]:
 _ITEM, _SKIP, _WHOLE = "item", "skip", "whole"
 
 
-def _group(src: str, i: int, icase: bool, depth: int) -> tuple[str, Any, int]:
+def _group(src: str, i: int, icase: bool, depth: int, want_all: bool = False) -> tuple[str, Any, int]:
     """(what, requirement, index after the group) for the group that opens at src[i]."""
     if not src.startswith("(?", i):
         item, j = _parse(src, i + 1, icase, depth + 1)
@@ -196,7 +196,7 @@ def _group(src: str, i: int, icase: bool, depth: int) -> tuple[str, Any, int]:
             item, j = _parse(src, m.end(), icase or "i" in m.group(1), depth + 1)
             return _ITEM, item, j + 1
         if i == 0 and depth == 0:  # leading global flags
-            return _WHOLE, _parse(src, m.end(), icase or "i" in m.group(1), 0), 0
+            return _WHOLE, _parse(src, m.end(), icase or "i" in m.group(1), 0, want_all), 0
     raise _Unsure  # conditionals, branch resets, other flags ...
 
 
@@ -207,17 +207,25 @@ class _Branches:
         self.icase = icase
         self.done: list = []  # requirements of the finished branches
         self.best = None  # best requirement of the current branch
+        self.every: list = []  # every requirement of the current branch (each one holds for a match)
+        self.every_done: list = []  # `every` of the finished branches
         self.run: list[str] = []  # the current run of mandatory literal characters
 
     def end_run(self) -> None:
         if self.run:
-            self.best = _better(self.best, (Lit("".join(self.run), self.icase),))
+            self.weigh((Lit("".join(self.run), self.icase),))
         self.run = []
+
+    def weigh(self, req: tuple[Lit, ...]) -> None:
+        self.best = _better(self.best, req)
+        self.every.append(req)
 
     def next_branch(self) -> None:
         self.end_run()
         self.done.append(self.best)
+        self.every_done.append(self.every)
         self.best = None
+        self.every = []
 
     def add(self, char: str | None, item: Any, lo: int, repeated: bool) -> None:
         """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed."""
@@ -230,7 +238,7 @@ class _Branches:
             return
         self.end_run()
         if item is not None and lo >= 1:
-            self.best = _better(self.best, item)
+            self.weigh(item)
 
     def result(self) -> tuple[Lit, ...] | None:
         self.next_branch()
@@ -238,9 +246,19 @@ class _Branches:
             return None
         return tuple(dict.fromkeys(x for b in self.done for x in b))
 
+    def all_results(self) -> list[tuple[Lit, ...]]:
+        """Requirements that all hold for a match: every one of a lone branch's, else the union's."""
+        union = self.result()
+        if len(self.every_done) == 1:
+            return list(dict.fromkeys(self.every_done[0]))
+        return [union] if union else []
 
-def _parse(src: str, i: int, icase: bool, depth: int):
-    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len)."""
+
+def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
+    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len).
+
+    want_all: (the list of requirements that all hold, index) instead (Branches.all_results).
+    """
     n = len(src)
     branches = _Branches(icase)
     while i < n:
@@ -261,7 +279,7 @@ def _parse(src: str, i: int, icase: bool, depth: int):
             item = _class_literals(src[i + 1 : end - 1], icase)
             i = end
         elif c == "(":
-            what, item, i = _group(src, i, icase, depth)
+            what, item, i = _group(src, i, icase, depth, want_all)
             if what == _WHOLE:
                 return item
             if what == _SKIP:
@@ -278,7 +296,7 @@ def _parse(src: str, i: int, icase: bool, depth: int):
         before = i
         lo, i = _quantifier(src, i)
         branches.add(char, item, lo, i != before)
-    return branches.result(), i
+    return (branches.all_results() if want_all else branches.result()), i
 
 
 def required_literals(source: str) -> tuple[Lit, ...] | None:
@@ -290,6 +308,19 @@ def required_literals(source: str) -> tuple[Lit, ...] | None:
     if end != len(source):
         return None
     return req
+
+
+def required_sets(source: str) -> list[tuple[Lit, ...]]:
+    """Sets of literals such that every match of `source` holds one of each set; [] if none known.
+
+    required_literals gives the most selective one alone; a rule tried only where all its sets are
+    found is tried on fewer lines ("cookie" and "utilizamos" rather than "cookie" in every language).
+    """
+    try:
+        reqs, end = _parse(source, 0, False, 0, True)
+    except (_Unsure, IndexError, ValueError):
+        return []
+    return reqs if end == len(source) else []
 
 
 def fold(text: str) -> str:
@@ -477,13 +508,13 @@ class RuleGate:
         self.rules = tuple(rules)
         by_word: dict[str, list[int]] = {}
         always = []
+        self._needs: list[list[frozenset[str]]] = []  # per rule: word sets, one word of each must be found
         for pos, rule in enumerate(self.rules):
-            req = required_literals(rule.pattern.pattern) if _plain_flags(rule.pattern) else None
-            words = searchable(req) if req else None
-            if words is None:
+            needs = _rule_words(rule)
+            self._needs.append(needs)
+            if not needs:
                 always.append(pos)
-                continue
-            for w in ["=" + x for x in words[0]] + ["~" + x for x in words[1]]:
+            for w in {w for words in needs for w in words}:
                 by_word.setdefault(w, []).append(pos)
         self._always = frozenset(always)
         self._by_word = {w: tuple(p) for w, p in by_word.items()}
@@ -494,10 +525,11 @@ class RuleGate:
         self._ready = None  # the automata's word set last seen to hold this gate's words
         self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
         self._mask = 0  # the bits of all its words
+        self._need_masks: list[tuple[int, ...]] = []  # per rule: the bits of each of its word sets
         _AUTOMATA.add(self.words)
 
     def __getstate__(self):
-        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0}
+        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []}
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
@@ -509,8 +541,9 @@ class RuleGate:
             return {}
         if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
             _AUTOMATA.ensure(self.words)
-            self._bits = _AUTOMATA.bits_of(self.words)
-            self._mask = sum(self._bits.values())
+            self._bits = bits = _AUTOMATA.bits_of(self.words)
+            self._mask = sum(bits.values())
+            self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]
             self._ready = _AUTOMATA.words
         masks, every = _found(doc)
         gate = self._mask
@@ -522,19 +555,49 @@ class RuleGate:
             mask &= gate
             if mask:
                 rules = memo.get(mask)
-                out[line] = rules if rules is not None else self._rules_of(mask)
+                if rules is None:
+                    rules = self._rules_of(mask)
+                if rules:  # a line with none of them gets `rest`, which is then () too
+                    out[line] = rules
         return out
 
     def _rules_of(self, mask: int) -> tuple[Any, ...]:
         """The rules, in order, a line holding the words of `mask` may match (memoised by mask)."""
-        positions = set(self._always)
-        for w, bit in self._bits.items():
-            if mask & bit:
-                positions.update(self._by_word[w])
+        rules = tuple(
+            rule
+            for rule, needs in zip(self.rules, self._need_masks, strict=True)
+            if all(mask & need for need in needs)  # no needs (an ungated rule): always
+        )
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()
-        rules = self._memo[mask] = tuple(self.rules[p] for p in sorted(positions))
+        self._memo[mask] = rules
         return rules
+
+
+_MAX_SETS = 4  # word sets a rule is gated on: the most selective ones (more words, more hits to count)
+_EXTRA_MIN_BYTES = 4  # UTF-8: two CJK characters are as rare as four Latin letters
+
+
+def _rule_words(rule: Any) -> list[frozenset[str]]:
+    """The tagged word sets a line must hold one word of each of for the rule to match; [] if unknown."""
+    if not _plain_flags(rule.pattern):
+        return []
+    sets = []
+    for req in sorted(required_sets(rule.pattern.pattern), key=_selectivity, reverse=True):
+        words = searchable(req)
+        if words is None:
+            continue
+        # Beyond the most selective set, only sets of long words: a short one ("a", "on") is in most lines
+        # and costs a hit to count in each.
+        if (
+            sets
+            and min(len(x.encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < _EXTRA_MIN_BYTES
+        ):
+            continue
+        sets.append(frozenset(["=" + x for x in words[0]] + ["~" + x for x in words[1]]))
+        if len(sets) == _MAX_SETS:
+            break
+    return sets
 
 
 def _plain_flags(pattern: Any) -> bool:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, searchable
+from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, required_sets, searchable
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -284,6 +284,41 @@ def test_required_literals_are_in_every_match():
                     assert any(
                         (x.text.casefold() in piece.casefold()) if x.icase else (x.text in piece) for x in req
                     ), (rule.name, piece)
+
+
+def test_every_required_set_is_in_every_match():
+    """A rule is gated on several literal sets at once: each of them appears in every line it matches."""
+    for cleaner in RULESET.cleaners:
+        for rule in cleaner.spec.rules:
+            sets = required_sets(rule.pattern.pattern)
+            for piece in PIECES:
+                if not (rule.pattern.search(piece) and len(piece.casefold()) == len(piece)):
+                    continue
+                for req in sets:
+                    assert any(
+                        (x.text.casefold() in piece.casefold()) if x.icase else (x.text in piece) for x in req
+                    ), (rule.name, piece, req)
+
+
+def test_required_sets_of_a_sequence_and_of_an_alternation():
+    texts = [
+        sorted(x.text for x in req)
+        for req in required_sets(r"(?i)^(?=.*cookie)(?=.*(?:accept|agree)).*usamos")
+    ]
+    assert texts == [["cookie"], ["accept", "agree"], ["usamos"]]
+    # Branches of a top-level alternation: one set, one literal from each branch.
+    assert [sorted(x.text for x in req) for req in required_sets(r"cookie x|banner y")] == [
+        ["banner y", "cookie x"]
+    ]
+    assert required_sets(r"\Qab\E") == []
+
+
+def test_a_keyword_line_is_not_tried_by_every_language():
+    """An English sentence that mentions cookies holds none of the Spanish rule's other words: not tried."""
+    cookie = [c for c in RULESET.cleaners if c.name == "cookie_banner"][0]
+    line = "Regulators fined the retailer after it placed tracking cookies on shoppers' phones."
+    tried = {r.name for rules in cookie.candidates(Document(line))[0].values() for r in rules}
+    assert "consent sentence (es)" not in tried and "consent sentence (pt)" not in tried
 
 
 def test_patterns_the_reader_does_not_follow_get_no_literals():
