@@ -39,6 +39,10 @@ class Cleaner:
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         raise NotImplementedError
 
+    def idle(self, doc: Document) -> bool:
+        """True when the cleaner is sure to find nothing in the document (a cheap check; False if unsure)."""
+        return False
+
     def removal(self, doc: Document, line: Line, rule: Any, detail: str = "") -> Removal:
         """A removal of one whole line (with its terminator) credited to `rule`."""
         return Removal(
@@ -78,6 +82,11 @@ class PatternCleaner(Cleaner):
         self._near_gate = RuleGate(self._near)
         self._all_gate = RuleGate(spec.rules)
         self._prepared_for = spec
+
+    def idle(self, doc: Document) -> bool:
+        # `near` rules fire only beside a line a plain rule took: no plain candidate, no removal.
+        self._prepare()
+        return not self._plain_gate.may_hit(doc)
 
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
         """The first rule found in the stripped line, or None (searched under doc's time limit)."""

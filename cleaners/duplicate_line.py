@@ -23,6 +23,10 @@ class DuplicateLineCleaner(PatternCleaner):
         self.min_chars = spec.option("min_chars", 20)
         self.max_distance = spec.option("max_distance", 1)
 
+    def idle(self, doc: Document) -> bool:
+        self._prepare()
+        return not self._all_gate.may_hit(doc)  # every rule is tried on a repeat, near or not
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         rules = self.spec.rules
         limit = self.spec.max_chars  # the length bound: article paragraphs are never candidates

@@ -198,6 +198,8 @@ def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     groups = _matching_sources(doc, ruleset)
     source_keep = tuple(k for g, _ in groups for k in g.keep)
     for rank, cleaner in enumerate(ruleset.cleaners):
+        if cleaner.idle(doc):  # most cleaners, in most documents: none of their rules' words is there
+            continue
         keep = ruleset.keep + cleaner.spec.keep + source_keep
         for r in cleaner.find_removals(doc):
             if not _kept(r, doc, keep):

@@ -539,12 +539,7 @@ class RuleGate:
         """
         if not self.words:
             return {}
-        if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
-            _AUTOMATA.ensure(self.words)
-            self._bits = bits = _AUTOMATA.bits_of(self.words)
-            self._mask = sum(bits.values())
-            self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]
-            self._ready = _AUTOMATA.words
+        self._get_ready()
         masks, every = _found(doc)
         gate = self._mask
         if not every & gate:
@@ -560,6 +555,23 @@ class RuleGate:
                 if rules:  # a line with none of them gets `rest`, which is then () too
                     out[line] = rules
         return out
+
+    def _get_ready(self) -> None:
+        if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
+            _AUTOMATA.ensure(self.words)
+            self._bits = bits = _AUTOMATA.bits_of(self.words)
+            self._mask = sum(bits.values())
+            self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]
+            self._ready = _AUTOMATA.words
+
+    def may_hit(self, doc: Any) -> bool:
+        """False when no rule can match any line of the document: one AND with the document's words."""
+        if self.rest:
+            return True
+        if not self.words:
+            return False
+        self._get_ready()
+        return bool(_found(doc)[1] & self._mask)
 
     def _rules_of(self, mask: int) -> tuple[Any, ...]:
         """The rules, in order, a line holding the words of `mask` may match (memoised by mask)."""

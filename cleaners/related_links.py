@@ -55,6 +55,10 @@ class RelatedLinksCleaner(PatternCleaner):
             return True
         return len(_WORD.findall(stripped)) >= self.min_headline_words
 
+    def idle(self, doc: Document) -> bool:
+        self._prepare()
+        return not self._all_gate.may_hit(doc)  # its own windows: every rule, near or not
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         limit = self.spec.max_chars
         rules = self.candidates(

@@ -401,3 +401,12 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
         assert fastmatch.line_literals(Document(text)) == whole
     finally:
         fastmatch._CHUNK_LINES = old
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents())
+def test_an_idle_cleaner_finds_nothing(text):
+    """The engine skips a cleaner whose rules' words are not in the document: it must have found nothing."""
+    for cleaner in RULESET.cleaners:
+        if cleaner.idle(Document(text)):
+            assert list(cleaner.find_removals(Document(text))) == [], cleaner.name
