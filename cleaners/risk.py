@@ -49,9 +49,11 @@ HANGUL = ("Korean",)
 # copula 是, common prepositions) are to CJK prose what stop words are to a spaced language.
 CJK_FUNCTION = frozenset("的了是在和与及对为以而也就都这那其之于被将从到把让着过个我他她们你您并或但")
 CJK_FUNCTION |= frozenset("のはがをにでともへやからまでより")
+_CJK_FUNCTION_CHAR = regex.compile("[" + "".join(regex.escape(c) for c in sorted(CJK_FUNCTION)) + "]")
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
 _HANGUL = regex.compile(r"\p{Hangul}")
 # A sentence ends the text: . ! ? … or their CJK forms, then perhaps a closing quote or bracket.
@@ -102,15 +104,15 @@ def measure(text: str) -> Prose:
     ends = bool(_ENDS_SENTENCE.search(s))
     if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
         return Prose(0, len(s), count_sentences(s), False, 0.0, False)
-    cjk = len(_CJK.findall(s))
-    words = [w.lower() for w in _WORD.findall(s)]
+    cjk = sum(map(len, _CJK_RUN.findall(s)))  # runs, not characters: one match object per run
+    words = list(map(str.lower, _WORD.findall(s)))
     if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
-        share = sum(c in CJK_FUNCTION for c in s) / cjk
+        share = len(_CJK_FUNCTION_CHAR.findall(s)) / cjk
         n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
         return Prose(n, len(s), count_sentences(s), True, share, True)
     script = "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
     stops = stop_words(script)
-    share = sum(w in stops for w in words) / len(words) if words else 0.0
+    share = sum(map(stops.__contains__, words)) / len(words) if words else 0.0
     return Prose(len(words), len(s), count_sentences(s), True, share, False)
 
 
