@@ -402,6 +402,8 @@ class _Automata:
         self.bits: dict[str, int] = {}  # word -> its bit
         # (automaton, the bit of each of its words by index), or None when no word is looked for that way
         self.exact = self.folded = None
+        # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
+        self.max_chars = 0
 
     def add(self, words: frozenset[str]) -> None:
         """Words of a new gate: built into the automata with all others at the next ensure()."""
@@ -415,11 +417,12 @@ class _Automata:
                 self.bits[w] = 1 << len(self.bits)
             return {w: self.bits[w] for w in words}
 
-    def ensure(self, words: frozenset[str]) -> None:
-        if words <= self.words:
+    def ensure(self, words: frozenset[str], max_chars: int = 0) -> None:
+        if words <= self.words and max_chars <= self.max_chars:
             return
         self.bits_of(words | self.pending)
         with _LOCK:
+            self.max_chars = max(self.max_chars, max_chars)
             words = self.words | words | self.pending
             self.pending = frozenset()
             built = []
@@ -454,7 +457,8 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
 
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
-    cleaner (until another literal is added).
+    cleaner (until another literal is added). A line longer than every gated rule's max_chars
+    (an article paragraph) is searched as an empty line: no rule could be tried on it.
     """
     a = _AUTOMATA
     cached = doc.literals_found
@@ -463,7 +467,10 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     masks: dict[int, int] = {}
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
-        joined = "\n".join(stripped[first : first + _CHUNK_LINES])
+        chunk = stripped[first : first + _CHUNK_LINES]
+        if chunk and max(map(len, chunk)) > a.max_chars:
+            chunk = [s if len(s) <= a.max_chars else "" for s in chunk]
+        joined = "\n".join(chunk)
         if a.exact is not None:
             _scan(a.exact, joined, first, masks)
         if a.folded is not None:
@@ -521,6 +528,9 @@ class RuleGate:
         self.words = frozenset(by_word)
         # The rules every line is given (those with no literal set); () when all rules are gated.
         self.rest = tuple(self.rules[p] for p in always)
+        self.max_chars = max(
+            (r.max_chars for r, n in zip(self.rules, self._needs, strict=True) if n), default=0
+        )
         self._memo: dict[int, tuple[Any, ...]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
         self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
@@ -558,7 +568,7 @@ class RuleGate:
 
     def _get_ready(self) -> None:
         if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
-            _AUTOMATA.ensure(self.words)
+            _AUTOMATA.ensure(self.words, self.max_chars)
             self._bits = bits = _AUTOMATA.bits_of(self.words)
             self._mask = sum(bits.values())
             self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]

@@ -410,3 +410,18 @@ def test_an_idle_cleaner_finds_nothing(text):
     for cleaner in RULESET.cleaners:
         if cleaner.idle(Document(text)):
             assert list(cleaner.find_removals(Document(text))) == [], cleaner.name
+
+
+def test_a_line_longer_than_every_gated_rule_is_not_searched():
+    """An article paragraph longer than any gated rule's max_chars holds no candidate words at all."""
+    import cleaners.fastmatch as fastmatch
+
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))
+    longest = fastmatch._AUTOMATA.max_chars
+    assert longest >= max(
+        r.max_chars for c in PATTERN_CLEANERS for r in c.spec.rules if r.name != "repeated short line"
+    )
+    paragraph = ("Advertisement cookie photo " * 100)[: longest + 1]
+    found = fastmatch.line_literals(Document(f"Advertisement\n{paragraph}\n{paragraph[:longest]}\n"))
+    assert 0 in found and 1 not in found and 2 in found
