@@ -1,19 +1,23 @@
 """Per-line pre-checks for whole-line rules, derived from the compiled rules at load time.
 
-Each rule's pattern is read once for a set of literals one of which every match must contain
-("cookie" in a cookie-banner rule, "/" in a slash-credit rule, "图" or "圖" from a class). All
-rules' literals go into Aho-Corasick automata (ahocorasick_rs), and one pass over a document
-(as it is, and case-folded) tells which literals each line holds. A rule is tried only on
-the lines that hold one of its literals; the rules tried keep their YAML order, so the rule
-credited is the one the plain loop would credit. A rule whose pattern yields no literal set, or
-uses syntax this reader does not follow (quoting, conditionals, flags other than a leading or
-scoped i, fuzzy matching, nested sets), is tried on every line: the pre-check only skips work.
+Each rule's pattern is read once for sets of literals such that every match holds one literal
+of each set ("cookie" and "utilizamos" in a Spanish cookie-banner rule, "/" in a slash-credit
+rule, "图" or "圖" from a class); a rule is gated on its most selective set and up to three
+more sets of long words. All rules' literals go into Aho-Corasick automata (ahocorasick_rs), and
+one pass over a document (as it is, and case-folded) gives each line one int: a bit per literal
+it holds. A rule is tried only on the lines that hold a literal of each of its sets; the rules
+tried keep their YAML order, so the rule credited is the one the plain loop would credit, and a
+cleaner none of whose literals the document holds is skipped after one AND. A rule whose pattern
+yields no literal set, or uses syntax this reader does not follow (quoting, conditionals, flags
+other than a leading or scoped i, fuzzy matching, nested sets), is tried on every line: the
+pre-check only skips work.
 
 Measured (benchmarks/throughput.py): the regex module's alternations of many literals, and one
 combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
-document (`in`) cost more than they saved. One automaton pass per document is what paid.
+document (`in`) cost more than they saved; one automaton over the folded text with the exact
+literals confirmed afterwards was slower than two (short exact literals like "AP" are common
+once folded). One automaton pass per document is what paid.
 """
-
 from __future__ import annotations
 
 import array

@@ -65,6 +65,12 @@ class _Lines(Sequence):
         return len(self._doc.contents)
 
     def __getitem__(self, i):
+        if type(i) is int and i >= 0:  # the common case first: one line, by a non-negative index
+            if self._all is not None:
+                return self._all[i]
+            line = self._made.get(i)
+            if line is not None:
+                return line
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         n = len(self)
