@@ -18,6 +18,7 @@ document (`in`) cost more than they saved; one automaton over the folded text wi
 literals confirmed afterwards was slower than two (short exact literals like "AP" are common
 once folded). One automaton pass per document is what paid.
 """
+
 from __future__ import annotations
 
 import array
