@@ -85,6 +85,9 @@ class PatternCleaner(Cleaner):
 
     def idle(self, doc: Document) -> bool:
         # `near` rules fire only beside a line a plain rule took: no plain candidate, no removal.
+        # A subclass that finds removals its own way says for itself when it is idle.
+        if type(self).find_removals is not PatternCleaner.find_removals:
+            return False
         self._prepare()
         return not self._plain_gate.may_hit(doc)
 
