@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import regex
+
 # Only the three real line endings: str.splitlines() would also split on \x0b, \x0c, \u2028 ...,
 # which scraped text contains inside paragraphs.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_REGEX_PATTERN = type(regex.compile("x"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +170,10 @@ def search(doc: Document | None, key: str, pattern, s: str):
     if key in doc.timed_out:
         return None
     try:
+        if type(pattern) is _REGEX_PATTERN:
+            # (string, pos, endpos, concurrent, partial, timeout) given by position: the keyword
+            # timeout= cost more than most searches themselves (tests/test_fastmatch checks the order).
+            return pattern.search(s, None, None, None, False, doc.regex_timeout)
         return pattern.search(s, timeout=doc.regex_timeout)
     except TimeoutError:
         # Catastrophic backtracking: give the rule up for this document rather than hang the run.

@@ -426,3 +426,19 @@ def test_a_line_longer_than_every_gated_rule_is_not_searched():
     paragraph = ("Advertisement cookie photo " * (longest // 20 + 2))[: longest + 1]
     found = fastmatch.line_literals(Document(f"Advertisement\n{paragraph}\n{paragraph[:longest]}\n"))
     assert 0 in found and 1 not in found and 2 in found
+
+
+def test_search_passes_the_time_limit_by_position():
+    """cleaners.text.search gives the regex module its timeout by position (the keyword costs ~1 us a
+    call): the fifth argument must be `partial` (left off) and the sixth the time limit."""
+    import time
+
+    from cleaners.text import search
+
+    doc = Document("")
+    doc.regex_timeout = 0.2
+    assert search(doc, "k/abc", regex.compile("abc"), "xxab") is None  # no partial match
+    assert search(doc, "k/abc", regex.compile("abc"), "xxabc").span() == (2, 5)
+    t0 = time.monotonic()
+    assert search(doc, "k/slow", regex.compile("(?:a|aa)+b"), "a" * 60) is None
+    assert time.monotonic() - t0 < 5 and "k/slow" in doc.timed_out
