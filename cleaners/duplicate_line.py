@@ -24,6 +24,12 @@ class DuplicateLineCleaner(PatternCleaner):
         self.max_distance = spec.option("max_distance", 1)
 
     def idle(self, doc: Document) -> bool:
+        """True when no non-blank line repeats an earlier one (a set, in C), or no rule can match."""
+        stripped = doc.stripped
+        distinct = set(stripped)
+        nonblank = len(stripped) - stripped.count("")
+        if len(distinct) - ("" in distinct) == nonblank:
+            return True
         self._prepare()
         return not self._all_gate.may_hit(doc)  # every rule is tried on a repeat, near or not
 
