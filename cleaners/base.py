@@ -45,14 +45,15 @@ class Cleaner:
 
     def removal(self, doc: Document, line: Line, rule: Any, detail: str = "") -> Removal:
         """A removal of one whole line (with its terminator) credited to `rule`."""
+        return self.line_removal(doc, line.index, rule, detail)
+
+    def line_removal(self, doc: Document, index: int, rule: Any, detail: str = "") -> Removal:
+        """removal() of line `index`, from the document's offsets (no Line object is made)."""
+        starts = doc.line_starts
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)
         return Removal(
-            line.start,
-            line.end,
-            self.name,
-            rule.name,
-            doc.text[line.start : line.end],
-            shadow=rule.mode == "shadow",
-            detail=detail,
+            start, end, self.name, rule.name, doc.text[start:end], shadow=rule.mode == "shadow", detail=detail
         )
 
 
@@ -129,7 +130,7 @@ class PatternCleaner(Cleaner):
         if self._near and matched:
             self._match_near(doc, matched, limit)
         for index in sorted(matched):
-            yield self.removal(doc, doc.lines[index], matched[index])
+            yield self.line_removal(doc, index, matched[index])
 
     def _match_near(self, doc: Document, matched: dict[int, Any], limit: int) -> None:
         by_line, rest = self.candidates(doc, self._near_gate)

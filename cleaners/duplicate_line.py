@@ -51,9 +51,9 @@ class DuplicateLineCleaner(PatternCleaner):
                 else None
             )
             if rule is not None:
-                yield self.removal(
+                yield self.line_removal(
                     doc,
-                    doc.lines[index],
+                    index,
                     rule,
                     detail=f"repeats the line {pos - first} non-blank line(s) above",
                 )

@@ -76,13 +76,13 @@ class RelatedLinksCleaner(PatternCleaner):
             if rule is None:
                 continue
             taken.add(i)
-            yield self.removal(doc, doc.lines[i], rule)
+            yield self.line_removal(doc, i, rule)
             if rule.role == HEADER:
                 last = i
                 for index in self._headlines_after(doc, i, rules):
                     taken.add(index)
                     last = index
-                    yield self.removal(doc, doc.lines[index], rule, detail=f"headline under {s!r}")
+                    yield self.line_removal(doc, index, rule, detail=f"headline under {s!r}")
                 resume = last + 1
 
     def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:
