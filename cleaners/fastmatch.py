@@ -39,6 +39,7 @@ _ESCAPE_WITH_BRACE = set("pPNx")  # \p{L}, \N{name}, \x{263a}: the braces are no
 _LINE_BREAKS = set("\r\n")
 _GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])\w+>")
 _CLASS_MAX = 12  # a class of at most this many plain characters gives one single-character literal each
+_VARIANTS = 8  # a run forked by classes ("licen[cs]e") is kept while it has at most this many variants
 
 
 class _Unsure(Exception):
@@ -214,12 +215,17 @@ class _Branches:
         self.best = None  # best requirement of the current branch
         self.every: list = []  # every requirement of the current branch (each one holds for a match)
         self.every_done: list = []  # `every` of the finished branches
-        self.run: list[str] = []  # the current run of mandatory literal characters
+        # The current run of mandatory literal characters, as its variants (more than one once a small
+        # class such as [cs] in "licen[cs]e" forks it); [] when there is none.
+        self.run: list[str] = []
 
     def end_run(self) -> None:
         if self.run:
-            self.weigh((Lit("".join(self.run), self.icase),))
+            self.weigh(tuple(Lit(v, self.icase) for v in dict.fromkeys(self.run)))
         self.run = []
+
+    def extend(self, chars) -> None:
+        self.run = [r + c for r in (self.run or [""]) for c in chars]
 
     def weigh(self, req: tuple[Lit, ...]) -> None:
         self.best = _better(self.best, req)
@@ -232,14 +238,20 @@ class _Branches:
         self.best = None
         self.every = []
 
-    def add(self, char: str | None, item: Any, lo: int, repeated: bool) -> None:
-        """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed."""
+    def add(self, char: str | None, item: Any, lo: int, repeated: bool, is_class: bool = False) -> None:
+        """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed.
+
+        A class of a few characters taken exactly once extends the run with each of them in turn.
+        """
         if char is not None and lo >= 1 and char not in _LINE_BREAKS:
-            self.run.append(char)
+            self.extend(char)
             if repeated:
                 # A repeated char: what came before touches its first copy, what follows its last copy.
                 self.end_run()
-                self.run.append(char)
+                self.extend(char)
+            return
+        if is_class and item and lo == 1 and not repeated and len(self.run or "-") * len(item) <= _VARIANTS:
+            self.extend([x.text for x in item])
             return
         self.end_run()
         if item is not None and lo >= 1:
@@ -300,7 +312,7 @@ def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
             i += 1
         before = i
         lo, i = _quantifier(src, i)
-        branches.add(char, item, lo, i != before)
+        branches.add(char, item, lo, i != before, c == "[")
     return (branches.all_results() if want_all else branches.result()), i
 
 
