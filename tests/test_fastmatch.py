@@ -314,10 +314,7 @@ def test_required_sets_of_a_sequence_and_of_an_alternation():
     # A small class taken once forks the run: each variant is a literal (more selective than "cc").
     assert sorted(x.text for x in required_literals(r"\bcc[ -]by\b")) == ["cc by", "cc-by"]
     assert sorted(x.text for x in required_literals(r"licen[cs]ed")) == ["licenced", "licensed"]
-    assert sorted(x.text for x in required_literals(r"ab[cd]+e")) in (
-        ["abc", "abd"],
-        ["e"],
-    )  # repeated: no fork
+    assert [x.text for x in required_literals(r"ab[cd]+e")] == ["ab"]  # repeated: no fork
 
 
 def test_a_keyword_line_is_not_tried_by_every_language():
