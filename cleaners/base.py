@@ -39,16 +39,21 @@ class Cleaner:
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         raise NotImplementedError
 
+    def idle(self, doc: Document) -> bool:
+        """True when the cleaner is sure to find nothing in the document (a cheap check; False if unsure)."""
+        return False
+
     def removal(self, doc: Document, line: Line, rule: Any, detail: str = "") -> Removal:
         """A removal of one whole line (with its terminator) credited to `rule`."""
+        return self.line_removal(doc, line.index, rule, detail)
+
+    def line_removal(self, doc: Document, index: int, rule: Any, detail: str = "") -> Removal:
+        """removal() of line `index`, from the document's offsets (no Line object is made)."""
+        starts = doc.line_starts
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)
         return Removal(
-            line.start,
-            line.end,
-            self.name,
-            rule.name,
-            doc.text[line.start : line.end],
-            shadow=rule.mode == "shadow",
-            detail=detail,
+            start, end, self.name, rule.name, doc.text[start:end], shadow=rule.mode == "shadow", detail=detail
         )
 
 
@@ -78,6 +83,14 @@ class PatternCleaner(Cleaner):
         self._near_gate = RuleGate(self._near)
         self._all_gate = RuleGate(spec.rules)
         self._prepared_for = spec
+
+    def idle(self, doc: Document) -> bool:
+        # `near` rules fire only beside a line a plain rule took: no plain candidate, no removal.
+        # A subclass that finds removals its own way says for itself when it is idle.
+        if type(self).find_removals is not PatternCleaner.find_removals:
+            return False
+        self._prepare()
+        return not self._plain_gate.may_hit(doc)
 
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
         """The first rule found in the stripped line, or None (searched under doc's time limit)."""
@@ -117,7 +130,7 @@ class PatternCleaner(Cleaner):
         if self._near and matched:
             self._match_near(doc, matched, limit)
         for index in sorted(matched):
-            yield self.removal(doc, doc.lines[index], matched[index])
+            yield self.line_removal(doc, index, matched[index])
 
     def _match_near(self, doc: Document, matched: dict[int, Any], limit: int) -> None:
         by_line, rest = self.candidates(doc, self._near_gate)

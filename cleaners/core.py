@@ -33,6 +33,31 @@ class Removal:
     risk: str = ""  # certain | likely | risky (cleaners.risk); "" in reports written before risk existed
     risk_reasons: tuple[str, ...] = ()  # why that level: the rule's confidence, then the text's signals
 
+    # The copies the engine makes, spelled out: dataclasses.replace costs several times as much.
+    def moved(self, start: int, end: int, text: str) -> Removal:
+        """The removal over another span (blank-line tidying), with that span's text."""
+        r = self
+        return Removal(
+            start, end, r.cleaner, r.rule, text, r.shadow, r.source, r.detail, r.held, r.risk, r.risk_reasons
+        )
+
+    def judged(self, risk: str, risk_reasons: tuple[str, ...]) -> Removal:
+        """The removal with its risk and the reasons for it."""
+        r = self
+        return Removal(
+            r.start,
+            r.end,
+            r.cleaner,
+            r.rule,
+            r.text,
+            r.shadow,
+            r.source,
+            r.detail,
+            r.held,
+            risk,
+            risk_reasons,
+        )
+
     @property
     def status(self) -> Status:
         """The typed view of `shadow` and `held` (reports keep serialising the two fields, byte for byte)."""

@@ -23,6 +23,16 @@ class DuplicateLineCleaner(PatternCleaner):
         self.min_chars = spec.option("min_chars", 20)
         self.max_distance = spec.option("max_distance", 1)
 
+    def idle(self, doc: Document) -> bool:
+        """True when no non-blank line repeats an earlier one (a set, in C), or no rule can match."""
+        stripped = doc.stripped
+        distinct = set(stripped)
+        nonblank = len(stripped) - stripped.count("")
+        if len(distinct) - ("" in distinct) == nonblank:
+            return True
+        self._prepare()
+        return not self._all_gate.may_hit(doc)  # every rule is tried on a repeat, near or not
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         rules = self.spec.rules
         limit = self.spec.max_chars  # the length bound: article paragraphs are never candidates
@@ -41,9 +51,9 @@ class DuplicateLineCleaner(PatternCleaner):
                 else None
             )
             if rule is not None:
-                yield self.removal(
+                yield self.line_removal(
                     doc,
-                    doc.lines[index],
+                    index,
                     rule,
                     detail=f"repeats the line {pos - first} non-blank line(s) above",
                 )

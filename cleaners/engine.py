@@ -12,7 +12,7 @@ from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back, limits
 from .risk import assess
 from .ruleset import Ruleset
-from .text import Document, Line, search
+from .text import Document, search
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,17 +70,14 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
     A removed block that sits after a blank line (or at the top) takes the blank lines that follow it;
     a removed block that ends the document without a final line break takes the blank lines before it
     and the line break of the last kept line, so the text still ends the way it did.
+    Lines are worked with by index and offset (doc.line_starts, doc.stripped): no Line objects.
     """
     if not removals:
         return removals
-    lines = doc.lines
-    owner: dict[int, int] = {}  # line index -> position of the whole-line removal covering it
-    for pos, r in enumerate(removals):
-        first, last = doc.line_at(r.start), doc.line_at(max(r.start, r.end - 1))
-        if first.start == r.start and last.end == r.end:  # only whole-line removals are tidied
-            owner.update((idx, pos) for idx in range(first.index, last.index + 1))
+    owner = _whole_line_owner(doc, removals)
     out = list(removals)
-    n = len(lines)
+    blank = [not s for s in doc.stripped]
+    n = len(blank)
     i = 0
     while i < n:
         if i not in owner:
@@ -91,34 +88,53 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
             j += 1
         # lines[i:j] is a run of removed lines; k is the end of the blank lines after it
         k = j
-        while k < n and lines[k].is_blank and k not in owner:
+        while k < n and blank[k] and k not in owner:
             k += 1
-        if k > j and (i == 0 or lines[i - 1].is_blank):
-            out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=lines[k - 1].end)
-        elif j == n and i > 0 and not _has_terminator(lines[-1]):
+        if k > j and (i == 0 or blank[i - 1]):
+            out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=_line_end(doc, k - 1))
+        elif j == n and i > 0 and _line_end(doc, n - 1) == _content_end(doc, n - 1):
             # The run ends a document with no final line break: give that shape to the last kept line.
             # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
             # the first of them takes the line break, so no blank line is left at the end.
             b = i
-            while b > 0 and (lines[b - 1].is_blank or (b - 1) in owner):
+            while b > 0 and (blank[b - 1] or (b - 1) in owner):
                 b -= 1
             if b > 0:
                 f = b
                 while f not in owner:
                     f += 1
-                out[owner[f]] = _extend(doc, out[owner[f]], start=lines[b - 1].content_end)
+                out[owner[f]] = _extend(doc, out[owner[f]], start=_content_end(doc, b - 1))
         i = k
     return out
 
 
-def _has_terminator(line: Line) -> bool:
-    return line.end > line.content_end
+def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
+    """Line index -> position of the whole-line removal covering it (only those are tidied)."""
+    starts = doc.line_starts
+    owner: dict[int, int] = {}
+    for pos, r in enumerate(removals):
+        first = max(0, bisect.bisect_right(starts, r.start) - 1)
+        last = max(0, bisect.bisect_right(starts, max(r.start, r.end - 1)) - 1)
+        if starts[first] == r.start and _line_end(doc, last) == r.end:
+            owner.update(dict.fromkeys(range(first, last + 1), pos))
+    return owner
+
+
+def _line_end(doc: Document, i: int) -> int:
+    """Offset just past line i's terminator."""
+    starts = doc.line_starts
+    return starts[i + 1] if i + 1 < len(starts) else len(doc.text)
+
+
+def _content_end(doc: Document, i: int) -> int:
+    """Offset of line i's terminator (its end if it has none)."""
+    return doc.line_starts[i] + len(doc.contents[i])
 
 
 def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None = None) -> Removal:
     s = r.start if start is None else start
     e = r.end if end is None else end
-    return replace(r, start=s, end=e, text=doc.text[s:e])
+    return r.moved(s, e, doc.text[s:e])
 
 
 # ruleset hash -> (acting-only ruleset, shadow-switched-on ruleset, shadow cleaners, shadow rule keys);
@@ -182,6 +198,8 @@ def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     groups = _matching_sources(doc, ruleset)
     source_keep = tuple(k for g, _ in groups for k in g.keep)
     for rank, cleaner in enumerate(ruleset.cleaners):
+        if cleaner.idle(doc):  # most cleaners, in most documents: none of their rules' words is there
+            continue
         keep = ruleset.keep + cleaner.spec.keep + source_keep
         for r in cleaner.find_removals(doc):
             if not _kept(r, doc, keep):

@@ -1,26 +1,33 @@
 """Per-line pre-checks for whole-line rules, derived from the compiled rules at load time.
 
-Each rule's pattern is read once for a set of literals one of which every match must contain
-("cookie" in a cookie-banner rule, "/" in a slash-credit rule, "图" or "圖" from a class). All
-rules' literals go into Aho-Corasick automata (ahocorasick_rs), and one pass over a document
-(as it is, and case-folded) tells which literals each line holds. A rule is tried only on
-the lines that hold one of its literals; the rules tried keep their YAML order, so the rule
-credited is the one the plain loop would credit. A rule whose pattern yields no literal set, or
-uses syntax this reader does not follow (quoting, conditionals, flags other than a leading or
-scoped i, fuzzy matching, nested sets), is tried on every line: the pre-check only skips work.
+Each rule's pattern is read once for sets of literals such that every match holds one literal
+of each set ("cookie" and "utilizamos" in a Spanish cookie-banner rule, "/" in a slash-credit
+rule, "图" or "圖" from a class); a rule is gated on its most selective set and up to three
+more sets of long words. All rules' literals go into Aho-Corasick automata (ahocorasick_rs), and
+one pass over a document (as it is, and case-folded) gives each line one int: a bit per literal
+it holds. A rule is tried only on the lines that hold a literal of each of its sets; the rules
+tried keep their YAML order, so the rule credited is the one the plain loop would credit, and a
+cleaner none of whose literals the document holds is skipped after one AND. A rule whose pattern
+yields no literal set, or uses syntax this reader does not follow (quoting, conditionals, flags
+other than a leading or scoped i, fuzzy matching, nested sets), is tried on every line: the
+pre-check only skips work.
 
 Measured (benchmarks/throughput.py): the regex module's alternations of many literals, and one
 combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
-document (`in`) cost more than they saved. One automaton pass per document is what paid.
+document (`in`) cost more than they saved; one automaton over the folded text with the exact
+literals confirmed afterwards was slower than two (short exact literals like "AP" are common
+once folded). One automaton pass per document is what paid.
 """
 
 from __future__ import annotations
 
 import array
+import bisect
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick_rs
@@ -32,6 +39,7 @@ _ESCAPE_WITH_BRACE = set("pPNx")  # \p{L}, \N{name}, \x{263a}: the braces are no
 _LINE_BREAKS = set("\r\n")
 _GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])\w+>")
 _CLASS_MAX = 12  # a class of at most this many plain characters gives one single-character literal each
+_VARIANTS = 8  # a run forked by classes ("licen[cs]e") is kept while it has at most this many variants
 
 
 class _Unsure(Exception):
@@ -164,7 +172,7 @@ def _escape(src: str, i: int) -> tuple[str | None, int]:
 _ITEM, _SKIP, _WHOLE = "item", "skip", "whole"
 
 
-def _group(src: str, i: int, icase: bool, depth: int) -> tuple[str, Any, int]:
+def _group(src: str, i: int, icase: bool, depth: int, want_all: bool = False) -> tuple[str, Any, int]:
     """(what, requirement, index after the group) for the group that opens at src[i]."""
     if not src.startswith("(?", i):
         item, j = _parse(src, i + 1, icase, depth + 1)
@@ -194,7 +202,7 @@ def _group(src: str, i: int, icase: bool, depth: int) -> tuple[str, Any, int]:
             item, j = _parse(src, m.end(), icase or "i" in m.group(1), depth + 1)
             return _ITEM, item, j + 1
         if i == 0 and depth == 0:  # leading global flags
-            return _WHOLE, _parse(src, m.end(), icase or "i" in m.group(1), 0), 0
+            return _WHOLE, _parse(src, m.end(), icase or "i" in m.group(1), 0, want_all), 0
     raise _Unsure  # conditionals, branch resets, other flags ...
 
 
@@ -205,30 +213,49 @@ class _Branches:
         self.icase = icase
         self.done: list = []  # requirements of the finished branches
         self.best = None  # best requirement of the current branch
-        self.run: list[str] = []  # the current run of mandatory literal characters
+        self.every: list = []  # every requirement of the current branch (each one holds for a match)
+        self.every_done: list = []  # `every` of the finished branches
+        # The current run of mandatory literal characters, as its variants (more than one once a small
+        # class such as [cs] in "licen[cs]e" forks it); [] when there is none.
+        self.run: list[str] = []
 
     def end_run(self) -> None:
         if self.run:
-            self.best = _better(self.best, (Lit("".join(self.run), self.icase),))
+            self.weigh(tuple(Lit(v, self.icase) for v in dict.fromkeys(self.run)))
         self.run = []
+
+    def extend(self, chars) -> None:
+        self.run = [r + c for r in (self.run or [""]) for c in chars]
+
+    def weigh(self, req: tuple[Lit, ...]) -> None:
+        self.best = _better(self.best, req)
+        self.every.append(req)
 
     def next_branch(self) -> None:
         self.end_run()
         self.done.append(self.best)
+        self.every_done.append(self.every)
         self.best = None
+        self.every = []
 
-    def add(self, char: str | None, item: Any, lo: int, repeated: bool) -> None:
-        """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed."""
+    def add(self, char: str | None, item: Any, lo: int, repeated: bool, is_class: bool = False) -> None:
+        """One item with its quantifier's minimum `lo`: a literal char extends the run, a group is weighed.
+
+        A class of a few characters taken exactly once extends the run with each of them in turn.
+        """
         if char is not None and lo >= 1 and char not in _LINE_BREAKS:
-            self.run.append(char)
+            self.extend(char)
             if repeated:
                 # A repeated char: what came before touches its first copy, what follows its last copy.
                 self.end_run()
-                self.run.append(char)
+                self.extend(char)
+            return
+        if is_class and item and lo == 1 and not repeated and len(self.run or "-") * len(item) <= _VARIANTS:
+            self.extend([x.text for x in item])
             return
         self.end_run()
         if item is not None and lo >= 1:
-            self.best = _better(self.best, item)
+            self.weigh(item)
 
     def result(self) -> tuple[Lit, ...] | None:
         self.next_branch()
@@ -236,9 +263,19 @@ class _Branches:
             return None
         return tuple(dict.fromkeys(x for b in self.done for x in b))
 
+    def all_results(self) -> list[tuple[Lit, ...]]:
+        """Requirements that all hold for a match: every one of a lone branch's, else the union's."""
+        union = self.result()
+        if len(self.every_done) == 1:
+            return list(dict.fromkeys(self.every_done[0]))
+        return [union] if union else []
 
-def _parse(src: str, i: int, icase: bool, depth: int):
-    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len)."""
+
+def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
+    """The requirement of the alternation at src[i]: (req, index of its closing ')' or len).
+
+    want_all: (the list of requirements that all hold, index) instead (Branches.all_results).
+    """
     n = len(src)
     branches = _Branches(icase)
     while i < n:
@@ -259,7 +296,7 @@ def _parse(src: str, i: int, icase: bool, depth: int):
             item = _class_literals(src[i + 1 : end - 1], icase)
             i = end
         elif c == "(":
-            what, item, i = _group(src, i, icase, depth)
+            what, item, i = _group(src, i, icase, depth, want_all)
             if what == _WHOLE:
                 return item
             if what == _SKIP:
@@ -275,8 +312,8 @@ def _parse(src: str, i: int, icase: bool, depth: int):
             i += 1
         before = i
         lo, i = _quantifier(src, i)
-        branches.add(char, item, lo, i != before)
-    return branches.result(), i
+        branches.add(char, item, lo, i != before, c == "[")
+    return (branches.all_results() if want_all else branches.result()), i
 
 
 def required_literals(source: str) -> tuple[Lit, ...] | None:
@@ -288,6 +325,19 @@ def required_literals(source: str) -> tuple[Lit, ...] | None:
     if end != len(source):
         return None
     return req
+
+
+def required_sets(source: str) -> list[tuple[Lit, ...]]:
+    """Sets of literals such that every match of `source` holds one of each set; [] if none known.
+
+    required_literals gives the most selective one alone; a rule tried only where all its sets are
+    found is tried on fewer lines ("cookie" and "utilizamos" rather than "cookie" in every language).
+    """
+    try:
+        reqs, end = _parse(source, 0, False, 0, True)
+    except (_Unsure, IndexError, ValueError):
+        return []
+    return reqs if end == len(source) else []
 
 
 def fold(text: str) -> str:
@@ -360,26 +410,36 @@ class _Automata:
     A word is a literal tagged with how it is looked for: "=" + text in the line as it is (the
     exact automaton), "~" + text in the folded line (the folded automaton). Both search UTF-8
     bytes, which a literal matches only at character boundaries, so byte offsets are safe.
+    Each word has a bit (1 << its number, numbers never reused), so a line's words are one int.
     """
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
-        self.pending: frozenset[str] = (
-            frozenset()
-        )  # words of gates built since, so one rebuild takes them all
-        self.exact = self.folded = (
-            None  # (automaton, its words by index), or None when no word is looked for that way
-        )
+        self.pending: frozenset[str] = frozenset()  # words of gates built since: one rebuild takes them all
+        self.bits: dict[str, int] = {}  # word -> its bit
+        # (automaton, the bit of each of its words by index), or None when no word is looked for that way
+        self.exact = self.folded = None
+        # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
+        self.max_chars = 0
 
     def add(self, words: frozenset[str]) -> None:
         """Words of a new gate: built into the automata with all others at the next ensure()."""
         with _LOCK:
             self.pending |= words
 
-    def ensure(self, words: frozenset[str]) -> None:
-        if words <= self.words:
-            return
+    def bits_of(self, words: frozenset[str]) -> dict[str, int]:
+        """The bit of each word (numbered now if new; not yet in the automata until ensure())."""
         with _LOCK:
+            for w in sorted(words - self.bits.keys()):
+                self.bits[w] = 1 << len(self.bits)
+            return {w: self.bits[w] for w in words}
+
+    def ensure(self, words: frozenset[str], max_chars: int = 0) -> None:
+        if words <= self.words and max_chars <= self.max_chars:
+            return
+        self.bits_of(words | self.pending)
+        with _LOCK:
+            self.max_chars = max(self.max_chars, max_chars)
             words = self.words | words | self.pending
             self.pending = frozenset()
             built = []
@@ -391,7 +451,7 @@ class _Automata:
                         [w[1:].encode("utf-8") for w in tagged],
                         implementation=ahocorasick_rs.Implementation.DFA,
                     )
-                built.append((automaton, tagged) if automaton is not None else None)
+                built.append((automaton, [self.bits[w] for w in tagged]) if automaton is not None else None)
             # A document's cached hits name the automata they came from.
             self.exact, self.folded = built
             self.words = words
@@ -405,45 +465,58 @@ _CHUNK_LINES = 4096  # lines searched per pass: a huge document is never joined,
 
 def line_literals(doc: Any) -> dict[int, frozenset[str]]:
     """Line index -> the gated words found in that line (stripped); lines with none are absent."""
-    return {line: frozenset(words) for line, words in _found(doc)[0].items()}
+    words = [(bit, w) for w, bit in _AUTOMATA.bits.items()]
+    return {line: frozenset(w for bit, w in words if mask & bit) for line, mask in _found(doc)[0].items()}
 
 
-def _found(doc: Any) -> tuple[dict[int, set[str]], dict[str, set[int]]]:
-    """(line -> words found in it, word -> lines it is found in) for the document.
+def _found(doc: Any) -> tuple[dict[int, int], int]:
+    """(line -> the bits of the words found in it, the bits of all of them) for the document.
 
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
-    cleaner (until another literal is added).
+    cleaner (until another literal is added). A line longer than every gated rule's max_chars
+    (an article paragraph) is searched as an empty line: no rule could be tried on it.
     """
     a = _AUTOMATA
     cached = doc.literals_found
     if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
         return cached[2]
-    by_line: dict[int, set[str]] = {}
-    by_word: dict[str, set[int]] = {}
+    masks: dict[int, int] = {}
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
-        joined = "\n".join(stripped[first : first + _CHUNK_LINES])
-        for automaton, text in ((a.exact, joined), (a.folded, fold(joined) if a.folded else "")):
-            if automaton is None:
-                continue
-            haystack = text.encode("utf-8", "surrogatepass")
-            matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
-            words = automaton[1]
-            line, pos = first, 0  # folding may change lengths: lines are counted in each haystack
-            for k, _, end in matches:
-                if end < pos:  # not in order after all: count from the top
-                    line, pos = first, 0
-                line += haystack.count(
-                    b"\n", pos, end
-                )  # no literal holds a line break: its end is on its line
-                pos = end
-                word = words[k]
-                by_line.setdefault(line, set()).add(word)
-                by_word.setdefault(word, set()).add(line)
-    found = (by_line, by_word)
+        chunk = stripped[first : first + _CHUNK_LINES]
+        if chunk and max(map(len, chunk)) > a.max_chars:
+            chunk = [s if len(s) <= a.max_chars else "" for s in chunk]
+        joined = "\n".join(chunk)
+        if a.exact is not None:
+            _scan(a.exact, joined, first, masks)
+        if a.folded is not None:
+            _scan(a.folded, fold(joined), first, masks)
+    every = 0
+    for mask in masks.values():
+        every |= mask
+    found = (masks, every)
     doc.literals_found = (a.exact, a.folded, found)
     return found
+
+
+def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
+    """Add the bits of the words found in `text` (lines joined by "\\n", the first numbered `first`)."""
+    haystack = text.encode("utf-8", "surrogatepass")
+    matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
+    if not matches:
+        return
+    # ends[i]: one past line i's line break; a match (no literal holds a line break) is on the line
+    # whose break comes first after its end. Folding may change lengths: each haystack is split apart.
+    ends = list(accumulate(map(_PLUS_ONE, map(len, haystack.split(b"\n")))))
+    bits = automaton[1]
+    get = masks.get
+    for k, _, end in matches:
+        line = first + bisect.bisect_right(ends, end)
+        masks[line] = get(line, 0) | bits[k]
+
+
+_PLUS_ONE = (1).__add__
 
 
 class RuleGate:
@@ -459,25 +532,31 @@ class RuleGate:
         self.rules = tuple(rules)
         by_word: dict[str, list[int]] = {}
         always = []
+        self._needs: list[list[frozenset[str]]] = []  # per rule: word sets, one word of each must be found
         for pos, rule in enumerate(self.rules):
-            req = required_literals(rule.pattern.pattern) if _plain_flags(rule.pattern) else None
-            words = searchable(req) if req else None
-            if words is None:
+            needs = _rule_words(rule)
+            self._needs.append(needs)
+            if not needs:
                 always.append(pos)
-                continue
-            for w in ["=" + x for x in words[0]] + ["~" + x for x in words[1]]:
+            for w in {w for words in needs for w in words}:
                 by_word.setdefault(w, []).append(pos)
         self._always = frozenset(always)
         self._by_word = {w: tuple(p) for w, p in by_word.items()}
         self.words = frozenset(by_word)
         # The rules every line is given (those with no literal set); () when all rules are gated.
         self.rest = tuple(self.rules[p] for p in always)
-        self._memo: dict[frozenset[int], tuple[Any, ...]] = {}
+        self.max_chars = max(
+            (r.max_chars for r, n in zip(self.rules, self._needs, strict=True) if n), default=0
+        )
+        self._memo: dict[int, tuple[Any, ...]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
+        self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
+        self._mask = 0  # the bits of all its words
+        self._need_masks: list[tuple[int, ...]] = []  # per rule: the bits of each of its word sets
         _AUTOMATA.add(self.words)
 
     def __getstate__(self):
-        return {**self.__dict__, "_memo": {}, "_ready": None}
+        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []}
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
@@ -487,31 +566,77 @@ class RuleGate:
         """
         if not self.words:
             return {}
-        if (
-            self._ready is not _AUTOMATA.words
-        ):  # this gate's words may not be in the automata yet (a new gate, or unpickled)
-            _AUTOMATA.ensure(self.words)
-            self._ready = _AUTOMATA.words
-        lines_of = _found(doc)[1]
-        present = self.words.intersection(lines_of)
-        if not present:
+        self._get_ready()
+        masks, every = _found(doc)
+        gate = self._mask
+        if not every & gate:
             return {}
-        by_word = self._by_word
-        positions: dict[int, set[int]] = {}
-        for w in present:
-            for line in lines_of[w]:
-                positions.setdefault(line, set()).update(by_word[w])
         memo = self._memo
         out = {}
-        for line, ps in positions.items():
-            key = frozenset(ps)
-            rules = memo.get(key)
-            if rules is None:
-                if len(memo) >= self._MEMO_MAX:
-                    memo.clear()
-                rules = memo[key] = tuple(self.rules[p] for p in sorted(key | self._always))
-            out[line] = rules
+        for line, mask in masks.items():
+            mask &= gate
+            if mask:
+                rules = memo.get(mask)
+                if rules is None:
+                    rules = self._rules_of(mask)
+                if rules:  # a line with none of them gets `rest`, which is then () too
+                    out[line] = rules
         return out
+
+    def _get_ready(self) -> None:
+        if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
+            _AUTOMATA.ensure(self.words, self.max_chars)
+            self._bits = bits = _AUTOMATA.bits_of(self.words)
+            self._mask = sum(bits.values())
+            self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]
+            self._ready = _AUTOMATA.words
+
+    def may_hit(self, doc: Any) -> bool:
+        """False when no rule can match any line of the document: one AND with the document's words."""
+        if self.rest:
+            return True
+        if not self.words:
+            return False
+        self._get_ready()
+        return bool(_found(doc)[1] & self._mask)
+
+    def _rules_of(self, mask: int) -> tuple[Any, ...]:
+        """The rules, in order, a line holding the words of `mask` may match (memoised by mask)."""
+        rules = tuple(
+            rule
+            for rule, needs in zip(self.rules, self._need_masks, strict=True)
+            if all(mask & need for need in needs)  # no needs (an ungated rule): always
+        )
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        self._memo[mask] = rules
+        return rules
+
+
+_MAX_SETS = 4  # word sets a rule is gated on: the most selective ones (more words, more hits to count)
+_EXTRA_MIN_BYTES = 4  # UTF-8: two CJK characters are as rare as four Latin letters
+
+
+def _rule_words(rule: Any) -> list[frozenset[str]]:
+    """The tagged word sets a line must hold one word of each of for the rule to match; [] if unknown."""
+    if not _plain_flags(rule.pattern):
+        return []
+    sets = []
+    for req in sorted(required_sets(rule.pattern.pattern), key=_selectivity, reverse=True):
+        words = searchable(req)
+        if words is None:
+            continue
+        # Beyond the most selective set, only sets of long words: a short one ("a", "on") is in most lines
+        # and costs a hit to count in each.
+        if (
+            sets
+            and min(len(x.encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < _EXTRA_MIN_BYTES
+        ):
+            continue
+        sets.append(frozenset(["=" + x for x in words[0]] + ["~" + x for x in words[1]]))
+        if len(sets) == _MAX_SETS:
+            break
+    return sets
 
 
 def _plain_flags(pattern: Any) -> bool:

@@ -103,8 +103,10 @@ def hold_back(
             if why not in reasons:
                 reasons.append(why)
         out.append(r)
-    total = solid_chars(text) if total is None else total
     unsure = [i for i, r in enumerate(out) if not r.shadow and r.risk == "risky"]
+    if not unsure:  # nothing risky acts: no share to judge (and no need to count the whole text)
+        return out, tuple(reasons)
+    total = solid_chars(text) if total is None else total
     removed = sum(solid_chars(out[i].text) for i in unsure)
     if total >= settings.min_chars and removed / total > settings.max_share:
         limit = settings.max_share

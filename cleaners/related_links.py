@@ -55,6 +55,10 @@ class RelatedLinksCleaner(PatternCleaner):
             return True
         return len(_WORD.findall(stripped)) >= self.min_headline_words
 
+    def idle(self, doc: Document) -> bool:
+        self._prepare()
+        return not self._all_gate.may_hit(doc)  # its own windows: every rule, near or not
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         limit = self.spec.max_chars
         rules = self.candidates(
@@ -72,13 +76,13 @@ class RelatedLinksCleaner(PatternCleaner):
             if rule is None:
                 continue
             taken.add(i)
-            yield self.removal(doc, doc.lines[i], rule)
+            yield self.line_removal(doc, i, rule)
             if rule.role == HEADER:
                 last = i
                 for index in self._headlines_after(doc, i, rules):
                     taken.add(index)
                     last = index
-                    yield self.removal(doc, doc.lines[index], rule, detail=f"headline under {s!r}")
+                    yield self.line_removal(doc, index, rule, detail=f"headline under {s!r}")
                 resume = last + 1
 
     def _headlines_after(self, doc: Document, i: int, rules) -> list[int]:

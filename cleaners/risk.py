@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
@@ -49,9 +49,11 @@ HANGUL = ("Korean",)
 # copula 是, common prepositions) are to CJK prose what stop words are to a spaced language.
 CJK_FUNCTION = frozenset("的了是在和与及对为以而也就都这那其之于被将从到把让着过个我他她们你您并或但")
 CJK_FUNCTION |= frozenset("のはがをにでともへやからまでより")
+_CJK_FUNCTION_CHAR = regex.compile("[" + "".join(regex.escape(c) for c in sorted(CJK_FUNCTION)) + "]")
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
 _HANGUL = regex.compile(r"\p{Hangul}")
 # A sentence ends the text: . ! ? … or their CJK forms, then perhaps a closing quote or bracket.
@@ -102,16 +104,26 @@ def measure(text: str) -> Prose:
     ends = bool(_ENDS_SENTENCE.search(s))
     if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
         return Prose(0, len(s), count_sentences(s), False, 0.0, False)
-    cjk = len(_CJK.findall(s))
-    words = [w.lower() for w in _WORD.findall(s)]
+    cjk = sum(map(len, _CJK_RUN.findall(s)))  # runs, not characters: one match object per run
+    words = list(map(str.lower, _WORD.findall(s)))
     if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
-        share = sum(c in CJK_FUNCTION for c in s) / cjk
+        share = len(_CJK_FUNCTION_CHAR.findall(s)) / cjk
         n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
         return Prose(n, len(s), count_sentences(s), True, share, True)
     script = "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
     stops = stop_words(script)
-    share = sum(w in stops for w in words) / len(words) if words else 0.0
+    share = sum(map(stops.__contains__, words)) / len(words) if words else 0.0
     return Prose(len(words), len(s), count_sentences(s), True, share, False)
+
+
+_CERTAIN = ("rule certain",)
+
+
+@lru_cache(maxsize=4096)
+def _measure_removed(text: str) -> Prose:
+    """measure() of a removed text, remembered: boilerplate lines recur across a corpus (article lines
+    seldom do, so the article scan calls measure() itself)."""
+    return measure(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +184,8 @@ def _runaways(
     """(cleaner, rule) -> why it is a runaway in this document: it removes a large share of the lines,
     some of them sentences between article paragraphs (a caption rule in a photo story removes many
     lines, but no prose; a newsletter box is all prompts, no article)."""
+    if not any(inside):  # a runaway removes some sentence between article paragraphs
+        return {}
     counts = Counter((r.cleaner, r.rule) for r in removals if not r.shadow)
     busy = {k for k, n in counts.items() if n >= limits.runaway_min_lines}
     busy &= {(r.cleaner, r.rule) for r, i in zip(removals, inside, strict=True) if i}
@@ -210,7 +224,9 @@ def declared_of(removals: Sequence[Removal], confidence_of) -> list[str]:
 
 def prose_of(removals: Sequence[Removal], declared: Sequence[str]) -> list[Prose | None]:
     """How sentence-like each removal is (None for a certain one: never held, so not measured)."""
-    return [None if d == "certain" else measure(r.text) for r, d in zip(removals, declared, strict=True)]
+    return [
+        None if d == "certain" else _measure_removed(r.text) for r, d in zip(removals, declared, strict=True)
+    ]
 
 
 def judge(
@@ -227,7 +243,7 @@ def judge(
     out = []
     for r, d, p, between in zip(removals, declared, prose, inside, strict=True):
         if p is None:
-            out.append((replace(r, risk="certain", risk_reasons=("rule certain",)), ""))
+            out.append((r.judged("certain", _CERTAIN), ""))
             continue
         runaway = runaways.get((r.cleaner, r.rule), "")
         out.append(_judge(r, d, p, between, runaway, limits))
@@ -249,12 +265,14 @@ def _judge(
     risk = "risky" if hold or between or level == "risky" else "likely"
     if hold and hold not in reasons:
         reasons.append(hold)
-    return replace(r, risk=risk, risk_reasons=tuple(reasons)), hold
+    return r.judged(risk, tuple(reasons)), hold
 
 
 def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Removal, str]]:
     """A rule caught removing article text in a document is not trusted with its other lines there:
     its remaining acting removals are held too (a headline or the first paragraph beside the held ones)."""
+    if not any(why for _, why in assessed):
+        return assessed
     caught = Counter((r.cleaner, r.rule) for r, why in assessed if why and not r.shadow)
     if not caught:
         return assessed
@@ -263,7 +281,7 @@ def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Remova
         n = caught.get((r.cleaner, r.rule), 0)
         if n and not why and not r.shadow:
             why = f"article-like text nearby: the rule's {n} other removals here are held"
-            r = replace(r, risk="risky", risk_reasons=r.risk_reasons + (why,))
+            r = r.judged("risky", r.risk_reasons + (why,))
         out.append((r, why))
     return out
 

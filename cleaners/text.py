@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+import regex
+
 # Only the three real line endings: str.splitlines() would also split on \x0b, \x0c, \u2028 ...,
 # which scraped text contains inside paragraphs.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+_REGEX_PATTERN = type(regex.compile("x"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,12 @@ class _Lines(Sequence):
         return len(self._doc.contents)
 
     def __getitem__(self, i):
+        if type(i) is int and i >= 0:  # the common case first: one line, by a non-negative index
+            if self._all is not None:
+                return self._all[i]
+            line = self._made.get(i)
+            if line is not None:
+                return line
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         n = len(self)
@@ -107,7 +116,7 @@ def _split_offsets(text: str) -> tuple[list[int], list[str]]:
     if contents[-1] == "":  # text ends with a line break (or is empty): no last, unterminated line
         contents.pop()
     starts = [0]
-    starts.extend(accumulate(len(c) + 1 for c in contents[:-1]))
+    starts.extend(accumulate(map((1).__add__, map(len, contents[:-1]))))  # in C, not a generator
     return starts[: len(contents)], contents
 
 
@@ -161,6 +170,10 @@ def search(doc: Document | None, key: str, pattern, s: str):
     if key in doc.timed_out:
         return None
     try:
+        if type(pattern) is _REGEX_PATTERN:
+            # (string, pos, endpos, concurrent, partial, timeout) given by position: the keyword
+            # timeout= cost more than most searches themselves (tests/test_fastmatch checks the order).
+            return pattern.search(s, None, None, None, False, doc.regex_timeout)
         return pattern.search(s, timeout=doc.regex_timeout)
     except TimeoutError:
         # Catastrophic backtracking: give the rule up for this document rather than hang the run.

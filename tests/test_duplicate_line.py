@@ -43,3 +43,17 @@ def test_a_line_longer_than_max_chars_is_never_a_candidate():
 def test_blank_lines_are_never_removed():
     removed = _removed("Caption of the photo here.\n\n\n\nCaption of the photo here.\n")
     assert all(r.text.strip() == "Caption of the photo here." for r in removed)
+
+
+def test_idle_only_without_a_repeated_line():
+    """The engine skips duplicate_line in a document with no repeated non-blank line (blanks do not count)."""
+    from cleaners import load_ruleset
+    from cleaners.text import Document
+
+    cleaner = [c for c in load_ruleset().cleaners if c.name == "duplicate_line"][0]
+    caption = "A crowd gathers outside the court on Monday morning."
+    assert cleaner.idle(Document(f"One line.\n\n\n{caption}\n\nAnother line.\n"))
+    repeated = Document(f"{caption}\n{caption}\n")
+    assert not cleaner.idle(repeated) and [r.start for r in cleaner.find_removals(repeated)] == [
+        len(caption) + 1
+    ]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, searchable
+from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, required_sets, searchable
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -286,6 +286,45 @@ def test_required_literals_are_in_every_match():
                     ), (rule.name, piece)
 
 
+def test_every_required_set_is_in_every_match():
+    """A rule is gated on several literal sets at once: each of them appears in every line it matches."""
+    for cleaner in RULESET.cleaners:
+        for rule in cleaner.spec.rules:
+            sets = required_sets(rule.pattern.pattern)
+            for piece in PIECES:
+                if not (rule.pattern.search(piece) and len(piece.casefold()) == len(piece)):
+                    continue
+                for req in sets:
+                    assert any(
+                        (x.text.casefold() in piece.casefold()) if x.icase else (x.text in piece) for x in req
+                    ), (rule.name, piece, req)
+
+
+def test_required_sets_of_a_sequence_and_of_an_alternation():
+    texts = [
+        sorted(x.text for x in req)
+        for req in required_sets(r"(?i)^(?=.*cookie)(?=.*(?:accept|agree)).*usamos")
+    ]
+    assert texts == [["cookie"], ["accept", "agree"], ["usamos"]]
+    # Branches of a top-level alternation: one set, one literal from each branch.
+    assert [sorted(x.text for x in req) for req in required_sets(r"cookie x|banner y")] == [
+        ["banner y", "cookie x"]
+    ]
+    assert required_sets(r"\Qab\E") == []
+    # A small class taken once forks the run: each variant is a literal (more selective than "cc").
+    assert sorted(x.text for x in required_literals(r"\bcc[ -]by\b")) == ["cc by", "cc-by"]
+    assert sorted(x.text for x in required_literals(r"licen[cs]ed")) == ["licenced", "licensed"]
+    assert [x.text for x in required_literals(r"ab[cd]+e")] == ["ab"]  # repeated: no fork
+
+
+def test_a_keyword_line_is_not_tried_by_every_language():
+    """An English sentence that mentions cookies holds none of the Spanish rule's other words: not tried."""
+    cookie = [c for c in RULESET.cleaners if c.name == "cookie_banner"][0]
+    line = "Regulators fined the retailer after it placed tracking cookies on shoppers' phones."
+    tried = {r.name for rules in cookie.candidates(Document(line))[0].values() for r in rules}
+    assert "consent sentence (es)" not in tried and "consent sentence (pt)" not in tried
+
+
 def test_patterns_the_reader_does_not_follow_get_no_literals():
     for src in [
         r"(?s)a.b",
@@ -366,3 +405,44 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
         assert fastmatch.line_literals(Document(text)) == whole
     finally:
         fastmatch._CHUNK_LINES = old
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents())
+def test_an_idle_cleaner_finds_nothing(text):
+    """The engine skips a cleaner whose rules' words are not in the document: it must have found nothing."""
+    for cleaner in RULESET.cleaners:
+        if cleaner.idle(Document(text)):
+            assert list(cleaner.find_removals(Document(text))) == [], cleaner.name
+
+
+def test_a_line_longer_than_every_gated_rule_is_not_searched():
+    """An article paragraph longer than any gated rule's max_chars holds no candidate words at all."""
+    import cleaners.fastmatch as fastmatch
+
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))
+    longest = fastmatch._AUTOMATA.max_chars
+    assert longest >= max(
+        r.max_chars for c in PATTERN_CLEANERS for r in c.spec.rules if r.name != "repeated short line"
+    )
+    # (The automata are shared by every ruleset of the process: other tests may have raised the limit.)
+    paragraph = ("Advertisement cookie photo " * (longest // 20 + 2))[: longest + 1]
+    found = fastmatch.line_literals(Document(f"Advertisement\n{paragraph}\n{paragraph[:longest]}\n"))
+    assert 0 in found and 1 not in found and 2 in found
+
+
+def test_search_passes_the_time_limit_by_position():
+    """cleaners.text.search gives the regex module its timeout by position (the keyword costs ~1 us a
+    call): the fifth argument must be `partial` (left off) and the sixth the time limit."""
+    import time
+
+    from cleaners.text import search
+
+    doc = Document("")
+    doc.regex_timeout = 0.2
+    assert search(doc, "k/abc", regex.compile("abc"), "xxab") is None  # no partial match
+    assert search(doc, "k/abc", regex.compile("abc"), "xxabc").span() == (2, 5)
+    t0 = time.monotonic()
+    assert search(doc, "k/slow", regex.compile("(?:a|aa)+b"), "a" * 60) is None
+    assert time.monotonic() - t0 < 5 and "k/slow" in doc.timed_out

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, SEEDS, cli_env
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaners import clean_text, load_ruleset, ruleset_from_mapping
 from cleaners.risk import measure
@@ -262,3 +264,47 @@ def test_held_lists_the_run_level_runaway(tmp_path, cli):
         for line in held.stdout.decode().splitlines()
     )
     assert Path(out / "doc0.txt").read_text(encoding="utf-8") != ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "The",
+                "cookies",
+                "of",
+                "and",
+                "是",
+                "的",
+                "政策",
+                "のは",
+                "カタ",
+                "реклама",
+                "и",
+                "광고",
+                "İ",
+                "ß",
+            ]
+            + ["광고", " ", ". ", "。", "! ", "?", "…", "”", "\t", "-", "'", "2024"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_measure_counts_as_the_plain_loops_do(text):
+    """measure() counts CJK characters by runs and function characters with one class: same figures
+    as counting character by character."""
+    from cleaners.risk import _CJK, _WORD, CJK_FUNCTION, measure
+
+    p = measure(text)
+    s = " ".join(text.split())
+    if not p.ends_sentence:
+        return
+    cjk = len(_CJK.findall(s))
+    words = [w.lower() for w in _WORD.findall(s)]
+    assert p.cjk == (cjk > len(words))
+    if p.cjk:
+        assert p.stop_share == sum(c in CJK_FUNCTION for c in s) / cjk
+        assert p.words == cjk // 2 + sum(1 for w in words if not _CJK.search(w))
+    else:
+        assert p.words == len(words)
