@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -184,11 +185,17 @@ def test_missing_outputs_and_stray_temps(tmp_path):
     dead = subprocess.Popen(["true"])
     dead.wait()  # a boilerclean process that is gone: its temp files are the sweep's to remove
     (out / "sub" / f".c.txt.bc~{dead.pid}~0123456789ab.tmp").write_text("half a fi")  # a SIGKILL mid-write
+    # A killed run's orphaned worker that exited but is not reaped (a zombie answers kill(pid, 0)).
+    zombie = subprocess.Popen(["true"])
+    while not Path(f"/proc/{zombie.pid}/stat").read_text().split(") ")[1].startswith("Z"):
+        time.sleep(0.01)
+    (out / f".b.diff.bc~{zombie.pid}~0123456789ab.tmp").write_text("half a di")
     (out / "sub" / ".c.txt.k2j4h5x_.tmp").write_text("a user's")  # not our scheme: never touched
     r = run(inp, out)["run"]
     assert r["recleaned_because"] == {"outputs missing": 1}
     assert output_tree(out) == {**reference, "sub/.c.txt.k2j4h5x_.tmp": b"a user's"}
     assert [p.name for p in out.rglob("*.tmp")] == [".c.txt.k2j4h5x_.tmp"]
+    zombie.wait()
 
 
 def test_summary_is_deterministic_for_a_fresh_folder(tmp_path):

@@ -106,7 +106,18 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's live process
-    return pid != 0
+    return pid != 0 and not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but is not reaped yet (a killed run's orphaned worker, where the init
+    process is slow to reap, as in containers without one): it answers signals but writes nothing more."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return False  # no /proc (not Linux): trust the signal
+    return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] in (b"Z", b"X")
 
 
 def remove_dead_temps(out: str | os.PathLike, skip: str) -> int:
