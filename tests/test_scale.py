@@ -163,11 +163,11 @@ def test_progress_names_its_phase_and_counts_from_zero_in_each(caplog):
     assert lines[1].startswith("progress (index): 2/3 files, 0.0 MB")
 
 
-def test_small_runs_get_batches_small_enough_to_show_progress_file_by_file():
-    from flows.run.pipeline import BATCH_SIZE, batch_size
+def test_small_runs_get_smaller_batches_whatever_the_workers():
+    from flows.run.pipeline import BATCH_SIZE, MIN_BATCH, batch_size
 
-    assert batch_size(5, 2) == 1 and batch_size(160, 2) == 10
-    assert batch_size(1_000_000, 8) == BATCH_SIZE and batch_size(0, 1) == 1
+    assert batch_size(5) == MIN_BATCH and batch_size(320) == 20
+    assert batch_size(1_000_000) == BATCH_SIZE and batch_size(0) == MIN_BATCH
 
 
 def test_line_starts_match_a_character_scan():

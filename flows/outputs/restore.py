@@ -14,6 +14,7 @@ from cleaners.core import Removal, check_removals, restore
 from ..inputs.decode import BOM_OF, encode_document
 from ..inputs.discover import InputFile
 from .atomic import atomic_write
+from .records import ReportReader, is_records_name
 
 
 class RestoreError(ValueError):
@@ -137,10 +138,11 @@ def restore_run(
     summary = summary if summary is not None else load_run_summary(out)
     dest = Path(to)
     done, failed = [], []
+    reader = ReportReader(out, read=lambda name: _read_inside(out, name))
     for record in summary.get("file_records", []):
         rel = record.get("input") if isinstance(record, dict) else None
         try:
-            restored = _restore_one(out, record)
+            restored = _restore_one(out, record, reader)
             target = _inside(dest, restored.rel)
             _no_links(dest, target)
             atomic_write(target, restored.data)
@@ -150,7 +152,20 @@ def restore_run(
     return done, failed
 
 
-def _restore_one(out: Path, record: dict) -> Restored:
+def _restore_one(out: Path, record: dict, reader: ReportReader) -> Restored:
+    rel = record.get("input")
+    pointer = record.get("records")
+    if pointer is None:  # a run before the batch layout: one report per input
+        return _restore_legacy(out, record)
+    if not is_records_name(pointer):
+        raise RestoreError(f"records file {pointer!r} is not one a run writes; refused")
+    report = reader.report(str(_safe_rel(rel)), pointer)
+    if report is None:
+        raise RestoreError(f"not restorable: its removal records are missing from {pointer}")
+    return rebuild_input(out, report)
+
+
+def _restore_legacy(out: Path, record: dict) -> Restored:
     rel = record.get("input")
     stem = InputFile(str(rel), str(_safe_rel(rel))).stem
     report_path = _inside(out, f"{stem}.report.json")

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import orjson
-
 from ..inputs.discover import InputFile
-from ..outputs.records import Status
+from ..outputs.records import ReportReader, Status, is_records_name
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
@@ -148,23 +146,20 @@ def load_summary(out_dir: str | Path) -> dict:
 
 def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
     """The run's files in order, each with its report if the report on disk belongs to this run."""
-    out = Path(out_dir)
+    reader = ReportReader(out_dir)
     for rec in summary.get("file_records", []):
         stem = InputFile("", rec["input"]).stem
-        yield FileEntry(
-            rec["input"], stem, rec, read_report(out / f"{stem}.report.json", rec["input"], summary)
-        )
+        yield FileEntry(rec["input"], stem, rec, read_report(reader, rec, summary))
 
 
-def read_report(path: Path, rel: str, summary: dict) -> dict | None:
-    try:
-        report = orjson.loads(path.read_bytes())  # a run's index reads every report
-    except (OSError, orjson.JSONDecodeError):
-        return None
+def read_report(reader: ReportReader, record: dict, summary: dict) -> dict | None:
+    """The report of a file of the run (its summary record names the file holding it), or None."""
+    rel = record.get("input")
+    report = reader.report(rel, record.get("records"))
     # A report of another input (a name clash) or of another ruleset (an older run) is not this file's.
-    if report.get("input") != rel or report.get("ruleset_hash") != summary.get("ruleset_hash"):
+    if report is None or report.get("ruleset_hash") != summary.get("ruleset_hash"):
         return None
-    return report
+    return report if report.get("input") == rel else None
 
 
 def nonblank_lines(text: str) -> list[str]:
@@ -287,9 +282,10 @@ def removals_where(
 
 def held_removals(out_dir: str | Path, summary: dict) -> Iterator[tuple[dict, dict]]:
     """(held document as summary.json lists it, held removal record) for every removal held back."""
-    out = Path(out_dir)
+    reader = ReportReader(out_dir)
     for h in summary.get("held", []):
-        report = read_report(out / h["report"], h["input"], summary) or {}
+        pointer = h["report"] if is_records_name(h.get("report")) else None
+        report = read_report(reader, {"input": h["input"], "records": pointer}, summary) or {}
         for r in report.get("removals") or []:
             if r.get("held"):
                 yield h, r

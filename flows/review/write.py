@@ -11,6 +11,7 @@ from cleaners.core import Removal, check_removals, restore
 
 from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, write_text_chunks
+from ..outputs.records import ReportReader
 from .data import FileEntry, Review, collect_review, load_summary, read_report
 from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
 
@@ -88,11 +89,10 @@ def write_pages(
     """Render and write consecutive entries' pages (before and after: their neighbours, for the links)."""
     out = Path(out_dir)
     batch = OutputBatch()
+    reader = ReportReader(out)
     try:
         for i, entry in enumerate(entries):
-            report = read_report(
-                out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash}
-            )
+            report = read_report(reader, entry.record, {"ruleset_hash": ruleset_hash})
             entry = replace(
                 entry,
                 report=report

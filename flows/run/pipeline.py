@@ -32,6 +32,7 @@ from .worker import clean_files, run_logger
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
 # (measured with Prefect 3.8 here), so tasks get batches.
 BATCH_SIZE = 64
+MIN_BATCH = 8
 
 log = logging.getLogger("boilerclean")
 
@@ -179,10 +180,14 @@ def run_clean(
 def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger) -> Iterator[list[dict]]:
     """Each batch's records as it is done, in order, counted on the meter file by file of the batch."""
     # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
-    # Smaller batches only where a bar shows them move: a batch is also the unit of the outputs' sync.
-    size = batch_size(len(items), dispatch["workers"]) if meter.bar is not None else BATCH_SIZE
     done = run_batches(
-        clean_files, batched(items, size), out, ruleset, submit_task=submit_task, pool=pool, **dispatch
+        clean_files,
+        batched(items, batch_size(len(items))),
+        out,
+        ruleset,
+        submit_task=submit_task,
+        pool=pool,
+        **dispatch,
     )
     for batch, result in done:
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
@@ -190,9 +195,10 @@ def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logge
         yield result
 
 
-def batch_size(n_items: int, workers: int) -> int:
-    """BATCH_SIZE, or less for a small run: at least ~8 batches per worker, so progress moves file by file."""
-    return max(1, min(BATCH_SIZE, n_items // (max(workers, 1) * 8)))
+def batch_size(n_items: int) -> int:
+    """BATCH_SIZE, or less for a small run (~16 batches, of 8 files at least), so that progress moves and
+    the workers share it. The same whoever cleans: a batch's records file is an output (docs/scale.md)."""
+    return min(BATCH_SIZE, max(MIN_BATCH, n_items // 16))
 
 
 def make_output_folder(out: str) -> None:
