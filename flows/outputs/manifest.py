@@ -216,6 +216,11 @@ class IncrementalRun:
             self._prune({rel: rows[rel] for rel in self.gone}, live)
         return todo, unchanged
 
+    def size(self, rel: str) -> int:
+        """The bytes of an input to clean, as plan() found them (0 when it could not be stat'ed)."""
+        planned = self._planned.get(rel)
+        return max(planned.size, 0) if planned else 0
+
     def _status(self, item: InputFile, row: tuple | None, touched: list) -> str:
         try:
             st = os.stat(item.path)

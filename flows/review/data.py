@@ -10,6 +10,7 @@ import json
 import posixpath
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,16 +168,38 @@ def nonblank_lines(text: str) -> list[str]:
     return [s for s in (ln.strip() for ln in text.splitlines()) if s]
 
 
-def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
-    """Read every report of the run once and build the review's totals, rows and distinct lines."""
+# Files per job when the run's worker processes read the reports for the index: the main process would
+# otherwise read them all alone after the cleaning (~1 s per 4,000 files; issue 15's second worker).
+TALLY_CHUNK = 1000
+
+
+def tally_files(out_dir: str, ruleset_hash: str | None, records: list[dict]) -> Tally:
+    """Read the reports of these files (summary records, in run order) and count them: one job."""
+    tally = Tally()
+    for entry in iter_entries(out_dir, {"ruleset_hash": ruleset_hash, "file_records": records}):
+        tally.rows.append(tally.add_file(entry))
+    tally.line_last.clear()  # only needed within a job (files do not span jobs); not sent back
+    return tally
+
+
+def collect_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+    """Read every report of the run once and build the review's totals, rows and distinct lines; with a
+    pool, slices of the run are read and counted in its processes and the counts added here, in order."""
     summary = summary if summary is not None else load_summary(out_dir)
     review = Review(summary=summary)
-    tally = _Tally()
-    for entry in iter_entries(out_dir, summary):
-        row = tally.add_file(entry)
+    records, args = summary.get("file_records", []), (str(out_dir), summary.get("ruleset_hash"))
+    if pool is None or len(records) <= TALLY_CHUNK:
+        parts = iter([tally_files(*args, records)])
+    else:
+        slices = [records[i : i + TALLY_CHUNK] for i in range(0, len(records), TALLY_CHUNK)]
+        parts = (f.result() for f in [pool.submit(tally_files, *args, s) for s in slices])
+    tally = next(parts)
+    for part in parts:
+        tally.merge(part)
+    for row in tally.rows:
         if row["error"]:
-            review.failed.append({"input": entry.input, "error": row["error"], "page": row["page"]})
-        review.files.append(row)
+            review.failed.append({"input": row["input"], "error": row["error"], "page": row["page"]})
+    review.files = tally.rows
     tally.fill(review)
     pages = {f["input"]: f["page"] for f in review.files}
     review.held = [
@@ -186,10 +209,11 @@ def collect_review(out_dir: str | Path, summary: dict | None = None) -> Review:
     return review
 
 
-class _Tally:
+class Tally:
     """Totals per cleaner and per rule, and the distinct removed lines, over the files of a run."""
 
     def __init__(self) -> None:
+        self.rows: list[dict] = []  # the files table, in run order
         self.cleaners: dict[str, Counts] = defaultdict(Counts)
         self.rules: dict[tuple[str, str], Counts] = defaultdict(Counts)
         self.files: Counter = Counter()  # files per cleaner name and per (cleaner, rule)
@@ -241,6 +265,22 @@ class _Tally:
                 self.line_nfiles[lk] += 1
                 if len(self.line_files[lk]) < MAX_FILES_PER_LINE:
                     self.line_files[lk].append([f"{entry.href}#r{i}", entry.input])
+
+    def merge(self, other: Tally) -> None:
+        """Add the counts of the files after these (another job's), as if counted here one by one."""
+        self.rows += other.rows
+        for name, counts in other.cleaners.items():
+            self.cleaners[name].add_counts(counts)
+        for key, counts in other.rules.items():
+            self.rules[key].add_counts(counts)
+        self.files.update(other.files)
+        self.line_count.update(other.line_count)
+        self.line_nfiles.update(other.line_nfiles)
+        for key, files in other.line_files.items():
+            mine = self.line_files[key]
+            mine += files[: MAX_FILES_PER_LINE - len(mine)]
+        for key, sources in other.line_sources.items():
+            self.line_sources[key] |= sources
 
     def fill(self, review: Review) -> None:
         review.cleaners = sorted(self.cleaners)

@@ -30,7 +30,7 @@ def write_review(
     """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
-    review = collect_review(out, summary)
+    review = collect_review(out, summary, pool)
     if not pages:
         for row in [*review.files, *review.failed, *review.held]:
             row["page"] = None

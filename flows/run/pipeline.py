@@ -25,7 +25,7 @@ from ..schedule.history import record_run
 from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
 from .hold import hold_if_asked
-from .progress import Progress, file_size
+from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_files, run_logger
 
@@ -152,9 +152,10 @@ def run_clean(
             with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
                 # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
                 items, unchanged = incremental.plan(items, unknown)
-                meter.phase("cleaning", len(items), sum(file_size(i.path) for i in items))
+                meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
-                for result in clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger):
+                work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
+                for result in clean_batches(*work):
                     records.extend(result)
                     incremental.record(result)
                 cleaned_bytes = meter.bytes
@@ -177,8 +178,11 @@ def run_clean(
     return summary
 
 
-def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger) -> Iterator[list[dict]]:
-    """Each batch's records as it is done, in order, counted on the meter file by file of the batch."""
+def clean_batches(
+    items, out, ruleset, meter, submit_task, pool, dispatch, logger, size=lambda rel: 0
+) -> Iterator[list[dict]]:
+    """Each batch's records as it is done, in order, counted on the meter file by file of the batch;
+    size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
     # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
     done = run_batches(
         clean_files,
@@ -191,7 +195,7 @@ def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logge
     )
     for batch, result in done:
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
-        meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
         yield result
 
 
