@@ -94,4 +94,3 @@ def _rich_bar(stream):
         console=Console(file=stream),
         transient=True,  # the run's final lines replace it
     )
-
