@@ -429,3 +429,28 @@ def test_text_written_in_pieces_keeps_its_order(monkeypatch):
     fh = io.BytesIO()
     files.write_text_chunks(fh, iter(pieces))
     assert fh.getvalue() == "".join(pieces).encode("utf-8")
+
+
+def test_a_failed_records_file_fails_its_whole_batch_and_keeps_the_old_outputs(tmp_path, monkeypatch):
+    # The batch's records file holds every report of the batch: when it cannot be put in place, no file
+    # of the batch is (the texts renamed before it go back), and the last run's outputs stay.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _inputs(src)
+    clean_flow.fn(paths=[str(src)], out=str(out))
+    before = _run_outputs(out)
+    for name in ("a", "b", "c"):
+        (src / f"{name}.txt").write_text(f"{BANNER}\nline of {name}, changed\n")
+    real = os.replace
+
+    def failing_for_records(a, b, *args, **kwargs):
+        if str(b).endswith(".jsonl"):
+            raise OSError(errno.EIO, "simulated rename failure")
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_for_records)
+    summary = clean_flow.fn(paths=[str(src)], out=str(out))
+    monkeypatch.undo()
+    assert all("simulated rename failure" in r["error"] for r in summary["file_records"])
+    assert _run_outputs(out) == before and _temps(out) == []
+    again = clean_flow.fn(paths=[str(src)], out=str(out))  # retried, and now in place
+    assert again["failed"] == 0 and "changed" in (out / "b.txt").read_text()
