@@ -138,3 +138,23 @@ def _to_layout_before(out: Path) -> None:
             )
         db.execute("DROP TABLE records")
     db.close()
+
+
+def test_restore_follows_the_manifest_when_summary_json_is_stale(tmp_path):
+    # A run whose outputs are in place but whose summary.json could not be rewritten (disk full at the
+    # end) leaves the older summary naming older records files: restore finds the current report through
+    # the manifest, which learns every batch as it is put in place.
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
+        (inp / seed.name).write_bytes(seed.read_bytes())
+    run = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+    assert run_cli(*run).returncode == 0
+    stale = (out / "summary.json").read_bytes()
+    changed = sorted(inp.glob("*.txt"))[0]
+    changed.write_bytes(changed.read_bytes() + b"Advertisement\nOne more article line.\n")
+    assert run_cli(*run).returncode == 0
+    (out / "summary.json").write_bytes(stale)
+    res = run_cli("restore", str(out), "--to", str(tmp_path / "back"))
+    assert res.returncode == 0, res.stderr.decode()
+    assert _inputs(tmp_path / "back") == _inputs(inp)

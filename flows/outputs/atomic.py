@@ -217,6 +217,7 @@ class OutputBatch:
         self._staged: dict[Any, list[_Staged]] = {}
         self._made: set[Path] = set()
         self._shared = shared_key
+        self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
     @contextmanager
     def open(self, key: Any, path: str | os.PathLike, phase: int = 0) -> Iterator[BinaryIO]:
@@ -265,6 +266,7 @@ class OutputBatch:
                 except OSError as exc:
                     failed[key] = exc
             folders = self._rename_all(failed)
+            self.renamed = {key for key, staged in self._staged.items() if any(s.done for s in staged)}
             # The renames themselves are durable once their folders are synced.
             for folder, keys in folders.items():
                 try:

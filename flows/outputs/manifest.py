@@ -282,7 +282,7 @@ class IncrementalRun:
                 if old and not rec.get("sha256"):
                     kept.append((planned.item.rel,))
                     if records_of(old[1]):  # the summary points at the last good records, as restore needs
-                        rec["records"] = records_of(old[1])
+                        rec.setdefault("records", records_of(old[1]))  # unless its new ones are in place
                     continue
                 outputs = outputs_of(planned.item, rec)
                 if old:  # e.g. a text that is now kept as .raw: its old .txt and .diff go
@@ -457,6 +457,23 @@ def _db_errors(out: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise ManifestError(f"{state_dir(out) / MANIFEST_NAME}: {exc}") from None
+
+
+def recorded_records(out: str | os.PathLike) -> dict[str, str]:
+    """Input -> the records file its manifest entry names ({} without a readable manifest). The manifest
+    learns each batch as it is put in place: current even when summary.json could not be rewritten."""
+    path = state_dir(out) / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT rel, record FROM files").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return {rel: p for rel, record in rows if (p := records_of(record))}
 
 
 def run_line(section: dict) -> str:

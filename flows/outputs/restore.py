@@ -14,6 +14,7 @@ from cleaners.core import Removal, check_removals, restore
 from ..inputs.decode import BOM_OF, encode_document
 from ..inputs.discover import InputFile
 from .atomic import atomic_write
+from .manifest import recorded_records
 from .records import ReportReader, is_records_name
 
 
@@ -139,10 +140,11 @@ def restore_run(
     dest = Path(to)
     done, failed = [], []
     reader = ReportReader(out, read=lambda name: _read_inside(out, name))
+    manifest: list[dict[str, str]] = []  # read on the first mismatch only
     for record in summary.get("file_records", []):
         rel = record.get("input") if isinstance(record, dict) else None
         try:
-            restored = _restore_one(out, record, reader)
+            restored = _restore_either(out, record, reader, manifest)
             target = _inside(dest, restored.rel)
             _no_links(dest, target)
             atomic_write(target, restored.data)
@@ -150,6 +152,20 @@ def restore_run(
         except (RestoreError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             failed.append((str(rel), str(exc)))
     return done, failed
+
+
+def _restore_either(out: Path, record: dict, reader: ReportReader, manifest: list) -> Restored:
+    """From the report summary.json names, or else the one the manifest names: a run that put its
+    outputs in place but could not rewrite summary.json left the older summary's pointer behind."""
+    try:
+        return _restore_one(out, record, reader)
+    except RestoreError:
+        if not manifest:
+            manifest.append(recorded_records(out))
+        other = manifest[0].get(record.get("input"))
+        if other is None or other == record.get("records"):
+            raise
+        return _restore_one(out, {**record, "records": other}, reader)
 
 
 def _restore_one(out: Path, record: dict, reader: ReportReader) -> Restored:

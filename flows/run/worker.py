@@ -80,7 +80,10 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
         failed = _commit(batch, records, out_dir)
     finally:
         batch.abort()  # after an interruption: no temporary file outlives the batch
-    return _with_pointers(results, records, failed)
+    # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
+    # its record must name the new report, which matches them.
+    in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
+    return _with_pointers(results, records, failed, in_place)
 
 
 def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
@@ -95,13 +98,16 @@ def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str
     return {item.rel: exc for item, exc in failed.items() if item != RECORDS}
 
 
-def _with_pointers(results: list[dict], records: BatchRecords, failed: dict[str, OSError]) -> list[dict]:
+def _with_pointers(
+    results: list[dict], records: BatchRecords, failed: dict[str, OSError], in_place: set[str]
+) -> list[dict]:
     """The batch's summary records, each naming the records file that holds its report."""
     out = []
     for r in results:
-        if r["input"] in failed:
-            r = summary_record({"input": r["input"], "error": f"cannot write outputs: {failed[r['input']]}"})
-        elif r["input"] in records.inputs:
+        rel = r["input"]
+        if rel in failed:
+            r = summary_record({"input": rel, "error": f"cannot write outputs: {failed[rel]}"})
+        if rel in records.inputs and (rel not in failed or rel in in_place):
             r["records"] = records.name
         out.append(r)
     return out
