@@ -62,16 +62,21 @@ def test_layout_restore_incremental_and_prune(tmp_path):
     assert _inputs(tmp_path / "back") == _inputs(inp)
 
 
+def _one_worker_run(tmp_path: Path, seeds: int | None) -> tuple[Path, Path, list[str]]:
+    """Input and output folders with the first `seeds` seeds, and the run command (1 worker)."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt"))[:seeds]:
+        (inp / seed.name).write_bytes(seed.read_bytes())
+    return inp, out, ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+
+
 def _rel(p: Path, root: Path) -> str:
     return p.relative_to(root).as_posix()
 
 
 def test_records_file_goes_with_its_last_input(tmp_path):
-    inp, out = tmp_path / "in", tmp_path / "out"
-    inp.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:2]:
-        (inp / seed.name).write_bytes(seed.read_bytes())
-    run = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+    inp, out, run = _one_worker_run(tmp_path, 2)
     assert run_cli(*run).returncode == 0
     (first,) = records_files(out)
     for p in inp.glob("*.txt"):  # both changed: both cleaned again, into a new records file
@@ -89,11 +94,7 @@ def test_records_file_goes_with_its_last_input(tmp_path):
 def test_output_folder_of_the_layout_before_is_still_read(tmp_path):
     """A folder written before the batch layout (a report per input, no "records" in summary.json):
     restore, held and an incremental run still work, and a changed input moves to the new layout."""
-    inp, out = tmp_path / "in", tmp_path / "out"
-    inp.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt")):
-        (inp / seed.name).write_bytes(seed.read_bytes())
-    run = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+    inp, out, run = _one_worker_run(tmp_path, None)
     assert run_cli(*run).returncode == 0
     _to_layout_before(out)
     res = run_cli("restore", str(out), "--to", str(tmp_path / "back"))
@@ -144,11 +145,7 @@ def test_restore_follows_the_manifest_when_summary_json_is_stale(tmp_path):
     # A run whose outputs are in place but whose summary.json could not be rewritten (disk full at the
     # end) leaves the older summary naming older records files: restore finds the current report through
     # the manifest, which learns every batch as it is put in place.
-    inp, out = tmp_path / "in", tmp_path / "out"
-    inp.mkdir()
-    for seed in sorted(SEEDS.glob("*.txt"))[:3]:
-        (inp / seed.name).write_bytes(seed.read_bytes())
-    run = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+    inp, out, run = _one_worker_run(tmp_path, 3)
     assert run_cli(*run).returncode == 0
     stale = (out / "summary.json").read_bytes()
     changed = sorted(inp.glob("*.txt"))[0]
