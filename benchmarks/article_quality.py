@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:  # run as a script: import this checkout's code
 
 from benchmarks.dev_sets import ARTICLE, data_dir, pipeline_flow, pipeline_hooks  # noqa: E402
 from benchmarks.shingle_score import TOKEN, Score, score_page, score_pages, shingles  # noqa: E402
+from flows.outputs.records import ReportReader  # noqa: E402
 
 DATA_REL = Path("..") / "shared" / "data" / "article-benchmark-dev"
 
@@ -102,11 +103,15 @@ def run_boilerclean(html_dir: Path, config: str | None = None) -> tuple[dict[str
     """The real pipeline (clean_flow in-process, default ruleset) into a temp folder: texts, reports by id."""
     clean_flow = pipeline_flow()
     with tempfile.TemporaryDirectory(prefix="article-quality-") as tmp:
-        clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
+        summary = clean_flow.fn(paths=[str(html_dir)], out=tmp, config=config)
         texts, reports = {}, {}
-        for rp in Path(tmp).glob("*.report.json"):
-            key = rp.name.split(".")[0]
-            reports[key] = json.loads(rp.read_text(encoding="utf-8"))
+        reader = ReportReader(tmp)  # each report is a line of its batch's removals/*.jsonl
+        for rec in summary["file_records"]:
+            report = reader.report(rec["input"], rec.get("records"))
+            if report is None:
+                continue
+            key = rec["input"].split(".")[0]
+            reports[key] = report
             out = Path(tmp) / f"{key}.txt"
             texts[key] = out.read_text(encoding="utf-8") if out.exists() else ""
     return texts, reports

@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flows.outputs.records import RECORDS_DIR, BatchRecords  # noqa: E402
 from flows.review.data import collect_review  # noqa: E402
 from flows.review.pages import INDEX_DATA, INDEX_PAGE, index_data_js, render_index  # noqa: E402
 
@@ -76,16 +77,25 @@ def _cut(original: str, acting: list[dict]) -> str:
 def build_run(out: Path, n: int) -> None:
     rng = random.Random(14)
     lines = [f"Boilerplate line {k}: {'subscribe ' * (k % 5)}now" for k in range(3000)]
-    records, held = [], []
+    records, held, batch = [], [], BatchRecords()  # the reports in the run's layout: a file per 64
+    (out / RECORDS_DIR).mkdir(parents=True, exist_ok=True)
     for i in range(n):
         record, report, cleaned = make_record(i, rng, lines)
         stem = out / record["input"][:-4]
         stem.parent.mkdir(parents=True, exist_ok=True)
         stem.with_suffix(".txt").write_text(cleaned, encoding="utf-8")
-        stem.with_suffix(".report.json").write_text(json.dumps(report), encoding="utf-8")
+        batch.add(report)
         records.append(record)
+        if len(batch) == 64 or i == n - 1:
+            (out / batch.name).write_bytes(batch.data())
+            for r in records[-len(batch) :]:
+                r["records"] = batch.name
+            batch = BatchRecords()
+    for record in records:
         if "held" in record:
-            held.append({"input": record["input"], "reasons": record.pop("held")})
+            held.append(
+                {"input": record["input"], "report": record["records"], "reasons": record.pop("held")}
+            )
     summary = {"files": n, "cleaned": n, "failed": 0, "ruleset_hash": HASH, "file_records": records,
                "removals": sum(r["removals"] for r in records), "held": held,
                "chars_in": sum(r["chars_in"] for r in records),

@@ -79,3 +79,39 @@ def page(browser):
     pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
     yield pg
     context.close()
+
+
+def report_of(out: str | os.PathLike, stem: str) -> dict:
+    """An input's report, found by its outputs' stem: the line of its batch's records file
+    (removals/<digest>.jsonl) that its record in summary.json names."""
+    import json
+
+    from flows.inputs.discover import InputFile
+    from flows.outputs.records import ReportReader
+
+    summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
+    for rec in summary["file_records"]:
+        if InputFile("", rec["input"]).stem == stem:
+            report = ReportReader(out).report(rec["input"], rec.get("records"))
+            assert report is not None, f"{stem}: no report in {rec.get('records')}"
+            return report
+    raise KeyError(f"{stem}: not in {out}/summary.json")
+
+
+def records_files(out: str | os.PathLike) -> list[Path]:
+    """The run's batch records files."""
+    return sorted((Path(out) / "removals").glob("*.jsonl"))
+
+
+def write_report(out: str | os.PathLike, stem: str, report: dict) -> None:
+    """Replace an input's report in its batch's records file (tests that tamper with a run's outputs)."""
+    import json
+
+    from flows.inputs.discover import InputFile
+
+    summary = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
+    rel = next(r["input"] for r in summary["file_records"] if InputFile("", r["input"]).stem == stem)
+    path = Path(out) / next(r["records"] for r in summary["file_records"] if r["input"] == rel)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [json.dumps(report) if json.loads(ln)["input"] == rel else ln for ln in lines]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import SEEDS
+from conftest import SEEDS, report_of
 
 from flows.run.prefect_flow import clean_flow
 
@@ -79,5 +79,5 @@ def reports(out: Path) -> dict[str, dict]:
     result = {}
     for rec in summary["file_records"]:
         stem = rec["input"][: -len(".txt")]
-        result[rec["input"]] = json.loads((out / f"{stem}.report.json").read_text(encoding="utf-8"))
+        result[rec["input"]] = report_of(out, f"{stem}")
     return result

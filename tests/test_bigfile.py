@@ -7,7 +7,7 @@ import errno
 import random
 
 import pytest
-from conftest import cli_env, run_cli
+from conftest import cli_env, report_of, run_cli
 from test_incremental import output_tree
 
 from benchmarks.corpus import make_document
@@ -127,7 +127,7 @@ def test_review_page_of_a_huge_file_shows_its_start_with_a_note(tmp_path, monkey
     names = [e.input for e in app.ix.files]
     big = app.get(f"/file?i={names.index('big.txt')}").body.decode()
     assert 'id="truncated"' in big and "the first 2,000" in big
-    original, cleaned, _ = original_and_cleaned(out, json_report(out, "big"))
+    original, cleaned, _ = original_and_cleaned(out, report_of(out, "big"))
     marked, shown_cleaned = app.texts(names.index("big.txt"))[0][:2]
     assert marked == original[:2000] and original.startswith(marked)
     assert cleaned.startswith(shown_cleaned) and len(shown_cleaned) < 2000
@@ -137,23 +137,19 @@ def test_review_page_of_a_huge_file_shows_its_start_with_a_note(tmp_path, monkey
     assert 'id="truncated"' not in small
 
 
-def json_report(out, stem: str) -> dict:
-    import json
-
-    return json.loads((out / f"{stem}.report.json").read_text(encoding="utf-8"))
-
-
-def test_report_json_streamed_a_record_at_a_time_is_the_same_bytes():
+def test_report_line_built_a_record_at_a_time_is_the_batch_records_line():
     from cleaners import clean_text
-    from flows.outputs.records import count_removals, iter_report_json, removal_records, to_json_bytes
+    from flows.outputs.records import BatchRecords, count_removals, removal_records, report_line
 
-    text = corpus_text(7, 3) + "Photo: Zoë “quoted” \\ 图片来源：新华社\n"
+    text = corpus_text(7, 3) + 'Photo: Zoë “quoted” \\ "removals":[] 图片来源：新华社\n'
     records = removal_records(text, clean_text(text, load_ruleset()).removals)
     assert len(records) > 2
     for recs in ([], records[:1], records):
         report = {"input": "a.txt", "error": None, "counts": count_removals(recs), "version": 1}
-        streamed = "".join(iter_report_json(report, iter(recs))).encode("utf-8")
-        assert streamed == to_json_bytes({**report, "removals": recs})
+        whole, streamed = BatchRecords(), BatchRecords()
+        whole.add({**report, "removals": recs})
+        streamed.add_line("a.txt", report_line(report, iter(recs)))
+        assert streamed.data() == whole.data() and streamed.name == whole.name
 
 
 def test_windows_that_disagree_are_named_in_a_warning(tmp_path, monkeypatch, caplog):

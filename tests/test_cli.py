@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import run_cli
+from conftest import report_of, run_cli
 
 
 def test_run_writes_outputs_for_nested_inputs(tmp_path):
@@ -21,7 +21,7 @@ def test_run_writes_outputs_for_nested_inputs(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert "in-process" not in proc.stderr.decode()  # a log line, at -v only
     assert (out / "a" / "b.txt").read_text(encoding="utf-8") == "The council met.\n"
-    report = json.loads((out / "a" / "b.report.json").read_text(encoding="utf-8"))
+    report = report_of(out, "a/b")
     assert report["input"] == "a/b.txt"
     assert [(r["line"], r["cleaner"], r["rule"], r["text"]) for r in report["removals"]] == [
         (1, "advertisement", "ad marker", "Advertisement\n")
@@ -55,7 +55,7 @@ def test_failed_file_exit_1_and_others_done(tmp_path):
     assert (tmp_path / "o" / "good.txt").read_text(encoding="utf-8") == "Good.\n"
     summary = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert summary["failed"] == 1 and summary["errors"][0]["input"] == "bad.txt"
-    report = json.loads((tmp_path / "o" / "bad.report.json").read_text(encoding="utf-8"))
+    report = report_of(tmp_path / "o", "bad")
     assert report["error"]
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, SEEDS, cli_env, run_cli
+from conftest import ROOT, SEEDS, cli_env, records_files, run_cli
 from test_incremental import output_tree
 
 FILES = 1500
@@ -35,7 +35,7 @@ def kill_when(out: Path, reports: int, args: list[str]) -> int:
     )
     try:
         while proc.poll() is None:
-            done = sum(1 for _ in out.rglob("*.report.json")) if out.exists() else 0
+            done = _reports(out)
             if done >= reports:
                 proc.send_signal(signal.SIGKILL)
                 proc.wait()
@@ -48,6 +48,11 @@ def kill_when(out: Path, reports: int, args: list[str]) -> int:
     raise AssertionError(
         f"the run finished (exit {proc.returncode}) before {reports} reports existed: nothing was killed"
     )
+
+
+def _reports(out: Path) -> int:
+    """Reports in place: lines of the batch records files (each renamed into place whole)."""
+    return sum(len(p.read_bytes().splitlines()) for p in records_files(out)) if out.exists() else 0
 
 
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
@@ -63,9 +68,9 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     second_kill = kill_when(out, first_kill + 300, args)
     assert second_kill < FILES
 
-    # No half-written file under a final name: every report present is whole JSON.
-    for report in out.rglob("*.report.json"):
-        assert report.read_text(encoding="utf-8").endswith("}\n")
+    # No half-written file under a final name: every records file present is whole JSON Lines.
+    for records in records_files(out):
+        assert all(json.loads(line)["input"] for line in records.read_text(encoding="utf-8").splitlines())
 
     res = run_cli(*args)
     assert res.returncode == 0, res.stderr.decode()[-2000:]
@@ -89,7 +94,7 @@ def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
         [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env(), stderr=subprocess.DEVNULL
     )
     try:
-        while not (out.exists() and any(out.rglob("*.report.json"))):
+        while not _reports(out):
             assert proc.poll() is None, "the run ended before it could be killed"
             time.sleep(0.05)
         children = _children(proc.pid)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import filecmp
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CLEAN, SEEDS, run_cli
+from conftest import CLEAN, SEEDS, records_files, run_cli
 
 
 def _files(root: Path) -> set[str]:
@@ -68,8 +69,18 @@ def test_outputs_written_in_tiny_pieces_are_the_same(tmp_path, monkeypatch):
     assert not different
 
 
-def test_committed_layout_is_text_diff_and_report_per_input():
-    # Issue 15's layout: per input its cleaned text, diff and report; review pages only with --pages.
+def test_committed_layout_is_text_and_diff_per_input_and_records_per_batch():
+    # Issue 15's layout: per input its cleaned text and diff, per batch one records file holding each
+    # input's report (one batch here); review pages only with --pages.
     stems = sorted(p.stem for p in SEEDS.glob("*.txt"))
-    per_input = {f"{s}{ext}" for s in stems for ext in (".txt", ".diff", ".report.json")}
-    assert _files(CLEAN) == per_input | {"summary.json", "index.html", "index-data.js"}
+    per_input = {f"{s}{ext}" for s in stems for ext in (".txt", ".diff")}
+    (records,) = records_files(CLEAN)
+    assert _files(CLEAN) == per_input | {
+        "summary.json",
+        "index.html",
+        "index-data.js",
+        f"removals/{records.name}",
+    }
+    assert sorted(json.loads(line)["input"] for line in records.read_text(encoding="utf-8").splitlines()) == [
+        f"{s}.txt" for s in stems
+    ]

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import report_of, run_cli
 
 from cleaners import restore
 from cleaners.core import Removal
@@ -32,7 +32,7 @@ def test_html_page_extracted_and_cleaned(tmp_path):
     assert summary["failed"] == 0, summary["errors"]
     out = tmp_path / "out" / "a"
     cleaned = (out / "b.txt").read_text(encoding="utf-8")
-    report = json.loads((out / "b.report.json").read_text(encoding="utf-8"))
+    report = report_of(tmp_path / "out", "a/b")
     removed = {(r["cleaner"], r["text"].strip()) for r in report["removals"]}
     assert removed == {
         ("page_title", "Harbour bridge reopens after two years of repairs"),
@@ -69,9 +69,7 @@ def test_html_gz_and_htm_outputs_use_the_stem(tmp_path):
     b = (tmp_path / "out" / "q.txt").read_text(encoding="utf-8")
     assert a == b and "harbour bridge reopened" in a
     for stem in ("p", "q"):
-        assert (tmp_path / "out" / f"{stem}.report.json").exists() and (
-            tmp_path / "out" / f"{stem}.diff"
-        ).exists()
+        assert report_of(tmp_path / "out", stem)["removals"] and (tmp_path / "out" / f"{stem}.diff").exists()
     assert InputFile("x", "a/b.html.gz").stem == "a/b"
 
 
@@ -90,7 +88,7 @@ def test_empty_extraction_is_a_per_file_error_and_the_run_goes_on(tmp_path):
     errors = {e["input"]: e["error"] for e in summary["errors"]}
     assert errors["empty.html"].startswith("no article text extracted")
     assert errors["broken.html.gz"].startswith("not a readable gzip file")
-    report = json.loads((tmp_path / "out" / "empty.report.json").read_text(encoding="utf-8"))
+    report = report_of(tmp_path / "out", "empty")
     assert report["error"] == errors["empty.html"]
     assert not (tmp_path / "out" / "empty.txt").exists()
     assert (tmp_path / "out" / "good.txt").read_text(encoding="utf-8").startswith("The old harbour bridge")
@@ -156,7 +154,7 @@ def test_extraction_and_headline_are_config_choices(tmp_path):
     config.write_text("extraction: precision\nheadline: keep\n", encoding="utf-8")
     summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"), config=str(config))
     assert summary["failed"] == 0, summary["errors"]
-    report = json.loads((tmp_path / "out" / "b.report.json").read_text(encoding="utf-8"))
+    report = report_of(tmp_path / "out", "b")
     assert report["extraction"]["mode"] == "precision"
     assert report["extraction"]["settings"] == {"favor_precision": True, "include_comments": False}
     assert "page_title" not in {r["cleaner"] for r in report["removals"]}

@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, run_cli
+from conftest import SEEDS, records_files, report_of, run_cli
 
 from cleaners import load_ruleset
 from flows.outputs.manifest import MANIFEST_NAME, STATE_DIR
+from flows.outputs.records import RECORDS_DIR, ReportReader
 from flows.run.prefect_flow import clean_flow
 
 ARTICLE = "A council vote on the new bridge is expected on Tuesday.\nThe mayor said costs had doubled.\n"
@@ -26,16 +27,23 @@ def run(inp: Path, out: Path, **kw) -> dict:
 
 
 def output_tree(out: Path) -> dict[str, bytes]:
-    """Every output file's bytes, the state folder left out and summary.json without its per-run section."""
+    """Every output file's bytes, the state folder left out and summary.json without its per-run section;
+    reports by input: an incremental run puts them in other batches' records files than a fresh run."""
     tree = {}
     for p in sorted(out.rglob("*")):
         rel = p.relative_to(out).as_posix()
-        if p.is_dir() or rel.startswith(STATE_DIR + "/"):
+        if p.is_dir() or rel.startswith((STATE_DIR + "/", RECORDS_DIR + "/")):
             continue
         data = p.read_bytes()
         if rel == "summary.json":
             summary = json.loads(data)
             summary.pop("run")
+            for rec in summary["file_records"]:
+                pointer = rec.pop("records", None)
+                report = ReportReader(out).report(rec["input"], pointer)
+                tree[f"report of {rec['input']}"] = json.dumps(report, sort_keys=True).encode()
+            for held in summary["held"]:
+                held.pop("report")
             data = json.dumps(summary, sort_keys=True).encode()
         tree[rel] = data
     return tree
@@ -85,7 +93,7 @@ def test_first_run_all_new_and_rerun_cleans_nothing(tmp_path):
     # describes every file.
     after = mtimes(out)
     rewritten = {k for k in after if after[k] != before[k]}
-    assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".report.json"))}
+    assert rewritten and not {k for k in rewritten if k.endswith((".txt", ".diff", ".jsonl"))}
     assert output_tree(out) == tree
 
 
@@ -115,9 +123,8 @@ def test_add_change_delete_touch(tmp_path):
     # No review page without --pages: a gone input has three outputs.
     assert pruned["gone"] == 1 and pruned["pruned_outputs"] == [
         "sub/c.diff",
-        "sub/c.report.json",
         "sub/c.txt",
-    ]
+    ]  # its report stays a line of the first batch's records file, which a, b and d still use
     assert not (out / "sub").exists()  # emptied folders go too, as in a fresh run
     assert run(inp, out)["run"]["gone"] == 0
 
@@ -148,8 +155,9 @@ def test_ruleset_change_recleans_everything(tmp_path):
     r = run(inp, out, config=str(config))["run"]
     assert (r["recleaned"], r["unchanged"], r["recleaned_because"]) == (4, 0, {"ruleset changed": 4})
     assert "Advertisement" in (out / "b.txt").read_text()  # really recleaned with the new rules
-    for report in out.rglob("*.report.json"):
-        assert json.loads(report.read_text())["ruleset_hash"] == new_hash
+    for rel in ("a.txt", "b.txt", "d.txt", "sub/c.txt"):
+        assert report_of(out, rel[:-4])["ruleset_hash"] == new_hash
+    assert len(records_files(out)) == 1  # the first run's records file went with its last entry
     assert {row[3] for row in manifest_rows(out).values()} == {new_hash}
     assert run(inp, out, config=str(config))["run"]["unchanged"] == 4
     # Back to the defaults: everything again, and the outputs equal a fresh default run.
@@ -215,7 +223,7 @@ def test_cli_prune_and_bad_alert_option(tmp_path):
     assert res.returncode == 0 and b"1 input gone since the last run" in res.stdout
     assert (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--prune")
-    assert res.returncode == 0 and b"pruned 3 outputs" in res.stdout and not (out / "a.txt").exists()
+    assert res.returncode == 0 and b"pruned 2 outputs" in res.stdout and not (out / "a.txt").exists()
     res = run_cli("run", str(inp), "--out", str(out), "--alert-factor", "0.5")
     assert res.returncode == 2 and b"alerts.factor: expected a factor above 1" in res.stderr
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import report_of
 from synthetic_sources import RARE_HEADING, REPEATED_SENTENCE, RESIDUE, write_corpus
 
 from cleaners import restore, ruleset_from_mapping
@@ -147,7 +148,7 @@ def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
             # Everything else stays: the article lines, and the look-alikes.
             expected = {ln.strip() for ln in original.splitlines()} - set(residue)
             assert kept == expected
-            report = json.loads((out / source / (page.stem + ".report.json")).read_text(encoding="utf-8"))
+            report = report_of(out, f"{source}/{page.stem}")
             assert {r["source"] for r in report["removals"]} == {f"folder:{source}"}
             assert (
                 restore(cleaned, [__import__("cleaners").Removal.from_dict(r) for r in report["removals"]])

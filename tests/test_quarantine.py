@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SEEDS, cli_env
+from conftest import SEEDS, cli_env, report_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -149,7 +149,7 @@ def test_run_flags_held_removals_and_held_lists_each_one(tmp_path, cli):
     expected = []
     for name in sorted(held):
         cleaned = (out / name).read_text(encoding="utf-8")
-        report = json.loads((out / name.replace(".txt", ".report.json")).read_text(encoding="utf-8"))
+        report = report_of(out, name[: -len(".txt")])
         assert report["held_for_review"]
         assert set(report["counts"]["held_by_rule"]) == {"greedy/mentions deepseek"}
         mine = [r for r in report["removals"] if r.get("held")]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import yaml
+from conftest import report_of
 from synthetic_sources import RARE_HEADING, REPEATED_SENTENCE, RESIDUE, write_corpus
 
 from cleaners import ConfigError, clean_text, restore, ruleset_from_mapping
@@ -102,7 +101,7 @@ def test_run_counts_first_then_cleans(tmp_path, cli):
     assert res.returncode == 0, res.stderr.decode()
     for source, residue in RESIDUE.items():
         page = sorted((corpus / source).glob("*.txt"))[0]
-        report = json.loads((out / source / (page.stem + ".report.json")).read_text(encoding="utf-8"))
+        report = report_of(out, f"{source}/{page.stem}")
         removed = {r["text"].strip() for r in report["removals"] if r["cleaner"] == "repeated_line"}
         assert removed == set(residue) & {ln.strip() for ln in page.read_text().splitlines()}
         assert all(

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import ROOT, SEEDS, SHOT_DIR, cli_env
+from conftest import ROOT, SEEDS, SHOT_DIR, cli_env, records_files, report_of
 from reviewruns import HOSTILE_CONFIG, HOSTILE_KEPT, HOSTILE_NAME, HOSTILE_REMOVED, HOSTILE_TEXT
 
 from cleaners import load_ruleset
@@ -125,7 +125,7 @@ def test_binds_loopback_only_and_checks_the_host(server):
 def test_refuses_paths_outside_dir(server, run):
     _, out, _ = run
     (out / "escape").symlink_to("/etc/hostname")
-    report = next(p for p in out.rglob("*.report.json")).relative_to(out).as_posix()
+    report = records_files(out)[0].relative_to(out).as_posix()
     assert _http(server + "out/" + quote(report)) == 200
     for path in ("out/../summary.json", "out/%2e%2e/%2e%2e/etc/passwd", "out/..%2f..%2fetc%2fpasswd",
                  "out/escape", "out//etc/passwd"):  # fmt: skip
@@ -218,7 +218,7 @@ def test_filters_apply_to_every_table(page, server, run):
 
 def reports_of(out: Path) -> dict[str, dict]:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    return {r["input"]: json.loads((out / (r["input"][:-4] + ".report.json")).read_text(encoding="utf-8"))
+    return {r["input"]: report_of(out, r["input"][:-4])
             for r in summary["file_records"] if not r.get("error")}  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SEEDS, cli_env
+from conftest import ROOT, SEEDS, cli_env, report_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,7 +235,7 @@ def rogue_run(tmp_path: Path, cli, docs: int):
 def test_reports_summary_and_review_show_risk_and_runaway_rules(tmp_path, cli):
     out, run = rogue_run(tmp_path, cli, 4)
     assert run.returncode == 0
-    report = json.loads((out / "doc0.report.json").read_text(encoding="utf-8"))
+    report = report_of(out, "doc0")
     assert all(r["risk"] in ("certain", "likely", "risky") and r["risk_reasons"] for r in report["removals"])
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["by_risk"]["risky"] > 0 and summary["held_by_reason"]["runaway rule"] > 0

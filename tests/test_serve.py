@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, cli_env
+from conftest import ROOT, SEEDS, cli_env, records_files
 
 from flows.schedule.server import start_server, stop_server, wait_healthy
 
@@ -150,9 +150,9 @@ def test_serve_deployment_schedule_and_triggered_run(prefect_server, tmp_path):
             )
         assert flow_run.state.is_completed(), flow_run.state
         assert (manual / "summary.json").exists()
-        assert sorted(p.name for p in manual.glob("*.report.json")) == sorted(
-            p.name for p in out.glob("*.report.json")
-        )
+        assert records_files(manual) and [p.name for p in records_files(manual)] == [
+            p.name for p in records_files(out)
+        ]
 
         async def auto_runs(client):
             from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId

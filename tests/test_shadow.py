@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import report_of
+
 from cleaners import apply_removals, clean_text, restore, ruleset_from_mapping
 
 # A caption the image_caption cleaner removes, a cookie sentence, and article lines around them.
@@ -103,7 +105,7 @@ def test_dry_run_cli_writes_shadow_reports(tmp_path, cli):
     proc = cli("run", str(src), "--out", str(out), "--dry-run", "--no-prefect")
     assert proc.returncode == 0, proc.stderr.decode()
     assert (out / "a.txt").read_text(encoding="utf-8") == TEXT
-    report = json.loads((out / "a.report.json").read_text(encoding="utf-8"))
+    report = report_of(out, "a")
     assert report["counts"]["removals"] == 0
     assert report["counts"]["shadow_by_rule"] == {
         "cookie_banner/banner button": 1,

@@ -11,7 +11,8 @@ from .common import EXIT_USAGE, report_problems
 
 RESTORE_HELP = """\
 Rebuild the original inputs of a `boilerclean run` from its output folder alone: each cleaned .txt
-plus the removals in its .report.json give the original text, which is encoded back with the
+plus the removals in its report (a line of DIR/removals/*.jsonl, or an older run's .report.json)
+give the original text, which is encoded back with the
 recorded encoding (and byte order mark), checked against the recorded SHA-256 and written to
 FOLDER/<input path>. Inputs that could not be decoded were kept as DIR/<name>.raw and are copied back.
 Inputs that could not be read at all (permissions, FIFOs, links leaving the input folder, name

@@ -24,7 +24,8 @@ RUN_HELP = """\
 Inputs are .txt documents and .html, .htm or .html.gz pages (article text extracted with
 trafilatura first; the report's "extraction" entry says how). For an input at relative path
 a/b.txt (or a/b.html), writes DIR/a/b.txt (cleaned text), DIR/a/b.diff (unified diff,
-original -> cleaned), DIR/a/b.report.json (every removal with its cleaner and rule) and
+original -> cleaned), its report (every removal with its cleaner and rule: one line of its batch's
+DIR/removals/<digest>.jsonl) and
 DIR/summary.json for the run, and DIR/index.html (open it in a browser; see `boilerclean review DIR`
 for the terminal). With --pages, also a review page per input: DIR/a/b.html (the original with every
 removal marked).

@@ -221,11 +221,14 @@ class OutputBatch:
     of phase 1, so a run killed in between leaves at most whole texts without their reports.
     A key whose rename fails gets its old outputs back (each old file is kept as a hard link until
     the commit is over): a failed write never replaces a good output with part of a new set.
+    `shared_key`: a key every other key depends on (the batch's records file): when it fails, they all do.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, shared_key: Any = None) -> None:
         self._staged: dict[Any, list[_Staged]] = {}
         self._made: set[Path] = set()
+        self._shared = shared_key
+        self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
     @contextmanager
     def open(self, key: Any, path: str | os.PathLike, phase: int = 0) -> Iterator[BinaryIO]:
@@ -274,6 +277,7 @@ class OutputBatch:
                 except OSError as exc:
                     failed[key] = exc
             folders = self._rename_all(failed)
+            self.renamed = {key for key, staged in self._staged.items() if any(s.done for s in staged)}
             # The renames themselves are durable once their folders are synced.
             for folder, keys in folders.items():
                 try:
@@ -281,6 +285,8 @@ class OutputBatch:
                 except OSError as exc:
                     for key in keys:
                         failed.setdefault(key, exc)
+            if self._shared in failed:
+                failed.update({key: failed[self._shared] for key in self._staged if key not in failed})
             return failed
         finally:
             # Temporary files and old copies never outlive the batch (a kill leaves some; a later
@@ -308,6 +314,10 @@ class OutputBatch:
                         failed[key] = exc
                         _roll_back(staged)
                         break
+        if self._shared in failed:  # what depends on it goes back to how it was
+            for key, staged in self._staged.items():
+                failed.setdefault(key, failed[self._shared])
+                _roll_back(staged)
         folders: dict[Path, list[Any]] = {}
         for key, staged in self._staged.items():
             for s in staged:

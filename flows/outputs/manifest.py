@@ -12,9 +12,11 @@ import fcntl
 import json
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from typing import Any, Self
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
+from .records import is_records_name
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -55,7 +58,18 @@ CREATE TABLE IF NOT EXISTS files (
     record TEXT NOT NULL,        -- JSON summary record, reused in summary.json while unchanged
     failed INTEGER NOT NULL      -- 1: retried on the next run
 );
+-- Batch records files (removals/<digest>.jsonl) and how many entries' records they hold: a file goes
+-- once none does (its inputs cleaned again into newer batches, or pruned).
+CREATE TABLE IF NOT EXISTS records (file TEXT PRIMARY KEY, live INTEGER NOT NULL);
 """
+# The records file a stored summary record names (json.dumps with sorted keys writes it this way).
+_POINTER = re.compile(r'"records": "(removals/[0-9a-f]{32}\.jsonl)"')
+
+
+def records_of(record_json: str) -> str | None:
+    """The batch records file a manifest entry's summary record names, or None (a run before the layout)."""
+    m = _POINTER.search(record_json)
+    return m.group(1) if m else None
 
 
 def state_dir(out: str | os.PathLike) -> Path:
@@ -63,8 +77,9 @@ def state_dir(out: str | os.PathLike) -> Path:
 
 
 def outputs_of(item: InputFile, record: dict) -> list[str]:
-    """The output files clean_file wrote for this record (relative to the output folder)."""
-    outputs = [f"{item.stem}.report.json"]
+    """The output files clean_file wrote for this record (relative to the output folder); its report is a
+    line of its batch's records file (record["records"]), counted apart: other inputs share that file."""
+    outputs = []
     if record.get("output"):
         outputs += [record["output"], f"{item.stem}.diff"]
     if record.get("raw_copy"):  # an input that could not be decoded is kept as it was
@@ -201,6 +216,11 @@ class IncrementalRun:
             self._prune({rel: rows[rel] for rel in self.gone}, live)
         return todo, unchanged
 
+    def size(self, rel: str) -> int:
+        """The bytes of an input to clean, as plan() found them (0 when it could not be stat'ed)."""
+        planned = self._planned.get(rel)
+        return max(planned.size, 0) if planned else 0
+
     def _status(self, item: InputFile, row: tuple | None, touched: list) -> str:
         try:
             st = os.stat(item.path)
@@ -232,12 +252,17 @@ class IncrementalRun:
             reason = REASON_RULESET
         elif failed:
             reason = REASON_FAILED
-        elif not all((p := owned_path(self.out, o)) and p.exists() for o in _row_outputs(outputs)):
+        elif not all((p := owned_path(self.out, o)) and p.exists() for o in self._outputs_with_records(row)):
             reason = REASON_OUTPUTS
         if reason is None:
             return "unchanged"
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
         return "recleaned"
+
+    def _outputs_with_records(self, row: tuple) -> list[str]:
+        outputs = _row_outputs(row[5])
+        records = records_of(row[6])
+        return outputs + [records] if records else outputs
 
     def record(self, results: Iterable[dict]) -> None:
         """Enter a finished batch's files (their outputs are written) into the manifest, in one transaction.
@@ -246,22 +271,24 @@ class IncrementalRun:
         old entry and outputs, marked to be retried: a failure never costs the last good outputs.
         """
         assert self._db is not None
-        rows, kept, stale = [], [], []
+        rows, kept, stale, live = [], [], [], Counter()
+        results = [r for r in results if r["input"] in self._planned]  # e.g. a clash: never cleaned
         with self._mutex, _db_errors(self.out):
+            old_rows = self._old_rows([r["input"] for r in results])
             for rec in results:
-                planned = self._planned.pop(rec["input"], None)
-                if planned is None:
-                    continue  # e.g. an output-name clash: never cleaned, never entered
-                old = self._db.execute(
-                    "SELECT outputs FROM files WHERE rel = ?", (planned.item.rel,)
-                ).fetchone()
+                planned = self._planned.pop(rec["input"])
+                old = old_rows.get(planned.item.rel)
                 failed = rec.get("error") is not None or not rec.get("sha256")
                 if old and not rec.get("sha256"):
                     kept.append((planned.item.rel,))
+                    if records_of(old[1]):  # the summary points at the last good records, as restore needs
+                        rec.setdefault("records", records_of(old[1]))  # unless its new ones are in place
                     continue
                 outputs = outputs_of(planned.item, rec)
                 if old:  # e.g. a text that is now kept as .raw: its old .txt and .diff go
                     stale += [o for o in _row_outputs(old[0]) if o not in outputs]
+                    live[records_of(old[1])] -= 1
+                live[rec.get("records")] += 1
                 rows.append(self._row(planned, rec, outputs, failed))
             for o in stale:
                 if (path := owned_path(self.out, o)) is not None:
@@ -270,6 +297,42 @@ class IncrementalRun:
                 self._db.execute("BEGIN")
                 self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
                 self._db.executemany("UPDATE files SET failed = 1 WHERE rel = ?", kept)
+                unused = self._count_records(live)
+            self._remove_records(unused)
+
+    def _old_rows(self, rels: list[str]) -> dict[str, tuple[str, str]]:
+        """rel -> (outputs, record) of the entries a batch replaces, in one query per 500 (SQLite's limit)."""
+        found = {}
+        for i in range(0, len(rels), 500):
+            chunk = rels[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT rel, outputs, record FROM files WHERE rel IN ({marks})"
+            found.update({r[0]: (r[1], r[2]) for r in self._db.execute(query, chunk)})
+        return found
+
+    def _count_records(self, live: Counter) -> list[str]:
+        """Add each records file's change in entries; returns the files no entry uses any more."""
+        changes = [(f, n) for f, n in live.items() if f and n]
+        self._db.executemany(
+            "INSERT INTO records VALUES (?, ?) ON CONFLICT(file) DO UPDATE SET live = live + excluded.live",
+            changes,
+        )
+        unused = [
+            f
+            for f, n in changes
+            if n < 0 and self._db.execute("SELECT live FROM records WHERE file = ?", (f,)).fetchone()[0] <= 0
+        ]
+        self._db.executemany("DELETE FROM records WHERE file = ?", [(f,) for f in unused])
+        return unused
+
+    def _remove_records(self, unused: list[str]) -> list[str]:
+        """Delete records files no entry uses (after the transaction: a crash in between leaves a file)."""
+        removed = []
+        for name in unused:
+            if is_records_name(name) and (path := owned_path(self.out, name)) is not None:
+                if _unlink_or_warn(path):
+                    removed.append(name)
+        return removed
 
     def _row(self, planned: _Planned, rec: dict, outputs: list[str], failed: bool) -> tuple:
         return (
@@ -291,7 +354,7 @@ class IncrementalRun:
             kept = False
             outputs = _row_outputs(row[5])
             # The review page (review/write.py) is written after the run: not checked, but it goes too.
-            outputs += [o[: -len(".report.json")] + ".html" for o in outputs if o.endswith(".report.json")]
+            outputs.append(InputFile("", rel).stem + ".html")
             for o in outputs:
                 path = owned_path(self.out, o)
                 if path is None or o.lower() in live:
@@ -307,6 +370,8 @@ class IncrementalRun:
             with self._mutex, _db_errors(self.out), self._db:  # an entry goes only once its outputs are gone
                 self._db.execute("BEGIN")
                 self._db.execute("DELETE FROM files WHERE rel = ?", (rel,))
+                unused = self._count_records(Counter({records_of(row[6]): -1}))
+            self.pruned += self._remove_records(unused)
         self.pruned.sort()
 
     def run_section(self) -> dict[str, Any]:
@@ -346,6 +411,11 @@ def _is_damaged(exc: sqlite3.Error) -> bool:
 def _connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
+        # A batch's entry no longer waits for a sync of its own (~10 ms each, on the run's critical path):
+        # WAL stays whole through a crash; a power cut may lose the last entries, whose files are then
+        # cleaned again (their outputs were synced before their entries were written).
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(_SCHEMA)
         check = db.execute("PRAGMA quick_check").fetchone()
         if not check or check[0] != "ok":
@@ -387,6 +457,23 @@ def _db_errors(out: Path) -> Iterator[None]:
         yield
     except sqlite3.Error as exc:
         raise ManifestError(f"{state_dir(out) / MANIFEST_NAME}: {exc}") from None
+
+
+def recorded_records(out: str | os.PathLike) -> dict[str, str]:
+    """Input -> the records file its manifest entry names ({} without a readable manifest). The manifest
+    learns each batch as it is put in place: current even when summary.json could not be rewritten."""
+    path = state_dir(out) / MANIFEST_NAME
+    if not path.is_file():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT rel, record FROM files").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return {rel: p for rel, record in rows if (p := records_of(record))}
 
 
 def run_line(section: dict) -> str:

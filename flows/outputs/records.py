@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from cleaners.core import Removal
 from cleaners.quarantine import held_kind
+
+from ..inputs.discover import InputFile
 
 REPORT_VERSION = 1
 
@@ -158,15 +162,106 @@ def to_json_bytes(data: Any) -> bytes:
     return orjson.dumps(data, option=_JSON_OPTIONS) + b"\n"
 
 
-def iter_report_json(report: dict, records: Iterable[dict]) -> Iterator[str]:
-    """to_json_bytes({**report, "removals": [*records]}) as text, a record at a time: a huge file's
-    records and their JSON are never all held (flows.run.bigfile)."""
-    marker = b'\n  "removals": []'
-    before, after = to_json_bytes({**report, "removals": []}).split(marker)
-    yield before.decode("utf-8")
-    sep = '\n  "removals": [\n'
+# The layout (docs/scale.md): each input's report (its removal records, counts, checksums) is one line of
+# its batch's JSON Lines file, DIR/removals/<digest of the content>.jsonl; the input's summary record
+# names that file ("records"). Runs before this layout wrote DIR/<stem>.report.json: still read.
+RECORDS_DIR = "removals"
+LEGACY_REPORT_SUFFIX = ".report.json"
+_RECORDS_NAME = re.compile(r"^removals/[0-9a-f]{32}\.jsonl$")
+
+
+class BatchRecords:
+    """One batch's reports as JSON Lines. Named by a digest of its bytes: the same batch gives the same
+    file whoever cleans it (1 worker, N, Dask), and a later batch never overwrites a different one."""
+
+    def __init__(self) -> None:
+        self._lines: list[bytes] = []
+        self._digest = hashlib.sha256()
+        self.inputs: set[str] = set()
+
+    def add(self, report: dict) -> None:
+        self.add_line(report["input"], orjson.dumps(report, option=orjson.OPT_SORT_KEYS) + b"\n")
+
+    def add_line(self, rel: str, line: bytes | bytearray) -> None:
+        """A report already encoded as its line (report_line: a huge file's, built a record at a time)."""
+        self.inputs.add(rel)
+        self._lines.append(line)
+        self._digest.update(line)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @property
+    def name(self) -> str:
+        """The file's path relative to the output folder."""
+        return f"{RECORDS_DIR}/{self._digest.hexdigest()[:32]}.jsonl"
+
+    def data(self) -> bytes:
+        return b"".join(self._lines)
+
+
+def is_records_name(pointer: object) -> bool:
+    """True for a batch records path as a summary record names it (data from disk: checked, never trusted)."""
+    return isinstance(pointer, str) and _RECORDS_NAME.match(pointer) is not None
+
+
+def legacy_report_name(rel: str) -> str:
+    return InputFile("", rel).stem + LEGACY_REPORT_SUFFIX
+
+
+class ReportReader:
+    """Reports by input, read from batch records files (or an older run's per-file reports). The last
+    file read stays parsed: a run's files come in batch order, so each file is read about once."""
+
+    def __init__(self, out_dir: str | Path, read: Callable[[str], bytes] | None = None) -> None:
+        self.out = Path(out_dir)
+        self._read = read or (lambda name: (self.out / name).read_bytes())  # restore reads without links
+        # One attribute, replaced whole: the review server's threads share the reader.
+        self._last: tuple[str, dict[str, dict]] = ("", {})
+
+    def report(self, rel: str, pointer: object) -> dict | None:
+        """The report of input `rel`, in the file its summary record names (`pointer`); None if missing."""
+        if pointer is None:  # a run before the batch layout: DIR/<stem>.report.json
+            try:
+                report = orjson.loads((self.out / legacy_report_name(rel)).read_bytes())
+            except (OSError, orjson.JSONDecodeError):
+                return None
+            return report if isinstance(report, dict) else None
+        if not is_records_name(pointer):
+            return None
+        name, reports = self._last
+        if pointer != name:
+            reports = self._load(str(pointer))
+            self._last = (str(pointer), reports)
+        return reports.get(rel)
+
+    def _load(self, name: str) -> dict[str, dict]:
+        try:
+            data = self._read(name)
+        except OSError:
+            return {}
+        reports = {}
+        for line in data.split(b"\n"):
+            if not line:
+                continue
+            try:
+                report = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # a damaged line costs its own input only
+            if isinstance(report, dict) and isinstance(report.get("input"), str):
+                reports[report["input"]] = report
+        return reports
+
+
+def report_line(report: dict, records: Iterable[dict]) -> bytearray:
+    """BatchRecords.add's line for {**report, "removals": [*records]}, encoded a record at a time: a huge
+    file's records are never all held as dicts (flows.run.bigfile)."""
+    marker = b'"removals":[]'  # a key at the top level only: inside strings a quote is escaped
+    head, tail = orjson.dumps({**report, "removals": []}, option=orjson.OPT_SORT_KEYS).split(marker)
+    line = bytearray(head + b'"removals":[')
+    sep = b""
     for rec in records:
-        yield sep + "    " + orjson.dumps(rec, option=_JSON_OPTIONS).decode("utf-8").replace("\n", "\n    ")
-        sep = ",\n"
-    yield marker.decode("utf-8") if sep.startswith("\n  ") else "\n  ]"
-    yield after.decode("utf-8")
+        line += sep + orjson.dumps(rec, option=orjson.OPT_SORT_KEYS)
+        sep = b","
+    line += b"]" + tail + b"\n"
+    return line

@@ -14,6 +14,8 @@ from cleaners.core import Removal, check_removals, restore
 from ..inputs.decode import BOM_OF, encode_document
 from ..inputs.discover import InputFile
 from .atomic import atomic_write
+from .manifest import recorded_records
+from .records import ReportReader, is_records_name
 
 
 class RestoreError(ValueError):
@@ -137,10 +139,12 @@ def restore_run(
     summary = summary if summary is not None else load_run_summary(out)
     dest = Path(to)
     done, failed = [], []
+    reader = ReportReader(out, read=lambda name: _read_inside(out, name))
+    manifest: list[dict[str, str]] = []  # read on the first mismatch only
     for record in summary.get("file_records", []):
         rel = record.get("input") if isinstance(record, dict) else None
         try:
-            restored = _restore_one(out, record)
+            restored = _restore_either(out, record, reader, manifest)
             target = _inside(dest, restored.rel)
             _no_links(dest, target)
             atomic_write(target, restored.data)
@@ -150,7 +154,34 @@ def restore_run(
     return done, failed
 
 
-def _restore_one(out: Path, record: dict) -> Restored:
+def _restore_either(out: Path, record: dict, reader: ReportReader, manifest: list) -> Restored:
+    """From the report summary.json names, or else the one the manifest names: a run that put its
+    outputs in place but could not rewrite summary.json left the older summary's pointer behind."""
+    try:
+        return _restore_one(out, record, reader)
+    except RestoreError:
+        if not manifest:
+            manifest.append(recorded_records(out))
+        other = manifest[0].get(record.get("input"))
+        if other is None or other == record.get("records"):
+            raise
+        return _restore_one(out, {**record, "records": other}, reader)
+
+
+def _restore_one(out: Path, record: dict, reader: ReportReader) -> Restored:
+    rel = record.get("input")
+    pointer = record.get("records")
+    if pointer is None:  # a run before the batch layout: one report per input
+        return _restore_legacy(out, record)
+    if not is_records_name(pointer):
+        raise RestoreError(f"records file {pointer!r} is not one a run writes; refused")
+    report = reader.report(str(_safe_rel(rel)), pointer)
+    if report is None:
+        raise RestoreError(f"not restorable: its removal records are missing from {pointer}")
+    return rebuild_input(out, report)
+
+
+def _restore_legacy(out: Path, record: dict) -> Restored:
     rel = record.get("input")
     stem = InputFile(str(rel), str(_safe_rel(rel))).stem
     report_path = _inside(out, f"{stem}.report.json")

@@ -7,12 +7,16 @@ from typing import Any
 
 from cleaners import Ruleset
 
-from .records import REPORT_VERSION
+from .records import REPORT_VERSION, legacy_report_name
 
 # A rule is a runaway of the run when it took a large share of the lines (the quarantine's runaway_share)
 # of at least this many documents, and of at least this share of the cleaned documents.
 RUNAWAY_MIN_DOCS = 3
 RUNAWAY_MIN_DOC_SHARE = 0.05
+
+
+def _report_file(record: dict) -> str:
+    return record.get("records") or legacy_report_name(record["input"])
 
 
 def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
@@ -27,7 +31,8 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         shadow_by_rule.update(r["shadow_by_rule"])
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
     held = [
-        {"input": r["input"], "report": f"{r['output'][: -len('.txt')]}.report.json", "reasons": r["held"]}
+        # "report": the file holding its removal records (its batch's, or an older run's own report)
+        {"input": r["input"], "report": _report_file(r), "reasons": r["held"]}
         for r in records
         if r.get("held")
     ]

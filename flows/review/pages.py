@@ -126,6 +126,12 @@ def render_file_page(
     return "".join(iter_file_page(entry, original, cleaners, prev, next_))
 
 
+def _report_href(entry) -> str:
+    """The file holding this input's removal records, relative to its page (pages sit beside the text)."""
+    target = entry.record.get("records") or f"{entry.stem}.report.json"  # an older run's own report
+    return posixpath.relpath(target, posixpath.dirname(entry.stem) or ".")
+
+
 def iter_file_page(
     entry: FileEntry,
     original: str | None,
@@ -154,7 +160,7 @@ def iter_file_page(
         f"{_fmt(len(cleaned))} out; "
         f'files: <a href="{esc(quote(out_name))}">cleaned text</a> · <a '
         f'href="{esc(quote(stem_name + ".diff"))}">diff</a> · '
-        f'<a href="{esc(quote(stem_name + ".report.json"))}">report</a></p>\n'
+        f'<a href="{esc(quote(_report_href(entry)))}">removal records</a></p>\n'
     )
     parts.append(_counts_table(removals))
     if not removals:

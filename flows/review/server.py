@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..outputs.records import ReportReader
 from .data import read_report
 from .decisions import KINDS, VERDICTS, DecisionError, Decisions, propose, write_config
 from .runindex import Filters, RunIndex
@@ -53,6 +54,7 @@ class ReviewApp:
 
     def __init__(self, out_dir: str | Path, config: str | Path | None = None) -> None:
         self.out = Path(out_dir).resolve()
+        self.reports = ReportReader(self.out)
         self.ix = RunIndex(self.out)
         self.decisions = Decisions(self.out)
         self.config = Path(config) if config else None
@@ -129,7 +131,7 @@ class ReviewApp:
         """((original, cleaned, removals) of file i, rebuilt from its output and report, or the problem;
         a note when the file is too big to show whole and only its start is shown)."""
         entry = self.ix.files[i]
-        report = read_report(self.out / f"{entry.stem}.report.json", entry.input, self.ix.summary)
+        report = read_report(self.reports, entry.record, self.ix.summary)
         if report is None or report.get("error") or entry.record.get("error"):
             why = entry.record.get("error") or (report or {}).get("error") or "no report"
             return f"Not cleaned: {why}", ""

@@ -12,6 +12,7 @@ from cleaners.core import Removal, apply_removals, check_removals, restore
 
 from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, write_text_chunks
+from ..outputs.records import ReportReader
 from .data import FileEntry, Review, collect_review, load_summary, read_report
 from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
 
@@ -30,7 +31,7 @@ def write_review(
     """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
-    review = collect_review(out, summary)
+    review = collect_review(out, summary, pool)
     if not pages:
         for row in [*review.files, *review.failed, *review.held]:
             row["page"] = None
@@ -89,11 +90,10 @@ def write_pages(
     """Render and write consecutive entries' pages (before and after: their neighbours, for the links)."""
     out = Path(out_dir)
     batch = OutputBatch()
+    reader = ReportReader(out)
     try:
         for i, entry in enumerate(entries):
-            report = read_report(
-                out / f"{entry.stem}.report.json", entry.input, {"ruleset_hash": ruleset_hash}
-            )
+            report = read_report(reader, entry.record, {"ruleset_hash": ruleset_hash})
             entry = replace(
                 entry,
                 report=report

@@ -31,8 +31,8 @@ from ..outputs.records import (
     REPORT_VERSION,
     count_removals,
     heavy_rules,
-    iter_report_json,
     removal_record,
+    report_line,
     summary_record,
 )
 
@@ -137,9 +137,10 @@ def clean_big_file(
     out_dir: str,
     ruleset: Ruleset,
     stage_output: Callable[[Path, Iterable[str]], None],
-    stage_report: Callable[[Path, Iterable[str]], None],
+    add_report: Callable[[str, bytearray], None],
 ) -> dict[str, Any] | None:
-    """Clean one huge text input in windows and stage its .txt, .diff and report; its summary record.
+    """Clean one huge text input in windows, stage its .txt and .diff, and give its report's line to the
+    batch's records (`add_report`); its summary record.
 
     None when the input is not UTF-8 text (or cannot be read): the whole path then handles it.
     """
@@ -162,7 +163,7 @@ def clean_big_file(
     stage_output(out / report["output"], _cleaned(item.path, result, seen.sha256, size))
     total = seen.lfs + (1 if seen.last not in ("", "\n") else 0)
     stage_output(out / f"{item.stem}.diff", _diff(item, result, seen.sha256, total, size))
-    stage_report(out / f"{item.stem}.report.json", iter_report_json(report, _records(result)))
+    add_report(item.rel, report_line(report, _records(result)))
     return summary_record(report)
 
 
@@ -173,7 +174,7 @@ def _records(result: WindowedResult) -> Iterator[dict]:
 
 
 def _report(item: InputFile, ruleset: Ruleset, result: WindowedResult, seen: _Read) -> dict[str, Any]:
-    """The report clean_file writes for the same input, less its removals (iter_report_json adds them)."""
+    """The report clean_file writes for the same input, less its removals (report_line adds them)."""
     removed = sum(r.end - r.start for r in result.removals if not r.shadow)
     report: dict[str, Any] = {
         "version": REPORT_VERSION,

@@ -25,13 +25,14 @@ from ..schedule.history import record_run
 from ..terminal_text import printable
 from .dispatch import process_pool, run_batches
 from .hold import hold_if_asked
-from .progress import Progress, file_size
+from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_files, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
 # (measured with Prefect 3.8 here), so tasks get batches.
 BATCH_SIZE = 64
+MIN_BATCH = 8
 
 log = logging.getLogger("boilerclean")
 
@@ -151,9 +152,10 @@ def run_clean(
             with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
                 # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
                 items, unchanged = incremental.plan(items, unknown)
-                meter.phase("cleaning", len(items), sum(file_size(i.path) for i in items))
+                meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
-                for result in clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger):
+                work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
+                for result in clean_batches(*work):
                     records.extend(result)
                     incremental.record(result)
                 cleaned_bytes = meter.bytes
@@ -176,23 +178,31 @@ def run_clean(
     return summary
 
 
-def clean_batches(items, out, ruleset, meter, submit_task, pool, dispatch, logger) -> Iterator[list[dict]]:
-    """Each batch's records as it is done, in order, counted on the meter file by file of the batch."""
+def clean_batches(
+    items, out, ruleset, meter, submit_task, pool, dispatch, logger, size=lambda rel: 0
+) -> Iterator[list[dict]]:
+    """Each batch's records as it is done, in order, counted on the meter file by file of the batch;
+    size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
     # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
-    # Smaller batches only where a bar shows them move: a batch is also the unit of the outputs' sync.
-    size = batch_size(len(items), dispatch["workers"]) if meter.bar is not None else BATCH_SIZE
     done = run_batches(
-        clean_files, batched(items, size), out, ruleset, submit_task=submit_task, pool=pool, **dispatch
+        clean_files,
+        batched(items, batch_size(len(items))),
+        out,
+        ruleset,
+        submit_task=submit_task,
+        pool=pool,
+        **dispatch,
     )
     for batch, result in done:
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
-        meter.advance(len(batch), sum(file_size(i.path) for i in batch), sum(1 for r in result if r["error"]))
+        meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
         yield result
 
 
-def batch_size(n_items: int, workers: int) -> int:
-    """BATCH_SIZE, or less for a small run: at least ~8 batches per worker, so progress moves file by file."""
-    return max(1, min(BATCH_SIZE, n_items // (max(workers, 1) * 8)))
+def batch_size(n_items: int) -> int:
+    """BATCH_SIZE, or less for a small run (~16 batches, of 8 files at least), so that progress moves and
+    the workers share it. The same whoever cleans: a batch's records file is an output (docs/scale.md)."""
+    return min(BATCH_SIZE, max(MIN_BATCH, n_items // 16))
 
 
 def make_output_folder(out: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 
@@ -95,10 +94,3 @@ def _rich_bar(stream):
         console=Console(file=stream),
         transient=True,  # the run's final lines replace it
     )
-
-
-def file_size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0

@@ -21,18 +21,22 @@ from ..inputs.read import document_from_bytes, read_input, sha256_bytes
 from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.diff import iter_diff
 from ..outputs.records import (
+    LEGACY_REPORT_SUFFIX,
     REPORT_VERSION,
+    BatchRecords,
     count_removals,
     heavy_rules,
     removal_records,
     summary_record,
-    to_json_bytes,
 )
 from .bigfile import clean_big_file, is_big
 from .rulecache import RulesetRef, resolve_ruleset
 
-# Outputs are renamed into place in two phases: a report only once its text and diff (or raw copy) are there.
+# Outputs are renamed into place in two phases: the batch's records file only once every text and diff
+# (or raw copy) is there.
 OUTPUTS, REPORT = 0, 1
+# The OutputBatch key of the batch's records file: if it cannot be put in place, no file of the batch is.
+RECORDS = "records"
 
 log = logging.getLogger("boilerclean")
 
@@ -59,12 +63,13 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
     A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
     """
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
-    batch = OutputBatch()
+    batch = OutputBatch(shared_key=RECORDS)
+    records = BatchRecords()
     results = []
     try:
         for item in items:
             try:
-                results.append(clean_file(item, out_dir, ruleset, batch))
+                results.append(clean_file(item, out_dir, ruleset, batch, records))
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
                 batch.discard(item)
                 if isinstance(exc, WriteFailed):
@@ -73,22 +78,47 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
                     run_logger().exception("%s: unexpected error", item.rel)
                     error = f"unexpected error: {type(exc).__name__}: {exc}"
                 results.append(summary_record({"input": item.rel, "error": error}))
-        failed = batch.commit()
+        failed = _commit(batch, records, out_dir)
     finally:
         batch.abort()  # after an interruption: no temporary file outlives the batch
-    if failed:
-        errors = {item.rel: exc for item, exc in failed.items()}
-        results = [
-            summary_record({"input": r["input"], "error": f"cannot write outputs: {errors[r['input']]}"})
-            if r["input"] in errors
-            else r
-            for r in results
-        ]
-    return results
+    # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
+    # its record must name the new report, which matches them.
+    in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
+    return _with_pointers(results, records, failed, in_place)
 
 
-def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBatch) -> dict[str, Any]:
-    """Read one input, clean it, write its .txt, .diff and .report.json into the batch; return its record.
+def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
+    """Stage the batch's records file (renamed last) and put everything in place; input -> why it failed."""
+    if records:
+        try:
+            batch.write(RECORDS, Path(out_dir) / records.name, records.data(), phase=REPORT)
+        except OSError as exc:
+            batch.abort()
+            return dict.fromkeys(records.inputs, exc)
+    failed = batch.commit()
+    return {item.rel: exc for item, exc in failed.items() if item != RECORDS}
+
+
+def _with_pointers(
+    results: list[dict], records: BatchRecords, failed: dict[str, OSError], in_place: set[str]
+) -> list[dict]:
+    """The batch's summary records, each naming the records file that holds its report."""
+    out = []
+    for r in results:
+        rel = r["input"]
+        if rel in failed:
+            r = summary_record({"input": rel, "error": f"cannot write outputs: {failed[rel]}"})
+        if rel in records.inputs and (rel not in failed or rel in in_place):
+            r["records"] = records.name
+        out.append(r)
+    return out
+
+
+def clean_file(
+    item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBatch, batch_records: BatchRecords
+) -> dict[str, Any]:
+    """Read one input, clean it, write its .txt and .diff into the batch and its report into the batch's
+    records; return its summary record.
 
     Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
     """
@@ -99,7 +129,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
             out_dir,
             ruleset,
             lambda path, chunks: _stage(batch, item, path, OUTPUTS, chunks),
-            lambda path, chunks: _stage(batch, item, path, REPORT, chunks),
+            batch_records.add_line,
         )
         if record is not None:
             return record
@@ -109,14 +139,13 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
         "ruleset_hash": ruleset.hash,
         "error": None,
     }
-    report_path = out / f"{item.stem}.report.json"
     try:
         data = read_input(item.path)
     except OSError as exc:
         error = f"cannot read file: {exc.strerror or exc}"
-        if os.path.exists(report_path):  # a failure never replaces a good output: the last run's stay
+        if _has_outputs(out, item):  # a failure never replaces a good output: the last run's stay
             return summary_record({**report, "error": error})
-        return _fail(report, batch, item, report_path, error)
+        return _fail(report, batch_records, error)
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:
@@ -126,7 +155,7 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
         report["raw_copy"] = f"{item.stem}.raw"
         _stage(batch, item, out / report["raw_copy"], OUTPUTS, data=data)
-        return _fail(report, batch, item, report_path, str(exc))
+        return _fail(report, batch_records, str(exc))
     del data  # a big document's bytes need not stay beside its text
     text = doc.text
     report.update(doc.record)
@@ -148,11 +177,16 @@ def clean_file(item: InputFile, out_dir: str, ruleset: Ruleset, batch: OutputBat
         removals=records,
         counts=count_removals(records),
     )
-    # Written in pieces (a big document gets no second whole copy); the report goes in place last.
+    # Written in pieces (a big document gets no second whole copy); the records file goes in place last.
     _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
     _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
-    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
+    batch_records.add(report)
     return summary_record(report)
+
+
+def _has_outputs(out: Path, item: InputFile) -> bool:
+    """Whether an earlier run left this input's outputs (its manifest entry keeps their records)."""
+    return any(os.path.exists(out / f"{item.stem}{s}") for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
 
 
 def _heavy_rules(records: list[dict], text: str, ruleset: Ruleset) -> dict[str, list[int]]:
@@ -160,9 +194,9 @@ def _heavy_rules(records: list[dict], text: str, ruleset: Ruleset) -> dict[str, 
     return heavy_rules(records, text, q.runaway_share, q.runaway_min_lines) if records else {}
 
 
-def _fail(report: dict, batch: OutputBatch, item: InputFile, report_path: Path, error: str) -> dict[str, Any]:
+def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
     report["error"] = error
-    _stage(batch, item, report_path, REPORT, data=to_json_bytes(report))
+    records.add(report)
     return summary_record(report)
 
 

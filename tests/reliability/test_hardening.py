@@ -32,6 +32,7 @@ from bchelp import (
     snapshot,
     under,
 )
+from conftest import report_of
 
 NAMES = ["a.txt", "b.txt", "sub/c.txt"]
 
@@ -85,6 +86,24 @@ def test_rerun_never_deletes_a_manifest_path_outside_dir(tmp_path):
     assert victim.exists() and victim.read_bytes() == b"not yours\n", "a rerun deleted a file outside DIR"
 
 
+def test_prune_never_follows_a_records_pointer_out_of_dir(tmp_path):
+    inp, out, _ = _first_run(tmp_path)
+    victim = tmp_path / "victim.jsonl"
+    victim.write_bytes(b"not yours\n")
+    db = sqlite3.connect(out / ".boilerclean" / "manifest.sqlite")
+    with db:
+        (record,) = db.execute("SELECT record FROM files WHERE rel = 'b.txt'").fetchone()
+        record = json.loads(record)
+        record["records"] = "../victim.jsonl"
+        db.execute("UPDATE files SET record = ? WHERE rel = 'b.txt'", (json.dumps(record, sort_keys=True),))
+        db.execute("INSERT INTO records VALUES ('../victim.jsonl', 1)")
+    db.close()
+    (inp / "b.txt").unlink()
+    res = run(inp, out, "--prune")
+    no_traceback(res)
+    assert victim.read_bytes() == b"not yours\n", "--prune deleted a records file outside DIR"
+
+
 @pytest.mark.parametrize("damage", ["not a database", "malformed"])
 def test_corrupt_manifest_is_rebuilt_with_a_warning(tmp_path, damage):
     inp, out, made = _first_run(tmp_path)
@@ -115,7 +134,7 @@ def test_restore_does_not_follow_a_raw_copy_symlink_out_of_dir(tmp_path):
     assert run(inp, out).rc == EXIT_FAILED
     outside = tmp_path / "shadow"
     outside.write_bytes(secret)
-    raw = out / json.loads((out / "bin.report.json").read_text())["raw_copy"]
+    raw = out / report_of(out, "bin")["raw_copy"]
     raw.unlink()
     raw.symlink_to(outside)
     res, got = restore_to(out, tmp_path / "r")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 import regex
-from conftest import run_cli
+from conftest import report_of, run_cli
 from relcorpus import BANNER
 
 from cleaners import clean_text, ruleset_from_mapping
@@ -122,10 +122,10 @@ def test_runaway_rule_is_reported_in_report_and_summary(tmp_path):
     r = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--config", str(cfg))
     assert r.returncode == 0, r.stderr.decode()  # a timeout is reported, not a failed file
     out = tmp_path / "out"
-    report = json.loads((out / "slow.report.json").read_text())
+    report = report_of(out, "slow")
     assert report["timed_out"] == ["runaway/catastrophic"]
     assert (out / "slow.txt").read_text() == "a" * 64 + "bc\nkept\n"
-    assert "timed_out" not in json.loads((out / "fine.report.json").read_text())
+    assert "timed_out" not in report_of(out, "fine")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["timeouts"] == [{"input": "slow.txt", "rules": ["runaway/catastrophic"]}]
     assert "slow.txt: rules timed out" in r.stderr.decode()

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_env, run_cli
+from conftest import ROOT, cli_env, report_of, run_cli
 from relcorpus import BANNER, decodable_cases, undecodable_cases, write_corpus
 
 from cleaners.text import split_lines
@@ -73,7 +73,7 @@ def test_each_input_has_the_expected_outcome(hostile_run):
     for name, (data, outcome) in cases.items():
         rec = records[name]
         stem = name[: -len(".txt")]
-        report = json.loads((out / f"{stem}.report.json").read_text())
+        report = report_of(out, f"{stem}")
         assert report["input"] == name
         if outcome[0] == "clean":
             assert rec["error"] is None, (name, rec["error"])
@@ -221,9 +221,6 @@ def test_unreadable_file_is_a_per_file_error():
         recs = _records(summary)
         assert recs["locked.txt"]["error"] == "cannot read file: Permission denied"
         assert recs["ok.txt"]["error"] is None and recs["ok.txt"]["removals"] == 1
-        assert (
-            json.loads((out / "locked.report.json").read_text())["error"]
-            == "cannot read file: Permission denied"
-        )
+        assert report_of(out, "locked")["error"] == "cannot read file: Permission denied"
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from conftest import SEEDS, run_cli
+from conftest import SEEDS, report_of, run_cli, write_report
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from relcorpus import BANNER, decodable_cases, undecodable_cases
@@ -219,10 +219,7 @@ def test_restore_rebuilds_a_generated_corpus(generated_run):
     assert r.returncode == 0, r.stderr.decode()
     assert _all_files(back) == files
     summary = json.loads((out / "summary.json").read_text())
-    encodings = {
-        json.loads((out / f"{rec['input'][:-4]}.report.json").read_text()).get("encoding")
-        for rec in summary["file_records"]
-    }
+    encodings = {report_of(out, f"{rec['input'][:-4]}").get("encoding") for rec in summary["file_records"]}
     assert {"utf-8", "utf-16-le", "utf-16-be", "gb18030", "cp932", "cp1252"} <= encodings
 
 
@@ -247,9 +244,9 @@ def test_restore_refuses_paths_from_a_hostile_report(generated_run, tmp_path):
     summary["file_records"].append({"input": "../../escaped.txt", "error": None})
     summary["file_records"].append({"input": "/etc/passwd", "error": None})
     (hostile / "summary.json").write_text(json.dumps(summary))
-    report = json.loads((hostile / "cases" / "plain.report.json").read_text())
+    report = report_of(hostile, "cases/plain")
     report["output"] = "../../../escaped.txt"
-    (hostile / "cases" / "plain.report.json").write_text(json.dumps(report))
+    write_report(hostile, "cases/plain", report)
     r = run_cli("restore", str(hostile), "--to", str(tmp_path / "back" / "inner"))
     assert r.returncode == 1
     err = r.stderr.decode()
@@ -279,7 +276,7 @@ def test_restore_rebuilds_an_html_page_as_its_extracted_text(tmp_path):
         encoding="utf-8",
     )
     assert run_cli("run", str(src), "--out", str(out)).returncode == 0
-    report = json.loads((out / "page.report.json").read_text(encoding="utf-8"))
+    report = report_of(out, "page")
     r = run_cli("restore", str(out), "--to", str(back))
     assert r.returncode == 0, r.stderr.decode()
     rebuilt = (back / "page.html.extracted.txt").read_bytes()

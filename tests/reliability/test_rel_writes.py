@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, cli_env
+from conftest import ROOT, cli_env, records_files, report_of
 from relcorpus import BANNER
 
 from flows.outputs import atomic as files
@@ -224,8 +225,8 @@ def test_a_failed_write_fails_that_file_only(tmp_path, monkeypatch):
     assert recs["a.txt"]["error"] is None and recs["c.txt"]["error"] is None
     # Without a report, b's outputs are known to be incomplete; its text written before the failure is
     # gone too.
-    assert not (tmp_path / "out" / "b.report.json").exists() and not (tmp_path / "out" / "b.txt").exists()
-    assert (tmp_path / "out" / "c.report.json").exists()
+    assert "records" not in recs["b.txt"] and not (tmp_path / "out" / "b.txt").exists()
+    assert report_of(tmp_path / "out", "c")["input"] == "c.txt"
     assert _temps(tmp_path / "out") == []
 
 
@@ -246,8 +247,9 @@ def test_a_failed_rename_fails_that_file_only(tmp_path, monkeypatch):
     assert "simulated rename failure" in recs["b.txt"]["error"]
     assert recs["a.txt"]["error"] is None and recs["c.txt"]["error"] is None
     # b's text was renamed before its diff failed; its report must not follow.
-    assert not (out / "b.report.json").exists() and not (out / "b.diff").exists()
-    assert all((out / f"{n}{ext}").exists() for n in "ac" for ext in (".txt", ".diff", ".report.json"))
+    assert "records" not in recs["b.txt"] and not (out / "b.diff").exists()
+    assert all((out / f"{n}{ext}").exists() for n in "ac" for ext in (".txt", ".diff"))
+    assert [report_of(out, n)["input"] for n in "ac"] == ["a.txt", "c.txt"]
     assert _temps(out) == []
 
 
@@ -268,7 +270,7 @@ def test_a_failed_sync_fails_the_batch_and_puts_nothing_in_place(tmp_path, monke
     assert [("Input/output error" in r["error"], r["sha256"]) for r in records] == [
         (True, None)
     ] * 3  # retried next run
-    assert [p.name for p in out.iterdir()] == []  # nothing renamed, no temporary file left
+    assert [p for p in out.rglob("*") if p.is_file()] == []  # nothing renamed, no temporary file left
 
 
 @pytest.mark.parametrize("have_syncfs", [True, False])
@@ -297,42 +299,47 @@ def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
     records = clean_files(items, str(tmp_path / "out"), load_ruleset())
     monkeypatch.undo()
     assert [r["error"] for r in records] == [None] * 10
-    assert calls == ({"syncfs": 1, "fsync": 2} if have_syncfs else {"syncfs": 0, "fsync": 30 + 2})
+    # Three folders: x, y and removals (the batch's one records file).
+    assert calls == ({"syncfs": 1, "fsync": 3} if have_syncfs else {"syncfs": 0, "fsync": 21 + 3})
     assert (tmp_path / "out" / "y" / "e.txt").read_text() == "line of e\n"
 
 
 def _run_outputs(out: Path) -> dict[str, bytes]:
-    """The per-file outputs (text, diff, report), by name."""
-    return {
+    """The per-file outputs (text, diff; and each report, from the batch records files), by name."""
+    found = {
         p.relative_to(out).as_posix(): p.read_bytes()
         for p in sorted(out.rglob("*"))
-        if p.name.endswith((".txt", ".diff", ".report.json"))
+        if p.name.endswith((".txt", ".diff"))
     }
+    for records in records_files(out):
+        for line in records.read_bytes().splitlines():
+            found[json.loads(line)["input"][: -len(".txt")] + " report"] = line
+    return found
 
 
 def _assert_reports_complete(out: Path, reference: Path) -> int:
     """Every report present has its text and diff beside it, as an uninterrupted run wrote them; returns how
     many."""
     got, want = _run_outputs(out), _run_outputs(reference)
-    reports = [name for name in got if name.endswith(".report.json")]
+    reports = [name for name in got if name.endswith(" report")]
     for report in reports:
-        stem = report[: -len(".report.json")]
+        stem = report[: -len(" report")]
         for name in (report, f"{stem}.txt", f"{stem}.diff"):
             assert got.get(name) == want[name], f"{report} is present but {name} is missing or incomplete"
     return len(reports)
 
 
-# Ten files in batches of four; the run is stopped just before the second report of the second
-# batch is renamed: that batch's texts and diffs are in place, one of its reports too, three not.
+# Ten files in batches of four; the run is stopped just before the second batch's records file is
+# renamed: that batch's texts and diffs are in place, its reports not; the first batch's all are.
 STOP_BETWEEN_PHASES = """
 import os, signal, sys
 import flows.run.prefect_flow as cf, flows.run.pipeline
 flows.run.pipeline.BATCH_SIZE = 4
 real, renamed = os.replace, []
 def replace(src, dst, *args, **kwargs):
-    if str(dst).endswith(".report.json"):
+    if str(dst).endswith(".jsonl") and "removals" in str(dst):
         renamed.append(dst)
-        if len(renamed) == 6:
+        if len(renamed) == 2:
             {stop}
     return real(src, dst, *args, **kwargs)
 os.replace = replace
@@ -355,7 +362,7 @@ def test_interrupted_between_rename_phases(tmp_path):
         timeout=300,
     )
     assert b"KeyboardInterrupt" in proc.stderr and not (out / "summary.json").exists()
-    assert _assert_reports_complete(out, reference) == 5
+    assert _assert_reports_complete(out, reference) == 4
     assert (out / "h.txt").exists()  # renamed before the interruption; its report is not
     # An interrupted batch removes its own temporary files.
     assert _temps(out) == []
@@ -378,15 +385,16 @@ def test_killed_between_rename_phases_then_rerun(tmp_path):
         timeout=300,
     )
     assert proc.returncode == -signal.SIGKILL
-    assert _assert_reports_complete(out, reference) == 5
+    assert _assert_reports_complete(out, reference) == 4
     # A kill leaves the unrenamed reports as hidden temporary files, never under an output's name.
     assert _temps(out) and all(name.startswith(".") and STRAY_TEMP.match(name) for name in _temps(out))
     assert not [
         p.name
         for p in out.rglob("*")
-        if not p.name.startswith(".")
+        if p.is_file()
+        and not p.name.startswith(".")
         and ".boilerclean" not in p.parts
-        and not p.name.endswith((".txt", ".diff", ".report.json"))
+        and not p.name.endswith((".txt", ".diff", ".jsonl"))
     ]
     summary = clean_flow.fn([str(src)], str(out))
     assert _temps(out) == [] and summary["run"]["new"] + summary["run"]["unchanged"] == 10
@@ -421,3 +429,28 @@ def test_text_written_in_pieces_keeps_its_order(monkeypatch):
     fh = io.BytesIO()
     files.write_text_chunks(fh, iter(pieces))
     assert fh.getvalue() == "".join(pieces).encode("utf-8")
+
+
+def test_a_failed_records_file_fails_its_whole_batch_and_keeps_the_old_outputs(tmp_path, monkeypatch):
+    # The batch's records file holds every report of the batch: when it cannot be put in place, no file
+    # of the batch is (the texts renamed before it go back), and the last run's outputs stay.
+    src, out = tmp_path / "in", tmp_path / "out"
+    _inputs(src)
+    clean_flow.fn(paths=[str(src)], out=str(out))
+    before = _run_outputs(out)
+    for name in ("a", "b", "c"):
+        (src / f"{name}.txt").write_text(f"{BANNER}\nline of {name}, changed\n")
+    real = os.replace
+
+    def failing_for_records(a, b, *args, **kwargs):
+        if str(b).endswith(".jsonl"):
+            raise OSError(errno.EIO, "simulated rename failure")
+        return real(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing_for_records)
+    summary = clean_flow.fn(paths=[str(src)], out=str(out))
+    monkeypatch.undo()
+    assert all("simulated rename failure" in r["error"] for r in summary["file_records"])
+    assert _run_outputs(out) == before and _temps(out) == []
+    again = clean_flow.fn(paths=[str(src)], out=str(out))  # retried, and now in place
+    assert again["failed"] == 0 and "changed" in (out / "b.txt").read_text()
