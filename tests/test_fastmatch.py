@@ -407,6 +407,27 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
         fastmatch._CHUNK_LINES = old
 
 
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_literal_pass_puts_each_word_on_its_line(text):
+    """The automata's hits, mapped to lines by counting line breaks, equal a plain `in` on each line."""
+    import cleaners.fastmatch as fastmatch
+
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))
+    doc = Document(text)
+    longest = fastmatch._AUTOMATA.max_chars
+    want = {}
+    for i, s in enumerate(doc.stripped):
+        if len(s) > longest:
+            continue
+        folded = fold(s)
+        words = frozenset(w for w in fastmatch._AUTOMATA.words if w[1:] in (s if w[0] == "=" else folded))
+        if words:
+            want[i] = words
+    assert fastmatch.line_literals(doc) == want
+
+
 @settings(max_examples=150, deadline=None)
 @given(documents())
 def test_an_idle_cleaner_finds_nothing(text):
