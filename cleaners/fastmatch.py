@@ -559,6 +559,9 @@ class RuleGate:
             (r.max_chars for r, n in zip(self.rules, self._needs, strict=True) if n), default=0
         )
         self._memo: dict[int, tuple[Any, ...]] = {}
+        # Stripped line -> (the rules tried on it, the first that matched or None): a cleaner's answer for
+        # a line its rules decide alone (cleaners.base). Boilerplate lines recur across a corpus.
+        self.seen: dict[str, tuple[tuple[Any, ...], Any]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
         self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
         self._mask = 0  # the bits of all its words
@@ -566,7 +569,10 @@ class RuleGate:
         _AUTOMATA.add(self.words)
 
     def __getstate__(self):
-        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []}
+        return {
+            **self.__dict__,
+            **{"_memo": {}, "seen": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []},
+        }
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.

@@ -428,6 +428,32 @@ def test_literal_pass_puts_each_word_on_its_line(text):
     assert fastmatch.line_literals(doc) == want
 
 
+@settings(max_examples=200, deadline=None)
+@given(documents(), documents())
+def test_remembered_lines_find_the_same(first, text):
+    """A cleaner remembers its answer per line: after another document it finds what a fresh one does."""
+    for cleaner in PATTERN_CLEANERS:
+        cleaner._plain_gate.seen.clear()
+        fresh = list(cleaner.find_removals(Document(text)))
+        list(cleaner.find_removals(Document(first)))
+        assert list(cleaner.find_removals(Document(text))) == fresh, cleaner.name
+        assert list(cleaner.find_removals(Document(text))) == fresh, cleaner.name
+
+
+def test_a_remembered_line_is_not_used_once_a_rule_timed_out():
+    """A rule given up on in this document is skipped there: the line's answer from elsewhere is not used."""
+    ruleset = ruleset_from_mapping(
+        {"cleaners": {"x": {"new": True, "rules": [{"name": "ad", "pattern": "^Advert"}]}}}
+    )
+    cleaner = [c for c in ruleset.cleaners if c.name == "x"][0]
+    assert [r.text for r in cleaner.find_removals(Document("Advert\n"))] == ["Advert\n"]
+    doc = Document("Advert\n")
+    doc.regex_timeout = 1.0
+    doc.timed_out["x/ad"] = None
+    assert list(cleaner.find_removals(doc)) == []
+    assert [r.text for r in cleaner.find_removals(Document("Advert\n"))] == ["Advert\n"]
+
+
 @settings(max_examples=150, deadline=None)
 @given(documents())
 def test_an_idle_cleaner_finds_nothing(text):
