@@ -12,7 +12,8 @@ from .fastmatch import RuleGate
 from .settings import Field
 from .text import Document, Line, search
 
-_SEEN_MAX = 4096  # lines whose answer a cleaner remembers before it starts again
+_SEEN_MAX = 2048  # lines whose answer a cleaner remembers before it starts again
+_SEEN_CHARS = 200  # longer lines are not remembered: labels and banners recur, article lines seldom do
 
 
 class Cleaner:
@@ -113,7 +114,7 @@ class PatternCleaner(Cleaner):
         if hit is not None and hit[0] is rules and not doc.timed_out:
             return hit[1]
         rule = self.match_line(stripped, rules, doc)
-        if not doc.timed_out:
+        if len(stripped) <= _SEEN_CHARS and not doc.timed_out:
             if len(seen) >= _SEEN_MAX:
                 seen.clear()
             seen[stripped] = (rules, rule)
