@@ -421,11 +421,19 @@ class _Automata:
         self.exact = self.folded = None
         # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
         self.max_chars = 0
+        # (max_chars, one required word set) of every gated rule seen, pending ones included: lines
+        # longer than `tier` (every rule's max_chars but the longest) are searched only when they hold
+        # a word of the longest rules' sets (the `long` automata: exact, folded).
+        self.reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
+        self.pending_reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
+        self.tier = 0
+        self.long: tuple | None = None  # the longest rules' words, all folded (a _scan automaton)
 
-    def add(self, words: frozenset[str]) -> None:
-        """Words of a new gate: built into the automata with all others at the next ensure()."""
+    def add(self, words: frozenset[str], reach: frozenset = frozenset()) -> None:
+        """A new gate's words and rule reach: built into the automata with all others at the next ensure()."""
         with _LOCK:
             self.pending |= words
+            self.pending_reach |= reach
 
     def bits_of(self, words: frozenset[str]) -> dict[str, int]:
         """The bit of each word (numbered now if new; not yet in the automata until ensure())."""
@@ -434,21 +442,29 @@ class _Automata:
                 self.bits[w] = 1 << len(self.bits)
             return {w: self.bits[w] for w in words}
 
-    def ensure(self, words: frozenset[str], max_chars: int = 0) -> None:
-        if words <= self.words and max_chars <= self.max_chars:
+    def ensure(self, words: frozenset[str], max_chars: int = 0, reach: frozenset = frozenset()) -> None:
+        if words <= self.words and max_chars <= self.max_chars and reach <= self.reach:
             return
         self.bits_of(words | self.pending)
         with _LOCK:
             self.max_chars = max(self.max_chars, max_chars)
             words = self.words | words | self.pending
-            self.pending = frozenset()
-            built = []
-            for tag in "=~":
-                tagged = sorted(w for w in words if w[0] == tag)
-                built.append(self._build(tagged, tag == "~") if tagged else None)
+            self.reach = self.reach | reach | self.pending_reach
+            self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
-            self.exact, self.folded = built
+            self.exact, self.folded = self._pair(words)
+            self.tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
+            longest = frozenset().union(*(ws for m, ws in self.reach if m > self.tier))
+            self.long = _prefilter(longest) if longest else None
             self.words = words
+
+    def _pair(self, words: frozenset[str]) -> list:
+        """[exact automaton, folded automaton] of the words (None where no word is looked for that way)."""
+        built = []
+        for tag in "=~":
+            tagged = sorted(w for w in words if w[0] == tag)
+            built.append(self._build(tagged, tag == "~") if tagged else None)
+        return built
 
     def _build(self, tagged: list[str], breaks: bool) -> tuple:
         """(automaton, the bit of each word by index, index of the line break word or -1).
@@ -462,6 +478,15 @@ class _Automata:
             patterns, implementation=ahocorasick_rs.Implementation.DFA
         )
         return automaton, [self.bits[w] for w in tagged], len(tagged) if breaks else -1
+
+
+def _prefilter(words: frozenset[str]) -> tuple:
+    """One automaton of the words, all looked for folded (an exact word's line holds it folded too: one
+    more line may pass, never one fewer), with the line break as its last word (see _scan)."""
+    folded = sorted({fold(w[1:]) for w in words} - {""})
+    patterns = [w.encode("utf-8") for w in folded] + [b"\n"]
+    automaton = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton, [1] * len(folded), len(folded)
 
 
 _AUTOMATA = _Automata()
@@ -482,7 +507,8 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
     cleaner (until another literal is added). A line longer than every gated rule's max_chars
-    (an article paragraph) is searched as an empty line: no rule could be tried on it.
+    (an article paragraph) is searched as an empty line: no rule could be tried on it; so is one
+    longer than all but the longest rules that holds none of their words (_short_or_wanted).
     """
     a = _AUTOMATA
     cached = doc.literals_found
@@ -492,8 +518,8 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
         chunk = stripped[first : first + _CHUNK_LINES]
-        if chunk and max(map(len, chunk)) > a.max_chars:
-            chunk = [s if len(s) <= a.max_chars else "" for s in chunk]
+        if chunk and max(map(len, chunk)) > a.tier:
+            chunk = _short_or_wanted(a, chunk)
         joined = "\n".join(chunk)
         if a.exact is not None:
             _scan(a.exact, joined, first, masks)
@@ -505,6 +531,21 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     found = (masks, every)
     doc.literals_found = (a.exact, a.folded, found)
     return found
+
+
+def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
+    """The lines with those no gated rule can take made empty: longer than every rule's max_chars, or
+    longer than `tier` without a word of the longest rules (40% of a corpus's text may be paragraphs
+    of 400-600 characters that only a cookie-consent sentence rule could take)."""
+    tier, top = a.tier, a.max_chars
+    long = [i for i, s in enumerate(chunk) if tier < len(s) <= top]
+    wanted: dict[int, int] = {}
+    if long and a.long is not None:
+        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, wanted)
+    if not wanted:
+        return [s if len(s) <= tier else "" for s in chunk]
+    keep = {long[j] for j in wanted}
+    return [s if len(s) <= tier or i in keep else "" for i, s in enumerate(chunk)]
 
 
 def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
@@ -568,7 +609,11 @@ class RuleGate:
         self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
         self._mask = 0  # the bits of all its words
         self._need_masks: list[tuple[int, ...]] = []  # per rule: the bits of each of its word sets
-        _AUTOMATA.add(self.words)
+        _AUTOMATA.add(self.words, self._reach())
+
+    def _reach(self) -> frozenset[tuple[int, frozenset[str]]]:
+        """(max_chars, its first word set) of each gated rule: a line it can take holds one of the words."""
+        return frozenset((r.max_chars, n[0]) for r, n in zip(self.rules, self._needs, strict=True) if n)
 
     def __getstate__(self):
         return {
@@ -603,7 +648,7 @@ class RuleGate:
 
     def _get_ready(self) -> None:
         if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
-            _AUTOMATA.ensure(self.words, self.max_chars)
+            _AUTOMATA.ensure(self.words, self.max_chars, self._reach())
             self._bits = bits = _AUTOMATA.bits_of(self.words)
             self._mask = sum(bits.values())
             self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]

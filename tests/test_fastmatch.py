@@ -214,6 +214,7 @@ def test_the_pre_check_skips_work(monkeypatch):
     for name in ("cookie_banner", "image_caption", "license_line", "advertisement"):
         assert list(by_name[name].find_removals(Document(prose))) == []
     assert tried == []
+    by_name["advertisement"]._plain_gate.seen.clear()  # a line remembered from another test is not searched
     removals = list(by_name["advertisement"].find_removals(Document(prose + "Advertisement\n")))
     assert [r.rule for r in removals] == ["ad marker"] and 0 < len(tried) <= 3, tried
 
@@ -407,8 +408,58 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
         fastmatch._CHUNK_LINES = old
 
 
+# Lines of 300-700 characters, around the longest rules' max_chars (the cookie-consent sentences: 600).
+LONG_LINE = st.lists(
+    st.sampled_from(
+        PIECES[:40]
+        + ["We use cookies to improve your experience.", "Accept", "COOKIE", "Cookie", "クッキー", "쿠키"]
+        + ["cookies", "agree", "the government said on monday that its new policy would expand access"]
+    ),
+    min_size=4,
+    max_size=40,
+).map(lambda parts: " ".join(parts)[: 300 + len(parts) * 10])
+
+
+@st.composite
+def long_documents(draw):
+    lines = draw(st.lists(st.one_of(LINE, LONG_LINE, LONG_LINE), min_size=1, max_size=12))
+    return "\n".join(lines) + "\n"
+
+
 @settings(max_examples=200, deadline=None)
-@given(documents())
+@given(long_documents())
+def test_long_lines_find_the_same_with_the_pre_check_off(text):
+    """A line longer than all but the longest rules is searched only when it holds one of their words."""
+    with_gate = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
+    with pytest.MonkeyPatch.context() as mp:
+        _every_rule_on_every_line(mp)
+        without = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
+    assert with_gate == without
+
+
+def test_a_rule_added_later_moves_the_long_line_tier():
+    """A new rule of 500 characters: a 450-character line is searched for its words from then on."""
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))  # the automata are built before the new rule comes
+    line = "Advertisement " + "word " * 87  # its word is a default rule's: only the tier says "search it"
+    ruleset = ruleset_from_mapping(
+        {
+            "cleaners": {
+                "y": {
+                    "new": True,
+                    "max_chars": 500,
+                    "rules": [{"name": "sp", "pattern": "(?i)^advertisement", "max_chars": 500}],
+                }
+            }
+        }
+    )
+    cleaner = [c for c in ruleset.cleaners if c.name == "y"][0]
+    assert 400 < len(line.strip()) <= 500
+    assert [r.rule for r in cleaner.find_removals(Document(line + "\n"))] == ["sp"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(documents(), long_documents()))
 def test_literal_pass_puts_each_word_on_its_line(text):
     """The automata's hits, mapped to lines by counting line breaks, equal a plain `in` on each line."""
     import cleaners.fastmatch as fastmatch
@@ -416,12 +467,14 @@ def test_literal_pass_puts_each_word_on_its_line(text):
     for cleaner in PATTERN_CLEANERS:
         cleaner.candidates(Document(""))
     doc = Document(text)
-    longest = fastmatch._AUTOMATA.max_chars
+    a = fastmatch._AUTOMATA
+    # Lines longer than the tier are searched only when they hold a word the longest rules require.
+    long_words = {fold(w[1:]) for m, words in a.reach if m > a.tier for w in words}
     want = {}
     for i, s in enumerate(doc.stripped):
-        if len(s) > longest:
-            continue
         folded = fold(s)
+        if len(s) > a.max_chars or (len(s) > a.tier and not any(w in folded for w in long_words)):
+            continue
         words = frozenset(w for w in fastmatch._AUTOMATA.words if w[1:] in (s if w[0] == "=" else folded))
         if words:
             want[i] = words
