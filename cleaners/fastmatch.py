@@ -452,10 +452,11 @@ class _Automata:
             self.reach = self.reach | reach | self.pending_reach
             self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
+            tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
+            longest = frozenset().union(*(ws for m, ws in self.reach if m > tier))
+            self.tier, self.long = tier, _prefilter(longest) if longest else None
+            # Last: a document's hits found meanwhile are cached under the automata they came from.
             self.exact, self.folded = self._pair(words)
-            self.tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
-            longest = frozenset().union(*(ws for m, ws in self.reach if m > self.tier))
-            self.long = _prefilter(longest) if longest else None
             self.words = words
 
     def _pair(self, words: frozenset[str]) -> list:
@@ -511,8 +512,9 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     longer than all but the longest rules that holds none of their words (_short_or_wanted).
     """
     a = _AUTOMATA
+    exact, folded = a.exact, a.folded  # the cache key is what was searched with (see ensure)
     cached = doc.literals_found
-    if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
+    if cached is not None and cached[0] is exact and cached[1] is folded:
         return cached[2]
     masks: dict[int, int] = {}
     stripped = doc.stripped
@@ -521,15 +523,15 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
         if chunk and max(map(len, chunk)) > a.tier:
             chunk = _short_or_wanted(a, chunk)
         joined = "\n".join(chunk)
-        if a.exact is not None:
-            _scan(a.exact, joined, first, masks)
-        if a.folded is not None:
-            _scan(a.folded, fold(joined), first, masks)
+        if exact is not None:
+            _scan(exact, joined, first, masks)
+        if folded is not None:
+            _scan(folded, fold(joined), first, masks)
     every = 0
     for mask in masks.values():
         every |= mask
     found = (masks, every)
-    doc.literals_found = (a.exact, a.folded, found)
+    doc.literals_found = (exact, folded, found)
     return found
 
 
