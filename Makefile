@@ -13,6 +13,9 @@ run: install
 # Headless Chromium for the report tests, from Debian's packages (root on a fresh machine).
 browser:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium; }
+	@# A CJK font (5 MB), else Chinese and Japanese text shows as boxes in headless screenshots.
+	@fc-list 2>/dev/null | grep -qi wqy || { apt-get update -q && apt-get install -y -q fonts-wqy-microhei; } \
+		|| echo "no CJK font installed: CJK text shows as boxes in screenshots"
 
 test: install browser lint
 	$(PYTHON) -m pytest -q

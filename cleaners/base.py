@@ -12,6 +12,9 @@ from .fastmatch import RuleGate
 from .settings import Field
 from .text import Document, Line, search
 
+_SEEN_MAX = 2048  # lines whose answer a cleaner remembers before it starts again
+_SEEN_CHARS = 200  # longer lines are not remembered: labels and banners recur, article lines seldom do
+
 
 class Cleaner:
     """One kind of boilerplate. Subclasses declare their YAML `options` and rule roles, and find removals.
@@ -100,6 +103,23 @@ class PatternCleaner(Cleaner):
                 return rule
         return None
 
+    def _match_seen(self, stripped: str, rules, doc: Document) -> Any:
+        """match_line of a plain rule, remembered by the line's text (the gate's `seen`, bounded).
+
+        A plain rule's match depends on the line alone, as long as no search of the document has
+        timed out (a rule given up on is skipped): only such answers are kept or used.
+        """
+        seen = self._plain_gate.seen
+        hit = seen.get(stripped)
+        if hit is not None and hit[0] is rules and not doc.timed_out:
+            return hit[1]
+        rule = self.match_line(stripped, rules, doc)
+        if len(stripped) <= _SEEN_CHARS and not doc.timed_out:
+            if len(seen) >= _SEEN_MAX:
+                seen.clear()
+            seen[stripped] = (rules, rule)
+        return rule
+
     def match_at(
         self, doc: Document, index: int, stripped: str, candidates: tuple[dict[int, tuple], tuple]
     ) -> Any:
@@ -119,7 +139,7 @@ class PatternCleaner(Cleaner):
         by_line, rest = self.candidates(doc)
         stripped = doc.stripped
         # Only lines holding one of a rule's literals are tried (every line, if some rule has none).
-        match_line = self.match_line
+        match_line = self._match_seen if not doc.timed_out else self.match_line
         for i in range(len(stripped)) if rest else sorted(by_line):
             s = stripped[i]
             if not s or len(s) > limit:  # blank, or a long article line

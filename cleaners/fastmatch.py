@@ -16,18 +16,18 @@ Measured (benchmarks/throughput.py): the regex module's alternations of many lit
 combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
 document (`in`) cost more than they saved; one automaton over the folded text with the exact
 literals confirmed afterwards was slower than two (short exact literals like "AP" are common
-once folded). One automaton pass per document is what paid.
+once folded). One automaton pass per document is what paid. Hits are put on lines by the line
+break as a word of the folded automaton (not by bisecting line ends); the automata cost the same per
+byte whatever their size, so splitting words or lines among more automata did not pay.
 """
 
 from __future__ import annotations
 
 import array
-import bisect
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Any
 
 import ahocorasick_rs
@@ -421,11 +421,19 @@ class _Automata:
         self.exact = self.folded = None
         # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
         self.max_chars = 0
+        # (max_chars, one required word set) of every gated rule seen, pending ones included: lines
+        # longer than `tier` (every rule's max_chars but the longest) are searched only when they hold
+        # a word of the longest rules' sets (the `long` automata: exact, folded).
+        self.reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
+        self.pending_reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
+        self.tier = 0
+        self.long: tuple | None = None  # the longest rules' words, all folded (a _scan automaton)
 
-    def add(self, words: frozenset[str]) -> None:
-        """Words of a new gate: built into the automata with all others at the next ensure()."""
+    def add(self, words: frozenset[str], reach: frozenset = frozenset()) -> None:
+        """A new gate's words and rule reach: built into the automata with all others at the next ensure()."""
         with _LOCK:
             self.pending |= words
+            self.pending_reach |= reach
 
     def bits_of(self, words: frozenset[str]) -> dict[str, int]:
         """The bit of each word (numbered now if new; not yet in the automata until ensure())."""
@@ -434,27 +442,52 @@ class _Automata:
                 self.bits[w] = 1 << len(self.bits)
             return {w: self.bits[w] for w in words}
 
-    def ensure(self, words: frozenset[str], max_chars: int = 0) -> None:
-        if words <= self.words and max_chars <= self.max_chars:
+    def ensure(self, words: frozenset[str], max_chars: int = 0, reach: frozenset = frozenset()) -> None:
+        if words <= self.words and max_chars <= self.max_chars and reach <= self.reach:
             return
         self.bits_of(words | self.pending)
         with _LOCK:
             self.max_chars = max(self.max_chars, max_chars)
             words = self.words | words | self.pending
-            self.pending = frozenset()
-            built = []
-            for tag in "=~":
-                tagged = sorted(w for w in words if w[0] == tag)
-                automaton = None
-                if tagged:
-                    automaton = ahocorasick_rs.BytesAhoCorasick(
-                        [w[1:].encode("utf-8") for w in tagged],
-                        implementation=ahocorasick_rs.Implementation.DFA,
-                    )
-                built.append((automaton, [self.bits[w] for w in tagged]) if automaton is not None else None)
+            self.reach = self.reach | reach | self.pending_reach
+            self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
-            self.exact, self.folded = built
+            tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
+            longest = frozenset().union(*(ws for m, ws in self.reach if m > tier))
+            self.tier, self.long = tier, _prefilter(longest) if longest else None
+            # Last: a document's hits found meanwhile are cached under the automata they came from.
+            self.exact, self.folded = self._pair(words)
             self.words = words
+
+    def _pair(self, words: frozenset[str]) -> list:
+        """[exact automaton, folded automaton] of the words (None where no word is looked for that way)."""
+        built = []
+        for tag in "=~":
+            tagged = sorted(w for w in words if w[0] == tag)
+            built.append(self._build(tagged, tag == "~") if tagged else None)
+        return built
+
+    def _build(self, tagged: list[str], breaks: bool) -> tuple:
+        """(automaton, the bit of each word by index, index of the line break word or -1).
+
+        breaks: the line break is a word too, so a scan counts lines as it meets their breaks (the
+        folded scan's ~60 hits a document). The exact automaton has few hits and rare first bytes
+        (its prefilter skips ahead): a break word would slow it, so its hits count breaks instead.
+        """
+        patterns = [w[1:].encode("utf-8") for w in tagged] + ([b"\n"] if breaks else [])
+        automaton = ahocorasick_rs.BytesAhoCorasick(
+            patterns, implementation=ahocorasick_rs.Implementation.DFA
+        )
+        return automaton, [self.bits[w] for w in tagged], len(tagged) if breaks else -1
+
+
+def _prefilter(words: frozenset[str]) -> tuple:
+    """One automaton of the words, all looked for folded (an exact word's line holds it folded too: one
+    more line may pass, never one fewer), with the line break as its last word (see _scan)."""
+    folded = sorted({fold(w[1:]) for w in words} - {""})
+    patterns = [w.encode("utf-8") for w in folded] + [b"\n"]
+    automaton = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
+    return automaton, [1] * len(folded), len(folded)
 
 
 _AUTOMATA = _Automata()
@@ -475,48 +508,70 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     One pass of each automaton over the document (its stripped lines joined by line breaks,
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
     cleaner (until another literal is added). A line longer than every gated rule's max_chars
-    (an article paragraph) is searched as an empty line: no rule could be tried on it.
+    (an article paragraph) is searched as an empty line: no rule could be tried on it; so is one
+    longer than all but the longest rules that holds none of their words (_short_or_wanted).
     """
     a = _AUTOMATA
+    exact, folded = a.exact, a.folded  # the cache key is what was searched with (see ensure)
     cached = doc.literals_found
-    if cached is not None and cached[0] is a.exact and cached[1] is a.folded:
+    if cached is not None and cached[0] is exact and cached[1] is folded:
         return cached[2]
     masks: dict[int, int] = {}
     stripped = doc.stripped
     for first in range(0, len(stripped), _CHUNK_LINES):
         chunk = stripped[first : first + _CHUNK_LINES]
-        if chunk and max(map(len, chunk)) > a.max_chars:
-            chunk = [s if len(s) <= a.max_chars else "" for s in chunk]
+        if chunk and max(map(len, chunk)) > a.tier:
+            chunk = _short_or_wanted(a, chunk)
         joined = "\n".join(chunk)
-        if a.exact is not None:
-            _scan(a.exact, joined, first, masks)
-        if a.folded is not None:
-            _scan(a.folded, fold(joined), first, masks)
+        if exact is not None:
+            _scan(exact, joined, first, masks)
+        if folded is not None:
+            _scan(folded, fold(joined), first, masks)
     every = 0
     for mask in masks.values():
         every |= mask
     found = (masks, every)
-    doc.literals_found = (a.exact, a.folded, found)
+    doc.literals_found = (exact, folded, found)
     return found
 
 
+def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
+    """The lines with those no gated rule can take made empty: longer than every rule's max_chars, or
+    longer than `tier` without a word of the longest rules (40% of a corpus's text may be paragraphs
+    of 400-600 characters that only a cookie-consent sentence rule could take)."""
+    tier, top = a.tier, a.max_chars
+    long = [i for i, s in enumerate(chunk) if tier < len(s) <= top]
+    wanted: dict[int, int] = {}
+    if long and a.long is not None:
+        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, wanted)
+    if not wanted:
+        return [s if len(s) <= tier else "" for s in chunk]
+    keep = {long[j] for j in wanted}
+    return [s if len(s) <= tier or i in keep else "" for i, s in enumerate(chunk)]
+
+
 def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
-    """Add the bits of the words found in `text` (lines joined by "\\n", the first numbered `first`)."""
+    """Add the bits of the words found in `text` (lines joined by "\\n", the first numbered `first`).
+
+    No literal holds a line break, and overlapping matches come in order of their end: a match is on
+    the line whose number is the count of breaks before it (met as words, or counted in the bytes).
+    """
     haystack = text.encode("utf-8", "surrogatepass")
-    matches = automaton[0].find_matches_as_indexes(haystack, overlapping=True)
-    if not matches:
-        return
-    # ends[i]: one past line i's line break; a match (no literal holds a line break) is on the line
-    # whose break comes first after its end. Folding may change lengths: each haystack is split apart.
-    ends = list(accumulate(map(_PLUS_ONE, map(len, haystack.split(b"\n")))))
-    bits = automaton[1]
+    found, bits, breaks = automaton
+    matches = found.find_matches_as_indexes(haystack, overlapping=True)
     get = masks.get
-    for k, _, end in matches:
-        line = first + bisect.bisect_right(ends, end)
-        masks[line] = get(line, 0) | bits[k]
-
-
-_PLUS_ONE = (1).__add__
+    if breaks < 0:
+        count = haystack.count
+        for k, _, end in matches:
+            line = first + count(b"\n", 0, end)
+            masks[line] = get(line, 0) | bits[k]
+        return
+    line = first
+    for k, _, _ in matches:
+        if k == breaks:
+            line += 1
+        else:
+            masks[line] = get(line, 0) | bits[k]
 
 
 class RuleGate:
@@ -549,14 +604,24 @@ class RuleGate:
             (r.max_chars for r, n in zip(self.rules, self._needs, strict=True) if n), default=0
         )
         self._memo: dict[int, tuple[Any, ...]] = {}
+        # Stripped line -> (the rules tried on it, the first that matched or None): a cleaner's answer for
+        # a line its rules decide alone (cleaners.base). Boilerplate lines recur across a corpus.
+        self.seen: dict[str, tuple[tuple[Any, ...], Any]] = {}
         self._ready = None  # the automata's word set last seen to hold this gate's words
         self._bits: dict[str, int] = {}  # word -> its bit (numbered per process: redone after unpickling)
         self._mask = 0  # the bits of all its words
         self._need_masks: list[tuple[int, ...]] = []  # per rule: the bits of each of its word sets
-        _AUTOMATA.add(self.words)
+        _AUTOMATA.add(self.words, self._reach())
+
+    def _reach(self) -> frozenset[tuple[int, frozenset[str]]]:
+        """(max_chars, its first word set) of each gated rule: a line it can take holds one of the words."""
+        return frozenset((r.max_chars, n[0]) for r, n in zip(self.rules, self._needs, strict=True) if n)
 
     def __getstate__(self):
-        return {**self.__dict__, "_memo": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []}
+        return {
+            **self.__dict__,
+            **{"_memo": {}, "seen": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []},
+        }
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.
@@ -585,7 +650,7 @@ class RuleGate:
 
     def _get_ready(self) -> None:
         if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
-            _AUTOMATA.ensure(self.words, self.max_chars)
+            _AUTOMATA.ensure(self.words, self.max_chars, self._reach())
             self._bits = bits = _AUTOMATA.bits_of(self.words)
             self._mask = sum(bits.values())
             self._need_masks = [tuple(sum(bits[w] for w in words) for words in n) for n in self._needs]

@@ -150,7 +150,7 @@ def article_anchors(
     taken: set[int] = set()
     for r, d in zip(removals, declared, strict=True):
         if not r.shadow and d in REVIEWED:
-            first, last = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
+            first, last = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
             taken.update(range(first, last + 1))
     stripped = doc.stripped
 
@@ -169,7 +169,7 @@ def body_lines(doc: Document, r: Removal) -> tuple[int, int]:
     # A removal may start at the line break before its line (blank-line tidying): judge its own lines.
     body = r.text.strip()
     start = r.start + r.text.find(body[:1]) if body else r.start
-    return doc.line_at(start).index, doc.line_at(max(start, r.end - 1)).index
+    return doc.line_index(start), doc.line_index(max(start, r.end - 1))
 
 
 def _inside(doc: Document, r: Removal, span: tuple[int, int]) -> bool:
@@ -214,7 +214,13 @@ def assess(
         p is not None and p.sentence_like and _inside(doc, r, span)
         for r, p in zip(removals, prose, strict=True)
     ]
-    return judge(removals, declared, prose, inside, sum(1 for s in doc.stripped if s), limits)
+    return judge(removals, declared, prose, inside, _nonblank(doc), limits)
+
+
+def _nonblank(doc: Document) -> int:
+    """The document's non-blank lines (counted in C)."""
+    stripped = doc.stripped
+    return len(stripped) - stripped.count("")
 
 
 def declared_of(removals: Sequence[Removal], confidence_of) -> list[str]:
@@ -254,6 +260,13 @@ def _judge(
     r: Removal, declared: str, p: Prose, between: bool, runaway: str, limits: Limits
 ) -> tuple[Removal, str]:
     """The risk, reasons and hold of one removal that is not certain."""
+    risk, reasons, hold = _verdict(declared, p, between, runaway, limits)
+    return r.judged(risk, reasons), hold
+
+
+@lru_cache(maxsize=4096)
+def _verdict(declared: str, p: Prose, between: bool, runaway: str, limits: Limits) -> tuple[str, tuple, str]:
+    """(risk, reasons, hold) of _judge, remembered: the same few verdicts recur across a corpus."""
     level = declared or DEFAULT_CONFIDENCE
     reasons = [f"rule {level}" if declared else f"rule {level} (no declared confidence)"]
     if runaway:
@@ -265,7 +278,7 @@ def _judge(
     risk = "risky" if hold or between or level == "risky" else "likely"
     if hold and hold not in reasons:
         reasons.append(hold)
-    return r.judged(risk, tuple(reasons)), hold
+    return risk, tuple(reasons), hold
 
 
 def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Removal, str]]:

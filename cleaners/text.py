@@ -160,7 +160,11 @@ class Document:
 
     def line_at(self, offset: int) -> Line:
         """The line containing character offset."""
-        return self.lines[max(0, bisect.bisect_right(self.line_starts, offset) - 1)]
+        return self.lines[self.line_index(offset)]
+
+    def line_index(self, offset: int) -> int:
+        """line_at(offset).index, with no Line object made."""
+        return max(0, bisect.bisect_right(self.line_starts, offset) - 1)
 
 
 def search(doc: Document | None, key: str, pattern, s: str):

@@ -193,6 +193,10 @@ def test_fast_path_matches_reference(text):
 @given(documents())
 def test_every_cleaner_finds_the_same_with_the_pre_check_off(text):
     """All cleaners (related_links, duplicate_line have their own loops) find the same with and without it."""
+    _same_with_the_pre_check_off(text)
+
+
+def _same_with_the_pre_check_off(text: str) -> None:
     with_gate = [list(c.find_removals(Document(text))) for c in RULESET.cleaners]
     with pytest.MonkeyPatch.context() as mp:
         _every_rule_on_every_line(mp)
@@ -214,6 +218,7 @@ def test_the_pre_check_skips_work(monkeypatch):
     for name in ("cookie_banner", "image_caption", "license_line", "advertisement"):
         assert list(by_name[name].find_removals(Document(prose))) == []
     assert tried == []
+    by_name["advertisement"]._plain_gate.seen.clear()  # a line remembered from another test is not searched
     removals = list(by_name["advertisement"].find_removals(Document(prose + "Advertisement\n")))
     assert [r.rule for r in removals] == ["ad marker"] and 0 < len(tried) <= 3, tried
 
@@ -405,6 +410,101 @@ def test_chunked_literal_pass_finds_the_same(text, chunk):
         assert fastmatch.line_literals(Document(text)) == whole
     finally:
         fastmatch._CHUNK_LINES = old
+
+
+# Lines of 300-700 characters, around the longest rules' max_chars (the cookie-consent sentences: 600).
+LONG_LINE = st.lists(
+    st.sampled_from(
+        PIECES[:40]
+        + ["We use cookies to improve your experience.", "Accept", "COOKIE", "Cookie", "クッキー", "쿠키"]
+        + ["cookies", "agree", "the government said on monday that its new policy would expand access"]
+    ),
+    min_size=4,
+    max_size=40,
+).map(lambda parts: " ".join(parts)[: 300 + len(parts) * 10])
+
+
+@st.composite
+def long_documents(draw):
+    lines = draw(st.lists(st.one_of(LINE, LONG_LINE, LONG_LINE), min_size=1, max_size=12))
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(long_documents())
+def test_long_lines_find_the_same_with_the_pre_check_off(text):
+    """A line longer than all but the longest rules is searched only when it holds one of their words."""
+    _same_with_the_pre_check_off(text)
+
+
+def test_a_rule_added_later_moves_the_long_line_tier():
+    """A new rule of 500 characters: a 450-character line is searched for its words from then on."""
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))  # the automata are built before the new rule comes
+    line = "Advertisement " + "word " * 87  # its word is a default rule's: only the tier says "search it"
+    ruleset = ruleset_from_mapping(
+        {
+            "cleaners": {
+                "y": {
+                    "new": True,
+                    "max_chars": 500,
+                    "rules": [{"name": "sp", "pattern": "(?i)^advertisement", "max_chars": 500}],
+                }
+            }
+        }
+    )
+    cleaner = [c for c in ruleset.cleaners if c.name == "y"][0]
+    assert 400 < len(line.strip()) <= 500
+    assert [r.rule for r in cleaner.find_removals(Document(line + "\n"))] == ["sp"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(documents(), long_documents()))
+def test_literal_pass_puts_each_word_on_its_line(text):
+    """The automata's hits, mapped to lines by counting line breaks, equal a plain `in` on each line."""
+    import cleaners.fastmatch as fastmatch
+
+    for cleaner in PATTERN_CLEANERS:
+        cleaner.candidates(Document(""))
+    doc = Document(text)
+    a = fastmatch._AUTOMATA
+    # Lines longer than the tier are searched only when they hold a word the longest rules require.
+    long_words = {fold(w[1:]) for m, words in a.reach if m > a.tier for w in words}
+    want = {}
+    for i, s in enumerate(doc.stripped):
+        folded = fold(s)
+        if len(s) > a.max_chars or (len(s) > a.tier and not any(w in folded for w in long_words)):
+            continue
+        words = frozenset(w for w in fastmatch._AUTOMATA.words if w[1:] in (s if w[0] == "=" else folded))
+        if words:
+            want[i] = words
+    assert fastmatch.line_literals(doc) == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents(), documents())
+def test_remembered_lines_find_the_same(first, text):
+    """A cleaner remembers its answer per line: after another document it finds what a fresh one does."""
+    for cleaner in PATTERN_CLEANERS:
+        cleaner._plain_gate.seen.clear()
+        fresh = list(cleaner.find_removals(Document(text)))
+        list(cleaner.find_removals(Document(first)))
+        assert list(cleaner.find_removals(Document(text))) == fresh, cleaner.name
+        assert list(cleaner.find_removals(Document(text))) == fresh, cleaner.name
+
+
+def test_a_remembered_line_is_not_used_once_a_rule_timed_out():
+    """A rule given up on in this document is skipped there: the line's answer from elsewhere is not used."""
+    ruleset = ruleset_from_mapping(
+        {"cleaners": {"x": {"new": True, "rules": [{"name": "ad", "pattern": "^Advert"}]}}}
+    )
+    cleaner = [c for c in ruleset.cleaners if c.name == "x"][0]
+    assert [r.text for r in cleaner.find_removals(Document("Advert\n"))] == ["Advert\n"]
+    doc = Document("Advert\n")
+    doc.regex_timeout = 1.0
+    doc.timed_out["x/ad"] = None
+    assert list(cleaner.find_removals(doc)) == []
+    assert [r.text for r in cleaner.find_removals(Document("Advert\n"))] == ["Advert\n"]
 
 
 @settings(max_examples=150, deadline=None)

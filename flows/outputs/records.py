@@ -7,13 +7,12 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from cleaners.core import Removal
+from cleaners.core import Removal, Status
 from cleaners.quarantine import held_kind
 
 from ..inputs.discover import InputFile
@@ -21,20 +20,15 @@ from ..inputs.discover import InputFile
 REPORT_VERSION = 1
 
 
-class Status(Enum):
-    """What a recorded removal did; the value is the word reviews show."""
+# The word reviews show for each status (index rows, pages, terminal, artifacts).
+STATUS_WORD = {Status.ACTING: "removed", Status.SHADOW: "shadow", Status.HELD: "held"}
 
-    ACTING = "removed"  # taken out of the cleaned text
-    SHADOW = "shadow"  # a shadow-mode rule or --dry-run: reported, not removed
-    HELD = "held"  # kept in the text by the over-removal quarantine, for a person to decide
 
-    @classmethod
-    def of(cls, r: Removal | dict) -> Status:
-        """The status of a Removal or of its report record (two flags there: `held` wins over `shadow`)."""
-        held, shadow = (r.get("held"), r.get("shadow")) if isinstance(r, dict) else (r.held, r.shadow)
-        if held:
-            return cls.HELD
-        return cls.SHADOW if shadow else cls.ACTING
+def status_of(r: Removal | dict) -> Status:
+    """The status of a Removal or of its report record (two flags there: `held` wins over `shadow`)."""
+    if isinstance(r, dict):
+        return Status.HELD if r.get("held") else Status.SHADOW if r.get("shadow") else Status.ACTING
+    return r.status
 
 
 def rule_key(r: Removal | dict) -> str:
@@ -85,7 +79,7 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     by_risk: Counter = Counter()  # removals that act or are held, by risk level
     chars = 0
     for d in records:
-        status = Status.of(d)
+        status = status_of(d)
         if status is not Status.SHADOW and d.get("risk"):
             by_risk[d["risk"]] += 1
         if status is Status.HELD:
@@ -119,7 +113,7 @@ def heavy_rules(
     `lines`: the text's non-blank lines when the text is not at hand (a huge file cleaned in windows)."""
     taken: Counter = Counter()
     for d in records:
-        if Status.of(d) is not Status.SHADOW:
+        if status_of(d) is not Status.SHADOW:
             taken[rule_key(d)] += sum(1 for ln in _LINE_BREAK.split(d["text"]) if ln.strip())
     busy = {k: n for k, n in taken.items() if n >= min_lines}
     if not busy:

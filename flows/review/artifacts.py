@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..outputs.records import Status
+from cleaners.core import Status
+
+from ..outputs.records import STATUS_WORD
 from ..schedule.alerts import alerts_markdown
 from .data import Counts, Review
 
@@ -57,7 +59,7 @@ def markdown_summary(review: Review, index_path: str) -> str:
     if review.lines:
         out += ["| count | cleaner / rule | line |", "|---:|---|---|"]
         for line in review.lines[:TOP_LINES]:
-            status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
+            status = "" if line["status"] == STATUS_WORD[Status.ACTING] else f" ({line['status']})"
             rule = f"{line['cleaner']} / {line['rule']}{status}"
             out.append(f"| {line['count']} | {_md(rule)} | {_md(line['text'])} |")
     else:

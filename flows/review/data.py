@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from cleaners.core import Status
+
 from ..inputs.discover import InputFile
-from ..outputs.records import ReportReader, Status, is_records_name
+from ..outputs.records import STATUS_WORD, ReportReader, is_records_name, status_of
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
@@ -34,7 +36,7 @@ def risk_of(record: dict) -> str:
     risk = record.get("risk")
     if risk in RISKS:
         return risk
-    return "risky" if Status.of(record) is Status.HELD else "likely"
+    return "risky" if status_of(record) is Status.HELD else "likely"
 
 
 def source_of(input_rel: str) -> str:
@@ -232,12 +234,12 @@ class Tally:
         source = source_of(entry.input)
         for i, r in enumerate(report.get("removals") or []):
             lines = nonblank_lines(r["text"])
-            status, risk = Status.of(r), risk_of(r)
+            status, risk = status_of(r), risk_of(r)
             per[r["cleaner"]].add(status, len(lines), r["end"] - r["start"])
             rules[f"{r['cleaner']}/{r['rule']}"].add(status, len(lines), r["end"] - r["start"])
             self.rules[(r["cleaner"], r["rule"])].add(status, len(lines), r["end"] - r["start"])
             risks.add(risk)
-            self._add_lines(lines, (r["cleaner"], r["rule"], status.value, risk), source, entry, i)
+            self._add_lines(lines, (r["cleaner"], r["rule"], STATUS_WORD[status], risk), source, entry, i)
         total = Counts()
         for name, counts in per.items():
             self.cleaners[name].add_counts(counts)

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-from cleaners.core import Removal, apply_removals
+from cleaners.core import Removal, Status, apply_removals
 
-from ..outputs.records import Status
+from ..outputs.records import STATUS_WORD, status_of
 from .assets import BASE_CSS, FILE_CSS, INDEX_CSS, INDEX_JS, cleaner_colour
 from .data import Counts, FileEntry, Review, nonblank_lines
 
@@ -102,8 +102,8 @@ def iter_marked(original: str, removals: list[Removal]) -> Iterator[str]:
 
 def _status_word(r: Removal) -> str:
     """ "shadow" or "held" for a removal that takes nothing out; "" for an acting one."""
-    status = Status.of(r)
-    return "" if status is Status.ACTING else status.value
+    status = status_of(r)
+    return "" if status is Status.ACTING else STATUS_WORD[status]
 
 
 # Characters escaped at a time: a long stretch of text is never copied whole.
@@ -199,7 +199,7 @@ def _counts_table(removals: list[Removal]) -> str:
     """A file's counts per cleaner, and their total."""
     per: dict[str, Counts] = {}
     for r in removals:
-        per.setdefault(r.cleaner, Counts()).add(Status.of(r), len(nonblank_lines(r.text)), r.end - r.start)
+        per.setdefault(r.cleaner, Counts()).add(status_of(r), len(nonblank_lines(r.text)), r.end - r.start)
     head = (
         '<h2>Counts per cleaner</h2>\n<table id="counts">\n<thead><tr><th>Cleaner</th>'
         '<th class="n">Removals</th><th class="n">Lines</th><th class="n">Chars</th>'

@@ -12,7 +12,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from ..outputs.records import Status
+from cleaners.core import Status
+
+from ..outputs.records import STATUS_WORD, status_of
 from .data import RISKS, FileEntry, iter_entries, load_summary, nonblank_lines, risk_of, source_of
 
 
@@ -54,7 +56,7 @@ class Filters:
             (not self.cleaner or row.cleaner == self.cleaner)
             and (not self.rule or f"{row.cleaner}/{row.rule}" == self.rule)
             and (not self.risk or row.risk == self.risk)
-            and (not self.held or (row.status == Status.HELD.value) == (self.held == "yes"))
+            and (not self.held or (row.status == STATUS_WORD[Status.HELD]) == (self.held == "yes"))
             and (not self.source or row.source == self.source)
             and (not self.line or self.line in row.lines)
         )
@@ -89,7 +91,7 @@ class RunIndex:
                     n,
                     sys.intern(r["cleaner"]),
                     sys.intern(r["rule"]),
-                    Status.of(r).value,
+                    STATUS_WORD[status_of(r)],
                     risk_of(r),
                     source,
                     r["end"] - r["start"],
@@ -133,11 +135,11 @@ def group_counts(rows: list[Row], key) -> dict:
     out: dict = defaultdict(lambda: {"removals": 0, "shadow": 0, "held": 0, "chars": 0, "files": set()})
     for r in rows:
         g = out[key(r)]
-        if r.status == Status.ACTING.value:
+        if r.status == STATUS_WORD[Status.ACTING]:
             g["removals"] += 1
             g["chars"] += r.chars
         else:
-            g["shadow" if r.status == Status.SHADOW.value else "held"] += 1
+            g["shadow" if r.status == STATUS_WORD[Status.SHADOW] else "held"] += 1
         g["files"].add(r.file)
     return {k: {**v, "files": len(v["files"])} for k, v in sorted(out.items())}
 

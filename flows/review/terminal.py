@@ -10,8 +10,10 @@ from pathlib import Path
 from rich.table import Table
 from rich.text import Text
 
+from cleaners.core import Status
+
 from ..console import Console
-from ..outputs.records import Status
+from ..outputs.records import STATUS_WORD, status_of
 from ..terminal_text import printable
 from .data import Review, collect_review, held_removals, nonblank_lines, removals_where
 from .pages import INDEX_PAGE
@@ -122,12 +124,12 @@ def print_cleaner_removals(
         table.add_column(col, **kw)
     shown = rows[:limit] if limit else rows
     for rel, r in shown:
-        status = Status.of(r)
+        status = status_of(r)
         rule = r["rule"] if cleaner else f"{r['cleaner']} / {r['rule']}"
         risk_cell = r.get("risk", "") + (
             f": {'; '.join(r['risk_reasons'][1:])}" if r.get("risk") == "risky" else ""
         )
-        shown_status = "" if status is Status.ACTING else status.value
+        shown_status = "" if status is Status.ACTING else STATUS_WORD[status]
         table.add_row(
             _text(rel), _lines(r), _text(rule), shown_status, _text(risk_cell), _text(_removed_text(r))
         )
@@ -213,7 +215,7 @@ def _totals_tables(review: Review, top: int) -> list[Table]:
         ):
             t.add_column(col, **kw)
         for line in review.lines[:top]:
-            status = "" if line["status"] == Status.ACTING.value else f" ({line['status']})"
+            status = "" if line["status"] == STATUS_WORD[Status.ACTING] else f" ({line['status']})"
             rule = f"{line['cleaner']} / {line['rule']}{status}"
             t.add_row(str(line["count"]), str(line["n_files"]), _text(rule), _text(_clip(line["text"])))
         tables.append(t)

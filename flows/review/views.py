@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlencode
 
-from ..outputs.records import Status
+from cleaners.core import Status
+
+from ..outputs.records import STATUS_WORD
 from .decisions import Decisions, Proposal, decision_key
 from .pages import alerts_section, cleaner_css, esc, iter_marked
 from .runindex import (
@@ -45,7 +47,9 @@ def risk_chip(risk: str) -> str:
 
 def status_chip(status: str) -> str:
     return (
-        "" if status == Status.ACTING.value else f' <span class="chip st-{esc(status)}">{esc(status)}</span>'
+        ""
+        if status == STATUS_WORD[Status.ACTING]
+        else f' <span class="chip st-{esc(status)}">{esc(status)}</span>'
     )
 
 
@@ -131,7 +135,7 @@ def view_run(ix: RunIndex, f: Filters, dec: Decisions) -> str:
 def held_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str:
     """Documents with held removals not yet approved (by rule or by removal), with the quarantine's why."""
     reasons = {h["input"]: h.get("reasons") or [] for h in ix.summary.get("held", [])}
-    held = Counter(r.file for r in rows if r.status == Status.HELD.value and not approved(dec, ix, r))
+    held = Counter(r.file for r in rows if r.status == STATUS_WORD[Status.HELD] and not approved(dec, ix, r))
     pending = sorted(held)
     head = (
         f'<h2>Held for review ({len(pending):,} documents)</h2>\n<table id="held"><thead><tr><th>File</th>'
