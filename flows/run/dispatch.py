@@ -87,9 +87,26 @@ def bounded(
         yield j, result(fut)
 
 
+def start_worker(parent: int) -> None:
+    """A pool worker's start: exit with the run, and import the batch code now, while the run plans."""
+    exit_with_parent(parent)
+    from . import worker  # noqa: F401 - the cleaners and the writers, imported before the first batch
+
+
+def _ready() -> None:
+    """A job that does nothing: submitting one per worker starts them all."""
+
+
+def start_workers(pool: ProcessPoolExecutor | None, workers: int) -> None:
+    """Start every worker of the pool now (a spawn pool starts one per job submitted, up to its
+    max_workers), so that their start (~0.2-0.5 s each) overlaps the run's plan, not its first batches."""
+    for _ in range(workers if pool is not None else 0):
+        pool.submit(_ready)
+
+
 @contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The run's worker processes (None for one worker), started on demand: batches, then review pages."""
+    """The run's worker processes (None for one worker), started on demand (batches, then review pages)."""
     if workers <= 1:
         yield None
         return
@@ -99,7 +116,7 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=exit_with_parent,
+        initializer=start_worker,
         initargs=(os.getpid(),),
     ) as pool:
         yield pool

@@ -23,7 +23,7 @@ from ..outputs.summary import summarize, summary_line
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
-from .dispatch import process_pool, run_batches
+from .dispatch import process_pool, run_batches, start_workers
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
@@ -142,6 +142,8 @@ def run_clean(
         with process_pool(workers) as pool:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
+            if not (in_flow or dask or dask_address):  # the batches' workers, started while the run plans
+                start_workers(pool, workers)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()

@@ -144,31 +144,32 @@ def test_failure_before_the_rename_keeps_the_old_file(tmp_path, monkeypatch, whe
 def test_disk_full_half_way_keeps_the_old_file(tmp_path, monkeypatch):
     target = tmp_path / "out.txt"
     target.write_text("old complete content\n")
-    real_fdopen = os.fdopen
+    real_write = os.write
 
-    class HalfWriter:
+    def half_then_full(fd, data):
         """Writes half the payload to the temp file, then fails as a full disk does."""
+        real_write(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-        def __init__(self, fh):
-            self.fh = fh
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.fh.close()
-
-        def write(self, data):
-            self.fh.write(data[: len(data) // 2])
-            self.fh.flush()
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(files.os, "fdopen", lambda fd, mode: HalfWriter(real_fdopen(fd, mode)))
+    monkeypatch.setattr(files.os, "write", half_then_full)
     with pytest.raises(OSError, match="No space left"):
         atomic_write(target, "x" * 100_000)
     monkeypatch.undo()
     assert target.read_text() == "old complete content\n"
     assert _leftovers(tmp_path) == []
+
+
+def test_short_writes_are_continued_until_the_whole_output_is_written(tmp_path, monkeypatch):
+    # os.write may write part of a buffer (a signal, a pipe, a network file system): nothing may be lost.
+    real_write = os.write
+    monkeypatch.setattr(files.os, "write", lambda fd, data: real_write(fd, bytes(data[:7])))
+    payload = "".join(f"line {i}\n" for i in range(1000))
+    atomic_write(tmp_path / "out.txt", payload)
+    batch = files.OutputBatch()
+    batch.write("k", tmp_path / "batch.txt", payload)
+    assert batch.commit() == {}
+    monkeypatch.undo()
+    assert (tmp_path / "out.txt").read_text() == payload == (tmp_path / "batch.txt").read_text()
 
 
 def test_interrupt_during_the_rename_leaves_no_temp_file(tmp_path, monkeypatch):
