@@ -14,6 +14,13 @@ class Status(StrEnum):
     SHADOW = "shadow"
     HELD = "held"
 
+    @classmethod
+    def of_flags(cls, held: object, shadow: object) -> Status:
+        """The status the two recorded flags give: `held` wins (a held removal is also a shadow one)."""
+        if held:
+            return cls.HELD
+        return cls.SHADOW if shadow else cls.ACTING
+
 
 @dataclass(frozen=True, slots=True)
 class Removal:
@@ -61,9 +68,7 @@ class Removal:
     @property
     def status(self) -> Status:
         """The typed view of `shadow` and `held` (reports keep serialising the two fields, byte for byte)."""
-        if self.held:
-            return Status.HELD
-        return Status.SHADOW if self.shadow else Status.ACTING
+        return Status.of_flags(self.held, self.shadow)
 
     def to_dict(self) -> dict:
         """A JSON-ready form (the report's removal record)."""

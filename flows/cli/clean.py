@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 
 from .common import EXIT_FAILED_FILES, EXIT_OK, EXIT_USAGE, add_config, load_ruleset_or_exit
 
@@ -82,13 +83,17 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def explain_lines(original: str, result):
     """One line per removal (line, what became of it, cleaner, rule, risk if known, text), then totals."""
-    from ..outputs.records import removal_records
+    from cleaners.core import Status
 
+    from ..outputs.records import removal_records, status_of
+
+    words = {Status.ACTING: "removed", Status.SHADOW: "shadow match (kept)", Status.HELD: "held (kept)"}
     records = removal_records(original, result.removals)
     for d in records:
         lines = f"{d['line']}" if d["end_line"] == d["line"] else f"{d['line']}-{d['end_line']}"
         risk = f" [risk {d['risk']}]" if d.get("risk") else ""
-        yield f"line {lines}: {_status(d)} by {d['cleaner']} / {d['rule']}{risk}: {_short(d['text'])}\n"
+        what = words[status_of(d)]
+        yield f"line {lines}: {what} by {d['cleaner']} / {d['rule']}{risk}: {_short(d['text'])}\n"
         # Reasons beyond the rule's own level ("rule likely" only repeats the bracket).
         reasons = [str(r) for r in d.get("risk_reasons", []) if r != f"rule {d.get('risk')}"]
         if reasons:
@@ -97,17 +102,11 @@ def explain_lines(original: str, result):
             yield f"    held because: {d['held']}\n"
     if result.held:
         yield f"removals held for review (kept in the text): {'; '.join(map(str, result.held))}\n"
-    acting = sum(1 for d in records if not d["shadow"])
-    held = sum(1 for d in records if d.get("held"))
-    shadow = len(records) - acting - held
-    yield f"{acting} removed, {held} held for review, {shadow} shadow matches; {len(result.cleaned)} of "
-    yield f"{len(original)} characters kept\n"
-
-
-def _status(d: dict) -> str:
-    if d.get("held"):
-        return "held (kept)"
-    return "shadow match (kept)" if d["shadow"] else "removed"
+    n = Counter(status_of(d) for d in records)
+    yield (
+        f"{n[Status.ACTING]} removed, {n[Status.HELD]} held for review, {n[Status.SHADOW]} shadow matches; "
+        f"{len(result.cleaned)} of {len(original)} characters kept\n"
+    )
 
 
 def _short(text: str) -> str:

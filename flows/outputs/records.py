@@ -26,9 +26,7 @@ STATUS_WORD = {Status.ACTING: "removed", Status.SHADOW: "shadow", Status.HELD: "
 
 def status_of(r: Removal | dict) -> Status:
     """The status of a Removal or of its report record (two flags there: `held` wins over `shadow`)."""
-    if isinstance(r, dict):
-        return Status.HELD if r.get("held") else Status.SHADOW if r.get("shadow") else Status.ACTING
-    return r.status
+    return Status.of_flags(r.get("held"), r.get("shadow")) if isinstance(r, dict) else r.status
 
 
 def rule_key(r: Removal | dict) -> str:
