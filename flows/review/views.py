@@ -169,9 +169,7 @@ def share(chars: int, total: int) -> str:
 
 def cleaner_table(ix: RunIndex, f: Filters, rows: list[Row]) -> str:
     head = (
-        '<h2>By cleaner</h2>\n<table id="by-cleaner"><thead><tr><th>Cleaner</th><th class="n">Removals</th>'
-        '<th class="n">Shadow</th><th class="n">Held</th><th class="n">Files</th><th class="n">Share of'
-        " chars</th>"
+        f'<h2>By cleaner</h2>\n<table id="by-cleaner"><thead><tr><th>Cleaner</th>{COUNT_HEADS}'
         "</tr></thead><tbody>\n"
     )
     out = [head]
@@ -181,6 +179,13 @@ def cleaner_table(ix: RunIndex, f: Filters, rows: list[Row]) -> str:
             + f'<td class="n">{share(g["chars"], ix.chars_in)}</td></tr>\n'
         )  # fmt: skip
     return "".join(out) + "</tbody></table>\n"
+
+
+# The headings of count_cells' cells and the share after them, in both tables.
+COUNT_HEADS = (
+    '<th class="n">Removals</th><th class="n">Shadow</th><th class="n">Held</th><th class="n">Files</th>'
+    '<th class="n">Share of chars</th>'
+)
 
 
 def count_cells(f: Filters, g: dict, **key: str) -> str:
@@ -198,9 +203,7 @@ def rule_table(ix: RunIndex, f: Filters, rows: list[Row], dec: Decisions) -> str
     head = (
         '<h2>By rule</h2>\n<p class="muted">Mark a rule right (promoted to certain) or wrong (disabled); '
         'the change is shown under <a href="/config">Config change</a> and written only when you click.</p>\n'
-        '<table id="by-rule"><thead><tr><th class="w">Rule</th><th class="n">Removals</th><th class="n"'
-        ">Shadow</th>"
-        '<th class="n">Held</th><th class="n">Files</th><th class="n">Share of chars</th><th>Decide</th>'
+        f'<table id="by-rule"><thead><tr><th class="w">Rule</th>{COUNT_HEADS}<th>Decide</th>'
         "</tr></thead><tbody>\n"
     )
     out = [head]
