@@ -157,10 +157,11 @@ def _zombie(pid: int) -> bool:
     process is slow to reap, as in containers without one): it answers signals but writes nothing more."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read()
+            fields = f.read()
     except OSError:
         return False  # no /proc (not Linux): trust the signal
-    return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] in (b"Z", b"X")
+    state = fields[fields.rfind(b")") + 2 :][:1]  # after "pid (command) ": the command may hold ")"
+    return state in (b"Z", b"X")
 
 
 def remove_dead_temps(out: str | os.PathLike, skip: str) -> int:
