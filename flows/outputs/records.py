@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from cleaners.core import Removal, Status
-from cleaners.quarantine import held_kind
+from cleaners.quarantine import DEFAULT_QUARANTINE, QuarantineSettings, held_kind
 
 from ..inputs.discover import InputFile
 
@@ -104,20 +104,37 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
 
 
 def heavy_rules(
-    records: Iterable[dict], text: str, share: float, min_lines: int, lines: int | None = None
+    records: Iterable[dict], text: str, quarantine: QuarantineSettings | None, lines: int | None = None
 ) -> dict[str, list[int]]:
     """Rule key -> [non-blank lines it removed or held, non-blank lines of the document], for the rules
-    that took at least `share` of the document's lines (and `min_lines`): the run counts them per rule.
-    `lines`: the text's non-blank lines when the text is not at hand (a huge file cleaned in windows)."""
+    that took at least the quarantine's runaway share of the document's lines (and its minimum): the run
+    counts them per rule. `lines`: the text's non-blank lines when the text is not at hand (a huge file
+    cleaned in windows)."""
+    q = quarantine or DEFAULT_QUARANTINE
     taken: Counter = Counter()
     for d in records:
         if status_of(d) is not Status.SHADOW:
             taken[rule_key(d)] += sum(1 for ln in _LINE_BREAK.split(d["text"]) if ln.strip())
-    busy = {k: n for k, n in taken.items() if n >= min_lines}
+    busy = {k: n for k, n in taken.items() if n >= q.runaway_min_lines}
     if not busy:
         return {}
     total = sum(1 for ln in _LINE_BREAK.split(text) if ln.strip()) if lines is None else lines
-    return {k: [n, total] for k, n in sorted(busy.items()) if n / total >= share}
+    return {k: [n, total] for k, n in sorted(busy.items()) if n / total >= q.runaway_share}
+
+
+def report_start(rel: str, ruleset_hash: str) -> dict[str, Any]:
+    """What every input's report holds first, before the input is read (whole or windowed path)."""
+    return {"version": REPORT_VERSION, "input": rel, "ruleset_hash": ruleset_hash, "error": None}
+
+
+def add_outcome(report: dict, held: Iterable[str], timed_out: Iterable[str], heavy: dict) -> None:
+    """The quarantine's reasons, the rules given up on and the runaway rules, each only when there is any."""
+    if held:  # over-removal quarantine: the text keeps the held removals; a person decides
+        report["held_for_review"] = list(held)
+    if timed_out:
+        report["timed_out"] = list(timed_out)
+    if heavy:  # rules that took a large share of this document's lines: the run lists the runaways
+        report["heavy_rules"] = heavy
 
 
 def summary_record(report: dict) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from cleaners import Ruleset, apply_removals
-from cleaners.quarantine import DEFAULT_QUARANTINE
 from cleaners.window import CORE_CHARS, WindowedResult, clean_windows, pieces
 
 from ..inputs.decode import BINARY_SIGNATURES, BOM_OF, BOMS
@@ -28,11 +27,12 @@ from ..inputs.discover import InputFile
 from ..inputs.extract import is_html
 from ..outputs.diff import iter_diff_pieces
 from ..outputs.records import (
-    REPORT_VERSION,
+    add_outcome,
     count_removals,
     heavy_rules,
     removal_record,
     report_line,
+    report_start,
     summary_record,
 )
 
@@ -177,10 +177,7 @@ def _report(item: InputFile, ruleset: Ruleset, result: WindowedResult, seen: _Re
     """The report clean_file writes for the same input, less its removals (report_line adds them)."""
     removed = sum(r.end - r.start for r in result.removals if not r.shadow)
     report: dict[str, Any] = {
-        "version": REPORT_VERSION,
-        "input": item.rel,
-        "ruleset_hash": ruleset.hash,
-        "error": None,
+        **report_start(item.rel, ruleset.hash),
         "sha256": seen.sha256,
         "bytes": seen.bytes,
         **({"bom": True} if seen.bom else {}),
@@ -190,16 +187,8 @@ def _report(item: InputFile, ruleset: Ruleset, result: WindowedResult, seen: _Re
         "chars_out": result.chars - removed,
         "counts": count_removals(_records(result)),
     }
-    if result.held:
-        report["held_for_review"] = list(result.held)
-    if result.timed_out:
-        report["timed_out"] = list(result.timed_out)
-    q = ruleset.quarantine or DEFAULT_QUARANTINE
-    heavy = heavy_rules(
-        _records(result), "", q.runaway_share, q.runaway_min_lines, lines=result.nonblank_lines
-    )
-    if heavy:
-        report["heavy_rules"] = heavy
+    heavy = heavy_rules(_records(result), "", ruleset.quarantine, lines=result.nonblank_lines)
+    add_outcome(report, result.held, result.timed_out, heavy)
     return report
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from cleaners import Ruleset, clean_text
-from cleaners.quarantine import DEFAULT_QUARANTINE
 
 from ..inputs.discover import InputFile
 from ..inputs.read import document_from_bytes, read_input, sha256_bytes
@@ -22,11 +21,12 @@ from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.diff import iter_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
-    REPORT_VERSION,
     BatchRecords,
+    add_outcome,
     count_removals,
     heavy_rules,
     removal_records,
+    report_start,
     summary_record,
 )
 from .bigfile import clean_big_file, is_big
@@ -133,12 +133,7 @@ def clean_file(
         )
         if record is not None:
             return record
-    report: dict[str, Any] = {
-        "version": REPORT_VERSION,
-        "input": item.rel,
-        "ruleset_hash": ruleset.hash,
-        "error": None,
-    }
+    report = report_start(item.rel, ruleset.hash)
     try:
         data = read_input(item.path)
     except OSError as exc:
@@ -161,14 +156,7 @@ def clean_file(
     report.update(doc.record)
     result = clean_text(text, ruleset, source=item.rel, domain=doc.domain, titles=doc.titles)
     records = removal_records(text, result.removals)
-    if result.held:
-        # Over-removal quarantine: the text keeps the held removals; a person decides.
-        report["held_for_review"] = list(result.held)
-    if result.timed_out:
-        report["timed_out"] = list(result.timed_out)
-    heavy = _heavy_rules(records, text, ruleset)
-    if heavy:  # rules that took a large share of this document's lines: the run lists the runaways
-        report["heavy_rules"] = heavy
+    add_outcome(report, result.held, result.timed_out, heavy_rules(records, text, ruleset.quarantine))
     report.update(
         encoding=doc.encoding,
         output=f"{item.stem}.txt",
@@ -187,11 +175,6 @@ def clean_file(
 def _has_outputs(out: Path, item: InputFile) -> bool:
     """Whether an earlier run left this input's outputs (its manifest entry keeps their records)."""
     return any(os.path.exists(out / f"{item.stem}{s}") for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
-
-
-def _heavy_rules(records: list[dict], text: str, ruleset: Ruleset) -> dict[str, list[int]]:
-    q = ruleset.quarantine or DEFAULT_QUARANTINE
-    return heavy_rules(records, text, q.runaway_share, q.runaway_min_lines) if records else {}
 
 
 def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
