@@ -164,11 +164,16 @@ def article_anchors(
     return (first, anchor(range(lines.stop - 1, first - 1, -1))) if first >= 0 else (-1, -1)
 
 
+def body_start(r: Removal) -> int:
+    """The offset of the removal's first non-space character: a removal may start at the line break
+    before its line (blank-line tidying), and its own text is what is judged."""
+    body = r.text.strip()
+    return r.start + r.text.find(body[:1]) if body else r.start
+
+
 def body_lines(doc: Document, r: Removal) -> tuple[int, int]:
     """The first and last line indices of the removal's own text (not the blank lines tidying added)."""
-    # A removal may start at the line break before its line (blank-line tidying): judge its own lines.
-    body = r.text.strip()
-    start = r.start + r.text.find(body[:1]) if body else r.start
+    start = body_start(r)
     return doc.line_index(start), doc.line_index(max(start, r.end - 1))
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from .core import Removal
 from .engine import find_removals
 from .quarantine import DEFAULT_QUARANTINE, hold_back, limits, solid_chars
-from .risk import Prose, article_anchors, body_lines, declared_of, judge, prose_of
+from .risk import Prose, article_anchors, body_lines, body_start, declared_of, judge, prose_of
 from .ruleset import Ruleset
 from .text import Document
 
@@ -173,7 +173,7 @@ def _add_window(facts: _Facts, w: _Window, ruleset: Ruleset) -> None:
     if first >= 0:
         old = facts.anchors
         facts.anchors = (old[0] if old[0] >= 0 else first + first_line, last + first_line)
-    owned = [i for i, r in enumerate(found) if lo <= _body_start(r) < hi]
+    owned = [i for i, r in enumerate(found) if lo <= body_start(r) < hi]
     mine = [found[i] for i in owned]
     facts.declared.extend(declared[i] for i in owned)
     facts.prose.extend(prose_of(mine, [declared[i] for i in owned]))
@@ -199,7 +199,7 @@ def _check_seam(facts: _Facts, w: _Window, found: list[Removal]) -> None:
         return {
             (r.start + shift, r.end + shift, r.cleaner, r.rule, r.shadow)
             for r in rs
-            if r.end > lo and r.start < hi and lo <= _body_start(r) < hi  # cheap test first
+            if r.end > lo and r.start < hi and lo <= body_start(r) < hi  # cheap test first
         }
 
     off = w.offset
@@ -207,19 +207,13 @@ def _check_seam(facts: _Facts, w: _Window, found: list[Removal]) -> None:
     behind, start = off + w.near_before, off + w.lo  # global offsets
     tail = []
     for r in reversed(facts.removals):
-        if _body_start(r) < behind:
+        if body_start(r) < behind:
             break
         tail.append(r)
     ahead_differs = keys(found, g0 - off, g1 - off, off) != seen
     if ahead_differs or keys(found, w.near_before, w.lo, off) != keys(tail, behind, start):
         facts.seams.append(w.first_line + w.core_lines.start + 1)
     facts.ahead = (off + w.hi, off + w.near_after, keys(found, w.hi, w.near_after, off))
-
-
-def _body_start(r: Removal) -> int:
-    """The offset of the removal's first non-space character (its own line, not the tidied blank lines)."""
-    body = r.text.strip()
-    return r.start + r.text.find(body[:1]) if body else r.start
 
 
 def _decide(facts: _Facts, ruleset: Ruleset) -> WindowedResult:
