@@ -91,8 +91,8 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
         while k < n and blank[k] and k not in owner:
             k += 1
         if k > j and (i == 0 or blank[i - 1]):
-            out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=_line_end(doc, k - 1))
-        elif j == n and i > 0 and _line_end(doc, n - 1) == _content_end(doc, n - 1):
+            out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=doc.line_end(k - 1))
+        elif j == n and i > 0 and doc.line_end(n - 1) == doc.content_end(n - 1):
             # The run ends a document with no final line break: give that shape to the last kept line.
             # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
             # the first of them takes the line break, so no blank line is left at the end.
@@ -103,7 +103,7 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
                 f = b
                 while f not in owner:
                     f += 1
-                out[owner[f]] = _extend(doc, out[owner[f]], start=_content_end(doc, b - 1))
+                out[owner[f]] = _extend(doc, out[owner[f]], start=doc.content_end(b - 1))
         i = k
     return out
 
@@ -113,22 +113,10 @@ def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
     starts = doc.line_starts
     owner: dict[int, int] = {}
     for pos, r in enumerate(removals):
-        first = max(0, bisect.bisect_right(starts, r.start) - 1)
-        last = max(0, bisect.bisect_right(starts, max(r.start, r.end - 1)) - 1)
-        if starts[first] == r.start and _line_end(doc, last) == r.end:
+        first, last = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
+        if starts[first] == r.start and doc.line_end(last) == r.end:
             owner.update(dict.fromkeys(range(first, last + 1), pos))
     return owner
-
-
-def _line_end(doc: Document, i: int) -> int:
-    """Offset just past line i's terminator."""
-    starts = doc.line_starts
-    return starts[i + 1] if i + 1 < len(starts) else len(doc.text)
-
-
-def _content_end(doc: Document, i: int) -> int:
-    """Offset of line i's terminator (its end if it has none)."""
-    return doc.line_starts[i] + len(doc.contents[i])
 
 
 def _extend(doc: Document, r: Removal, start: int | None = None, end: int | None = None) -> Removal:

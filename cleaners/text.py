@@ -88,8 +88,7 @@ class _Lines(Sequence):
             doc = self._doc
             start = doc.line_starts[i]
             content = doc.contents[i]
-            end = doc.line_starts[i + 1] if i + 1 < n else len(doc.text)
-            line = self._made[i] = Line(i, start, start + len(content), end, content)
+            line = self._made[i] = Line(i, start, start + len(content), doc.line_end(i), content)
         return line
 
     def __iter__(self):
@@ -165,6 +164,15 @@ class Document:
     def line_index(self, offset: int) -> int:
         """line_at(offset).index, with no Line object made."""
         return max(0, bisect.bisect_right(self.line_starts, offset) - 1)
+
+    def line_end(self, i: int) -> int:
+        """Offset just past line i's terminator (Line.end, with no Line object made)."""
+        starts = self.line_starts
+        return starts[i + 1] if i + 1 < len(starts) else len(self.text)
+
+    def content_end(self, i: int) -> int:
+        """Offset of line i's terminator, its end if it has none (Line.content_end)."""
+        return self.line_starts[i] + len(self.contents[i])
 
 
 def search(doc: Document | None, key: str, pattern, s: str):
