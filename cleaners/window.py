@@ -120,7 +120,7 @@ def _windows(
         doc = Document(buf[ctx_start:ctx_end], source, domain, titles if base + ctx_start == 0 else ())
         lo, hi = core_start - base - ctx_start, cut - ctx_start
         core_lines = range(
-            doc.line_at(lo).index, doc.line_at(hi).index if hi < ctx_end - ctx_start else len(doc.lines)
+            doc.line_index(lo), doc.line_index(hi) if hi < ctx_end - ctx_start else len(doc.lines)
         )
         first_line = core_line - core_lines.start
         near_before = _before_nonblank(buf, core_start - base, context // 2) - ctx_start
@@ -180,7 +180,7 @@ def _add_window(facts: _Facts, w: _Window, ruleset: Ruleset) -> None:
     for r in mine:
         f, la = body_lines(doc, r)
         facts.body.append((f + first_line, la + first_line))
-        line, end_line = doc.line_at(r.start).index, doc.line_at(max(r.start, r.end - 1)).index
+        line, end_line = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
         facts.lines.append((line + first_line + 1, end_line + first_line + 1))
         facts.removals.append(replace(r, start=r.start + w.offset, end=r.end + w.offset))
     stripped = doc.stripped
