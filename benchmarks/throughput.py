@@ -6,6 +6,12 @@
 Every row runs in its own subprocess, timed by wall clock, with the peak resident memory of its
 whole process tree (sampled every 50 ms with psutil). The machine may be shared: compare the
 ratios printed at the end, which come from the same run, rather than absolute figures.
+
+The rows that write keep their outputs until every row has run. Deleting one row's 20,000-40,000 files
+just before the next row made that row pay for it: this machine's root file system (ext4 without a
+journal) skips each inode freed in the last 60 s (360 s while its inode table block is not yet written
+back) when it creates a file, one buffer lookup per skipped inode (benchmarks/RESULTS.md, 2026-12-01
+19:20).
 """
 
 from __future__ import annotations
@@ -292,15 +298,17 @@ def main() -> None:
         rows["worker start, warm cache"] = measure(py + ["--row", "startup", "--corpus", str(corpus)], env)
         rows["engine"] = measure(py + ["--row", "engine", "--corpus", str(corpus)], env)
         rows["datatrove"] = measure(py + ["--row", "datatrove", "--corpus", str(corpus)], env)
-        for name, extra in [
+        written = [
             ("copy", None),
             ("copy, fsync each file", None),
             ("run 1 worker", ["--workers", "1"]),
             ("run 2 workers", ["--workers", "2"]),
             ("run dask 2 workers", ["--workers", "2", "--dask"]),
-        ]:
-            out = work / name.replace(" ", "_")
+        ]
+        outs = [work / name.replace(" ", "_") for name, _ in written]
+        for out in outs:  # left by an earlier run in --dir: deleted before the first row, not between rows
             shutil.rmtree(out, ignore_errors=True)
+        for (name, extra), out in zip(written, outs, strict=True):
             if extra is None:
                 row = "copy" if name == "copy" else "copy-fsync"
                 cmd = py + ["--row", row, "--corpus", str(corpus), "--out", str(out)]
@@ -320,6 +328,7 @@ def main() -> None:
             rows[name] = measure(cmd, env)
             if extra is not None:
                 rows[name]["tree"] = tree_digest(out)
+        for out in outs:  # only now: see the module's docstring
             shutil.rmtree(out, ignore_errors=True)
         if args.big_mb:
             rows.update(big_rows(work, args.big_mb, env, args.big_whole))
