@@ -29,6 +29,7 @@ from ..outputs.records import (
     report_start,
     summary_record,
 )
+from ..review.data import Tally, tally_reports
 from .bigfile import clean_big_file, is_big
 from .rulecache import RulesetRef, resolve_ruleset
 
@@ -60,9 +61,23 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef) -> list[dict[str, Any]]:
     """Clean a batch and put its outputs in place together; a file that fails is recorded, the batch goes on.
 
-    A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
+    A plain function, so process pools and Dask can pickle it by name.
     """
+    return _clean_batch(items, out_dir, resolve_ruleset(ruleset))[0]
+
+
+def clean_and_tally(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef
+) -> tuple[list[dict[str, Any]], Tally]:
+    """clean_files, and the batch's review counts made from its reports while they are in memory: the
+    run's index then needs no read back of every report (what the run's batches run; the Prefect task
+    clean_batch too)."""
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
+    results, records = _clean_batch(items, out_dir, ruleset)
+    return results, tally_reports(ruleset.hash, results, records.report)
+
+
+def _clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict], BatchRecords]:
     batch = OutputBatch(shared_key=RECORDS)
     records = BatchRecords()
     results = []
@@ -84,7 +99,7 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
     # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
     # its record must name the new report, which matches them.
     in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
-    return _with_pointers(results, records, failed, in_place)
+    return _with_pointers(results, records, failed, in_place), records
 
 
 def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
