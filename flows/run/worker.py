@@ -137,7 +137,8 @@ def clean_file(
 
     Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
     """
-    out = Path(out_dir)
+    name = item.stem
+    stem = os.path.join(out_dir, name)  # each output's path but its suffix (strings: no Path per file)
     if is_big(item):  # one huge text input: cleaned in windows, memory bounded (None: not UTF-8 text)
         record = clean_big_file(
             item,
@@ -153,7 +154,7 @@ def clean_file(
         data = read_input(item.path)
     except OSError as exc:
         error = f"cannot read file: {exc.strerror or exc}"
-        if _has_outputs(out, item):  # a failure never replaces a good output: the last run's stay
+        if _has_outputs(stem):  # a failure never replaces a good output: the last run's stay
             return summary_record({**report, "error": error})
         return _fail(report, batch_records, error)
     report["sha256"] = sha256_bytes(data)
@@ -163,8 +164,8 @@ def clean_file(
         doc = document_from_bytes(data, item.rel, ruleset.extraction)
     except ValueError as exc:  # ExtractionError included
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
-        report["raw_copy"] = f"{item.stem}.raw"
-        _stage(batch, item, out / report["raw_copy"], OUTPUTS, data=data)
+        report["raw_copy"] = f"{name}.raw"
+        _stage(batch, item, stem + ".raw", OUTPUTS, data=data)
         return _fail(report, batch_records, str(exc))
     del data  # a big document's bytes need not stay beside its text
     text = doc.text
@@ -174,22 +175,22 @@ def clean_file(
     add_outcome(report, result.held, result.timed_out, heavy_rules(records, text, ruleset.quarantine))
     report.update(
         encoding=doc.encoding,
-        output=f"{item.stem}.txt",
+        output=f"{name}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
         removals=records,
         counts=count_removals(records),
     )
     # Written in pieces (a big document gets no second whole copy); the records file goes in place last.
-    _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
-    _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
+    _stage(batch, item, stem + ".txt", OUTPUTS, (result.cleaned,))
+    _stage(batch, item, stem + ".diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
     batch_records.add(report)
     return summary_record(report)
 
 
-def _has_outputs(out: Path, item: InputFile) -> bool:
+def _has_outputs(stem: str) -> bool:
     """Whether an earlier run left this input's outputs (its manifest entry keeps their records)."""
-    return any(os.path.exists(out / f"{item.stem}{s}") for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
+    return any(os.path.exists(stem + s) for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
 
 
 def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
@@ -201,7 +202,7 @@ def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
 def _stage(
     batch: OutputBatch,
     item: InputFile,
-    path: Path,
+    path: str | os.PathLike,
     phase: int,
     chunks: Iterable[str] = (),
     data: bytes | None = None,
