@@ -62,38 +62,28 @@ def _header(rel: str) -> str:
 
 
 def _hunks_of(original: str, regions: list[_Region], total: int, delta: int) -> Generator[str, None, int]:
-    """The hunks of regions of `original`, one string each (a span over _PIECE characters in pieces);
-    `delta`: lines the cleaned text has gained before them. Returns the delta after them."""
+    """The hunks of regions of `original`; `delta`: lines the cleaned text has gained before them.
+    Returns the delta after them."""
     for hunk in _hunks(regions) if regions else ():
         first, last = hunk[0], hunk[-1]
         old_first = max(0, first.line - CONTEXT)
         old_len = min(total, last.line + last.old + CONTEXT) - old_first
         change = sum(r.new - r.old for r in hunk)
-        parts = [f"@@ -{_range(old_first, old_len)} +{_range(old_first + delta, old_len + change)} @@\n"]
+        yield f"@@ -{_range(old_first, old_len)} +{_range(old_first + delta, old_len + change)} @@\n"
         delta += change
         pos = first.start
         for _ in range(first.line - old_first):
             pos = original.rfind("\n", 0, pos - 1) + 1
-        blocks = [(" ", [(pos, first.start)])]
+        yield from _marked(original, [(pos, first.start)], " ")
         for i, r in enumerate(hunk):
             if i:
-                blocks.append((" ", [(hunk[i - 1].end, r.start)]))
-            blocks += [("-", [(r.start, r.end)]), ("+", _kept(r))]
+                yield from _marked(original, [(hunk[i - 1].end, r.start)], " ")
+            yield from _marked(original, [(r.start, r.end)], "-")
+            yield from _marked(original, _kept(r), "+")
         pos = last.end
         for _ in range(old_first + old_len - (last.line + last.old)):
             pos = _line_end(original, pos)
-        blocks.append((" ", [(last.end, pos)]))
-        size = 0
-        for mark, spans in blocks:
-            n = sum(q - p for p, q in spans)
-            if size + n <= _PIECE:  # the usual case: the hunk as one string, with no generator per line
-                parts.append(_marked_text("".join([original[p:q] for p, q in spans]), mark))
-                size += n
-                continue
-            yield "".join(parts)
-            parts, size = [], 0
-            yield from _marked(original, spans, mark)
-        yield "".join(parts)
+        yield from _marked(original, [(last.end, pos)], " ")
     return delta
 
 
@@ -180,16 +170,6 @@ def _range(start: int, length: int) -> str:
 
 # Characters of a text prefixed and handed out at a time (bounded pieces for a big document).
 _PIECE = 1 << 16
-
-
-def _marked_text(piece: str, mark: str) -> str:
-    """_marked for a text short enough to be handed out whole."""
-    if not piece:
-        return ""
-    out = mark + piece.replace("\n", "\n" + mark)
-    if piece[-1] == "\n":
-        return out[: -len(mark)]
-    return out + "\n\\ No newline at end of file\n"  # only the last line of a text can lack its line break
 
 
 def _marked(text: str, spans: Iterable[tuple[int, int]], mark: str) -> Iterator[str]:
