@@ -253,3 +253,54 @@ def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path,
     # bad.txt failed, so it is cleaned again too
     assert called and summary["run"]["changed"] == 1 and summary["run"]["unchanged"] == 119
     assert (out / "index-data.js").read_bytes() == index_as_read_back(out)
+
+
+class _Staged:
+    def __init__(self, batch, events):
+        self.batch, self.events = batch, events
+
+    def abort(self):
+        self.events.append(("abort", self.batch))
+
+
+def _steps(events, fail_on=None):
+    def stage(b, out, ruleset):
+        events.append(("stage", b))
+        return _Staged(b, events)
+
+    def finish(staged):
+        if staged.batch == fail_on:
+            raise OSError("sync failed")
+        events.append(("finish", staged.batch))
+        return f"done {staged.batch}"
+
+    return stage, finish
+
+
+def test_one_worker_hands_out_a_batch_only_once_it_is_in_place():
+    """With one worker a batch's commit runs in a thread while the next batch is cleaned; each result comes
+    out in order and only after its batch's finish step returned."""
+    from flows.run.dispatch import overlapped
+
+    events = []
+    got = []
+    for b, result in overlapped(*_steps(events), [1, 2, 3, 4], "out", None):
+        assert ("finish", b) in events and result == f"done {b}"
+        got.append(b)
+    assert got == [1, 2, 3, 4] and not [e for e in events if e[0] == "abort"]
+    # Batch N+1 was cleaned before batch N was handed out.
+    assert events.index(("stage", 2)) < events.index(("finish", 2))
+
+
+def test_a_stopped_run_aborts_the_batch_cleaned_but_not_yet_in_place():
+    from flows.run.dispatch import overlapped
+
+    events = []
+    run = overlapped(*_steps(events), [1, 2, 3], "out", None)
+    assert next(run)[0] == 1
+    run.close()  # the run stops after batch 1 (Ctrl-C, an error): batch 2 is staged, never committed
+    assert ("abort", 2) in events and ("finish", 2) not in events and ("stage", 3) not in events
+    events.clear()
+    with pytest.raises(OSError, match="sync failed"):
+        list(overlapped(*_steps(events, fail_on=2), [1, 2, 3], "out", None))
+    assert ("abort", 3) in events and ("finish", 3) not in events
