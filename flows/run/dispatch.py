@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -87,33 +87,6 @@ def bounded(
         yield j, result(fut)
 
 
-def overlapped(
-    stage: Callable[[list, str, Any], Any],
-    finish: Callable[[Any], Any],
-    batches: Iterable[list],
-    out: str,
-    ruleset: Any,
-) -> Iterator[tuple[list, Any]]:
-    """(batch, finish(stage(batch))) for every batch, in order, in this process: a thread puts batch N's
-    outputs in place (a sync of the disk, renames, folder syncs: system calls that wait on the disk and
-    release the GIL) while batch N+1 is cleaned. N is handed out only once finish(N) has returned, so
-    nothing is reported done before its outputs are durable and in place."""
-    waiting = None  # staged, not yet given to the thread: aborted if the run stops here
-    with ThreadPoolExecutor(1, thread_name_prefix="boilerclean-commit") as committer:
-        pending: tuple[list, Future] | None = None
-        try:
-            for b in batches:
-                waiting = stage(b, out, ruleset)
-                if pending is not None:
-                    yield pending[0], pending[1].result()
-                pending, waiting = (b, committer.submit(finish, waiting)), None
-            if pending is not None:
-                yield pending[0], pending[1].result()
-        finally:
-            if waiting is not None:
-                waiting.abort()
-
-
 def start_worker(parent: int) -> None:
     """A pool worker's start: exit with the run, and import the batch code now, while the run plans."""
     exit_with_parent(parent)
@@ -159,14 +132,12 @@ def run_batches(
     dask: bool = False,
     submit_task: Callable[..., Any] | None = None,
     pool: ProcessPoolExecutor | None = None,
-    steps: tuple[Callable[[list, str, Any], Any], Callable[[Any], Any]] | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
     """(batch, its records) for every batch, in order.
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
     spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
-    `workers` processes started here), or on Dask. `steps`: batch_fn as its two steps (clean and write
-    temporary files; put them in place), so that here a batch's commit overlaps the next one's cleaning.
+    `workers` processes started here), or on Dask.
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
@@ -192,9 +163,6 @@ def run_batches(
             )
         return
     if workers <= 1:
-        if steps is not None:
-            yield from overlapped(*steps, batches, out, ruleset)
-            return
         for b in batches:
             yield b, batch_fn(b, out, ruleset)
         return

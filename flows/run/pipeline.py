@@ -28,7 +28,7 @@ from .dispatch import process_pool, run_batches, start_workers
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_and_tally, finish_batch, run_logger, stage_batch
+from .worker import clean_and_tally, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
 # (measured with Prefect 3.8 here), so tasks get batches.
@@ -197,7 +197,6 @@ def clean_batches(
         ruleset,
         submit_task=submit_task,
         pool=pool,
-        steps=(stage_batch, finish_batch),
         **dispatch,
     )
     for batch, (result, tally) in done:

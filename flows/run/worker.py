@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +63,7 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
 
     A plain function, so process pools and Dask can pickle it by name.
     """
-    return finish_batch(stage_batch(items, out_dir, ruleset))[0]
+    return _clean_batch(items, out_dir, resolve_ruleset(ruleset))[0]
 
 
 def clean_and_tally(
@@ -73,32 +72,19 @@ def clean_and_tally(
     """clean_files, and the batch's review counts made from its reports while they are in memory: the
     run's index then needs no read back of every report (what the run's batches run; the Prefect task
     clean_batch too)."""
-    return finish_batch(stage_batch(items, out_dir, ruleset))
-
-
-@dataclass(slots=True)
-class StagedBatch:
-    """A cleaned batch whose outputs are written to temporary files, not yet in place (finish_batch)."""
-
-    out_dir: str
-    ruleset_hash: str
-    batch: OutputBatch
-    records: BatchRecords
-    results: list[dict]
-
-    def abort(self) -> None:
-        self.batch.abort()
-
-
-def stage_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef) -> StagedBatch:
-    """clean_files' first step: clean each file and write its outputs to temporary files."""
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
-    staged = StagedBatch(out_dir, ruleset.hash, OutputBatch(shared_key=RECORDS), BatchRecords(), [])
-    batch, results = staged.batch, staged.results
+    results, records = _clean_batch(items, out_dir, ruleset)
+    return results, tally_reports(ruleset.hash, results, records.report)
+
+
+def _clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict], BatchRecords]:
+    batch = OutputBatch(shared_key=RECORDS)
+    records = BatchRecords()
+    results = []
     try:
         for item in items:
             try:
-                results.append(clean_file(item, out_dir, ruleset, batch, staged.records))
+                results.append(clean_file(item, out_dir, ruleset, batch, records))
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
                 batch.discard(item)
                 if isinstance(exc, WriteFailed):
@@ -107,25 +93,13 @@ def stage_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
                     run_logger().exception("%s: unexpected error", item.rel)
                     error = f"unexpected error: {type(exc).__name__}: {exc}"
                 results.append(summary_record({"input": item.rel, "error": error}))
-    except BaseException:
-        batch.abort()  # after an interruption: no temporary file outlives the batch
-        raise
-    return staged
-
-
-def finish_batch(staged: StagedBatch) -> tuple[list[dict[str, Any]], Tally]:
-    """clean_files' second step: put the batch's outputs in place (one sync, renames, the records file
-    last); its summary records and review counts."""
-    batch, records = staged.batch, staged.records
-    try:
-        failed = _commit(batch, records, staged.out_dir)
+        failed = _commit(batch, records, out_dir)
     finally:
         batch.abort()  # after an interruption: no temporary file outlives the batch
     # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
     # its record must name the new report, which matches them.
     in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
-    results = _with_pointers(staged.results, records, failed, in_place)
-    return results, tally_reports(staged.ruleset_hash, results, records.report)
+    return _with_pointers(results, records, failed, in_place), records
 
 
 def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
