@@ -42,6 +42,18 @@ class Cleaner:
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         raise NotImplementedError
 
+    def plan_gate(self) -> RuleGate | None:
+        """The gate whose line_rules alone decide this cleaner's work in a document, or None.
+
+        The engine walks all such gates of a ruleset at once (fastmatch.GateSet) and calls
+        removals_at with this gate's lines; with None it asks idle() and find_removals() instead.
+        """
+        return None
+
+    def removals_at(self, doc: Document, by_line: dict[int, tuple]) -> Iterator[Removal]:
+        """find_removals, given plan_gate().line_rules(doc) (not empty)."""
+        raise NotImplementedError
+
     def idle(self, doc: Document) -> bool:
         """True when the cleaner is sure to find nothing in the document (a cheap check; False if unsure)."""
         return False
@@ -131,10 +143,23 @@ class PatternCleaner(Cleaner):
         gate = gate or self._plain_gate
         return gate.line_rules(doc), gate.rest
 
+    def plan_gate(self) -> RuleGate | None:
+        # Only when every plain rule is gated (no rule is tried on every line) and the cleaner finds
+        # its removals this class's way.
+        if type(self).find_removals is not PatternCleaner.find_removals:
+            return None
+        self._prepare()
+        return None if self._plain_gate.rest else self._plain_gate
+
+    def removals_at(self, doc: Document, by_line: dict[int, tuple]) -> Iterator[Removal]:
+        return self._removals(doc, by_line, ())
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
+        return self._removals(doc, *self.candidates(doc))
+
+    def _removals(self, doc: Document, by_line: dict[int, tuple], rest: tuple) -> Iterator[Removal]:
         limit = self.spec.max_chars
         matched: dict[int, Any] = {}  # line index -> rule
-        by_line, rest = self.candidates(doc)
         stripped = doc.stripped
         # Only lines holding one of a rule's literals are tried (every line, if some rule has none).
         match_line = self._match_seen if not doc.timed_out else self.match_line

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .core import Removal, apply_removals
+from .fastmatch import GateSet
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back, limits
 from .risk import assess
@@ -181,15 +182,52 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     return sorted(out, key=lambda r: r.start)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a ruleset's cleaners are run: the gated ones' lines all come from one walk (GateSet)."""
+
+    cleaners: tuple  # the ruleset's cleaners it was made for (held: the cache is keyed by their id)
+    slots: tuple[int, ...]  # per cleaner, its gate's position in `gates`; -1: asked itself (idle, find)
+    gates: GateSet
+
+
+_PLANS: OrderedDict[int, _Plan] = OrderedDict()  # id(ruleset.cleaners) -> its plan
+_PLANS_MAX = 16
+
+
+def _plan(ruleset: Ruleset) -> _Plan:
+    cleaners = ruleset.cleaners
+    plan = _PLANS.get(id(cleaners))
+    if plan is None or plan.cleaners is not cleaners:
+        gates, slots = [], []
+        for cleaner in cleaners:
+            gate = cleaner.plan_gate()
+            slots.append(-1 if gate is None else len(gates))
+            if gate is not None:
+                gates.append(gate)
+        plan = _PLANS[id(cleaners)] = _Plan(cleaners, tuple(slots), GateSet(gates))
+        while len(_PLANS) > _PLANS_MAX:
+            _PLANS.popitem(last=False)
+    return plan
+
+
 def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
     groups = _matching_sources(doc, ruleset)
     source_keep = tuple(k for g, _ in groups for k in g.keep)
-    for rank, cleaner in enumerate(ruleset.cleaners):
-        if cleaner.idle(doc):  # most cleaners, in most documents: none of their rules' words is there
+    plan = _plan(ruleset)
+    by_gate = plan.gates.line_rules(doc)
+    for rank, (cleaner, slot) in enumerate(zip(ruleset.cleaners, plan.slots, strict=True)):
+        if slot >= 0:  # most cleaners, in most documents: no line holds their rules' words
+            if not by_gate[slot]:
+                continue
+            found = cleaner.removals_at(doc, by_gate[slot])
+        elif cleaner.idle(doc):
             continue
+        else:
+            found = cleaner.find_removals(doc)
         keep = ruleset.keep + cleaner.spec.keep + source_keep
-        for r in cleaner.find_removals(doc):
+        for r in found:
             if not _kept(r, doc, keep):
                 candidates.append((rank, r))
     # Per-source rules rank after every global cleaner; their removals name the source that scoped them.

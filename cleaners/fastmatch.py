@@ -686,6 +686,67 @@ class RuleGate:
         return rules
 
 
+class GateSet:
+    """Several gates' line_rules from one walk over a document's line masks (the engine's cleaners).
+
+    Each gate alone walks every line with a literal (5-6 gates a document, ~30 lines each); here
+    each distinct line mask is looked up once per ruleset (memoised) and gives every gate's rules.
+    """
+
+    _MEMO_MAX = 20000
+
+    def __init__(self, gates: Sequence[RuleGate]):
+        self.gates = tuple(gates)
+        self._ready = None
+        self._mask = 0  # the bits of all the gates' words
+        self._memo: dict[int, tuple[tuple[int, tuple[Any, ...]], ...]] = {}
+
+    def __getstate__(self):
+        return {**self.__dict__, "_ready": None, "_mask": 0, "_memo": {}}
+
+    def line_rules(self, doc: Any) -> list[dict[int, tuple[Any, ...]]]:
+        """[gate.line_rules(doc) for gate in self.gates], the document's line masks walked once."""
+        self._get_ready()
+        masks, every = _found(doc)
+        out: list[dict[int, tuple[Any, ...]]] = [{} for _ in self.gates]
+        if not every & self._mask:
+            return out
+        memo = self._memo
+        for line, mask in masks.items():
+            hits = memo.get(mask)
+            if hits is None:
+                hits = self._hits(mask)
+            for g, rules in hits:
+                out[g][line] = rules
+        return out
+
+    def _get_ready(self) -> None:
+        if self._ready is not _AUTOMATA.words:
+            for gate in self.gates:
+                gate._get_ready()
+            self._mask = 0
+            for gate in self.gates:
+                self._mask |= gate._mask  # gates share words: OR, not sum
+            self._memo.clear()
+            self._ready = _AUTOMATA.words
+
+    def _hits(self, mask: int) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+        """(gate position, its rules) for each gate that may match a line holding the words of `mask`."""
+        hits = []
+        for g, gate in enumerate(self.gates):
+            m = mask & gate._mask
+            if m:
+                rules = gate._memo.get(m)
+                if rules is None:
+                    rules = gate._rules_of(m)
+                if rules:
+                    hits.append((g, rules))
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        self._memo[mask] = out = tuple(hits)
+        return out
+
+
 _MAX_SETS = 4  # word sets a rule is gated on: the most selective ones (more words, more hits to count)
 _EXTRA_MIN_BYTES = 4  # UTF-8: two CJK characters are as rare as four Latin letters
 

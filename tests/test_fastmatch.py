@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, required_sets, searchable
+from cleaners.fastmatch import (
+    GateSet,
+    Lit,
+    RuleGate,
+    fold,
+    fold_safe,
+    required_literals,
+    required_sets,
+    searchable,
+)
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -546,3 +555,51 @@ def test_search_passes_the_time_limit_by_position():
     t0 = time.monotonic()
     assert search(doc, "k/slow", regex.compile("(?:a|aa)+b"), "a" * 60) is None
     assert time.monotonic() - t0 < 5 and "k/slow" in doc.timed_out
+
+
+def _gates_of(ruleset) -> list[RuleGate]:
+    gates = []
+    for c in ruleset.cleaners:
+        if isinstance(c, PatternCleaner):
+            c.candidates(Document(""))
+            gates += [c._plain_gate, c._near_gate, c._all_gate]
+    return gates
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_one_walk_gives_every_gates_lines(text):
+    """GateSet walks a document's line masks once for many gates: each gate gets its own line_rules."""
+    gates = _gates_of(RULESET)
+    doc = Document(text)
+    assert GateSet(gates).line_rules(doc) == [g.line_rules(doc) for g in gates]
+    assert GateSet(gates[::-1]).line_rules(doc) == [g.line_rules(doc) for g in gates[::-1]]
+
+
+def _each_cleaner_asked_itself(mp) -> None:
+    """The engine without its plan: every cleaner's idle() and find_removals(), as before issue 15."""
+    from cleaners import engine
+
+    mp.setattr(engine, "_plan", lambda rs: engine._Plan(rs.cleaners, (-1,) * len(rs.cleaners), GateSet(())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_the_engine_plan_finds_what_each_cleaner_finds_itself(text):
+    """Every field of every removal, the held reasons and the cleaned text: the same with the plan."""
+    from cleaners import clean_text
+
+    planned = clean_text(text, RULESET)
+    with pytest.MonkeyPatch.context() as mp:
+        _each_cleaner_asked_itself(mp)
+        alone = clean_text(text, RULESET)
+    assert planned == alone
+
+
+def test_the_plan_walks_the_gated_cleaners_at_once():
+    """Every default cleaner whose plain rules are all gated is served by the one walk."""
+    from cleaners import engine
+
+    plan = engine._plan(RULESET)
+    served = {c.name for c, slot in zip(RULESET.cleaners, plan.slots, strict=True) if slot >= 0}
+    assert {c.name for c in PATTERN_CLEANERS} | {"related_links"} == served
