@@ -71,42 +71,55 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
     A removed block that sits after a blank line (or at the top) takes the blank lines that follow it;
     a removed block that ends the document without a final line break takes the blank lines before it
     and the line break of the last kept line, so the text still ends the way it did.
-    Lines are worked with by index and offset (doc.line_starts, doc.stripped): no Line objects.
+    Lines are worked with by index and offset (doc.line_starts, doc.stripped): no Line objects, and
+    only the runs of removed lines are visited, not every line.
     """
     if not removals:
         return removals
     owner = _whole_line_owner(doc, removals)
     out = list(removals)
-    blank = [not s for s in doc.stripped]
-    n = len(blank)
-    i = 0
-    while i < n:
-        if i not in owner:
-            i += 1
-            continue
-        j = i
-        while j < n and j in owner:
-            j += 1
+    stripped = doc.stripped
+    n = len(stripped)
+    for i, j in _runs(sorted(owner)):
         # lines[i:j] is a run of removed lines; k is the end of the blank lines after it
         k = j
-        while k < n and blank[k] and k not in owner:
+        while k < n and not stripped[k] and k not in owner:
             k += 1
-        if k > j and (i == 0 or blank[i - 1]):
+        if k > j and (i == 0 or not stripped[i - 1]):
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=doc.line_end(k - 1))
         elif j == n and i > 0 and doc.line_end(n - 1) == doc.content_end(n - 1):
-            # The run ends a document with no final line break: give that shape to the last kept line.
-            # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
-            # the first of them takes the line break, so no blank line is left at the end.
-            b = i
-            while b > 0 and (blank[b - 1] or (b - 1) in owner):
-                b -= 1
-            if b > 0:
-                f = b
-                while f not in owner:
-                    f += 1
-                out[owner[f]] = _extend(doc, out[owner[f]], start=doc.content_end(b - 1))
-        i = k
+            _take_last_break(doc, out, owner, i)
     return out
+
+
+def _runs(lines: list[int]):
+    """(first, last + 1) of each run of consecutive numbers in the sorted list."""
+    if not lines:
+        return
+    first = prev = lines[0]
+    for x in lines[1:]:
+        if x != prev + 1:
+            yield first, prev + 1
+            first = x
+        prev = x
+    yield first, prev + 1
+
+
+def _take_last_break(doc: Document, out: list[Removal], owner: dict[int, int], i: int) -> None:
+    """The run from line i ends a document with no final line break: give that shape to the last kept line.
+
+    The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
+    the first of them takes the line break, so no blank line is left at the end.
+    """
+    stripped = doc.stripped
+    b = i
+    while b > 0 and (not stripped[b - 1] or (b - 1) in owner):
+        b -= 1
+    if b > 0:
+        f = b
+        while f not in owner:
+            f += 1
+        out[owner[f]] = _extend(doc, out[owner[f]], start=doc.content_end(b - 1))
 
 
 def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
