@@ -430,12 +430,12 @@ class _Automata:
         # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
         self.max_chars = 0
         # (max_chars, one required word set) of every gated rule seen, pending ones included: lines
-        # longer than `tier` (every rule's max_chars but the longest) are searched only when they hold
-        # a word of the longest rules' sets (the `long` automata: exact, folded).
+        # longer than `tier` (the max_chars of two thirds of the rules) are searched only when they hold
+        # a word of a rule that can take a line that long (the `long` automaton, _short_or_wanted).
         self.reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
         self.pending_reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
         self.tier = 0
-        self.long: tuple | None = None  # the longest rules' words, all folded (a _scan automaton)
+        self.long: tuple | None = None  # the longer rules' words, all folded (a _scan automaton)
 
     def add(self, words: frozenset[str], reach: frozenset = frozenset()) -> None:
         """A new gate's words and rule reach: built into the automata with all others at the next ensure()."""
@@ -460,9 +460,8 @@ class _Automata:
             self.reach = self.reach | reach | self.pending_reach
             self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
-            tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
-            longest = frozenset().union(*(ws for m, ws in self.reach if m > tier))
-            self.tier, self.long = tier, _prefilter(longest) if longest else None
+            tier = _tier(self.reach, self.max_chars)
+            self.tier, self.long = tier, _prefilter({(m, w) for m, ws in self.reach if m > tier for w in ws})
             # Last: a document's hits found meanwhile are cached under the automata they came from.
             self.exact, self.folded = self._pair(words)
             self.words = words
@@ -489,13 +488,30 @@ class _Automata:
         return automaton, [self.bits[w] for w in tagged], len(tagged) if breaks else -1
 
 
-def _prefilter(words: frozenset[str]) -> tuple:
+def _tier(reach: frozenset[tuple[int, frozenset[str]]], top: int) -> int:
+    """The max_chars of at least two thirds of the gated rules (with the default rules 200 of 600):
+    lines up to it get the full search, longer ones (60% of a corpus's text may be paragraphs of
+    200-600 characters that most rules cannot take) first need a word of a rule that can take them."""
+    lengths = sorted(m for m, _ in reach)
+    return lengths[(len(lengths) * 2 - 1) // 3] if lengths else top
+
+
+def _prefilter(reach: set[tuple[int, str]]) -> tuple | None:
     """One automaton of the words, all looked for folded (an exact word's line holds it folded too: one
-    more line may pass, never one fewer), with the line break as its last word (see _scan)."""
-    folded = sorted({fold(w[1:]) for w in words} - {""})
+    more line may pass, never one fewer), with the line break as its last word (see _scan). A word's
+    value is 1 << the longest line one of its rules can take, so the values ORed over a line's words
+    have a bit at or above the line's length when some rule may take it."""
+    longest: dict[str, int] = {}
+    for m, w in reach:
+        f = fold(w[1:])
+        if f:
+            longest[f] = max(longest.get(f, 0), m)
+    if not longest:
+        return None
+    folded = sorted(longest)
     patterns = [w.encode("utf-8") for w in folded] + [b"\n"]
     automaton = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
-    return automaton, [1] * len(folded), len(folded)
+    return automaton, [1 << longest[w] for w in folded], len(folded)
 
 
 _AUTOMATA = _Automata()
@@ -517,7 +533,7 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
     cleaner (until another literal is added). A line longer than every gated rule's max_chars
     (an article paragraph) is searched as an empty line: no rule could be tried on it; so is one
-    longer than all but the longest rules that holds none of their words (_short_or_wanted).
+    longer than `tier` that holds no word of a rule that can take it (_short_or_wanted).
     """
     a = _AUTOMATA
     exact, folded = a.exact, a.folded  # the cache key is what was searched with (see ensure)
@@ -544,18 +560,18 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
 
 
 def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
-    """The lines with those no gated rule can take made empty: longer than every rule's max_chars, or
-    longer than `tier` without a word of the longest rules (40% of a corpus's text may be paragraphs
-    of 400-600 characters that only a cookie-consent sentence rule could take)."""
-    tier, top = a.tier, a.max_chars
-    long = [i for i, s in enumerate(chunk) if tier < len(s) <= top]
-    wanted: dict[int, int] = {}
+    """The lines no gated rule can take made empty: longer than `tier` without a word of a rule whose
+    max_chars reaches their length (so also every line longer than all rules' max_chars)."""
+    tier = a.tier
+    long = [i for i, s in enumerate(chunk) if len(s) > tier]
+    reach: dict[int, int] = {}
     if long and a.long is not None:
-        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, wanted)
-    if not wanted:
-        return [s if len(s) <= tier else "" for s in chunk]
-    keep = {long[j] for j in wanted}
-    return [s if len(s) <= tier or i in keep else "" for i, s in enumerate(chunk)]
+        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, reach)
+    out = list(chunk)
+    for j, i in enumerate(long):
+        if not reach.get(j, 0) >> len(out[i]):  # no bit at or above the line's length
+            out[i] = ""
+    return out
 
 
 def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
