@@ -562,12 +562,12 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
 def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
     """The lines no gated rule can take made empty: longer than `tier` without a word of a rule whose
     max_chars reaches their length (so also every line longer than all rules' max_chars)."""
-    tier = a.tier
-    long = [i for i, s in enumerate(chunk) if len(s) > tier]
+    tier, top = a.tier, a.max_chars
+    out = [s if len(s) <= top else "" for s in chunk]
+    long = [i for i, s in enumerate(out) if len(s) > tier]
     reach: dict[int, int] = {}
     if long and a.long is not None:
-        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, reach)
-    out = list(chunk)
+        _scan(a.long, fold("\n".join([out[i] for i in long])), 0, reach)
     for j, i in enumerate(long):
         if not reach.get(j, 0) >> len(out[i]):  # no bit at or above the line's length
             out[i] = ""
