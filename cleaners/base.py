@@ -66,7 +66,7 @@ class Cleaner:
         """removal() of line `index`, from the document's offsets (no Line object is made)."""
         start, end = doc.line_starts[index], doc.line_end(index)
         return Removal(
-            start, end, self.name, rule.name, doc.text[start:end], shadow=rule.mode == "shadow", detail=detail
+            start, end, self.name, rule.name, doc.text[start:end], rule.mode == "shadow", "", detail
         )
 
 

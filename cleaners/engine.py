@@ -125,11 +125,20 @@ def _take_last_break(doc: Document, out: list[Removal], owner: dict[int, int], i
 def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
     """Line index -> position of the whole-line removal covering it (only those are tidied)."""
     starts = doc.line_starts
+    n, size = len(starts), len(doc.text)
     owner: dict[int, int] = {}
     for pos, r in enumerate(removals):
-        first, last = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
-        if starts[first] == r.start and doc.line_end(last) == r.end:
-            owner.update(dict.fromkeys(range(first, last + 1), pos))
+        start, end = r.start, r.end
+        # doc.line_index and doc.line_end inlined: this runs for every removal of every document.
+        first = bisect.bisect_right(starts, start) - 1
+        if starts[first] != start:
+            continue
+        last = bisect.bisect_right(starts, max(start, end - 1), first) - 1
+        if (starts[last + 1] if last + 1 < n else size) == end:
+            if first == last:
+                owner[first] = pos
+            else:
+                owner.update(dict.fromkeys(range(first, last + 1), pos))
     return owner
 
 
@@ -240,9 +249,10 @@ def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
         else:
             found = cleaner.find_removals(doc)
         keep = ruleset.keep + cleaner.spec.keep + source_keep
-        for r in found:
-            if not _kept(r, doc, keep):
-                candidates.append((rank, r))
+        if keep:
+            candidates.extend((rank, r) for r in found if not _kept(r, doc, keep))
+        else:
+            candidates.extend((rank, r) for r in found)
     # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
     for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
         keep = ruleset.keep + source_keep

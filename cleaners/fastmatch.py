@@ -586,8 +586,10 @@ def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> Non
     get = masks.get
     if breaks < 0:
         count = haystack.count
+        line, last = first, 0
         for k, _, end in matches:
-            line = first + count(b"\n", 0, end)
+            line += count(b"\n", last, end)  # the breaks since the previous match's end (ends come in order)
+            last = end
             masks[line] = get(line, 0) | bits[k]
         return
     line = first
