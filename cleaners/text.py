@@ -114,9 +114,9 @@ def _split_offsets(text: str) -> tuple[list[int], list[str]]:
     contents = text.split("\n")
     if contents[-1] == "":  # text ends with a line break (or is empty): no last, unterminated line
         contents.pop()
-    starts = [0]
-    starts.extend(accumulate(map((1).__add__, map(len, contents[:-1]))))  # in C, not a generator
-    return starts[: len(contents)], contents
+    starts = list(accumulate(map((1).__add__, map(len, contents)), initial=0))  # in C, not a generator
+    starts.pop()  # where a line after the last would start
+    return starts, contents
 
 
 class Document:
