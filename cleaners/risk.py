@@ -11,6 +11,7 @@ Pure: text and removals in, removals with `risk` and `risk_reasons` out, plus wh
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,7 @@ CJK_FUNCTION |= frozenset("のはがをにでともへやからまでより")
 _CJK_FUNCTION_CHAR = regex.compile("[" + "".join(regex.escape(c) for c in sorted(CJK_FUNCTION)) + "]")
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’-]*")
+_ASCII_WORD = re.compile(r"[a-z][a-z'-]*")  # _WORD in lowered ASCII text (words_of)
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
@@ -104,16 +106,33 @@ def measure(text: str) -> Prose:
     ends = bool(_ENDS_SENTENCE.search(s))
     if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
         return Prose(0, len(s), count_sentences(s), False, 0.0, False)
-    cjk = sum(map(len, _CJK_RUN.findall(s)))  # runs, not characters: one match object per run
-    words = list(map(str.lower, _WORD.findall(s)))
+    cjk, words = words_of(s)
     if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
         share = len(_CJK_FUNCTION_CHAR.findall(s)) / cjk
         n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
         return Prose(n, len(s), count_sentences(s), True, share, True)
-    script = "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
-    stops = stop_words(script)
+    stops = stop_words(_script(s))
     share = sum(map(stops.__contains__, words)) / len(words) if words else 0.0
     return Prose(len(words), len(s), count_sentences(s), True, share, False)
+
+
+def words_of(s: str) -> tuple[int, list[str]]:
+    """(characters in CJK runs, the lowered words) of a text: _WORD's words, in C by `re` on ASCII text.
+
+    In ASCII, \\p{L} is [A-Za-z] and \\p{M} is nothing, and there is no CJK: the stdlib's findall over the
+    lowered text finds the same words ~3x faster (measure runs on whole article lines: tests/test_risk).
+    """
+    if s.isascii():
+        return 0, _ASCII_WORD.findall(s.lower())
+    cjk = sum(map(len, _CJK_RUN.findall(s)))  # runs, not characters: one match object per run
+    return cjk, list(map(str.lower, _WORD.findall(s)))
+
+
+def _script(s: str) -> str:
+    """The script of the stop list for a text: Cyrillic or Hangul if it holds any, else Latin."""
+    if s.isascii():  # a flag of the string: nothing to search
+        return "latin"
+    return "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
 
 
 _CERTAIN = ("rule certain",)

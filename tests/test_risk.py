@@ -308,3 +308,15 @@ def test_measure_counts_as_the_plain_loops_do(text):
         assert p.words == cjk // 2 + sum(1 for w in words if not _CJK.search(w))
     else:
         assert p.words == len(words)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_words_are_the_regex_words(text):
+    """words_of finds ASCII text's words with the stdlib's `re`: the same, lowered, as the regex module's
+    \\p{L}\\p{M} pattern; no CJK and a Latin stop list."""
+    from cleaners import risk
+
+    assert risk.words_of(text) == (0, [w.lower() for w in risk._WORD.findall(text)])
+    assert risk._script(text) == "latin" and not risk._CJK_RUN.search(text)
+    assert risk.words_of(text + " é") == (0, risk.words_of(text)[1] + ["é"])  # the regex path agrees
