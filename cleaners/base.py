@@ -180,16 +180,17 @@ class PatternCleaner(Cleaner):
         if not by_line and not rest:
             return
         stripped = doc.stripped
-        nonblank = [i for i, s in enumerate(stripped) if s]
+        # With every near rule gated, only the gate's lines (a few) are walked, not every line.
+        lines = range(len(stripped)) if rest else sorted(by_line)
         # Repeat until nothing changes, so a stack of buttons under a banner chains from one to the next.
         changed = True
         while changed:
             changed = False
-            for pos, index in enumerate(nonblank):
-                if index in matched:
+            for index in lines:
+                s = stripped[index]
+                if not s or index in matched:
                     continue
                 near = by_line.get(index, rest)
-                s = stripped[index]
                 if not near or len(s) > limit:
                     continue
                 for rule in near:
@@ -197,11 +198,21 @@ class PatternCleaner(Cleaner):
                         doc, f"{self.name}/{rule.name}", rule.pattern, s
                     ):
                         continue
-                    lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
-                    if any(
-                        matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near
-                        for p in range(lo, hi)
-                    ):
+                    if _beside(stripped, matched, index, rule):
                         matched[index] = rule
                         changed = True
                         break
+
+
+def _beside(stripped: list[str], matched: dict[int, Any], index: int, rule: Any) -> bool:
+    """True if a line within rule.window non-blank lines of line `index` was taken by a rule it names."""
+    for step in (-1, 1):
+        i, left = index + step, rule.window
+        while left > 0 and 0 <= i < len(stripped):
+            if stripped[i]:
+                taken = matched.get(i)
+                if taken is not None and taken.name in rule.near:
+                    return True
+                left -= 1
+            i += step
+    return False
