@@ -94,8 +94,7 @@ class Prose:
 
     @property
     def sentence_like(self) -> bool:
-        floor = CJK_PROSE_STOP_SHARE if self.cjk else PROSE_STOP_SHARE
-        return self.ends_sentence and self.words >= PROSE_WORDS and self.stop_share >= floor
+        return self.ends_sentence and _prose_counts(self.words, self.stop_share, self.cjk)
 
     def describe(self) -> str:
         unit = "function characters" if self.cjk else "stop words"
@@ -108,14 +107,30 @@ def measure(text: str) -> Prose:
     ends = bool(_ENDS_SENTENCE.search(s))
     if not ends:  # most labels and credits: not sentence-like, whatever the words (no need to count them)
         return Prose(0, len(s), count_sentences(s), False, 0.0, False)
+    n, share, cjk = _counts(s)
+    return Prose(n, len(s), count_sentences(s), True, share, cjk)
+
+
+def sentence_like(text: str) -> bool:
+    """measure(text).sentence_like without the sentence count it does not need (the article anchors ask
+    it of whole article lines, where counting sentences cost ~6 us a line)."""
+    s = " ".join(text.split())
+    return bool(_ENDS_SENTENCE.search(s)) and _prose_counts(*_counts(s))
+
+
+def _prose_counts(words: int, share: float, cjk: bool) -> bool:
+    """Enough words, and enough of them stop words (function characters in CJK), for a sentence."""
+    return words >= PROSE_WORDS and share >= (CJK_PROSE_STOP_SHARE if cjk else PROSE_STOP_SHARE)
+
+
+def _counts(s: str) -> tuple[int, float, bool]:
+    """(words, stop-word share, written in CJK) of a text that ends a sentence."""
     cjk, words = words_of(s)
     if cjk > len(words):  # written without spaces: words are runs of characters, so count characters
         share = len(_CJK_FUNCTION_CHAR.findall(s)) / cjk
-        n = cjk // 2 + sum(1 for w in words if not _CJK.search(w))
-        return Prose(n, len(s), count_sentences(s), True, share, True)
+        return cjk // 2 + sum(1 for w in words if not _CJK.search(w)), share, True
     stops = stop_words(_script(s))
-    share = sum(map(stops.__contains__, words)) / len(words) if words else 0.0
-    return Prose(len(words), len(s), count_sentences(s), True, share, False)
+    return len(words), sum(map(stops.__contains__, words)) / len(words) if words else 0.0, False
 
 
 def words_of(s: str) -> tuple[int, list[str]]:
@@ -190,7 +205,7 @@ def article_anchors(
 
     def anchor(indices: range) -> int:
         for i in indices:
-            if stripped[i] and i not in taken and measure(stripped[i]).sentence_like:
+            if stripped[i] and i not in taken and sentence_like(stripped[i]):
                 return i
         return -1
 

@@ -334,3 +334,22 @@ def test_latin1_words_are_the_regex_words(text):
     assert risk.words_of(text) == (0, [w.lower() for w in risk._WORD.findall(text)])
     assert risk._script(text) == "latin" and not risk._CJK_RUN.search(text)
     assert risk.words_of(text + " €") == (0, risk.words_of(text)[1])  # the regex path agrees
+
+
+SENTENCE_PIECES = st.sampled_from(
+    ["the", "and", "of", "Policy", "и", "в", "是", "的", "政策", "이", "cookie", "x", "élargirait", "’s", "-"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(SENTENCE_PIECES, max_size=30).map(" ".join),
+    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ","]),
+)
+def test_sentence_like_is_measures_verdict(words, end):
+    """article_anchors asks sentence_like (no sentence count): the same answer as measure gives."""
+    from cleaners.risk import sentence_like
+
+    text = words + end
+    assert sentence_like(text) == measure(text).sentence_like
+    assert sentence_like("The cat and the dog of the house sat in the garden.")  # both answers occur
