@@ -137,6 +137,7 @@ def test_extract_article_consensus_records_added_and_dropped_lines(monkeypatch):
     record = ext.record()
     assert record["dropped"] == ["Home"] and record["added"] == [P_RECALL] and record["trimmed"] == []
     assert record["judged_by"]["language"] == "English" and record["chars_out"] == len(ext.text)
+    assert record["judged_by"]["paragraphs"] == len(classify(HTML, "English"))
 
 
 def test_line_key_ignores_case_spacing_and_list_marker():

@@ -72,6 +72,7 @@ class Extraction:
     added: tuple[str, ...] = ()  # mode "consensus": favor_recall's lines that jusText calls good
     dropped: tuple[str, ...] = ()  # mode "consensus": lines jusText and favor_precision both reject
     language: str = ""  # mode "consensus": the stop list jusText was given ("" when none fits the page)
+    paragraphs: int = 0  # mode "consensus": how many paragraphs jusText classed (0: it gave no opinion)
 
     def record(self) -> dict[str, Any]:
         """The report's `extraction` entry."""
@@ -81,6 +82,7 @@ class Extraction:
             trim = {"trimmed_by": by, "trimmed": list(self.trimmed)}
         if self.mode in RECALL_SETTINGS:
             judge = {"tool": "justext", "version": version("jusText"), "language": self.language}
+            judge["paragraphs"] = self.paragraphs
             added_by = dict(sorted(RECALL_SETTINGS[self.mode].items()))
             trim |= {"judged_by": judge, "added_by": added_by, "added": list(self.added)}
             trim |= {"dropped": list(self.dropped)}
@@ -174,13 +176,15 @@ def _second_opinions(html: str, text: str, mode: str) -> dict[str, Any]:
         return {"text": text, "trimmed": tuple(trimmed)}
     recall = trafilatura.extract(html, **RECALL_SETTINGS[mode]) or ""
     language = page_language(text)
-    found = consensus(text, precise, recall, classify(html, language) if language else [])
+    paragraphs = classify(html, language) if language else []
+    found = consensus(text, precise, recall, paragraphs)
     return {
         "text": found.text,
         "trimmed": tuple(found.trimmed),
         "added": tuple(found.added),
         "dropped": tuple(found.dropped),
         "language": language or "",
+        "paragraphs": len(paragraphs),
     }
 
 
