@@ -41,6 +41,7 @@ _LINE_BREAKS = set("\r\n")
 _GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])\w+>")
 _CLASS_MAX = 12  # a class of at most this many plain characters gives one single-character literal each
 _VARIANTS = 8  # a run forked by classes ("licen[cs]e") is kept while it has at most this many variants
+_UNIONS = 3  # requirements an alternation passes up: unions of its branches' 1st, 2nd, 3rd best (_Branches)
 
 
 class _Unsure(Exception):
@@ -255,8 +256,9 @@ class _Branches:
             self.extend([x.text for x in item])
             return
         self.end_run()
-        if item is not None and lo >= 1:
-            self.weigh(item)
+        if item and lo >= 1:
+            for req in item if isinstance(item, list) else (item,):  # a group's requirements: all hold
+                self.weigh(req)
 
     def result(self) -> tuple[Lit, ...] | None:
         self.next_branch()
@@ -265,11 +267,17 @@ class _Branches:
         return tuple(dict.fromkeys(x for b in self.done for x in b))
 
     def all_results(self) -> list[tuple[Lit, ...]]:
-        """Requirements that all hold for a match: every one of a lone branch's, else the union's."""
-        union = self.result()
+        """Requirements that all hold for a match: every one of a lone branch's; for an alternation, the
+        union of each branch's most selective requirement, of each one's second, ... (_UNIONS of them: any
+        requirement of each branch makes one). A Japanese consent rule whose branches both name "cookie"
+        is then gated on their Japanese words too, not tried on every English line about cookies."""
+        if self.result() is None:
+            return []
         if len(self.every_done) == 1:
             return list(dict.fromkeys(self.every_done[0]))
-        return [union] if union else []
+        ranked = [sorted(every, key=_selectivity, reverse=True) for every in self.every_done]
+        depth = min(_UNIONS, *map(len, ranked))
+        return [tuple(dict.fromkeys(x for r in ranked for x in r[k])) for k in range(depth)]
 
 
 def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
@@ -314,7 +322,9 @@ def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
         before = i
         lo, i = _quantifier(src, i)
         branches.add(char, item, lo, i != before, c == "[")
-    return (branches.all_results() if want_all else branches.result()), i
+    # A group (depth > 0) passes up every requirement it knows (a list); the whole pattern gives one
+    # requirement, or with want_all all of its own.
+    return (branches.all_results() if want_all or depth else branches.result()), i
 
 
 def required_literals(source: str) -> tuple[Lit, ...] | None:

@@ -325,6 +325,14 @@ def test_required_sets_of_a_sequence_and_of_an_alternation():
         ["banner y", "cookie x"]
     ]
     assert required_sets(r"\Qab\E") == []
+    # An alternation whose branches share their best word passes up the union of their second bests too.
+    assert [
+        sorted(x.text for x in req) for req in required_sets(r"^(?=.*x)(?:cookie.*alpha|cookie.*beta)")
+    ] == [
+        ["x"],
+        ["cookie"],
+        ["alpha", "beta"],
+    ]
     # A small class taken once forks the run: each variant is a literal (more selective than "cc").
     assert sorted(x.text for x in required_literals(r"\bcc[ -]by\b")) == ["cc by", "cc-by"]
     assert sorted(x.text for x in required_literals(r"licen[cs]ed")) == ["licenced", "licensed"]
@@ -337,6 +345,8 @@ def test_a_keyword_line_is_not_tried_by_every_language():
     line = "Regulators fined the retailer after it placed tracking cookies on shoppers' phones."
     tried = {r.name for rules in cookie.candidates(Document(line))[0].values() for r in rules}
     assert "consent sentence (es)" not in tried and "consent sentence (pt)" not in tried
+    # The Japanese rule's two branches both name "cookie": its Japanese words gate it too (_UNIONS).
+    assert not tried & {"consent sentence (ja)", "consent sentence (zh)", "consent sentence (ko)"}
 
 
 def test_patterns_the_reader_does_not_follow_get_no_literals():
