@@ -34,6 +34,8 @@ from typing import Any
 import ahocorasick_rs
 import regex
 
+from .text import latin1
+
 _FLAGS = regex.compile(r"\(\?([a-zA-Z]*)([:)])")
 _QUANT_BRACE = regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _ESCAPE_WITH_BRACE = set("pPNx")  # \p{L}, \N{name}, \x{263a}: the braces are not a quantifier
@@ -358,10 +360,30 @@ def _required_sets(source: str) -> tuple[tuple[Lit, ...], ...]:
     return tuple(tuple(r) for r in reqs) if end == len(source) else ()
 
 
+def _latin1_fold() -> tuple[bytes, tuple[str, ...]]:
+    """(byte -> its character's casefold, for bytes.translate; the Latin-1 characters whose casefold is
+    not one Latin-1 character: "ß" -> "ss", "µ" -> "μ")."""
+    table, other = bytearray(range(256)), []
+    for b in range(256):
+        f = chr(b).casefold()
+        if len(f) == 1 and ord(f) < 256:
+            table[b] = ord(f)
+        else:
+            other.append(chr(b))
+    return bytes(table), tuple(other)
+
+
+_LATIN1_FOLD, _LATIN1_OTHER = _latin1_fold()
+
+
 def fold(text: str) -> str:
     """The case folding the gates search in: str.casefold, less U+0307 (the dot "İ" folds to, after "i")."""
     if text.isascii():
         return text.lower()  # the same as casefold for ASCII, and several times faster
+    raw = latin1(text)
+    if raw is not None and not any(c in text for c in _LATIN1_OTHER):
+        # Latin-1 text folded byte by byte in C: ~4x faster than casefold (most European article text).
+        return raw.translate(_LATIN1_FOLD).decode("latin-1")
     f = text.casefold()
     return f.replace("\u0307", "") if "\u0307" in f else f
 

@@ -22,7 +22,7 @@ import regex
 from .core import Removal
 from .mining import count_sentences
 from .ruleset import DEFAULT_CONFIDENCE
-from .text import Document
+from .text import Document, latin1
 
 # jusText's stop lists (BSD-2-Clause, shipped with the justext package trafilatura depends on), a union
 # per script: a line's language is not known, and within a script these languages share short words.
@@ -140,27 +140,15 @@ def words_of(s: str) -> tuple[int, list[str]]:
     the lowered text (lower() stays in Latin-1, letter for letter) finds the same words ~3x faster than
     the regex module's \\p{L} (measure runs on whole article lines).
     """
-    if _latin1(s):
+    if s.isascii() or latin1(s) is not None:  # isascii is a flag of the string
         return 0, _LATIN1_WORD.findall(s.lower())
     cjk = sum(map(len, _CJK_RUN.findall(s)))  # runs, not characters: one match object per run
     return cjk, list(map(str.lower, _WORD.findall(s)))
 
 
-def _latin1(s: str) -> bool:
-    """True if every character of s is in Latin-1 (encoding checks it in C; max(s) was as dear as the
-    search it saves)."""
-    if s.isascii():  # a flag of the string
-        return True
-    try:
-        s.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _script(s: str) -> str:
     """The script of the stop list for a text: Cyrillic or Hangul if it holds any, else Latin."""
-    if _latin1(s):
+    if s.isascii() or latin1(s) is not None:
         return "latin"
     return "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
 

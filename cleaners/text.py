@@ -175,6 +175,15 @@ class Document:
         return self.line_starts[i] + len(self.contents[i])
 
 
+def latin1(text: str) -> bytes | None:
+    """The text encoded in Latin-1 (in C), or None if a character is outside it: the fast paths of
+    folding (fastmatch.fold) and word counting (risk.words_of) for most European text."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
 def search(doc: Document | None, key: str, pattern, s: str):
     """pattern.search(s) under the document's time limit; None once `key` has run over in this document."""
     if doc is None or doc.regex_timeout is None:

@@ -613,3 +613,17 @@ def test_the_plan_walks_the_gated_cleaners_at_once():
     plan = engine._plan(RULESET)
     served = {c.name for c, slot in zip(RULESET.cleaners, plan.slots, strict=True) if slot >= 0}
     assert {c.name for c in PATTERN_CLEANERS} | {"related_links"} == served
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=400), max_size=80))
+def test_fold_is_casefold_less_the_combining_dot(text):
+    """fold's fast paths (ASCII lower, Latin-1 bytes.translate) give what casefold gives, less U+0307."""
+    assert fold(text) == text.casefold().replace("\u0307", "")
+
+
+def test_fold_of_every_latin1_character():
+    every = "".join(map(chr, range(256)))
+    without = every.replace("ß", "").replace("µ", "")  # the two whose casefold leaves Latin-1 one for one
+    for text in (every, without, without + "İ"):
+        assert fold(text) == text.casefold().replace("\u0307", "")
