@@ -353,3 +353,14 @@ def test_sentence_like_is_measures_verdict(words, end):
     text = words + end
     assert sentence_like(text) == measure(text).sentence_like
     assert sentence_like("The cat and the dog of the house sat in the garden.")  # both answers occur
+
+
+def test_stop_words_are_justexts_own():
+    """risk reads jusText's stop lists without importing it: the same words get_stoplist gives."""
+    import justext
+
+    from cleaners.risk import CYRILLIC, HANGUL, LATIN, stop_words
+
+    for script, langs in (("latin", LATIN), ("cyrillic", CYRILLIC), ("hangul", HANGUL)):
+        stop_words.cache_clear()
+        assert stop_words(script) == frozenset().union(*(justext.get_stoplist(lang) for lang in langs))
