@@ -10,7 +10,9 @@ tried keep their YAML order, so the rule credited is the one the plain loop woul
 cleaner none of whose literals the document holds is skipped after one AND. A rule whose pattern
 yields no literal set, or uses syntax this reader does not follow (quoting, conditionals, flags
 other than a leading or scoped i, fuzzy matching, nested sets), is tried on every line: the
-pre-check only skips work.
+pre-check only skips work. The engine walks a document's line masks once for all of a ruleset's
+gated cleaners (GateSet). Lines over `tier` characters (200 with the default rules) are searched
+only when a prefilter pass finds a word of a rule whose max_chars reaches their length.
 
 Measured (benchmarks/throughput.py): the regex module's alternations of many literals, and one
 combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
