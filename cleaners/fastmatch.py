@@ -812,11 +812,10 @@ def _rule_words(rule: Any) -> list[frozenset[str]]:
         words = searchable(req)
         if words is None:
             continue
-        # Beyond the most selective set, only sets of long words: a short one ("a", "on") is in most lines
-        # and costs a hit to count in each.
-        if (
-            sets
-            and min(len(x.encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < _EXTRA_MIN_BYTES
+        # Beyond the most selective set, only sets of long words: a short one ("a", " on ", " the ": its
+        # spaces do not count) is in most lines and costs a hit to count in each.
+        if sets and min(len(x.strip().encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < (
+            _EXTRA_MIN_BYTES
         ):
             continue
         sets.append(frozenset(["=" + x for x in words[0]] + ["~" + x for x in words[1]]))
