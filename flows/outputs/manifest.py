@@ -459,9 +459,10 @@ def _db_errors(out: Path) -> Iterator[None]:
         raise ManifestError(f"{state_dir(out) / MANIFEST_NAME}: {exc}") from None
 
 
-def recorded_records(out: str | os.PathLike) -> dict[str, str]:
-    """Input -> the records file its manifest entry names ({} without a readable manifest). The manifest
-    learns each batch as it is put in place: current even when summary.json could not be rewritten."""
+def recorded_entries(out: str | os.PathLike) -> dict[str, str | None]:
+    """Input -> the records file its manifest entry names, None for a run before the batch layout ({}
+    without a readable manifest). The manifest learns each batch as it is put in place: current even when
+    summary.json could not be rewritten."""
     path = state_dir(out) / MANIFEST_NAME
     if not path.is_file():
         return {}
@@ -473,7 +474,49 @@ def recorded_records(out: str | os.PathLike) -> dict[str, str]:
             db.close()
     except sqlite3.Error:
         return {}
-    return {rel: p for rel, record in rows if (p := records_of(record))}
+    return {rel: records_of(record) for rel, record in rows}
+
+
+def recorded_records(out: str | os.PathLike) -> dict[str, str]:
+    """Input -> the records file its manifest entry names, for the entries that name one."""
+    return {rel: p for rel, p in recorded_entries(out).items() if p}
+
+
+def unsummarised(out: str | os.PathLike, summary: dict) -> list[str]:
+    """The inputs whose manifest entry `summary` (DIR/summary.json) does not describe: a later run put their
+    outputs in place and stopped (killed, or its disk full) before it rewrote summary.json. [] without a
+    manifest. Compared by records file, never by time: a copied folder keeps its names, not its mtimes."""
+    entries = recorded_entries(out)
+    listed, behind = set(), []
+    for rec in summary.get("file_records") or []:
+        rel = rec.get("input") if isinstance(rec, dict) else None
+        listed.add(rel)
+        pointer = entries.get(rel)
+        # An input that failed unread keeps its older entry (record()): its summary may name a newer file.
+        if pointer and rec.get("sha256") and pointer != rec.get("records"):
+            behind.append(rel)
+    run = summary.get("run")
+    if isinstance(run, dict):  # each entry is in the summary or gone since (older summaries: not checked)
+        listed.update(run.get("gone_inputs") or [])
+        behind += [rel for rel in entries if rel not in listed]
+    return sorted(behind)
+
+
+def run_in_progress(out: str | os.PathLike) -> bool:
+    """Whether a run holds DIR's lock now: a shared lock is tried and let go at once, never waited for."""
+    try:
+        fd = os.open(state_dir(out) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # releases the shared lock
+    return False
 
 
 def run_line(section: dict) -> str:
