@@ -26,7 +26,7 @@ from typing import Any, Self
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
-from .records import is_records_name
+from .records import RECORDS_DIR, is_records_name
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -144,6 +144,7 @@ class IncrementalRun:
     gone: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     stray_temps: int = 0
+    orphans: list[str] = field(default_factory=list)  # records files nothing named, deleted at the end
     _planned: dict[str, _Planned] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
     _lock_fd: int | None = None
@@ -384,11 +385,48 @@ class IncrementalRun:
             "pruned_outputs": list(self.pruned),
         }
 
+    def remove_orphan_records(self) -> list[str]:
+        """Delete the records files that neither a manifest entry nor summary.json names (nothing can
+        find them): a batch whose every input failed unread (their entries keep their older file), a
+        batch a killed run put in place but never entered, the files of a manifest since rebuilt. Only
+        names of the records pattern in DIR/removals/; nothing when summary.json cannot be read."""
+        assert self._db is not None
+        with self._mutex, _db_errors(self.out):
+            counted = {row[0] for row in self._db.execute("SELECT file FROM records")}
+            candidates = _records_on_disk(self.out) - counted  # the usual case: none, and nothing read
+            if not candidates:
+                return []
+            entries = {records_of(row[0]) for row in self._db.execute("SELECT record FROM files")}
+        try:
+            summary = (self.out / "summary.json").read_bytes()
+        except OSError:
+            return []  # what the summary names is unknown: keep them all
+        named = entries | {m.decode() for m in _NAMED_RECORDS.findall(summary)}
+        return self._remove_records(sorted(candidates - named))
+
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None and self._db is not None:  # a run that ended: summary.json is written
+                self.orphans = self.remove_orphan_records()
+        finally:
+            self.close()
+
+
+# Any records file summary.json names, found in its bytes (its pointers and its held list's reports).
+_NAMED_RECORDS = re.compile(rb"removals/[0-9a-f]{32}\.jsonl")
+
+
+def _records_on_disk(out: Path) -> set[str]:
+    """The records files in DIR/removals/, as summary records name them (regular files only)."""
+    try:
+        found = list(os.scandir(out / RECORDS_DIR))
+    except OSError:
+        return set()
+    names = {f"{RECORDS_DIR}/{e.name}" for e in found if e.is_file(follow_symlinks=False)}
+    return {name for name in names if is_records_name(name)}
 
 
 def _live_outputs(rows: dict[str, tuple], gone: set[str], items: list[InputFile]) -> set[str]:
