@@ -7,6 +7,9 @@ An extraction is trafilatura's text under some settings, or a combination of two
   non-prose lines that favor_precision drops (related-story and link lists);
 - `trimmed`: the pipeline's `extraction: trimmed`, default less its trailing non-prose lines that
   favor_precision drops too (flows/inputs/trim.py);
+- `consensus`: the pipeline's `extraction: consensus`, `trimmed` with favor_recall's lines that jusText
+  calls good added and non-prose lines that jusText and favor_precision both reject dropped
+  (flows/inputs/consensus.py);
 - `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
   turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
 The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the
@@ -19,9 +22,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
 
-from benchmarks.dev_sets import Page, extract, page_meta
+from benchmarks.dev_sets import Page, extract, justext_paragraphs, page_meta
 from benchmarks.snippet_score import collapse
 
 NO_COMMENTS = {"include_comments": False}
@@ -38,46 +40,24 @@ PROSE_MIN_WORDS = 8
 PROSE_STOPWORD_SHARE = 0.30
 SENTENCE_END = re.compile(r"[.!?…。！？][\"'»”’)\]]*$")
 WORD = re.compile(r"\w+")
-# Stop lists tried per page (the dev sets' languages); the one with the highest share is the page's.
-STOPLIST_LANGUAGES = (
-    "English",
-    "German",
-    "French",
-    "Spanish",
-    "Italian",
-    "Portuguese",
-    "Dutch",
-    "Polish",
-    "Russian",
-    "Czech",
-    "Swedish",
-    "Danish",
-    "Norwegian_Bokmal",
-    "Finnish",
-    "Hungarian",
-    "Turkish",
-    "Greek",
-    "Ukrainian",
-)
 # A link list: at least this many items, and this share of the list's characters inside <ref>.
 LINK_LIST_ITEMS = 2
 LINK_LIST_SHARE = 0.6
 
 
-@cache
 def stoplist(language: str) -> frozenset[str]:
-    import justext
+    """jusText's stop list (flows.inputs.consensus.stoplist, cached there)."""
+    from flows.inputs.consensus import stoplist as justext_stoplist
 
-    return frozenset(justext.get_stoplist(language))
+    return justext_stoplist(language)
 
 
 def page_stoplist(text: str) -> frozenset[str]:
-    """The stop list under which the text has the most stop words (empty when none reaches 5%)."""
-    words = [w.lower() for w in WORD.findall(text)]
-    if not words:
-        return frozenset()
-    best = max((stoplist(lang) for lang in STOPLIST_LANGUAGES), key=lambda s: sum(w in s for w in words))
-    return best if sum(w in best for w in words) >= 0.05 * len(words) else frozenset()
+    """The stop list of the text's language (flows.inputs.consensus.page_language), empty when unknown."""
+    from flows.inputs.consensus import page_language
+
+    language = page_language(text)
+    return stoplist(language) if language else frozenset()
 
 
 def prose_like(line: str, stops: frozenset[str]) -> bool:
@@ -138,6 +118,17 @@ def without_link_lists(xml: str) -> str:
     return xmltotxt(tree, include_formatting=False) or ""
 
 
+def consensus_text(page: Page) -> str:
+    """The page's text under `extraction: consensus`, with jusText's classes cached."""
+    from flows.inputs.consensus import consensus, page_language
+
+    default = extract(page, SETTINGS["default"])
+    language = page_language(default)
+    paragraphs = justext_paragraphs(page, language) if language else []
+    precise, recall = extract(page, SETTINGS["favor_precision"]), extract(page, SETTINGS["favor_recall"])
+    return consensus(default, precise, recall, paragraphs).text
+
+
 def extraction(name: str) -> Callable[[Page], str]:
     """A page's text under the named extraction (see the module docstring)."""
     if name in SETTINGS:
@@ -152,6 +143,8 @@ def extraction(name: str) -> Callable[[Page], str]:
         return lambda page: trim_tail(
             extract(page, SETTINGS["default"]), extract(page, SETTINGS["favor_precision"])
         )[0]
+    if name == "consensus":  # the pipeline's `extraction: consensus` (flows/inputs/consensus.py)
+        return consensus_text
     if name == "xml-no-linklists":
         return lambda page: without_link_lists(extract(page, XML_SETTINGS))
     base, _, extra = name.partition("+prose(")
@@ -161,7 +154,13 @@ def extraction(name: str) -> Callable[[Page], str]:
 
 
 # Config `extraction:` modes (cleaners.settings.EXTRACTIONS) as the extractions named here.
-MODES = {"default": "default", "precision": "favor_precision", "recall": "favor_recall", "trimmed": "trimmed"}
+MODES = {
+    "default": "default",
+    "precision": "favor_precision",
+    "recall": "favor_recall",
+    "trimmed": "trimmed",
+    "consensus": "consensus",
+}
 
 EXTRACTIONS = (
     "default",
@@ -173,6 +172,7 @@ EXTRACTIONS = (
     "xml-no-linklists",
     "default-lists(favor_precision)",
     "trimmed",
+    "consensus",
 )
 
 

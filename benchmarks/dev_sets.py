@@ -151,3 +151,14 @@ def page_meta(page: Page) -> dict:
         return {"titles": list(hooks["page_titles"](html)), "domain": hooks["domain_from_html"](html)}
 
     return _cached("meta", {}, page, make)
+
+
+def justext_paragraphs(page: Page, language: str) -> list:
+    """jusText's classed paragraphs of the page (flows.inputs.consensus.classify), cached."""
+
+    def make() -> list:
+        from flows.inputs.consensus import classify
+
+        return [list(p) for p in classify(page_html(page), language)]
+
+    return [tuple(p) for p in _cached("justext", {"language": language}, page, make)]

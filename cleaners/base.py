@@ -42,6 +42,18 @@ class Cleaner:
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         raise NotImplementedError
 
+    def plan_gate(self) -> RuleGate | None:
+        """The gate whose line_rules alone decide this cleaner's work in a document, or None.
+
+        The engine walks all such gates of a ruleset at once (fastmatch.GateSet) and calls
+        removals_at with this gate's lines; with None it asks idle() and find_removals() instead.
+        """
+        return None
+
+    def removals_at(self, doc: Document, by_line: dict[int, tuple]) -> Iterator[Removal]:
+        """find_removals, given plan_gate().line_rules(doc) (not empty)."""
+        raise NotImplementedError
+
     def idle(self, doc: Document) -> bool:
         """True when the cleaner is sure to find nothing in the document (a cheap check; False if unsure)."""
         return False
@@ -54,7 +66,7 @@ class Cleaner:
         """removal() of line `index`, from the document's offsets (no Line object is made)."""
         start, end = doc.line_starts[index], doc.line_end(index)
         return Removal(
-            start, end, self.name, rule.name, doc.text[start:end], shadow=rule.mode == "shadow", detail=detail
+            start, end, self.name, rule.name, doc.text[start:end], rule.mode == "shadow", "", detail
         )
 
 
@@ -131,10 +143,23 @@ class PatternCleaner(Cleaner):
         gate = gate or self._plain_gate
         return gate.line_rules(doc), gate.rest
 
+    def plan_gate(self) -> RuleGate | None:
+        # Only when every plain rule is gated (no rule is tried on every line) and the cleaner finds
+        # its removals this class's way.
+        if type(self).find_removals is not PatternCleaner.find_removals:
+            return None
+        self._prepare()
+        return None if self._plain_gate.rest else self._plain_gate
+
+    def removals_at(self, doc: Document, by_line: dict[int, tuple]) -> Iterator[Removal]:
+        return self._removals(doc, by_line, ())
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
+        return self._removals(doc, *self.candidates(doc))
+
+    def _removals(self, doc: Document, by_line: dict[int, tuple], rest: tuple) -> Iterator[Removal]:
         limit = self.spec.max_chars
         matched: dict[int, Any] = {}  # line index -> rule
-        by_line, rest = self.candidates(doc)
         stripped = doc.stripped
         # Only lines holding one of a rule's literals are tried (every line, if some rule has none).
         match_line = self._match_seen if not doc.timed_out else self.match_line
@@ -155,16 +180,17 @@ class PatternCleaner(Cleaner):
         if not by_line and not rest:
             return
         stripped = doc.stripped
-        nonblank = [i for i, s in enumerate(stripped) if s]
+        # With every near rule gated, only the gate's lines (a few) are walked, not every line.
+        lines = range(len(stripped)) if rest else sorted(by_line)
         # Repeat until nothing changes, so a stack of buttons under a banner chains from one to the next.
         changed = True
         while changed:
             changed = False
-            for pos, index in enumerate(nonblank):
-                if index in matched:
+            for index in lines:
+                s = stripped[index]
+                if not s or index in matched:
                     continue
                 near = by_line.get(index, rest)
-                s = stripped[index]
                 if not near or len(s) > limit:
                     continue
                 for rule in near:
@@ -172,11 +198,21 @@ class PatternCleaner(Cleaner):
                         doc, f"{self.name}/{rule.name}", rule.pattern, s
                     ):
                         continue
-                    lo, hi = max(0, pos - rule.window), min(len(nonblank), pos + rule.window + 1)
-                    if any(
-                        matched.get(nonblank[p]) is not None and matched[nonblank[p]].name in rule.near
-                        for p in range(lo, hi)
-                    ):
+                    if _beside(stripped, matched, index, rule):
                         matched[index] = rule
                         changed = True
                         break
+
+
+def _beside(stripped: list[str], matched: dict[int, Any], index: int, rule: Any) -> bool:
+    """True if a line within rule.window non-blank lines of line `index` was taken by a rule it names."""
+    for step in (-1, 1):
+        i, left = index + step, rule.window
+        while left > 0 and 0 <= i < len(stripped):
+            if stripped[i]:
+                taken = matched.get(i)
+                if taken is not None and taken.name in rule.near:
+                    return True
+                left -= 1
+            i += step
+    return False

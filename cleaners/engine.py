@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from .core import Removal, apply_removals
+from .fastmatch import GateSet
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back, limits
 from .risk import assess
@@ -70,52 +71,74 @@ def _tidy_blank_lines(doc: Document, removals: list[Removal]) -> list[Removal]:
     A removed block that sits after a blank line (or at the top) takes the blank lines that follow it;
     a removed block that ends the document without a final line break takes the blank lines before it
     and the line break of the last kept line, so the text still ends the way it did.
-    Lines are worked with by index and offset (doc.line_starts, doc.stripped): no Line objects.
+    Lines are worked with by index and offset (doc.line_starts, doc.stripped): no Line objects, and
+    only the runs of removed lines are visited, not every line.
     """
     if not removals:
         return removals
     owner = _whole_line_owner(doc, removals)
     out = list(removals)
-    blank = [not s for s in doc.stripped]
-    n = len(blank)
-    i = 0
-    while i < n:
-        if i not in owner:
-            i += 1
-            continue
-        j = i
-        while j < n and j in owner:
-            j += 1
+    stripped = doc.stripped
+    n = len(stripped)
+    for i, j in _runs(sorted(owner)):
         # lines[i:j] is a run of removed lines; k is the end of the blank lines after it
         k = j
-        while k < n and blank[k] and k not in owner:
+        while k < n and not stripped[k] and k not in owner:
             k += 1
-        if k > j and (i == 0 or blank[i - 1]):
+        if k > j and (i == 0 or not stripped[i - 1]):
             out[owner[j - 1]] = _extend(doc, out[owner[j - 1]], end=doc.line_end(k - 1))
         elif j == n and i > 0 and doc.line_end(n - 1) == doc.content_end(n - 1):
-            # The run ends a document with no final line break: give that shape to the last kept line.
-            # The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
-            # the first of them takes the line break, so no blank line is left at the end.
-            b = i
-            while b > 0 and (blank[b - 1] or (b - 1) in owner):
-                b -= 1
-            if b > 0:
-                f = b
-                while f not in owner:
-                    f += 1
-                out[owner[f]] = _extend(doc, out[owner[f]], start=doc.content_end(b - 1))
-        i = k
+            _take_last_break(doc, out, owner, i)
     return out
+
+
+def _runs(lines: list[int]):
+    """(first, last + 1) of each run of consecutive numbers in the sorted list."""
+    if not lines:
+        return
+    first = prev = lines[0]
+    for x in lines[1:]:
+        if x != prev + 1:
+            yield first, prev + 1
+            first = x
+        prev = x
+    yield first, prev + 1
+
+
+def _take_last_break(doc: Document, out: list[Removal], owner: dict[int, int], i: int) -> None:
+    """The run from line i ends a document with no final line break: give that shape to the last kept line.
+
+    The tail may hold several removals apart by blank lines ("Read More", blank, "Leave a Reply"):
+    the first of them takes the line break, so no blank line is left at the end.
+    """
+    stripped = doc.stripped
+    b = i
+    while b > 0 and (not stripped[b - 1] or (b - 1) in owner):
+        b -= 1
+    if b > 0:
+        f = b
+        while f not in owner:
+            f += 1
+        out[owner[f]] = _extend(doc, out[owner[f]], start=doc.content_end(b - 1))
 
 
 def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
     """Line index -> position of the whole-line removal covering it (only those are tidied)."""
     starts = doc.line_starts
+    n, size = len(starts), len(doc.text)
     owner: dict[int, int] = {}
     for pos, r in enumerate(removals):
-        first, last = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
-        if starts[first] == r.start and doc.line_end(last) == r.end:
-            owner.update(dict.fromkeys(range(first, last + 1), pos))
+        start, end = r.start, r.end
+        # doc.line_index and doc.line_end inlined: this runs for every removal of every document.
+        first = bisect.bisect_right(starts, start) - 1
+        if starts[first] != start:
+            continue
+        last = bisect.bisect_right(starts, max(start, end - 1), first) - 1
+        if (starts[last + 1] if last + 1 < n else size) == end:
+            if first == last:
+                owner[first] = pos
+            else:
+                owner.update(dict.fromkeys(range(first, last + 1), pos))
     return owner
 
 
@@ -181,17 +204,55 @@ def find_removals(doc: Document, ruleset: Ruleset) -> list[Removal]:
     return sorted(out, key=lambda r: r.start)
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How a ruleset's cleaners are run: the gated ones' lines all come from one walk (GateSet)."""
+
+    cleaners: tuple  # the ruleset's cleaners it was made for (held: the cache is keyed by their id)
+    slots: tuple[int, ...]  # per cleaner, its gate's position in `gates`; -1: asked itself (idle, find)
+    gates: GateSet
+
+
+_PLANS: OrderedDict[int, _Plan] = OrderedDict()  # id(ruleset.cleaners) -> its plan
+_PLANS_MAX = 16
+
+
+def _plan(ruleset: Ruleset) -> _Plan:
+    cleaners = ruleset.cleaners
+    plan = _PLANS.get(id(cleaners))
+    if plan is None or plan.cleaners is not cleaners:
+        gates, slots = [], []
+        for cleaner in cleaners:
+            gate = cleaner.plan_gate()
+            slots.append(-1 if gate is None else len(gates))
+            if gate is not None:
+                gates.append(gate)
+        plan = _PLANS[id(cleaners)] = _Plan(cleaners, tuple(slots), GateSet(gates))
+        while len(_PLANS) > _PLANS_MAX:
+            _PLANS.popitem(last=False)
+    return plan
+
+
 def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
     groups = _matching_sources(doc, ruleset)
     source_keep = tuple(k for g, _ in groups for k in g.keep)
-    for rank, cleaner in enumerate(ruleset.cleaners):
-        if cleaner.idle(doc):  # most cleaners, in most documents: none of their rules' words is there
+    plan = _plan(ruleset)
+    by_gate = plan.gates.line_rules(doc)
+    for rank, (cleaner, slot) in enumerate(zip(ruleset.cleaners, plan.slots, strict=True)):
+        if slot >= 0:  # most cleaners, in most documents: no line holds their rules' words
+            if not by_gate[slot]:
+                continue
+            found = cleaner.removals_at(doc, by_gate[slot])
+        elif cleaner.idle(doc):
             continue
+        else:
+            found = cleaner.find_removals(doc)
         keep = ruleset.keep + cleaner.spec.keep + source_keep
-        for r in cleaner.find_removals(doc):
-            if not _kept(r, doc, keep):
-                candidates.append((rank, r))
+        if keep:
+            candidates.extend((rank, r) for r in found if not _kept(r, doc, keep))
+        else:
+            candidates.extend((rank, r) for r in found)
     # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
     for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
         keep = ruleset.keep + source_keep

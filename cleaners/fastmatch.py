@@ -10,7 +10,9 @@ tried keep their YAML order, so the rule credited is the one the plain loop woul
 cleaner none of whose literals the document holds is skipped after one AND. A rule whose pattern
 yields no literal set, or uses syntax this reader does not follow (quoting, conditionals, flags
 other than a leading or scoped i, fuzzy matching, nested sets), is tried on every line: the
-pre-check only skips work.
+pre-check only skips work. The engine walks a document's line masks once for all of a ruleset's
+gated cleaners (GateSet). Lines over `tier` characters (200 with the default rules) are searched
+only when a prefilter pass finds a word of a rule whose max_chars reaches their length.
 
 Measured (benchmarks/throughput.py): the regex module's alternations of many literals, and one
 combined pattern per cleaner, were slower than the per-rule loop; literal scans per rule per
@@ -34,6 +36,8 @@ from typing import Any
 import ahocorasick_rs
 import regex
 
+from .text import latin1
+
 _FLAGS = regex.compile(r"\(\?([a-zA-Z]*)([:)])")
 _QUANT_BRACE = regex.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _ESCAPE_WITH_BRACE = set("pPNx")  # \p{L}, \N{name}, \x{263a}: the braces are not a quantifier
@@ -41,6 +45,7 @@ _LINE_BREAKS = set("\r\n")
 _GROUP_NAME = regex.compile(r"\(\?P?<(?![=!])\w+>")
 _CLASS_MAX = 12  # a class of at most this many plain characters gives one single-character literal each
 _VARIANTS = 8  # a run forked by classes ("licen[cs]e") is kept while it has at most this many variants
+_UNIONS = 3  # requirements an alternation passes up: unions of its branches' 1st, 2nd, 3rd best (_Branches)
 
 
 class _Unsure(Exception):
@@ -255,8 +260,9 @@ class _Branches:
             self.extend([x.text for x in item])
             return
         self.end_run()
-        if item is not None and lo >= 1:
-            self.weigh(item)
+        if item and lo >= 1:
+            for req in item if isinstance(item, list) else (item,):  # a group's requirements: all hold
+                self.weigh(req)
 
     def result(self) -> tuple[Lit, ...] | None:
         self.next_branch()
@@ -265,11 +271,17 @@ class _Branches:
         return tuple(dict.fromkeys(x for b in self.done for x in b))
 
     def all_results(self) -> list[tuple[Lit, ...]]:
-        """Requirements that all hold for a match: every one of a lone branch's, else the union's."""
-        union = self.result()
+        """Requirements that all hold for a match: every one of a lone branch's; for an alternation, the
+        union of each branch's most selective requirement, of each one's second, ... (_UNIONS of them: any
+        requirement of each branch makes one). A Japanese consent rule whose branches both name "cookie"
+        is then gated on their Japanese words too, not tried on every English line about cookies."""
+        if self.result() is None:
+            return []
         if len(self.every_done) == 1:
             return list(dict.fromkeys(self.every_done[0]))
-        return [union] if union else []
+        ranked = [sorted(every, key=_selectivity, reverse=True) for every in self.every_done]
+        depth = min(_UNIONS, *map(len, ranked))
+        return [tuple(dict.fromkeys(x for r in ranked for x in r[k])) for k in range(depth)]
 
 
 def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
@@ -314,7 +326,9 @@ def _parse(src: str, i: int, icase: bool, depth: int, want_all: bool = False):
         before = i
         lo, i = _quantifier(src, i)
         branches.add(char, item, lo, i != before, c == "[")
-    return (branches.all_results() if want_all else branches.result()), i
+    # A group (depth > 0) passes up every requirement it knows (a list); the whole pattern gives one
+    # requirement, or with want_all all of its own.
+    return (branches.all_results() if want_all or depth else branches.result()), i
 
 
 def required_literals(source: str) -> tuple[Lit, ...] | None:
@@ -348,10 +362,30 @@ def _required_sets(source: str) -> tuple[tuple[Lit, ...], ...]:
     return tuple(tuple(r) for r in reqs) if end == len(source) else ()
 
 
+def _latin1_fold() -> tuple[bytes, tuple[str, ...]]:
+    """(byte -> its character's casefold, for bytes.translate; the Latin-1 characters whose casefold is
+    not one Latin-1 character: "ß" -> "ss", "µ" -> "μ")."""
+    table, other = bytearray(range(256)), []
+    for b in range(256):
+        f = chr(b).casefold()
+        if len(f) == 1 and ord(f) < 256:
+            table[b] = ord(f)
+        else:
+            other.append(chr(b))
+    return bytes(table), tuple(other)
+
+
+_LATIN1_FOLD, _LATIN1_OTHER = _latin1_fold()
+
+
 def fold(text: str) -> str:
     """The case folding the gates search in: str.casefold, less U+0307 (the dot "İ" folds to, after "i")."""
     if text.isascii():
         return text.lower()  # the same as casefold for ASCII, and several times faster
+    raw = latin1(text)
+    if raw is not None and not any(c in text for c in _LATIN1_OTHER):
+        # Latin-1 text folded byte by byte in C: ~4x faster than casefold (most European article text).
+        return raw.translate(_LATIN1_FOLD).decode("latin-1")
     f = text.casefold()
     return f.replace("\u0307", "") if "\u0307" in f else f
 
@@ -430,12 +464,12 @@ class _Automata:
         # The longest line any gated rule may match (rule max_chars): longer lines are not searched.
         self.max_chars = 0
         # (max_chars, one required word set) of every gated rule seen, pending ones included: lines
-        # longer than `tier` (every rule's max_chars but the longest) are searched only when they hold
-        # a word of the longest rules' sets (the `long` automata: exact, folded).
+        # longer than `tier` (the max_chars of two thirds of the rules) are searched only when they hold
+        # a word of a rule that can take a line that long (the `long` automaton, _short_or_wanted).
         self.reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
         self.pending_reach: frozenset[tuple[int, frozenset[str]]] = frozenset()
         self.tier = 0
-        self.long: tuple | None = None  # the longest rules' words, all folded (a _scan automaton)
+        self.long: tuple | None = None  # the longer rules' words, all folded (a _scan automaton)
 
     def add(self, words: frozenset[str], reach: frozenset = frozenset()) -> None:
         """A new gate's words and rule reach: built into the automata with all others at the next ensure()."""
@@ -460,9 +494,8 @@ class _Automata:
             self.reach = self.reach | reach | self.pending_reach
             self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
-            tier = max((m for m, _ in self.reach if m < self.max_chars), default=self.max_chars)
-            longest = frozenset().union(*(ws for m, ws in self.reach if m > tier))
-            self.tier, self.long = tier, _prefilter(longest) if longest else None
+            tier = _tier(self.reach, self.max_chars)
+            self.tier, self.long = tier, _prefilter({(m, w) for m, ws in self.reach if m > tier for w in ws})
             # Last: a document's hits found meanwhile are cached under the automata they came from.
             self.exact, self.folded = self._pair(words)
             self.words = words
@@ -489,13 +522,30 @@ class _Automata:
         return automaton, [self.bits[w] for w in tagged], len(tagged) if breaks else -1
 
 
-def _prefilter(words: frozenset[str]) -> tuple:
+def _tier(reach: frozenset[tuple[int, frozenset[str]]], top: int) -> int:
+    """The max_chars of at least two thirds of the gated rules (with the default rules 200 of 600):
+    lines up to it get the full search, longer ones (60% of a corpus's text may be paragraphs of
+    200-600 characters that most rules cannot take) first need a word of a rule that can take them."""
+    lengths = sorted(m for m, _ in reach)
+    return lengths[(len(lengths) * 2 - 1) // 3] if lengths else top
+
+
+def _prefilter(reach: set[tuple[int, str]]) -> tuple | None:
     """One automaton of the words, all looked for folded (an exact word's line holds it folded too: one
-    more line may pass, never one fewer), with the line break as its last word (see _scan)."""
-    folded = sorted({fold(w[1:]) for w in words} - {""})
+    more line may pass, never one fewer), with the line break as its last word (see _scan). A word's
+    value is 1 << the longest line one of its rules can take, so the values ORed over a line's words
+    have a bit at or above the line's length when some rule may take it."""
+    longest: dict[str, int] = {}
+    for m, w in reach:
+        f = fold(w[1:])
+        if f:
+            longest[f] = max(longest.get(f, 0), m)
+    if not longest:
+        return None
+    folded = sorted(longest)
     patterns = [w.encode("utf-8") for w in folded] + [b"\n"]
     automaton = ahocorasick_rs.BytesAhoCorasick(patterns, implementation=ahocorasick_rs.Implementation.DFA)
-    return automaton, [1] * len(folded), len(folded)
+    return automaton, [1 << longest[w] for w in folded], len(folded)
 
 
 _AUTOMATA = _Automata()
@@ -517,7 +567,7 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
     which no literal holds; in chunks of _CHUNK_LINES lines), cached on the document for every
     cleaner (until another literal is added). A line longer than every gated rule's max_chars
     (an article paragraph) is searched as an empty line: no rule could be tried on it; so is one
-    longer than all but the longest rules that holds none of their words (_short_or_wanted).
+    longer than `tier` that holds no word of a rule that can take it (_short_or_wanted).
     """
     a = _AUTOMATA
     exact, folded = a.exact, a.folded  # the cache key is what was searched with (see ensure)
@@ -544,18 +594,18 @@ def _found(doc: Any) -> tuple[dict[int, int], int]:
 
 
 def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
-    """The lines with those no gated rule can take made empty: longer than every rule's max_chars, or
-    longer than `tier` without a word of the longest rules (40% of a corpus's text may be paragraphs
-    of 400-600 characters that only a cookie-consent sentence rule could take)."""
+    """The lines no gated rule can take made empty: longer than `tier` without a word of a rule whose
+    max_chars reaches their length (so also every line longer than all rules' max_chars)."""
     tier, top = a.tier, a.max_chars
-    long = [i for i, s in enumerate(chunk) if tier < len(s) <= top]
-    wanted: dict[int, int] = {}
+    out = [s if len(s) <= top else "" for s in chunk]
+    long = [i for i, s in enumerate(out) if len(s) > tier]
+    reach: dict[int, int] = {}
     if long and a.long is not None:
-        _scan(a.long, fold("\n".join([chunk[i] for i in long])), 0, wanted)
-    if not wanted:
-        return [s if len(s) <= tier else "" for s in chunk]
-    keep = {long[j] for j in wanted}
-    return [s if len(s) <= tier or i in keep else "" for i, s in enumerate(chunk)]
+        _scan(a.long, fold("\n".join([out[i] for i in long])), 0, reach)
+    for j, i in enumerate(long):
+        if not reach.get(j, 0) >> len(out[i]):  # no bit at or above the line's length
+            out[i] = ""
+    return out
 
 
 def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> None:
@@ -570,8 +620,10 @@ def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> Non
     get = masks.get
     if breaks < 0:
         count = haystack.count
+        line, last = first, 0
         for k, _, end in matches:
-            line = first + count(b"\n", 0, end)
+            line += count(b"\n", last, end)  # the breaks since the previous match's end (ends come in order)
+            last = end
             masks[line] = get(line, 0) | bits[k]
         return
     line = first
@@ -686,6 +738,67 @@ class RuleGate:
         return rules
 
 
+class GateSet:
+    """Several gates' line_rules from one walk over a document's line masks (the engine's cleaners).
+
+    Each gate alone walks every line with a literal (5-6 gates a document, ~30 lines each); here
+    each distinct line mask is looked up once per ruleset (memoised) and gives every gate's rules.
+    """
+
+    _MEMO_MAX = 20000
+
+    def __init__(self, gates: Sequence[RuleGate]):
+        self.gates = tuple(gates)
+        self._ready = None
+        self._mask = 0  # the bits of all the gates' words
+        self._memo: dict[int, tuple[tuple[int, tuple[Any, ...]], ...]] = {}
+
+    def __getstate__(self):
+        return {**self.__dict__, "_ready": None, "_mask": 0, "_memo": {}}
+
+    def line_rules(self, doc: Any) -> list[dict[int, tuple[Any, ...]]]:
+        """[gate.line_rules(doc) for gate in self.gates], the document's line masks walked once."""
+        self._get_ready()
+        masks, every = _found(doc)
+        out: list[dict[int, tuple[Any, ...]]] = [{} for _ in self.gates]
+        if not every & self._mask:
+            return out
+        memo = self._memo
+        for line, mask in masks.items():
+            hits = memo.get(mask)
+            if hits is None:
+                hits = self._hits(mask)
+            for g, rules in hits:
+                out[g][line] = rules
+        return out
+
+    def _get_ready(self) -> None:
+        if self._ready is not _AUTOMATA.words:
+            for gate in self.gates:
+                gate._get_ready()
+            self._mask = 0
+            for gate in self.gates:
+                self._mask |= gate._mask  # gates share words: OR, not sum
+            self._memo.clear()
+            self._ready = _AUTOMATA.words
+
+    def _hits(self, mask: int) -> tuple[tuple[int, tuple[Any, ...]], ...]:
+        """(gate position, its rules) for each gate that may match a line holding the words of `mask`."""
+        hits = []
+        for g, gate in enumerate(self.gates):
+            m = mask & gate._mask
+            if m:
+                rules = gate._memo.get(m)
+                if rules is None:
+                    rules = gate._rules_of(m)
+                if rules:
+                    hits.append((g, rules))
+        if len(self._memo) >= self._MEMO_MAX:
+            self._memo.clear()
+        self._memo[mask] = out = tuple(hits)
+        return out
+
+
 _MAX_SETS = 4  # word sets a rule is gated on: the most selective ones (more words, more hits to count)
 _EXTRA_MIN_BYTES = 4  # UTF-8: two CJK characters are as rare as four Latin letters
 
@@ -699,11 +812,10 @@ def _rule_words(rule: Any) -> list[frozenset[str]]:
         words = searchable(req)
         if words is None:
             continue
-        # Beyond the most selective set, only sets of long words: a short one ("a", "on") is in most lines
-        # and costs a hit to count in each.
-        if (
-            sets
-            and min(len(x.encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < _EXTRA_MIN_BYTES
+        # Beyond the most selective set, only sets of long words: a short one ("a", " on ", " the ": its
+        # spaces do not count) is in most lines and costs a hit to count in each.
+        if sets and min(len(x.strip().encode("utf-8", "surrogatepass")) for x in words[0] | words[1]) < (
+            _EXTRA_MIN_BYTES
         ):
             continue
         sets.append(frozenset(["=" + x for x in words[0]] + ["~" + x for x in words[1]]))

@@ -42,6 +42,9 @@ class PageTitleCleaner(Cleaner):
         super().__init__(spec)
         self.separator = regex.compile(spec.option("separator"))  # page_title.yaml holds the pattern
 
+    def idle(self, doc: Document) -> bool:
+        return not doc.titles  # plain text inputs have no page title
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
         forms = title_forms(doc.titles, self.separator)
         if not forms:

@@ -106,9 +106,12 @@ def hold_back(
     unsure = [i for i, r in enumerate(out) if not r.shadow and r.risk == "risky"]
     if not unsure:  # nothing risky acts: no share to judge (and no need to count the whole text)
         return out, tuple(reasons)
-    total = solid_chars(text) if total is None else total
     removed = sum(solid_chars(out[i].text) for i in unsure)
-    if total >= settings.min_chars and removed / total > settings.max_share:
+    if settings.min_chars > 0 and removed / settings.min_chars <= settings.max_share:
+        # Never over the share of a text long enough to be judged: no need to count the whole text.
+        return out, tuple(reasons)
+    total = solid_chars(text) if total is None else total
+    if total >= settings.min_chars and total and removed / total > settings.max_share:  # 0: a blank text
         limit = settings.max_share
         why = (
             f"would remove {removed / total:.0%} of the document's characters "

@@ -10,6 +10,7 @@ import regex
 
 from .base import PatternCleaner
 from .core import Removal
+from .fastmatch import RuleGate
 from .text import Document
 
 # A rule with this role starts a block: the header line goes, and so do the headline lines that
@@ -59,11 +60,19 @@ class RelatedLinksCleaner(PatternCleaner):
         self._prepare()
         return not self._all_gate.may_hit(doc)  # its own windows: every rule, near or not
 
+    def plan_gate(self) -> RuleGate | None:
+        self._prepare()
+        return None if self._all_gate.rest else self._all_gate
+
+    def removals_at(self, doc: Document, by_line: dict[int, tuple]) -> Iterator[Removal]:
+        return self._removals(doc, (by_line, ()))
+
     def find_removals(self, doc: Document) -> Iterator[Removal]:
+        # Every rule, near or not: this cleaner has its own windows.
+        return self._removals(doc, self.candidates(doc, self._all_gate))
+
+    def _removals(self, doc: Document, rules: tuple[dict[int, tuple], tuple]) -> Iterator[Removal]:
         limit = self.spec.max_chars
-        rules = self.candidates(
-            doc, self._all_gate
-        )  # every rule, near or not: this cleaner has its own windows
         by_line, rest = rules
         stripped = doc.stripped
         taken: set[int] = set()

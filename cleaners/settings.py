@@ -93,8 +93,8 @@ def positive_int(value: Any, file: str, path: str) -> int:
 # Page handling (issue 12), chosen on both dev sets by the held-out protocol (docs/html.md#extraction).
 # extraction: trafilatura's settings before the cleaners; headline: whether page_title removes the
 # page's headline printed again at the top of its text.
-EXTRACTIONS = ("default", "precision", "recall", "trimmed")
-DEFAULT_EXTRACTION = "trimmed"
+EXTRACTIONS = ("default", "precision", "recall", "trimmed", "consensus")
+DEFAULT_EXTRACTION = "consensus"
 HEADLINES = ("remove", "keep")
 DEFAULT_HEADLINE = "remove"
 

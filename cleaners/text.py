@@ -114,9 +114,9 @@ def _split_offsets(text: str) -> tuple[list[int], list[str]]:
     contents = text.split("\n")
     if contents[-1] == "":  # text ends with a line break (or is empty): no last, unterminated line
         contents.pop()
-    starts = [0]
-    starts.extend(accumulate(map((1).__add__, map(len, contents[:-1]))))  # in C, not a generator
-    return starts[: len(contents)], contents
+    starts = list(accumulate(map((1).__add__, map(len, contents)), initial=0))  # in C, not a generator
+    starts.pop()  # where a line after the last would start
+    return starts, contents
 
 
 class Document:
@@ -173,6 +173,15 @@ class Document:
     def content_end(self, i: int) -> int:
         """Offset of line i's terminator, its end if it has none (Line.content_end)."""
         return self.line_starts[i] + len(self.contents[i])
+
+
+def latin1(text: str) -> bytes | None:
+    """The text encoded in Latin-1 (in C), or None if a character is outside it: the fast paths of
+    folding (fastmatch.fold) and word counting (risk.words_of) for most European text."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
 
 
 def search(doc: Document | None, key: str, pattern, s: str):

@@ -124,3 +124,24 @@ def test_status_is_typed_and_serialisation_is_unchanged():
         "shadow": False,
     }
     assert "status" not in held.to_dict() and held.to_dict()["held"] == "why"
+
+
+def test_removals_own_init_takes_every_field_in_order():
+    """Removal spells out its __init__ (speed): its parameters are the fields, in order, with their defaults,
+    and each value lands in its own field, by position or by name."""
+    import dataclasses
+    import inspect
+
+    params = list(inspect.signature(Removal).parameters.values())
+    fields = dataclasses.fields(Removal)
+    assert [p.name for p in params] == [f.name for f in fields]
+    assert [p.default for p in params] == [
+        inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default for f in fields
+    ]
+    values = [3, 9, "c", "r", "t", True, "s", "d", "h", "risky", ("why",)]
+    by_position = Removal(*values)
+    by_name = Removal(**{f.name: v for f, v in zip(fields, values, strict=True)})
+    assert dataclasses.astuple(by_position) == dataclasses.astuple(by_name) == tuple(values)
+    assert dataclasses.replace(by_position, start=4).start == 4 and by_position.start == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        by_position.start = 5  # type: ignore[misc]

@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from cleaners import load_ruleset, ruleset_from_mapping
 from cleaners.base import PatternCleaner
 from cleaners.core import Removal
-from cleaners.fastmatch import Lit, RuleGate, fold, fold_safe, required_literals, required_sets, searchable
+from cleaners.fastmatch import (
+    GateSet,
+    Lit,
+    RuleGate,
+    fold,
+    fold_safe,
+    required_literals,
+    required_sets,
+    searchable,
+)
 from cleaners.text import Document, split_lines
 
 RULESET = load_ruleset()
@@ -316,6 +325,14 @@ def test_required_sets_of_a_sequence_and_of_an_alternation():
         ["banner y", "cookie x"]
     ]
     assert required_sets(r"\Qab\E") == []
+    # An alternation whose branches share their best word passes up the union of their second bests too.
+    assert [
+        sorted(x.text for x in req) for req in required_sets(r"^(?=.*x)(?:cookie.*alpha|cookie.*beta)")
+    ] == [
+        ["x"],
+        ["cookie"],
+        ["alpha", "beta"],
+    ]
     # A small class taken once forks the run: each variant is a literal (more selective than "cc").
     assert sorted(x.text for x in required_literals(r"\bcc[ -]by\b")) == ["cc by", "cc-by"]
     assert sorted(x.text for x in required_literals(r"licen[cs]ed")) == ["licenced", "licensed"]
@@ -328,6 +345,8 @@ def test_a_keyword_line_is_not_tried_by_every_language():
     line = "Regulators fined the retailer after it placed tracking cookies on shoppers' phones."
     tried = {r.name for rules in cookie.candidates(Document(line))[0].values() for r in rules}
     assert "consent sentence (es)" not in tried and "consent sentence (pt)" not in tried
+    # The Japanese rule's two branches both name "cookie": its Japanese words gate it too (_UNIONS).
+    assert not tried & {"consent sentence (ja)", "consent sentence (zh)", "consent sentence (ko)"}
 
 
 def test_patterns_the_reader_does_not_follow_get_no_literals():
@@ -421,7 +440,7 @@ LONG_LINE = st.lists(
     ),
     min_size=4,
     max_size=40,
-).map(lambda parts: " ".join(parts)[: 300 + len(parts) * 10])
+).map(lambda parts: " ".join(parts)[: 120 + len(parts) * 15])  # 180-720 characters
 
 
 @st.composite
@@ -433,7 +452,7 @@ def long_documents(draw):
 @settings(max_examples=200, deadline=None)
 @given(long_documents())
 def test_long_lines_find_the_same_with_the_pre_check_off(text):
-    """A line longer than all but the longest rules is searched only when it holds one of their words."""
+    """A line longer than the tier is searched only when it holds a word of a rule that can take it."""
     _same_with_the_pre_check_off(text)
 
 
@@ -468,12 +487,12 @@ def test_literal_pass_puts_each_word_on_its_line(text):
         cleaner.candidates(Document(""))
     doc = Document(text)
     a = fastmatch._AUTOMATA
-    # Lines longer than the tier are searched only when they hold a word the longest rules require.
-    long_words = {fold(w[1:]) for m, words in a.reach if m > a.tier for w in words}
+    # Lines longer than the tier are searched only when they hold a word of a rule that can take them.
+    reach = [(m, fold(w[1:])) for m, words in a.reach if m > a.tier for w in words]
     want = {}
     for i, s in enumerate(doc.stripped):
         folded = fold(s)
-        if len(s) > a.max_chars or (len(s) > a.tier and not any(w in folded for w in long_words)):
+        if len(s) > a.tier and not any(m >= len(s) and w and w in folded for m, w in reach):
             continue
         words = frozenset(w for w in fastmatch._AUTOMATA.words if w[1:] in (s if w[0] == "=" else folded))
         if words:
@@ -516,17 +535,19 @@ def test_an_idle_cleaner_finds_nothing(text):
             assert list(cleaner.find_removals(Document(text))) == [], cleaner.name
 
 
-def test_a_line_longer_than_every_gated_rule_is_not_searched():
+def test_a_line_longer_than_every_gated_rule_is_not_searched(monkeypatch):
     """An article paragraph longer than any gated rule's max_chars holds no candidate words at all."""
     import cleaners.fastmatch as fastmatch
 
+    # The automata are shared by every ruleset of the process: other tests' rules reach further, and a
+    # line only they could take is not searched for the default rules' words. Fresh automata: ours alone.
+    monkeypatch.setattr(fastmatch, "_AUTOMATA", fastmatch._Automata())
     for cleaner in PATTERN_CLEANERS:
         cleaner.candidates(Document(""))
     longest = fastmatch._AUTOMATA.max_chars
-    assert longest >= max(
+    assert longest == max(
         r.max_chars for c in PATTERN_CLEANERS for r in c.spec.rules if r.name != "repeated short line"
     )
-    # (The automata are shared by every ruleset of the process: other tests may have raised the limit.)
     paragraph = ("Advertisement cookie photo " * (longest // 20 + 2))[: longest + 1]
     found = fastmatch.line_literals(Document(f"Advertisement\n{paragraph}\n{paragraph[:longest]}\n"))
     assert 0 in found and 1 not in found and 2 in found
@@ -546,3 +567,65 @@ def test_search_passes_the_time_limit_by_position():
     t0 = time.monotonic()
     assert search(doc, "k/slow", regex.compile("(?:a|aa)+b"), "a" * 60) is None
     assert time.monotonic() - t0 < 5 and "k/slow" in doc.timed_out
+
+
+def _gates_of(ruleset) -> list[RuleGate]:
+    gates = []
+    for c in ruleset.cleaners:
+        if isinstance(c, PatternCleaner):
+            c.candidates(Document(""))
+            gates += [c._plain_gate, c._near_gate, c._all_gate]
+    return gates
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_one_walk_gives_every_gates_lines(text):
+    """GateSet walks a document's line masks once for many gates: each gate gets its own line_rules."""
+    gates = _gates_of(RULESET)
+    doc = Document(text)
+    assert GateSet(gates).line_rules(doc) == [g.line_rules(doc) for g in gates]
+    assert GateSet(gates[::-1]).line_rules(doc) == [g.line_rules(doc) for g in gates[::-1]]
+
+
+def _each_cleaner_asked_itself(mp) -> None:
+    """The engine without its plan: every cleaner's idle() and find_removals(), as before issue 15."""
+    from cleaners import engine
+
+    mp.setattr(engine, "_plan", lambda rs: engine._Plan(rs.cleaners, (-1,) * len(rs.cleaners), GateSet(())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents())
+def test_the_engine_plan_finds_what_each_cleaner_finds_itself(text):
+    """Every field of every removal, the held reasons and the cleaned text: the same with the plan."""
+    from cleaners import clean_text
+
+    planned = clean_text(text, RULESET)
+    with pytest.MonkeyPatch.context() as mp:
+        _each_cleaner_asked_itself(mp)
+        alone = clean_text(text, RULESET)
+    assert planned == alone
+
+
+def test_the_plan_walks_the_gated_cleaners_at_once():
+    """Every default cleaner whose plain rules are all gated is served by the one walk."""
+    from cleaners import engine
+
+    plan = engine._plan(RULESET)
+    served = {c.name for c, slot in zip(RULESET.cleaners, plan.slots, strict=True) if slot >= 0}
+    assert {c.name for c in PATTERN_CLEANERS} | {"related_links"} == served
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=400), max_size=80))
+def test_fold_is_casefold_less_the_combining_dot(text):
+    """fold's fast paths (ASCII lower, Latin-1 bytes.translate) give what casefold gives, less U+0307."""
+    assert fold(text) == text.casefold().replace("\u0307", "")
+
+
+def test_fold_of_every_latin1_character():
+    every = "".join(map(chr, range(256)))
+    without = every.replace("ß", "").replace("µ", "")  # the two whose casefold leaves Latin-1 one for one
+    for text in (every, without, without + "İ"):
+        assert fold(text) == text.casefold().replace("\u0307", "")

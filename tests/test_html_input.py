@@ -162,16 +162,21 @@ def test_extraction_and_headline_are_config_choices(tmp_path):
     assert cleaned.startswith("Harbour bridge reopens after two years of repairs\n")
 
 
-def test_default_extraction_is_trimmed_default_and_headline_removed():
+def test_default_extraction_is_consensus_and_headline_removed():
     from cleaners import load_ruleset
 
     rs = load_ruleset()
-    assert rs.extraction == "trimmed" and EXTRACT_SETTINGS == {"include_comments": False}
+    assert rs.extraction == "consensus" and EXTRACT_SETTINGS == {"include_comments": False}
     assert rs.spec("page_title").enabled
     record = extract_html(PAGE.read_bytes(), "b.html").record()
-    assert record["mode"] == "trimmed"
+    assert record["mode"] == "consensus"
     assert record["trimmed_by"] == {"favor_precision": True, "include_comments": False}
-    assert record["trimmed"] == []  # this page's default text ends with what favor_precision keeps
+    assert record["added_by"] == {"favor_recall": True, "include_comments": False}
+    assert record["judged_by"]["tool"] == "justext" and record["judged_by"]["language"] == "English"
+    # this page's default text ends with what favor_precision keeps, and the three extractions agree
+    assert record["trimmed"] == [] and record["added"] == [] and record["dropped"] == []
+    trimmed = extract_html(PAGE.read_bytes(), "b.html", "trimmed").record()
+    assert "added" not in trimmed and "judged_by" not in trimmed
 
 
 @pytest.mark.parametrize(

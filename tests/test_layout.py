@@ -9,7 +9,10 @@ from pathlib import Path
 
 from conftest import SEEDS, cli_env, records_files, report_of, run_cli
 
+from flows.outputs import restore as restore_module
+from flows.outputs.manifest import recorded_records
 from flows.outputs.records import is_records_name
+from flows.outputs.restore import restore_run
 
 
 def _inputs(root: Path) -> dict[str, bytes]:
@@ -155,3 +158,24 @@ def test_restore_follows_the_manifest_when_summary_json_is_stale(tmp_path):
     res = run_cli("restore", str(out), "--to", str(tmp_path / "back"))
     assert res.returncode == 0, res.stderr.decode()
     assert _inputs(tmp_path / "back") == _inputs(inp)
+
+
+def test_restore_reads_the_manifest_once_and_only_on_a_mismatch(tmp_path, monkeypatch):
+    inp, out, run = _one_worker_run(tmp_path, 3)
+    assert run_cli(*run).returncode == 0
+    stale = json.loads((out / "summary.json").read_bytes())
+    for p in sorted(inp.glob("*.txt"))[:2]:  # two inputs cleaned again: two stale pointers below
+        p.write_bytes(p.read_bytes() + b"Advertisement\n")
+    assert run_cli(*run).returncode == 0
+    reads = []
+
+    def counted(out_dir):
+        reads.append(out_dir)
+        return recorded_records(out_dir)
+
+    monkeypatch.setattr(restore_module, "recorded_records", counted)
+    done, failed = restore_run(out, tmp_path / "back")  # summary.json is current: never read
+    assert (len(done), failed, reads) == (3, [], [])
+    done, failed = restore_run(out, tmp_path / "back2", stale)
+    assert (len(done), failed, len(reads)) == (3, [], 1)
+    assert _inputs(tmp_path / "back2") == _inputs(inp)

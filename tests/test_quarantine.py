@@ -190,3 +190,28 @@ def testsolid_chars_counts_what_str_split_keeps(text):
     assert solid_chars(text) == sum(map(len, text.split()))
     ascii_only = "".join(c for c in text if c.isascii())
     assert solid_chars(ascii_only) == sum(map(len, ascii_only.split()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 3000),
+    st.lists(st.integers(0, 400), max_size=5),
+    st.integers(0, 1000),
+    st.sampled_from([0.0, 0.1, 0.3, 1 / 3, 0.5, 1.0]),
+)
+def test_the_share_guard_holds_exactly_when_the_share_is_over(size, removed, min_chars, max_share):
+    """hold_back skips counting the whole text when the risky removals cannot reach the share of a text
+    long enough to judge: it still holds exactly when total >= min_chars and removed / total > max_share."""
+    from cleaners.quarantine import QuarantineSettings, hold_back
+
+    text = "x" * size
+    assessed, start = [], 0
+    for n in removed:
+        n = min(n, size - start)
+        assessed.append((Removal(start, start + n, "c", "r", text[start : start + n], risk="risky"), ""))
+        start += n
+    got, reasons = hold_back(text, assessed, QuarantineSettings(min_chars=min_chars, max_share=max_share))
+    total, gone = size, sum(r.end - r.start for r, _ in assessed)
+    over = bool(assessed) and total >= min_chars and total > 0 and gone / total > max_share
+    assert bool(reasons) == over
+    assert all(r.held for r in got) == over or not got

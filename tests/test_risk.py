@@ -308,3 +308,59 @@ def test_measure_counts_as_the_plain_loops_do(text):
         assert p.words == cjk // 2 + sum(1 for w in words if not _CJK.search(w))
     else:
         assert p.words == len(words)
+
+
+def test_the_latin1_word_class_is_the_regex_one():
+    """Within Latin-1, _LATIN1 holds exactly the characters \\p{L}\\p{M} matches, and lowering keeps
+    every character in Latin-1 and in or out of the class."""
+    import regex
+
+    from cleaners import risk
+
+    letter = regex.compile(r"[\p{L}\p{M}]")
+    for c in map(chr, range(256)):
+        assert bool(re.fullmatch(f"[{risk._LATIN1}]", c)) == bool(letter.fullmatch(c)), hex(ord(c))
+        low = c.lower()
+        assert len(low) == 1 and low <= "\xff" and bool(letter.fullmatch(low)) == bool(letter.fullmatch(c))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=255), max_size=200))
+def test_latin1_words_are_the_regex_words(text):
+    """words_of finds Latin-1 text's words with the stdlib's `re`: the same, lowered, as the regex module's
+    \\p{L}\\p{M} pattern; no CJK and a Latin stop list."""
+    from cleaners import risk
+
+    assert risk.words_of(text) == (0, [w.lower() for w in risk._WORD.findall(text)])
+    assert risk._script(text) == "latin" and not risk._CJK_RUN.search(text)
+    assert risk.words_of(text + " €") == (0, risk.words_of(text)[1])  # the regex path agrees
+
+
+SENTENCE_PIECES = st.sampled_from(
+    ["the", "and", "of", "Policy", "и", "в", "是", "的", "政策", "이", "cookie", "x", "élargirait", "’s", "-"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(SENTENCE_PIECES, max_size=30).map(" ".join),
+    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ","]),
+)
+def test_sentence_like_is_measures_verdict(words, end):
+    """article_anchors asks sentence_like (no sentence count): the same answer as measure gives."""
+    from cleaners.risk import sentence_like
+
+    text = words + end
+    assert sentence_like(text) == measure(text).sentence_like
+    assert sentence_like("The cat and the dog of the house sat in the garden.")  # both answers occur
+
+
+def test_stop_words_are_justexts_own():
+    """risk reads jusText's stop lists without importing it: the same words get_stoplist gives."""
+    import justext
+
+    from cleaners.risk import CYRILLIC, HANGUL, LATIN, stop_words
+
+    for script, langs in (("latin", LATIN), ("cyrillic", CYRILLIC), ("hangul", HANGUL)):
+        stop_words.cache_clear()
+        assert stop_words(script) == frozenset().union(*(justext.get_stoplist(lang) for lang in langs))

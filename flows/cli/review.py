@@ -15,7 +15,9 @@ review pages are (DIR/index.html), the removals by risk level and the run's runa
 --cleaner NAME or --risk LEVEL, list those removals instead, risky first, with their files, line
 numbers and risk (a risky one says why).
 
-exit codes: 0 shown, 2 DIR is not the output folder of a run or NAME is not a cleaner of the run
+exit codes: 0 shown, 2 DIR is not the output folder of a run, its summary.json is older than its
+outputs (a run stopped before rewriting it: the message says what to run), or NAME is not a cleaner
+of the run
 
 examples:
   boilerclean review clean
@@ -37,7 +39,8 @@ List the removals of a finished run (its output folder) that the quarantine held
 text kept them, and a person should look. Each line gives the input, its report, the line
 numbers, the cleaner/rule, why it was held and the text, tab-separated (--json: the documents
 with their held removals). The run's runaway rules follow on stderr. The same list as
-`boilerclean review DIR --held`, for scripts: exit code 0 when nothing is held, 1 when something is.
+`boilerclean review DIR --held`, for scripts: exit code 0 when nothing is held, 1 when something is,
+2 when DIR is not a finished run's folder (or its summary.json is older than its outputs).
 
 examples:
   boilerclean held out/

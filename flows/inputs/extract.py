@@ -12,6 +12,7 @@ from typing import Any
 
 from cleaners.settings import DEFAULT_EXTRACTION
 
+from .consensus import classify, consensus, page_language
 from .domain import domain_from_html
 from .trim import trim_tail
 
@@ -28,15 +29,23 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 # batch it drops text that earlier pages share. "trimmed" (the default) is "default" less the trailing
 # non-prose lines that "precision" drops too (flows/inputs/trim.py): F1 +0.0019 / +0.0006 on half A
 # (article benchmark / trafilatura suite), +0.0000 / +0.0018 held out on half B, recall floors kept
-# (benchmarks/RESULTS.md, 2026-12-01 round 5).
+# (benchmarks/RESULTS.md, 2026-12-01 round 5). "consensus" (the default since round 13) is "trimmed"
+# corrected where favor_recall or favor_precision agrees with jusText (flows/inputs/consensus.py):
+# F1 +0.0015 / +0.0028 on half A, +0.0006 / +0.0040 held out on half B, no precision lost.
 EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {"include_comments": False},
     "precision": {"include_comments": False, "favor_precision": True},
     "recall": {"include_comments": False, "favor_recall": True},
     "trimmed": {"include_comments": False},
+    "consensus": {"include_comments": False},
 }
 # Modes that extract a second time under other settings to trim the first text's end (trim_tail).
-TRIM_SETTINGS: dict[str, dict[str, Any]] = {"trimmed": EXTRACTION_SETTINGS["precision"]}
+TRIM_SETTINGS: dict[str, dict[str, Any]] = {
+    "trimmed": EXTRACTION_SETTINGS["precision"],
+    "consensus": EXTRACTION_SETTINGS["precision"],
+}
+# Modes that also extract with favor_recall and ask jusText (flows/inputs/consensus.py).
+RECALL_SETTINGS: dict[str, dict[str, Any]] = {"consensus": EXTRACTION_SETTINGS["recall"]}
 EXTRACT_SETTINGS = EXTRACTION_SETTINGS[DEFAULT_EXTRACTION]  # what a run without `extraction:` uses
 
 # Bigger pages are refused rather than parsed (trafilatura's own MAX_FILE_SIZE is 20 MB).
@@ -59,7 +68,11 @@ class Extraction:
     encoding: str = ""  # how the page's bytes were decoded
     domain: str = ""  # the page's domain from its metadata, for per-source rules
     mode: str = DEFAULT_EXTRACTION  # config `extraction:`: which EXTRACTION_SETTINGS were used
-    trimmed: tuple[str, ...] = ()  # the lines trim_tail dropped from the end (mode "trimmed")
+    trimmed: tuple[str, ...] = ()  # the lines trim_tail dropped from the end (modes "trimmed", "consensus")
+    added: tuple[str, ...] = ()  # mode "consensus": favor_recall's lines that jusText calls good
+    dropped: tuple[str, ...] = ()  # mode "consensus": lines jusText and favor_precision both reject
+    language: str = ""  # mode "consensus": the stop list jusText was given ("" when none fits the page)
+    paragraphs: int = 0  # mode "consensus": how many paragraphs jusText classed (0: it gave no opinion)
 
     def record(self) -> dict[str, Any]:
         """The report's `extraction` entry."""
@@ -67,6 +80,12 @@ class Extraction:
         if self.mode in TRIM_SETTINGS:
             by = dict(sorted(TRIM_SETTINGS[self.mode].items()))
             trim = {"trimmed_by": by, "trimmed": list(self.trimmed)}
+        if self.mode in RECALL_SETTINGS:
+            judge = {"tool": "justext", "version": version("jusText"), "language": self.language}
+            judge["paragraphs"] = self.paragraphs
+            added_by = dict(sorted(RECALL_SETTINGS[self.mode].items()))
+            trim |= {"judged_by": judge, "added_by": added_by, "added": list(self.added)}
+            trim |= {"dropped": list(self.dropped)}
         return {
             "tool": "trafilatura",
             "version": trafilatura_version(),
@@ -135,18 +154,38 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    trimmed: list[str] = []
-    if mode in TRIM_SETTINGS:
-        text, trimmed = trim_tail(text, trafilatura.extract(html, **TRIM_SETTINGS[mode]) or "")
     return Extraction(
-        text=text,
-        trimmed=tuple(trimmed),
+        **_second_opinions(html, text, mode),
         titles=page_titles(html),
         html_chars=len(html),
         encoding=encoding,
         domain=domain_from_html(html),
         mode=mode,
     )
+
+
+def _second_opinions(html: str, text: str, mode: str) -> dict[str, Any]:
+    """The text as the mode corrects it with other extractions, and the Extraction fields that record it."""
+    import trafilatura
+
+    if mode not in TRIM_SETTINGS:
+        return {"text": text}
+    precise = trafilatura.extract(html, **TRIM_SETTINGS[mode]) or ""
+    if mode not in RECALL_SETTINGS:
+        text, trimmed = trim_tail(text, precise)
+        return {"text": text, "trimmed": tuple(trimmed)}
+    recall = trafilatura.extract(html, **RECALL_SETTINGS[mode]) or ""
+    language = page_language(text)
+    paragraphs = classify(html, language) if language else []
+    found = consensus(text, precise, recall, paragraphs)
+    return {
+        "text": found.text,
+        "trimmed": tuple(found.trimmed),
+        "added": tuple(found.added),
+        "dropped": tuple(found.dropped),
+        "language": language or "",
+        "paragraphs": len(paragraphs),
+    }
 
 
 def page_titles(html: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ import orjson
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
-from .records import is_records_name
+from .records import RECORDS_DIR, is_records_name
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -146,6 +146,7 @@ class IncrementalRun:
     gone: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     stray_temps: int = 0
+    orphans: list[str] = field(default_factory=list)  # records files nothing named, deleted at the end
     _planned: dict[str, _Planned] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
     _lock_fd: int | None = None
@@ -387,11 +388,48 @@ class IncrementalRun:
             "pruned_outputs": list(self.pruned),
         }
 
+    def remove_orphan_records(self) -> list[str]:
+        """Delete the records files that neither a manifest entry nor summary.json names (nothing can
+        find them): a batch whose every input failed unread (their entries keep their older file), a
+        batch a killed run put in place but never entered, the files of a manifest since rebuilt. Only
+        names of the records pattern in DIR/removals/; nothing when summary.json cannot be read."""
+        assert self._db is not None
+        with self._mutex, _db_errors(self.out):
+            counted = {row[0] for row in self._db.execute("SELECT file FROM records")}
+            candidates = _records_on_disk(self.out) - counted  # the usual case: none, and nothing read
+            if not candidates:
+                return []
+            entries = {records_of(row[0]) for row in self._db.execute("SELECT record FROM files")}
+        try:
+            summary = (self.out / "summary.json").read_bytes()
+        except OSError:
+            return []  # what the summary names is unknown: keep them all
+        named = entries | {m.decode() for m in _NAMED_RECORDS.findall(summary)}
+        return self._remove_records(sorted(candidates - named))
+
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        try:
+            if exc_type is None and self._db is not None:  # a run that ended: summary.json is written
+                self.orphans = self.remove_orphan_records()
+        finally:
+            self.close()
+
+
+# Any records file summary.json names, found in its bytes (its pointers and its held list's reports).
+_NAMED_RECORDS = re.compile(rb"removals/[0-9a-f]{32}\.jsonl")
+
+
+def _records_on_disk(out: Path) -> set[str]:
+    """The records files in DIR/removals/, as summary records name them (regular files only)."""
+    try:
+        found = list(os.scandir(out / RECORDS_DIR))
+    except OSError:
+        return set()
+    names = {f"{RECORDS_DIR}/{e.name}" for e in found if e.is_file(follow_symlinks=False)}
+    return {name for name in names if is_records_name(name)}
 
 
 def _live_outputs(rows: dict[str, tuple], gone: set[str], items: list[InputFile]) -> set[str]:
@@ -462,9 +500,10 @@ def _db_errors(out: Path) -> Iterator[None]:
         raise ManifestError(f"{state_dir(out) / MANIFEST_NAME}: {exc}") from None
 
 
-def recorded_records(out: str | os.PathLike) -> dict[str, str]:
-    """Input -> the records file its manifest entry names ({} without a readable manifest). The manifest
-    learns each batch as it is put in place: current even when summary.json could not be rewritten."""
+def recorded_entries(out: str | os.PathLike) -> dict[str, str | None]:
+    """Input -> the records file its manifest entry names, None for a run before the batch layout ({}
+    without a readable manifest). The manifest learns each batch as it is put in place: current even when
+    summary.json could not be rewritten."""
     path = state_dir(out) / MANIFEST_NAME
     if not path.is_file():
         return {}
@@ -476,7 +515,49 @@ def recorded_records(out: str | os.PathLike) -> dict[str, str]:
             db.close()
     except sqlite3.Error:
         return {}
-    return {rel: p for rel, record in rows if (p := records_of(record))}
+    return {rel: records_of(record) for rel, record in rows}
+
+
+def recorded_records(out: str | os.PathLike) -> dict[str, str]:
+    """Input -> the records file its manifest entry names, for the entries that name one."""
+    return {rel: p for rel, p in recorded_entries(out).items() if p}
+
+
+def unsummarised(out: str | os.PathLike, summary: dict) -> list[str]:
+    """The inputs whose manifest entry `summary` (DIR/summary.json) does not describe: a later run put their
+    outputs in place and stopped (killed, or its disk full) before it rewrote summary.json. [] without a
+    manifest. Compared by records file, never by time: a copied folder keeps its names, not its mtimes."""
+    entries = recorded_entries(out)
+    listed, behind = set(), []
+    for rec in summary.get("file_records") or []:
+        rel = rec.get("input") if isinstance(rec, dict) else None
+        listed.add(rel)
+        pointer = entries.get(rel)
+        # An input that failed unread keeps its older entry (record()): its summary may name a newer file.
+        if pointer and rec.get("sha256") and pointer != rec.get("records"):
+            behind.append(rel)
+    run = summary.get("run")
+    if isinstance(run, dict):  # each entry is in the summary or gone since (older summaries: not checked)
+        listed.update(run.get("gone_inputs") or [])
+        behind += [rel for rel in entries if rel not in listed]
+    return sorted(behind)
+
+
+def run_in_progress(out: str | os.PathLike) -> bool:
+    """Whether a run holds DIR's lock now: a shared lock is tried and let go at once, never waited for."""
+    try:
+        fd = os.open(state_dir(out) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # releases the shared lock
+    return False
 
 
 def run_line(section: dict) -> str:

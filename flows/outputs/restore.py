@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from cleaners.core import Removal, check_removals, restore
@@ -140,7 +142,7 @@ def restore_run(
     dest = Path(to)
     done, failed = [], []
     reader = ReportReader(out, read=lambda name: _read_inside(out, name))
-    manifest: list[dict[str, str]] = []  # read on the first mismatch only
+    manifest = cache(lambda: recorded_records(out))  # read on the first mismatch only, then kept
     for record in summary.get("file_records", []):
         rel = record.get("input") if isinstance(record, dict) else None
         try:
@@ -154,15 +156,16 @@ def restore_run(
     return done, failed
 
 
-def _restore_either(out: Path, record: dict, reader: ReportReader, manifest: list) -> Restored:
-    """From the report summary.json names, or else the one the manifest names: a run that put its
-    outputs in place but could not rewrite summary.json left the older summary's pointer behind."""
+def _restore_either(
+    out: Path, record: dict, reader: ReportReader, manifest: Callable[[], dict[str, str]]
+) -> Restored:
+    """From the report summary.json names, or else the one the manifest names (`manifest()`: input ->
+    records file): a run that put its outputs in place but could not rewrite summary.json left the
+    older summary's pointer behind."""
     try:
         return _restore_one(out, record, reader)
     except RestoreError:
-        if not manifest:
-            manifest.append(recorded_records(out))
-        other = manifest[0].get(record.get("input"))
+        other = manifest().get(record.get("input"))
         if other is None or other == record.get("records"):
             raise
         return _restore_one(out, {**record, "records": other}, reader)

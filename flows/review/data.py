@@ -19,6 +19,7 @@ from urllib.parse import quote
 from cleaners.core import Status
 
 from ..inputs.discover import InputFile
+from ..outputs.manifest import recorded_entries, run_in_progress, unsummarised
 from ..outputs.records import STATUS_WORD, ReportReader, is_records_name, status_of
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
@@ -135,16 +136,43 @@ class Review:
 
 
 def load_summary(out_dir: str | Path) -> dict:
-    """The run's summary.json; raises ReviewError naming the problem."""
+    """The run's summary.json; raises ReviewError naming the problem, also when it does not describe the
+    folder's outputs (a run stopped before rewriting it): a review would mix two runs."""
     path = Path(out_dir) / "summary.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        summary = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReviewError(
-            f"{out_dir}: no summary.json (not the output folder of a boilerclean run)"
+            unfinished_run(out_dir, None)
+            or f"{out_dir}: no summary.json (not the output folder of a boilerclean run)"
         ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReviewError(f"{path}: cannot read: {exc}") from None
+    if isinstance(summary, dict) and (problem := unfinished_run(out_dir, summary)):
+        raise ReviewError(problem)
+    return summary
+
+
+def unfinished_run(out_dir: str | Path, summary: dict | None) -> str | None:
+    """One line when summary.json (`summary`; None: missing) is older than the outputs the manifest records,
+    saying why and what to run; None when it describes them."""
+    behind = list(recorded_entries(out_dir)) if summary is None else unsummarised(out_dir, summary)
+    if not behind:
+        return None
+    if run_in_progress(out_dir):
+        return f"{out_dir}: a run is writing to this folder now; review it once that run has finished"
+    rerun = (
+        f"run the same `boilerclean run ... --out {out_dir}` again to finish it (it cleans only what is left)"
+    )
+    if summary is None:
+        return (
+            f"{out_dir}: no summary.json: the run writing this folder stopped after {len(behind)} files; "
+            + rerun
+        )
+    return (
+        f"{out_dir}/summary.json is stale: a later run cleaned {len(behind)} files but did not rewrite it "
+        f"(it was stopped, or could not write it); {rerun}"
+    )
 
 
 def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:

@@ -1,0 +1,145 @@
+"""`extraction: consensus`: `trimmed`'s text, with favor_recall's lines jusText calls good added and the
+non-prose lines jusText and favor_precision both reject dropped (flows/inputs/consensus.py)."""
+
+from __future__ import annotations
+
+import trafilatura
+
+from flows.inputs import extract as extract_mod
+from flows.inputs.consensus import (
+    add_recall_lines,
+    classify,
+    consensus,
+    drop_rejected,
+    line_key,
+    page_language,
+    verdicts,
+)
+
+P1 = (
+    "The old harbour bridge reopened to traffic on Monday morning, two years after it was closed for"
+    " repairs that the council had put off for a decade, and the first buses crossed it before eight"
+    " o'clock while people on the quay watched from behind the barriers."
+)
+P2 = (
+    "Hundreds of people walked across the span before the first cars were let through, and many of them"
+    " said that they had missed the short way into the old town and the view of the harbour from the"
+    " top of the bridge during the two years of the works."
+)
+P3 = (
+    "The repairs cost 48 million euros, a third more than the council first estimated when the work"
+    " began, because the steel of the old deck was in a worse state than the engineers had thought and"
+    " all of it had to be replaced in the end."
+)
+# Found only by favor_recall (a paragraph trafilatura's default misses).
+P_RECALL = (
+    "The council said that the bridge should now last for another fifty years with ordinary maintenance,"
+    " and that it would publish the full accounts of the works in the spring so that anyone who wants"
+    " to can see where the money went and why it went over the estimate."
+)
+LINKED_SENTENCE = (
+    "Read the full report on the council's website, where the figures for every year are listed."
+)
+NAV = ["Home", "News", "Sport"]
+RELATED = [
+    "- Ferry timetable changes for the winter season",
+    "- Council approves new cycle lanes on the quay",
+]
+COPYRIGHT = "© 2026 Harbour Gazette. All rights reserved."
+
+HTML = f"""<html><head><title>Harbour bridge reopens</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+<li><a href="/sport">Sport</a></li></ul></nav>
+<article><h1>Harbour bridge reopens</h1><p>{P1}</p><p>{P2}</p>
+<h2>What it cost</h2><ul><li>200 tonnes of steel</li><li>48 million euros</li></ul>
+<p>Read the <a href="/r">full report on the council's website, where the figures</a> for every year are
+listed.</p><p>{P3}</p><div class="aside"><p>{P_RECALL}</p></div></article>
+<ul class="related"><li><a href="/a">Ferry timetable changes for the winter season</a></li>
+<li><a href="/b">Council approves new cycle lanes on the quay</a></li></ul>
+<footer>{COPYRIGHT}</footer></body></html>"""
+
+
+def test_jusText_classes_a_real_page_nav_and_link_lists_bad_article_good():
+    assert page_language(P1 + P2) == "English"
+    v = verdicts(classify(HTML, "English"))
+    assert v(P1) == ("good", "good") and v(P_RECALL) == ("good", "good")
+    assert v("Home")[0] == "bad" and v(RELATED[0])[0] == "bad" and v(COPYRIGHT)[0] == "bad"
+    assert v(LINKED_SENTENCE)[0] == "bad"  # mostly link text, but a sentence
+    assert v("What it cost")[0] == "short" and v("- 200 tonnes of steel")[0] == "short"
+    assert v("A line the page does not have") is None
+
+
+def test_no_language_no_opinion():
+    assert page_language("12 345 678 — 2026") is None
+    assert page_language("") is None
+    assert classify("", "English") == []  # an empty document: no paragraphs, no error
+
+
+def test_non_prose_lines_jusText_and_precision_reject_go_and_look_alikes_stay():
+    v = verdicts(classify(HTML, "English"))
+    article = [P1, P2, "What it cost", "- 200 tonnes of steel", "- 48 million euros", LINKED_SENTENCE, P3]
+    text = "\n".join(NAV + article + RELATED + [COPYRIGHT])
+    precise = "\n".join([P1, P2, P3, "- Ferry timetable changes for the winter season"])
+    kept, dropped = drop_rejected(text, precise, v)
+    # Kept: a heading and list items jusText calls short (not bad), a sentence with a link in it
+    # (sentence-like), a link line favor_precision has too; article paragraphs whatever precise says.
+    assert kept == "\n".join(article + [RELATED[0]])
+    assert dropped == NAV + [RELATED[1], COPYRIGHT]
+
+
+def test_a_line_is_matched_exactly_or_inside_one_paragraph_never_by_a_short_fragment():
+    paragraphs = [("home", "bad", "bad"), ("subscribe to our newsletter today", "bad", "bad")]
+    v = verdicts(paragraphs)
+    assert v(" HOME ") == ("bad", "bad") and v("- Home") == ("bad", "bad")
+    assert v("our newsletter today") == ("bad", "bad")  # inside the one paragraph that has it
+    assert v("newsletter") is None  # shorter than MIN_CONTAINED and not a paragraph of its own
+    two = verdicts(paragraphs + [("our newsletter today is out", "good", "good")])
+    assert two("our newsletter today") is None  # inside two paragraphs of different classes
+
+
+def test_recall_lines_jusText_calls_good_are_added_after_their_anchor():
+    v = verdicts(classify(HTML, "English"))
+    default = "\n".join([P1, P2, P3, *RELATED])
+    text = "\n".join([P1, P2, P3])  # trimmed: the related list is gone
+    recall = "\n".join(["Home", P1, P2, P3, P_RECALL, *RELATED, "Sport"])
+    out, added = add_recall_lines(text, default, recall, v)
+    assert added == [P_RECALL] and out == "\n".join([P1, P2, P3, P_RECALL])
+    # Nothing to add when recall finds nothing new; lines trimmed from default never come back.
+    assert add_recall_lines(text, default, default, v) == (text, [])
+
+
+def test_consensus_trims_adds_and_drops_and_records_each_line():
+    v = classify(HTML, "English")
+    default = "\n".join(["Home", P1, P2, P3, "Tags", *RELATED])
+    precise = "\n".join([P1, P2, P3])
+    recall = "\n".join(["Home", P1, P2, P_RECALL, P3, "Tags", *RELATED])
+    found = consensus(default, precise, recall, v)
+    assert found.trimmed == ["Tags", *RELATED]
+    assert found.added == [P_RECALL] and found.dropped == ["Home"]
+    assert found.text == "\n".join([P1, P2, P_RECALL, P3])
+    # Without jusText's classes only the tail is trimmed, as in `extraction: trimmed`.
+    assert consensus(default, precise, recall, []).text == "\n".join(["Home", P1, P2, P3])
+
+
+def test_extract_article_consensus_records_added_and_dropped_lines(monkeypatch):
+    texts = {
+        "favor_precision": "\n".join([P1, P2, P3]),
+        "favor_recall": "\n".join(["Home", P1, P2, P3, P_RECALL]),
+    }
+
+    def fake_extract(html, **settings):
+        which = next((k for k in texts if settings.get(k)), None)
+        return texts[which] if which else "\n".join(["Home", P1, P2, P3])
+
+    monkeypatch.setattr(trafilatura, "extract", fake_extract)
+    ext = extract_mod.extract_article(HTML, "utf-8", "consensus")
+    assert ext.text == "\n".join([P1, P2, P3, P_RECALL])
+    record = ext.record()
+    assert record["dropped"] == ["Home"] and record["added"] == [P_RECALL] and record["trimmed"] == []
+    assert record["judged_by"]["language"] == "English" and record["chars_out"] == len(ext.text)
+    assert record["judged_by"]["paragraphs"] == len(classify(HTML, "English"))
+
+
+def test_line_key_ignores_case_spacing_and_list_marker():
+    assert line_key("-  Ferry   Timetable ") == "ferry timetable"
+    assert line_key("  ") == ""
