@@ -11,7 +11,7 @@ The rows that write keep their outputs until every row has run. Deleting one row
 just before the next row made that row pay for it: this machine's root file system (ext4 without a
 journal) skips each inode freed in the last 60 s (360 s while its inode table block is not yet written
 back) when it creates a file, one buffer lookup per skipped inode (benchmarks/RESULTS.md, 2026-12-01
-19:16-20:16). The bare copy, the first row that creates files, is measured again after the runs, and the
+19:16-20:24). The bare copy, the first row that creates files, is measured again after the runs, and the
 target takes the faster of the two: the first pays for whatever was deleted on the disk just before
 the benchmark (an earlier benchmark's cleanup 75-90 s before took its CPU from ~1 s to 2.2-4.6 s).
 """
