@@ -255,3 +255,17 @@ def test_the_raw_copy_of_an_undecodable_input_is_an_output_of_the_run(tmp_path):
 def _fresh(inp: Path, out: Path) -> Path:
     run(inp, out)
     return out
+
+
+def test_records_of_reads_manifest_rows_of_either_encoder():
+    """Manifest rows are written with orjson now (no space after a colon) and were with json.dumps."""
+    import json
+
+    import orjson
+
+    from flows.outputs.manifest import records_of
+
+    rec = {"input": "a.txt", "records": "removals/" + "0" * 32 + ".jsonl"}
+    assert records_of(json.dumps(rec, sort_keys=True)) == rec["records"]
+    assert records_of(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS).decode()) == rec["records"]
+    assert records_of(orjson.dumps({"input": "a.txt"}).decode()) is None

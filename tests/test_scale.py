@@ -214,3 +214,42 @@ def test_a_run_without_prefect_does_not_import_it(tmp_path):
     )
     assert proc.stdout.split()[-2:] == ["0", "False"], proc.stderr[-2000:]  # after the run's final lines
     assert (tmp_path / "o" / "index.html").exists()
+
+
+@pytest.mark.parametrize("windowed", [False, True])
+def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path, monkeypatch, windowed):
+    """The run's review index is counted from each batch's reports in memory (no read back of every
+    report); it is byte for byte the index made by reading the reports back, and an incremental run
+    (some files unchanged, whose reports are not in memory) reads them back."""
+    import shutil
+
+    from flows.review import data as review_data
+    from flows.review.write import write_review
+
+    if windowed:  # every text input cleaned in windows: its report is added to the batch as a line
+        monkeypatch.setenv("BOILERCLEAN_BIG_FILE_BYTES", "1")
+    monkeypatch.setattr(run_module, "BATCH_SIZE", 7)
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    shutil.copytree(small_corpus, corpus)
+    read_back = review_data._read_tally
+    monkeypatch.setattr(review_data, "_read_tally", lambda *a: pytest.fail("reports read back"))
+    clean_flow.fn([str(corpus)], str(out), workers=1)
+
+    def index_as_read_back(folder: Path) -> bytes:
+        copy = tmp_path / "copy"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(folder, copy)
+        (copy / "index-data.js").unlink()
+        write_review(copy, pages=False)
+        return (copy / "index-data.js").read_bytes()
+
+    monkeypatch.setattr(review_data, "_read_tally", read_back)
+    assert (out / "index-data.js").read_bytes() == index_as_read_back(out)
+    changed = sorted(corpus.rglob("*.txt"))[5]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nPhoto: AP\n", encoding="utf-8")
+    called = []
+    monkeypatch.setattr(review_data, "_read_tally", lambda *a: called.append(1) or read_back(*a))
+    summary = clean_flow.fn([str(corpus)], str(out), workers=1)
+    # bad.txt failed, so it is cleaned again too
+    assert called and summary["run"]["changed"] == 1 and summary["run"]["unchanged"] == 119
+    assert (out / "index-data.js").read_bytes() == index_as_read_back(out)

@@ -21,7 +21,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     path = Path(path)
     make_folders(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with _temp_file(path, sync=True) as (fh, tmp):
+    with _temp_file(str(path.parent), path.name, sync=True) as (fh, tmp):
         fh.write(payload)
     try:
         os.replace(tmp, path)
@@ -78,11 +78,16 @@ if hasattr(os, "register_at_fork"):
 
 
 def _temp_name(folder: str | os.PathLike, name: str) -> str:
-    stem = os.fsencode(name)[:_TEMP_STEM_MAX].decode("utf-8", "ignore") or "out"
+    # At most 4 UTF-8 bytes a character: a short name needs no cut (and no encoding to find where).
+    stem = name if 0 < len(name) <= _TEMP_STEM_MAX // 4 else _cut(name)
     return os.path.join(folder, f".{stem}.bc~{_Tag.pid}~{_Tag.rng.getrandbits(48):012x}.tmp")
 
 
-def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+def _cut(name: str) -> str:
+    return os.fsencode(name)[:_TEMP_STEM_MAX].decode("utf-8", "ignore") or "out"
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
     """A new temporary file beside `folder/name`, open for writing; created 0666 so the umask applies."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     while True:
@@ -119,10 +124,10 @@ class FdWriter:
 
 
 @contextmanager
-def _temp_file(path: Path, sync: bool) -> Iterator[tuple[FdWriter, str]]:
-    """A new temporary file beside `path` (see TEMP_NAME), open for writing; closed (and fsync'd if
+def _temp_file(folder: str, name: str, sync: bool) -> Iterator[tuple[FdWriter, str]]:
+    """A new temporary file beside `folder/name` (see TEMP_NAME), open for writing; closed (and fsync'd if
     `sync`) on leaving, removed on error."""
-    fd, tmp = _create_temp(path.parent, path.name)
+    fd, tmp = _create_temp(folder, name)
     try:
         try:
             yield FdWriter(fd), tmp
@@ -246,7 +251,8 @@ def write_text_chunks(fh: BinaryIO, chunks: Iterable[str]) -> None:
 @dataclass(slots=True)
 class _Staged:
     tmp: str
-    final: Path
+    final: str
+    folder: str
     phase: int
     dev: int
     backup: str | None = None  # a hard link to the old `final`, to put it back if the key fails
@@ -270,22 +276,24 @@ class OutputBatch:
 
     def __init__(self, shared_key: Any = None) -> None:
         self._staged: dict[Any, list[_Staged]] = {}
-        self._made: dict[Path, int] = {}  # folder -> its st_dev
+        self._made: dict[str, int] = {}  # folder -> its st_dev
         self._shared = shared_key
         self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
     @contextmanager
     def open(self, key: Any, path: str | os.PathLike, phase: int = 0) -> Iterator[BinaryIO]:
         """A binary file to write `path`'s new content into; it replaces `path` at commit()."""
-        path = Path(path)
-        dev = self._made.get(path.parent)
+        path = os.fspath(path)  # plain strings: a Path per output cost more than its system calls here
+        folder, name = os.path.split(path)
+        folder = folder or os.curdir
+        dev = self._made.get(folder)
         if dev is None:  # a temporary file is on its folder's disk: one stat per folder, not per file
-            make_folders(path.parent)
-            dev = self._made[path.parent] = os.stat(path.parent).st_dev
+            make_folders(Path(folder))
+            dev = self._made[folder] = os.stat(folder).st_dev
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
-        with _temp_file(path, sync=_syncfs is None) as (fh, tmp):
+        with _temp_file(folder, name, sync=_syncfs is None) as (fh, tmp):
             yield fh
-        self._staged.setdefault(key, []).append(_Staged(tmp, path, phase, dev))
+        self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
 
     def write(self, key: Any, path: str | os.PathLike, data: str | bytes, phase: int = 0) -> None:
         with self.open(key, path, phase) as fh:
@@ -343,7 +351,7 @@ class OutputBatch:
                         _unlink_quietly(s.backup)
             self._staged.clear()
 
-    def _rename_all(self, failed: dict[Any, OSError]) -> dict[Path, list[Any]]:
+    def _rename_all(self, failed: dict[Any, OSError]) -> dict[str, list[Any]]:
         """Rename phase by phase; a key whose rename fails is rolled back. Returns folder -> keys renamed
         there."""
         phases = sorted({s.phase for staged in self._staged.values() for s in staged})
@@ -363,11 +371,11 @@ class OutputBatch:
             for key, staged in self._staged.items():
                 failed.setdefault(key, failed[self._shared])
                 _roll_back(staged)
-        folders: dict[Path, list[Any]] = {}
+        folders: dict[str, list[Any]] = {}
         for key, staged in self._staged.items():
             for s in staged:
                 if s.done:
-                    folders.setdefault(s.final.parent, []).append(key)
+                    folders.setdefault(s.folder, []).append(key)
         return folders
 
     def abort(self) -> None:
@@ -395,7 +403,7 @@ def _keep_old(staged: list[_Staged]) -> None:
                 continue
         except OSError:
             continue
-        backup = _temp_name(s.final.parent, s.final.name)
+        backup = _temp_name(s.folder, os.path.basename(s.final))
         try:
             os.link(s.final, backup)
         except OSError as exc:
@@ -421,7 +429,7 @@ def _roll_back(staged: list[_Staged]) -> None:
             pass  # best effort: the key is reported failed either way
 
 
-def _fsync_dir(folder: Path) -> None:
+def _fsync_dir(folder: str) -> None:
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)

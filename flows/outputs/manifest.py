@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
+import orjson
+
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
@@ -62,8 +64,8 @@ CREATE TABLE IF NOT EXISTS files (
 -- once none does (its inputs cleaned again into newer batches, or pruned).
 CREATE TABLE IF NOT EXISTS records (file TEXT PRIMARY KEY, live INTEGER NOT NULL);
 """
-# The records file a stored summary record names (json.dumps with sorted keys writes it this way).
-_POINTER = re.compile(r'"records": "(removals/[0-9a-f]{32}\.jsonl)"')
+# The records file a stored summary record names (as orjson writes it; json.dumps, before, with a space).
+_POINTER = re.compile(r'"records": ?"(removals/[0-9a-f]{32}\.jsonl)"')
 
 
 def records_of(record_json: str) -> str | None:
@@ -343,8 +345,9 @@ class IncrementalRun:
             planned.mtime_ns,
             rec.get("sha256"),
             self.ruleset_hash,
-            json.dumps(outputs),
-            json.dumps(rec, sort_keys=True),
+            # orjson: json.dumps was a tenth of the manifest's time
+            orjson.dumps(outputs).decode(),
+            orjson.dumps(rec, option=orjson.OPT_SORT_KEYS).decode(),
             int(failed),
         )
 

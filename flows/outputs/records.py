@@ -187,15 +187,25 @@ class BatchRecords:
         self._lines: list[bytes] = []
         self._digest = hashlib.sha256()
         self.inputs: set[str] = set()
+        # Each input's report while the batch is open (the batch's review counts are made from them): the
+        # dict when it was added whole, else the index of its line.
+        self._reports: dict[str, dict | int] = {}
 
     def add(self, report: dict) -> None:
         self.add_line(report["input"], orjson.dumps(report, option=orjson.OPT_SORT_KEYS) + b"\n")
+        self._reports[report["input"]] = report
 
     def add_line(self, rel: str, line: bytes | bytearray) -> None:
         """A report already encoded as its line (report_line: a huge file's, built a record at a time)."""
         self.inputs.add(rel)
+        self._reports[rel] = len(self._lines)
         self._lines.append(line)
         self._digest.update(line)
+
+    def report(self, rel: str) -> dict | None:
+        """Input `rel`'s report as the records file holds it (a huge file's parsed from its line)."""
+        found = self._reports.get(rel)
+        return orjson.loads(self._lines[found]) if isinstance(found, int) else found
 
     def __len__(self) -> int:
         return len(self._lines)

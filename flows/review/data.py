@@ -212,20 +212,33 @@ def tally_files(out_dir: str, ruleset_hash: str | None, records: list[dict]) -> 
     return tally
 
 
-def collect_review(out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None) -> Review:
+def tally_reports(ruleset_hash: str, records: list[dict], report_of: Callable[[str], dict | None]) -> Tally:
+    """Count a batch's files (summary records, in run order) from their reports still in memory, as
+    tally_files would read them back: a file's report counts only when its record names the file holding
+    it (put in place). report_of(input): its report."""
+    tally = Tally()
+    for rec in records:
+        rel = rec["input"]
+        report = report_of(rel) if is_records_name(rec.get("records")) else None
+        if report is not None and (report.get("ruleset_hash") != ruleset_hash or report.get("input") != rel):
+            report = None
+        tally.rows.append(tally.add_file(FileEntry(rel, InputFile("", rel).stem, rec, report)))
+    tally.line_last.clear()
+    return tally
+
+
+def collect_review(
+    out_dir: str | Path, summary: dict | None = None, pool: Executor | None = None, tally: Tally | None = None
+) -> Review:
     """Read every report of the run once and build the review's totals, rows and distinct lines; with a
-    pool, slices of the run are read and counted in its processes and the counts added here, in order."""
+    pool, slices of the run are read and counted in its processes and the counts added here, in order.
+    `tally`: the run's files already counted (the batches' tallies, tally_reports): used when it holds
+    exactly the summary's files in its order (a run where every file was cleaned), else read back."""
     summary = summary if summary is not None else load_summary(out_dir)
     review = Review(summary=summary)
     records, args = summary.get("file_records", []), (str(out_dir), summary.get("ruleset_hash"))
-    if pool is None or len(records) <= TALLY_CHUNK:
-        parts = iter([tally_files(*args, records)])
-    else:
-        slices = [records[i : i + TALLY_CHUNK] for i in range(0, len(records), TALLY_CHUNK)]
-        parts = (f.result() for f in [pool.submit(tally_files, *args, s) for s in slices])
-    tally = next(parts)
-    for part in parts:
-        tally.merge(part)
+    if tally is None or [row["input"] for row in tally.rows] != [r["input"] for r in records]:
+        tally = _read_tally(records, args, pool)
     for row in tally.rows:
         if row["error"]:
             review.failed.append({"input": row["input"], "error": row["error"], "page": row["page"]})
@@ -237,6 +250,19 @@ def collect_review(out_dir: str | Path, summary: dict | None = None, pool: Execu
         for h in summary.get("held", [])
     ]
     return review
+
+
+def _read_tally(records: list[dict], args: tuple, pool: Executor | None) -> Tally:
+    """The run's files counted from their reports on disk, in slices over the pool when there is one."""
+    if pool is None or len(records) <= TALLY_CHUNK:
+        parts = iter([tally_files(*args, records)])
+    else:
+        slices = [records[i : i + TALLY_CHUNK] for i in range(0, len(records), TALLY_CHUNK)]
+        parts = (f.result() for f in [pool.submit(tally_files, *args, s) for s in slices])
+    tally = next(parts)
+    for part in parts:
+        tally.merge(part)
+    return tally
 
 
 class Tally:

@@ -13,7 +13,7 @@ from cleaners.core import Removal, apply_removals, check_removals, restore
 from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.records import ReportReader
-from .data import FileEntry, Review, collect_review, load_summary, read_report
+from .data import FileEntry, Review, Tally, collect_review, load_summary, read_report
 from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
 
 
@@ -23,6 +23,7 @@ def write_review(
     pool: Executor | None = None,
     pages: bool = True,
     on_pages: Callable[[int], None] | None = None,
+    tally: Tally | None = None,
 ) -> Review:
     """Write every file's page (only with `pages`), index-data.js and index.html for the run in out_dir.
 
@@ -31,7 +32,7 @@ def write_review(
     """
     out = Path(out_dir)
     summary = summary if summary is not None else load_summary(out)
-    review = collect_review(out, summary, pool)
+    review = collect_review(out, summary, pool, tally)
     if not pages:
         for row in [*review.files, *review.failed, *review.held]:
             row["page"] = None

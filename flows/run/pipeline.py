@@ -20,6 +20,7 @@ from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json_bytes
 from ..outputs.summary import summarize, summary_line
+from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
@@ -27,7 +28,7 @@ from .dispatch import process_pool, run_batches, start_workers
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_files, run_logger
+from .worker import clean_and_tally, run_logger
 
 # Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
 # (measured with Prefect 3.8 here), so tasks get batches.
@@ -98,13 +99,14 @@ def with_line_counts(ruleset: Ruleset, items: list[InputFile], logger) -> Rulese
 
 
 def write_run_review(
-    out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False, on_pages=None
+    out: str, summary: dict, pool=None, publish: bool = False, pages: bool = False, on_pages=None, tally=None
 ) -> None:
     """The review index, and with `pages` a page per file (all at the end: prev/next need the file order);
-    artifacts in a flow run. on_pages(n): n more pages written (the progress bar)."""
+    artifacts in a flow run. on_pages(n): n more pages written (the progress bar); tally: the batches'
+    counts, added up in run order."""
     from ..review.write import INDEX_PAGE, write_review
 
-    review = write_review(out, summary, pool, pages=pages, on_pages=on_pages)
+    review = write_review(out, summary, pool, pages=pages, on_pages=on_pages, tally=tally)
     if publish:
         from ..review.artifacts import publish_artifacts
 
@@ -157,9 +159,11 @@ def run_clean(
                 meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
                 work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
-                for result in clean_batches(*work):
+                tally = Tally()  # the review index's counts, batch by batch, in run order
+                for result, part in clean_batches(*work):
                     records.extend(result)
                     incremental.record(result)
+                    tally.merge(part)
                 cleaned_bytes = meter.bytes
                 meter.phase("writing")
                 summary = summarize(records + unchanged, ruleset, dry_run)
@@ -168,7 +172,7 @@ def run_clean(
                 if not errors:  # the pages show the run that summary.json describes
                     meter.phase("index", len(summary["file_records"]) if pages else 0)
                     review = (write_run_review, out, summary, pool)
-                    options = {"publish": in_flow, "pages": pages, "on_pages": meter.advance}
+                    options = {"publish": in_flow, "pages": pages, "on_pages": meter.advance, "tally": tally}
                     errors = _attempt("cannot write the review pages", *review, **options)
                 if errors:  # only then: otherwise the summary returned is exactly summary.json
                     summary["output_errors"] = errors
@@ -182,12 +186,12 @@ def run_clean(
 
 def clean_batches(
     items, out, ruleset, meter, submit_task, pool, dispatch, logger, size=lambda rel: 0
-) -> Iterator[list[dict]]:
-    """Each batch's records as it is done, in order, counted on the meter file by file of the batch;
-    size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
+) -> Iterator[tuple[list[dict], Tally]]:
+    """Each batch's records and review counts as it is done, in order, counted on the meter file by file
+    of the batch; size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
     # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
     done = run_batches(
-        clean_files,
+        clean_and_tally,
         batched(items, batch_size(len(items))),
         out,
         ruleset,
@@ -195,10 +199,10 @@ def clean_batches(
         pool=pool,
         **dispatch,
     )
-    for batch, result in done:
+    for batch, (result, tally) in done:
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
         meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
-        yield result
+        yield result, tally
 
 
 def batch_size(n_items: int) -> int:

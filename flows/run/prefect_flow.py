@@ -11,16 +11,17 @@ from prefect.context import FlowRunContext
 from cleaners import Ruleset
 
 from ..inputs.discover import InputFile
+from ..review.data import Tally
 from .dispatch import task_runner
 from .hold import hold_if_asked
 from .pipeline import run_clean
-from .worker import clean_files, run_logger
+from .worker import clean_and_tally, run_logger
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
-def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> list[dict[str, Any]]:
+def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict[str, Any]], Tally]:
     """Clean a batch of files; a file that fails is recorded and the batch goes on."""
-    return clean_files(items, out_dir, ruleset)
+    return clean_and_tally(items, out_dir, ruleset)
 
 
 @flow(name="boilerclean", persist_result=False)

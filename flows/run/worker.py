@@ -29,6 +29,7 @@ from ..outputs.records import (
     report_start,
     summary_record,
 )
+from ..review.data import Tally, tally_reports
 from .bigfile import clean_big_file, is_big
 from .rulecache import RulesetRef, resolve_ruleset
 
@@ -60,9 +61,23 @@ def run_logger() -> logging.Logger | logging.LoggerAdapter:
 def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef) -> list[dict[str, Any]]:
     """Clean a batch and put its outputs in place together; a file that fails is recorded, the batch goes on.
 
-    A plain function, so process pools and Dask can pickle it by name (the Prefect task clean_batch runs it).
+    A plain function, so process pools and Dask can pickle it by name.
     """
+    return _clean_batch(items, out_dir, resolve_ruleset(ruleset))[0]
+
+
+def clean_and_tally(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef
+) -> tuple[list[dict[str, Any]], Tally]:
+    """clean_files, and the batch's review counts made from its reports while they are in memory: the
+    run's index then needs no read back of every report (what the run's batches run; the Prefect task
+    clean_batch too)."""
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
+    results, records = _clean_batch(items, out_dir, ruleset)
+    return results, tally_reports(ruleset.hash, results, records.report)
+
+
+def _clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict], BatchRecords]:
     batch = OutputBatch(shared_key=RECORDS)
     records = BatchRecords()
     results = []
@@ -84,7 +99,7 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
     # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
     # its record must name the new report, which matches them.
     in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
-    return _with_pointers(results, records, failed, in_place)
+    return _with_pointers(results, records, failed, in_place), records
 
 
 def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
@@ -122,7 +137,8 @@ def clean_file(
 
     Raises WriteFailed when an output cannot be written (the caller discards this file's outputs).
     """
-    out = Path(out_dir)
+    name = item.stem
+    stem = os.path.join(out_dir, name)  # each output's path but its suffix (strings: no Path per file)
     if is_big(item):  # one huge text input: cleaned in windows, memory bounded (None: not UTF-8 text)
         record = clean_big_file(
             item,
@@ -138,7 +154,7 @@ def clean_file(
         data = read_input(item.path)
     except OSError as exc:
         error = f"cannot read file: {exc.strerror or exc}"
-        if _has_outputs(out, item):  # a failure never replaces a good output: the last run's stay
+        if _has_outputs(stem):  # a failure never replaces a good output: the last run's stay
             return summary_record({**report, "error": error})
         return _fail(report, batch_records, error)
     report["sha256"] = sha256_bytes(data)
@@ -148,8 +164,8 @@ def clean_file(
         doc = document_from_bytes(data, item.rel, ruleset.extraction)
     except ValueError as exc:  # ExtractionError included
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
-        report["raw_copy"] = f"{item.stem}.raw"
-        _stage(batch, item, out / report["raw_copy"], OUTPUTS, data=data)
+        report["raw_copy"] = f"{name}.raw"
+        _stage(batch, item, stem + ".raw", OUTPUTS, data=data)
         return _fail(report, batch_records, str(exc))
     del data  # a big document's bytes need not stay beside its text
     text = doc.text
@@ -159,22 +175,22 @@ def clean_file(
     add_outcome(report, result.held, result.timed_out, heavy_rules(records, text, ruleset.quarantine))
     report.update(
         encoding=doc.encoding,
-        output=f"{item.stem}.txt",
+        output=f"{name}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
         removals=records,
         counts=count_removals(records),
     )
     # Written in pieces (a big document gets no second whole copy); the records file goes in place last.
-    _stage(batch, item, out / f"{item.stem}.txt", OUTPUTS, (result.cleaned,))
-    _stage(batch, item, out / f"{item.stem}.diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
+    _stage(batch, item, stem + ".txt", OUTPUTS, (result.cleaned,))
+    _stage(batch, item, stem + ".diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
     batch_records.add(report)
     return summary_record(report)
 
 
-def _has_outputs(out: Path, item: InputFile) -> bool:
+def _has_outputs(stem: str) -> bool:
     """Whether an earlier run left this input's outputs (its manifest entry keeps their records)."""
-    return any(os.path.exists(out / f"{item.stem}{s}") for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
+    return any(os.path.exists(stem + s) for s in (".txt", ".raw", LEGACY_REPORT_SUFFIX))
 
 
 def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
@@ -186,7 +202,7 @@ def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
 def _stage(
     batch: OutputBatch,
     item: InputFile,
-    path: Path,
+    path: str | os.PathLike,
     phase: int,
     chunks: Iterable[str] = (),
     data: bytes | None = None,
