@@ -133,16 +133,25 @@ def _empty_run(tmp_path):
     return out
 
 
-def test_serve_stops_cleanly_on_ctrl_c(tmp_path):
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_serve_stops_cleanly_on_ctrl_c(tmp_path, inherited):
+    """Also when SIGINT comes in ignored, as in a background job of a script (or a CI runner's shell)."""
     import signal
     import subprocess
     import sys
 
     from conftest import ROOT, cli_env
 
+    disposition = signal.SIG_DFL if inherited == "default" else signal.SIG_IGN
     cmd = [sys.executable, "-m", "flows.cli", "review", str(_empty_run(tmp_path)), "--serve"]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(), cwd=ROOT
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
     )
     assert proc.stdout.readline().startswith("boilerclean review: http://127.0.0.1:")
     proc.send_signal(signal.SIGINT)

@@ -263,7 +263,8 @@ def serve(out_dir: str | Path, port: int = 0, config: str | Path | None = None) 
     httpd = ThreadingHTTPServer(("127.0.0.1", port), make_handler(app, port_ref))
     httpd.daemon_threads = True
     port_ref[0] = httpd.server_address[1]
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGINT too: a server started from a script's background job inherits it ignored, and Ctrl-C must work.
+    previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGTERM, signal.SIGINT)}
     try:  # from the URL on, Ctrl-C or SIGTERM stops it cleanly
         print(f"boilerclean review: http://127.0.0.1:{port_ref[0]}/ (Ctrl-C to stop)", flush=True)
         httpd.serve_forever()
@@ -271,7 +272,8 @@ def serve(out_dir: str | Path, port: int = 0, config: str | Path | None = None) 
         pass
     finally:
         httpd.server_close()
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
     print("boilerclean review: stopped", file=sys.stderr)
     return 0
 
