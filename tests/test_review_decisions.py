@@ -153,9 +153,13 @@ def test_serve_stops_cleanly_on_ctrl_c(tmp_path, inherited):
         cwd=ROOT,
         preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
     )
-    assert proc.stdout.readline().startswith("boilerclean review: http://127.0.0.1:")
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=20)
+    try:
+        assert proc.stdout.readline().startswith("boilerclean review: http://127.0.0.1:")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:  # a server that did not stop must not outlive the test
+        proc.kill()
+        proc.wait()
     assert proc.returncode == 0 and "Traceback" not in err and "stopped" in err
 
 
