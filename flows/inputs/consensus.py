@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from cleaners.risk import measure
+from cleaners.risk import measure, stoplist
 
 from .trim import trim_tail
 
@@ -62,13 +61,6 @@ def line_key(line: str) -> str:
     """A line's text for matching: spacing and case aside, and a list item's "- " marker."""
     s = " ".join(line.split()).lower()
     return s[2:] if s.startswith("- ") else s
-
-
-@cache
-def stoplist(language: str) -> frozenset[str]:
-    import justext
-
-    return frozenset(justext.get_stoplist(language))
 
 
 def page_language(text: str) -> str | None:
