@@ -79,7 +79,7 @@ def classify(html: str, language: str) -> list[Paragraph]:
     from lxml.etree import ParserError
 
     try:
-        paragraphs = justext.justext(html, justext.get_stoplist(language))
+        paragraphs = justext.justext(html, stoplist(language))  # the list page_language read
     except (ParserError, ValueError):  # an empty or unparsable document: no opinion
         return []
     return [(line_key(p.text), p.cf_class, p.class_type) for p in paragraphs]
