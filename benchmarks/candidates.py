@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from benchmarks.dev_sets import Page, extract, justext_paragraphs, page_meta
 from benchmarks.snippet_score import collapse
+from cleaners.risk import stoplist  # jusText's, one language (cached)
 
 NO_COMMENTS = {"include_comments": False}
 SETTINGS = {
@@ -43,13 +44,6 @@ WORD = re.compile(r"\w+")
 # A link list: at least this many items, and this share of the list's characters inside <ref>.
 LINK_LIST_ITEMS = 2
 LINK_LIST_SHARE = 0.6
-
-
-def stoplist(language: str) -> frozenset[str]:
-    """jusText's stop list (flows.inputs.consensus.stoplist, cached there)."""
-    from flows.inputs.consensus import stoplist as justext_stoplist
-
-    return justext_stoplist(language)
 
 
 def page_stoplist(text: str) -> frozenset[str]:

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from flows.outputs.records import RECORDS_DIR, BatchRecords  # noqa: E402
 from flows.review.data import collect_review  # noqa: E402
 from flows.review.pages import INDEX_DATA, INDEX_PAGE, index_data_js, render_index  # noqa: E402
+from flows.run.pipeline import BATCH_SIZE  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -77,7 +78,7 @@ def _cut(original: str, acting: list[dict]) -> str:
 def build_run(out: Path, n: int) -> None:
     rng = random.Random(14)
     lines = [f"Boilerplate line {k}: {'subscribe ' * (k % 5)}now" for k in range(3000)]
-    records, held, batch = [], [], BatchRecords()  # the reports in the run's layout: a file per 64
+    records, held, batch = [], [], BatchRecords()  # the reports in the run's layout: a file per batch
     (out / RECORDS_DIR).mkdir(parents=True, exist_ok=True)
     for i in range(n):
         record, report, cleaned = make_record(i, rng, lines)
@@ -86,7 +87,7 @@ def build_run(out: Path, n: int) -> None:
         stem.with_suffix(".txt").write_text(cleaned, encoding="utf-8")
         batch.add(report)
         records.append(record)
-        if len(batch) == 64 or i == n - 1:
+        if len(batch) == BATCH_SIZE or i == n - 1:
             (out / batch.name).write_bytes(batch.data())
             for r in records[-len(batch) :]:
                 r["records"] = batch.name

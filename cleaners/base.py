@@ -100,10 +100,14 @@ class PatternCleaner(Cleaner):
     def idle(self, doc: Document) -> bool:
         # `near` rules fire only beside a line a plain rule took: no plain candidate, no removal.
         # A subclass that finds removals its own way says for itself when it is idle.
-        if type(self).find_removals is not PatternCleaner.find_removals:
+        if self._finds_its_own_way():
             return False
         self._prepare()
         return not self._plain_gate.may_hit(doc)
+
+    def _finds_its_own_way(self) -> bool:
+        """A subclass with its own find_removals: the gates of this class do not describe it."""
+        return type(self).find_removals is not PatternCleaner.find_removals
 
     def match_line(self, stripped: str, rules, doc: Document | None = None) -> Any:
         """The first rule found in the stripped line, or None (searched under doc's time limit)."""
@@ -146,7 +150,7 @@ class PatternCleaner(Cleaner):
     def plan_gate(self) -> RuleGate | None:
         # Only when every plain rule is gated (no rule is tried on every line) and the cleaner finds
         # its removals this class's way.
-        if type(self).find_removals is not PatternCleaner.find_removals:
+        if self._finds_its_own_way():
             return None
         self._prepare()
         return None if self._plain_gate.rest else self._plain_gate

@@ -696,17 +696,20 @@ class RuleGate:
         gate = self._mask
         if not every & gate:
             return {}
-        memo = self._memo
+        rules_for = self.rules_for
         out = {}
         for line, mask in masks.items():
-            mask &= gate
-            if mask:
-                rules = memo.get(mask)
-                if rules is None:
-                    rules = self._rules_of(mask)
-                if rules:  # a line with none of them gets `rest`, which is then () too
-                    out[line] = rules
+            if mask & gate and (rules := rules_for(mask)):  # a line with none gets `rest`, then () too
+                out[line] = rules
         return out
+
+    def rules_for(self, mask: int) -> tuple[Any, ...]:
+        """The gate's rules that may match a line holding the words of `mask` (once ready)."""
+        m = mask & self._mask
+        if not m:
+            return ()
+        rules = self._memo.get(m)
+        return rules if rules is not None else self._rules_of(m)
 
     def _get_ready(self) -> None:
         if self._ready is not _AUTOMATA.words:  # a new gate, or unpickled: its words may not be in yet
@@ -786,13 +789,8 @@ class GateSet:
         """(gate position, its rules) for each gate that may match a line holding the words of `mask`."""
         hits = []
         for g, gate in enumerate(self.gates):
-            m = mask & gate._mask
-            if m:
-                rules = gate._memo.get(m)
-                if rules is None:
-                    rules = gate._rules_of(m)
-                if rules:
-                    hits.append((g, rules))
+            if rules := gate.rules_for(mask):
+                hits.append((g, rules))
         if len(self._memo) >= self._MEMO_MAX:
             self._memo.clear()
         self._memo[mask] = out = tuple(hits)

@@ -74,17 +74,24 @@ REVIEWED = ("certain", "likely")  # declared confidences of rules someone has te
 CJK_PROSE_STOP_SHARE = 0.08  # function characters in Chinese and Japanese prose: ~0.12-0.25
 
 
-@lru_cache(maxsize=4)
-def stop_words(script: str) -> frozenset[str]:
-    """jusText's stop words of the script's languages, read as justext.get_stoplist reads them but from
-    the package's data without importing it (jusText imports lxml: ~40 ms at a run's first removal)."""
+@lru_cache(maxsize=64)
+def stoplist(language: str) -> frozenset[str]:
+    """jusText's stop list of a language (its file name, e.g. "English"), read as justext.get_stoplist reads
+    it but from the package's data without importing it (jusText imports lxml: ~40 ms at a run's first
+    removal)."""
     spec = importlib.util.find_spec("justext")  # finds, does not import
     if spec is None or spec.loader is None or spec.origin is None:
         raise ImportError("jusText's stop lists are needed (pip install justext)")
-    folder = os.path.join(os.path.dirname(spec.origin), "stoplists")
+    path = os.path.join(os.path.dirname(spec.origin), "stoplists", f"{language}.txt")
+    data = spec.loader.get_data(path)  # type: ignore[attr-defined]
+    return frozenset(w.decode("utf8").lower() for w in data.splitlines())
+
+
+@lru_cache(maxsize=4)
+def stop_words(script: str) -> frozenset[str]:
+    """jusText's stop words of the script's languages."""
     langs = {"latin": LATIN, "cyrillic": CYRILLIC, "hangul": HANGUL}[script]
-    data = [spec.loader.get_data(os.path.join(folder, f"{lang}.txt")) for lang in langs]  # type: ignore[attr-defined]
-    return frozenset(w.decode("utf8").lower() for d in data for w in d.splitlines())
+    return frozenset().union(*map(stoplist, langs))
 
 
 @dataclass(frozen=True, slots=True)

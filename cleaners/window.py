@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .core import Removal
 from .engine import find_removals
@@ -174,15 +174,15 @@ def _add_window(facts: _Facts, w: _Window, ruleset: Ruleset) -> None:
         old = facts.anchors
         facts.anchors = (old[0] if old[0] >= 0 else first + first_line, last + first_line)
     owned = [i for i, r in enumerate(found) if lo <= body_start(r) < hi]
-    mine = [found[i] for i in owned]
-    facts.declared.extend(declared[i] for i in owned)
-    facts.prose.extend(prose_of(mine, [declared[i] for i in owned]))
+    mine, mine_declared = [found[i] for i in owned], [declared[i] for i in owned]
+    facts.declared.extend(mine_declared)
+    facts.prose.extend(prose_of(mine, mine_declared))
     for r in mine:
         f, la = body_lines(doc, r)
         facts.body.append((f + first_line, la + first_line))
         line, end_line = doc.line_index(r.start), doc.line_index(max(r.start, r.end - 1))
         facts.lines.append((line + first_line + 1, end_line + first_line + 1))
-        facts.removals.append(replace(r, start=r.start + w.offset, end=r.end + w.offset))
+        facts.removals.append(r.moved(r.start + w.offset, r.end + w.offset, r.text))
     stripped = doc.stripped
     facts.nonblank += sum(1 for i in w.core_lines if stripped[i])
     facts.solid += solid_chars(doc.text[lo:hi])
@@ -250,10 +250,10 @@ def pieces(
             if cut < 0:
                 need = 2 * len(buf)  # removals too dense to cut here: read on, in few joins
                 break
-            yield buf[:cut], [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:j]]
+            yield buf[:cut], [r.moved(r.start - base, r.end - base, r.text) for r in acting[k:j]]
             buf, base, k = buf[cut:], base + cut, j
     if buf or k < len(acting):
-        yield buf, [replace(r, start=r.start - base, end=r.end - base) for r in acting[k:]]
+        yield buf, [r.moved(r.start - base, r.end - base, r.text) for r in acting[k:]]
 
 
 def _grow(buf: str, it: Iterator[str], need: int) -> tuple[str, bool]:

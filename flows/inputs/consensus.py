@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 
-from cleaners.risk import measure
+from cleaners.risk import measure, stoplist
 
 from .trim import trim_tail
 
@@ -64,13 +63,6 @@ def line_key(line: str) -> str:
     return s[2:] if s.startswith("- ") else s
 
 
-@cache
-def stoplist(language: str) -> frozenset[str]:
-    import justext
-
-    return frozenset(justext.get_stoplist(language))
-
-
 def page_language(text: str) -> str | None:
     """The STOPLIST_LANGUAGES entry whose stop list covers most of the text's words, or None."""
     words = [w.lower() for w in _WORD.findall(text)]
@@ -87,7 +79,7 @@ def classify(html: str, language: str) -> list[Paragraph]:
     from lxml.etree import ParserError
 
     try:
-        paragraphs = justext.justext(html, justext.get_stoplist(language))
+        paragraphs = justext.justext(html, stoplist(language))  # the list page_language read
     except (ParserError, ValueError):  # an empty or unparsable document: no opinion
         return []
     return [(line_key(p.text), p.cf_class, p.class_type) for p in paragraphs]

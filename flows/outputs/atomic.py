@@ -367,9 +367,8 @@ class OutputBatch:
                         failed[key] = exc
                         _roll_back(staged)
                         break
-        if self._shared in failed:  # what depends on it goes back to how it was
-            for key, staged in self._staged.items():
-                failed.setdefault(key, failed[self._shared])
+        if self._shared in failed:  # what depends on it goes back to how it was (commit() fails them all)
+            for staged in self._staged.values():
                 _roll_back(staged)
         folders: dict[str, list[Any]] = {}
         for key, staged in self._staged.items():

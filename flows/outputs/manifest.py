@@ -28,7 +28,7 @@ import orjson
 from ..inputs.discover import InputFile
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
-from .records import RECORDS_DIR, is_records_name
+from .records import RECORDS_DIR, RECORDS_PATTERN, is_records_name
 
 STATE_DIR = ".boilerclean"
 MANIFEST_NAME = "manifest.sqlite"
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE TABLE IF NOT EXISTS records (file TEXT PRIMARY KEY, live INTEGER NOT NULL);
 """
 # The records file a stored summary record names (as orjson writes it; json.dumps, before, with a space).
-_POINTER = re.compile(r'"records": ?"(removals/[0-9a-f]{32}\.jsonl)"')
+_POINTER = re.compile(f'"records": ?"({RECORDS_PATTERN})"')
 
 
 def records_of(record_json: str) -> str | None:
@@ -419,7 +419,7 @@ class IncrementalRun:
 
 
 # Any records file summary.json names, found in its bytes (its pointers and its held list's reports).
-_NAMED_RECORDS = re.compile(rb"removals/[0-9a-f]{32}\.jsonl")
+_NAMED_RECORDS = re.compile(RECORDS_PATTERN.encode())
 
 
 def _records_on_disk(out: Path) -> set[str]:

@@ -175,8 +175,11 @@ def to_json_bytes(data: Any) -> bytes:
 # its batch's JSON Lines file, DIR/removals/<digest of the content>.jsonl; the input's summary record
 # names that file ("records"). Runs before this layout wrote DIR/<stem>.report.json: still read.
 RECORDS_DIR = "removals"
+DIGEST_CHARS = 32  # hex characters of the digest a records file is named by
+# A records file's path relative to the output folder, as a pattern (the manifest finds it inside JSON).
+RECORDS_PATTERN = rf"{RECORDS_DIR}/[0-9a-f]{{{DIGEST_CHARS}}}\.jsonl"
 LEGACY_REPORT_SUFFIX = ".report.json"
-_RECORDS_NAME = re.compile(r"^removals/[0-9a-f]{32}\.jsonl$")
+_RECORDS_NAME = re.compile(f"^{RECORDS_PATTERN}$")
 
 
 class BatchRecords:
@@ -213,7 +216,7 @@ class BatchRecords:
     @property
     def name(self) -> str:
         """The file's path relative to the output folder."""
-        return f"{RECORDS_DIR}/{self._digest.hexdigest()[:32]}.jsonl"
+        return f"{RECORDS_DIR}/{self._digest.hexdigest()[:DIGEST_CHARS]}.jsonl"
 
     def data(self) -> bytes:
         return b"".join(self._lines)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,9 +186,13 @@ def iter_entries(out_dir: str | Path, summary: dict) -> Iterator[FileEntry]:
 def read_report(reader: ReportReader, record: dict, summary: dict) -> dict | None:
     """The report of a file of the run (its summary record names the file holding it), or None."""
     rel = record.get("input")
-    report = reader.report(rel, record.get("records"))
-    # A report of another input (a name clash) or of another ruleset (an older run) is not this file's.
-    if report is None or report.get("ruleset_hash") != summary.get("ruleset_hash"):
+    return _own(reader.report(rel, record.get("records")), rel, summary.get("ruleset_hash"))
+
+
+def _own(report: dict | None, rel: str | None, ruleset_hash: str | None) -> dict | None:
+    """The report if it is input rel's under this ruleset: a report of another input (a name clash) or of
+    another ruleset (an older run) is not this file's."""
+    if report is None or report.get("ruleset_hash") != ruleset_hash:
         return None
     return report if report.get("input") == rel else None
 
@@ -205,25 +209,28 @@ TALLY_CHUNK = 1000
 
 def tally_files(out_dir: str, ruleset_hash: str | None, records: list[dict]) -> Tally:
     """Read the reports of these files (summary records, in run order) and count them: one job."""
-    tally = Tally()
-    for entry in iter_entries(out_dir, {"ruleset_hash": ruleset_hash, "file_records": records}):
-        tally.rows.append(tally.add_file(entry))
-    tally.line_last.clear()  # only needed within a job (files do not span jobs); not sent back
-    return tally
+    return _tally(iter_entries(out_dir, {"ruleset_hash": ruleset_hash, "file_records": records}))
 
 
 def tally_reports(ruleset_hash: str, records: list[dict], report_of: Callable[[str], dict | None]) -> Tally:
     """Count a batch's files (summary records, in run order) from their reports still in memory, as
     tally_files would read them back: a file's report counts only when its record names the file holding
     it (put in place). report_of(input): its report."""
-    tally = Tally()
-    for rec in records:
+
+    def entry(rec: dict) -> FileEntry:
         rel = rec["input"]
         report = report_of(rel) if is_records_name(rec.get("records")) else None
-        if report is not None and (report.get("ruleset_hash") != ruleset_hash or report.get("input") != rel):
-            report = None
-        tally.rows.append(tally.add_file(FileEntry(rel, InputFile("", rel).stem, rec, report)))
-    tally.line_last.clear()
+        return FileEntry(rel, InputFile("", rel).stem, rec, _own(report, rel, ruleset_hash))
+
+    return _tally(map(entry, records))
+
+
+def _tally(entries: Iterable[FileEntry]) -> Tally:
+    """Count these files, in run order."""
+    tally = Tally()
+    for entry in entries:
+        tally.rows.append(tally.add_file(entry))
+    tally.line_last.clear()  # only needed within a job (files do not span jobs); not sent back
     return tally
 
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from cleaners.core import Removal, Status, apply_removals
 
-from ..outputs.records import STATUS_WORD, status_of
+from ..outputs.records import STATUS_WORD, legacy_report_name, status_of
 from .assets import BASE_CSS, FILE_CSS, INDEX_CSS, INDEX_JS, cleaner_colour
 from .data import Counts, FileEntry, Review, nonblank_lines
 
@@ -128,7 +128,7 @@ def render_file_page(
 
 def _report_href(entry) -> str:
     """The file holding this input's removal records, relative to its page (pages sit beside the text)."""
-    target = entry.record.get("records") or f"{entry.stem}.report.json"  # an older run's own report
+    target = entry.record.get("records") or legacy_report_name(entry.input)  # an older run's own report
     return posixpath.relpath(target, posixpath.dirname(entry.stem) or ".")
 
 

@@ -185,7 +185,7 @@ def run_clean(
 
 
 def clean_batches(
-    items, out, ruleset, meter, submit_task, pool, dispatch, logger, size=lambda rel: 0
+    items, out, ruleset, meter, submit_task, pool, dispatch, logger, size
 ) -> Iterator[tuple[list[dict], Tally]]:
     """Each batch's records and review counts as it is done, in order, counted on the meter file by file
     of the batch; size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
