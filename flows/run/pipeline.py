@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
-from .dispatch import process_pool, run_batches, start_workers
+from .dispatch import process_pool, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
@@ -141,11 +142,11 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
-        with process_pool(workers) as pool:
+        with process_pool(workers) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
-            if not (in_flow or dask or dask_address):  # the batches' workers, started while the run plans
-                start_workers(pool, workers)
+            # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
+            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()
@@ -158,6 +159,7 @@ def run_clean(
                 items, unchanged = incremental.plan(items, unknown)
                 meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
+                dispatch["dask_started"] = started
                 work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
                 tally = Tally()  # the review index's counts, batch by batch, in run order
                 for result, part in clean_batches(*work):
