@@ -89,14 +89,17 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
     monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
 
     def worker_state():
-        profiling = dask.config.get("distributed.worker.profile.enabled")
-        return "flows.run.worker" in sys.modules, profiling, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        get = dask.config.get
+        profiling, tick = get("distributed.worker.profile.enabled"), get("distributed.admin.tick.interval")
+        return "flows.run.worker" in sys.modules, profiling, tick, os.environ.get("MALLOC_TRIM_THRESHOLD_")
 
     with dask_client(1, None, True) as started:
         client = started.get()
-        assert list(client.run(worker_state).values()) == [(True, False, None)]
+        assert list(client.run(worker_state).values()) == [(True, False, "1s", None)]
+        assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
     # This process's config is left as it was.
     assert dask.config.get("distributed.worker.profile.enabled")
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"
     assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") == 65536
 
 
