@@ -17,7 +17,7 @@ from flows.inputs.consensus import (
     page_language,
     verdicts,
 )
-from flows.inputs.edges import article_paragraphs, title_lines, trim_edges
+from flows.inputs.edges import article_paragraphs, trim_edges
 
 P1 = (
     "The old harbour bridge reopened to traffic on Monday morning, two years after it was closed for"
@@ -190,11 +190,6 @@ def test_nothing_goes_without_an_article_that_holds_enough_of_the_text():
     # readability's article is one short paragraph of a long text: it picked another block.
     long_text = "\n".join(["Home", "Short paragraph here.", *[P2] * 10, "Share"])
     assert trim_edges(long_text, ["short paragraph here."], v, line_key) == (long_text, [])
-
-
-def test_title_lines_cut_site_names_and_skip_one_word_titles():
-    forms = title_lines(("Harbour bridge reopens - Harbour Gazette", "News"))
-    assert ("harbour", "bridge", "reopens") in forms and ("news",) not in forms
 
 
 def test_article_paragraphs_are_readabilitys_article():

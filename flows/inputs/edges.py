@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 
 import regex
 
+from cleaners.page_title import title_forms
 from cleaners.risk import measure
 
 # readability's article must hold at least this share of the text's characters (0.3 chosen on half A
@@ -68,15 +69,6 @@ def _words(s: str) -> tuple[str, ...]:
     return tuple(w.casefold() for w in _WORDS.findall(s))
 
 
-def title_lines(titles: Sequence[str]) -> set[tuple[str, ...]]:
-    """The titles' words, whole and without trailing " | Site" parts (one-word titles left out)."""
-    forms = set()
-    for title in titles:
-        forms.add(_words(title))
-        forms.update(_words(title[: m.start()]) for m in TITLE_SEPARATOR.finditer(title))
-    return {f for f in forms if len(f) >= 2}
-
-
 def trim_edges(
     text: str,
     article: Sequence[str],
@@ -98,7 +90,7 @@ def trim_edges(
     have = [i for i, ln in enumerate(lines) if inside(ln)]
     if not have or sum(len(lines[i]) for i in have) < MIN_SHARE * len(text):
         return text, []
-    forms = title_lines(titles)
+    forms = title_forms(tuple(titles), TITLE_SEPARATOR)
     edge = [*range(have[0]), *range(have[-1] + 1, len(lines))]
     drop = {
         i
