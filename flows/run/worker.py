@@ -17,7 +17,7 @@ from typing import Any
 from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
-from ..inputs.read import document_from_bytes, read_input, sha256_bytes
+from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
 from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.diff import iter_diff
 from ..outputs.records import (
@@ -104,15 +104,27 @@ def _clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tupl
     return _with_pointers(results, records, failed, in_place), records
 
 
-# Characters of text read and cleaned before their outputs are written. Cleaning a run of documents back
-# to back, with no writes, system calls and reports between them, costs the engine 10-18% less CPU (its
-# tables stay in the processor's caches); the bound keeps a batch of large inputs from being held whole.
+# Characters of text read and cleaned before their outputs are written. Reading a group's inputs, then
+# cleaning them back to back, then writing their outputs costs the engine 10-20% less CPU than doing the
+# three per input in turn (its tables stay in the processor's caches between documents; RESULTS.md,
+# 2026-12-01 22:00); the bound keeps a batch of large inputs from being held whole.
 GROUP_CHARS = 1 << 22
 
 
 def _cleaned_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[tuple[InputFile, Any]]]:
-    """The batch's inputs in order, in groups read and cleaned together, each with its _Cleaned (or the
-    exception that stopped it; None: a huge input, cleaned in windows as its outputs are written)."""
+    """The batch's inputs in order, in groups read and then cleaned together, each with its _Cleaned (or
+    the exception that stopped it; None: a huge input, cleaned in windows as its outputs are written)."""
+    for group in _read_groups(items, ruleset):
+        for i, (item, got) in enumerate(group):
+            if isinstance(got, _Cleaned) and got.doc is not None:
+                try:
+                    _clean(got, item, ruleset)
+                except Exception as exc:  # noqa: BLE001 - raised again where its outputs would be written
+                    group[i] = (item, exc)
+        yield group
+
+
+def _read_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[tuple[InputFile, Any]]]:
     group: list[tuple[InputFile, Any]] = []
     chars = 0
     for item in items:
@@ -123,11 +135,11 @@ def _cleaned_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[t
             yield [(item, None)]
             continue
         try:
-            cleaned: Any = _read_and_clean(item, ruleset)
-            chars += len(cleaned.text) + len(cleaned.raw or b"")
+            got: Any = _read(item, ruleset)
+            chars += len(got.doc.text) if got.doc else len(got.raw or b"")
         except Exception as exc:  # noqa: BLE001 - raised again where its outputs would be written
-            cleaned = exc
-        group.append((item, cleaned))
+            got = exc
+        group.append((item, got))
         if chars >= GROUP_CHARS:
             yield group
             group, chars = [], 0
@@ -164,18 +176,17 @@ def _with_pointers(
 
 @dataclass(slots=True)
 class _Cleaned:
-    """One input read and cleaned, its outputs not written yet."""
+    """One input read (and then cleaned), its outputs not written yet."""
 
     report: dict
     error: str = ""  # it could not be read or decoded: why
     raw: bytes | None = None  # it could not be decoded: its bytes, kept as DIR/<stem>.raw
-    text: str = ""  # its text (a page's extracted article: what reports and diffs refer to)
-    encoding: str = ""
+    doc: InputText | None = None  # its text (a page's extracted article: what reports and diffs refer to)
     result: CleanResult | None = None
 
 
-def _read_and_clean(item: InputFile, ruleset: Ruleset) -> _Cleaned:
-    """Read, decode and clean one input (the first half of writing its outputs: _write_file)."""
+def _read(item: InputFile, ruleset: Ruleset) -> _Cleaned:
+    """Read and decode one input (_clean cleans it, _write_file writes its outputs)."""
     report = report_start(item.rel, ruleset.hash)
     try:
         data = read_input(item.path)
@@ -187,10 +198,13 @@ def _read_and_clean(item: InputFile, ruleset: Ruleset) -> _Cleaned:
         doc = document_from_bytes(data, item.rel, ruleset.extraction)
     except ValueError as exc:  # ExtractionError included
         return _Cleaned(report, str(exc), raw=data)
-    del data  # a big document's bytes need not stay beside its text
     report.update(doc.record)
-    result = clean_text(doc.text, ruleset, source=item.rel, domain=doc.domain, titles=doc.titles)
-    return _Cleaned(report, text=doc.text, encoding=doc.encoding, result=result)
+    return _Cleaned(report, doc=doc)
+
+
+def _clean(got: _Cleaned, item: InputFile, ruleset: Ruleset) -> None:
+    doc = got.doc
+    got.result = clean_text(doc.text, ruleset, source=item.rel, domain=doc.domain, titles=doc.titles)
 
 
 def _write_file(
@@ -220,7 +234,9 @@ def _write_file(
         )
         if record is not None:
             return record
-        cleaned = _read_and_clean(item, ruleset)
+        cleaned = _read(item, ruleset)
+        if cleaned.doc is not None:
+            _clean(cleaned, item, ruleset)
     report = cleaned.report
     if cleaned.raw is not None:
         # Not cleaned, but kept byte for byte so `boilerclean restore` still rebuilds every input it read.
@@ -231,11 +247,11 @@ def _write_file(
         if _has_outputs(stem):  # a failure never replaces a good output: the last run's stay
             return summary_record({**report, "error": cleaned.error})
         return _fail(report, batch_records, cleaned.error)
-    text, result = cleaned.text, cleaned.result
+    text, result = cleaned.doc.text, cleaned.result
     records = removal_records(text, result.removals)
     add_outcome(report, result.held, result.timed_out, heavy_rules(records, text, ruleset.quarantine))
     report.update(
-        encoding=cleaned.encoding,
+        encoding=cleaned.doc.encoding,
         output=f"{name}.txt",
         chars_in=len(text),
         chars_out=len(result.cleaned),
