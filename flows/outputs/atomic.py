@@ -286,21 +286,45 @@ class OutputBatch:
         path = os.fspath(path)  # plain strings: a Path per output cost more than its system calls here
         folder, name = os.path.split(path)
         folder = folder or os.curdir
-        dev = self._made.get(folder)
-        if dev is None:  # a temporary file is on its folder's disk: one stat per folder, not per file
-            make_folders(Path(folder))
-            dev = self._made[folder] = os.stat(folder).st_dev
+        dev = self._dev(folder)
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
         with _temp_file(folder, name, sync=_syncfs is None) as (fh, tmp):
             yield fh
         self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
 
     def write(self, key: Any, path: str | os.PathLike, data: str | bytes, phase: int = 0) -> None:
-        with self.open(key, path, phase) as fh:
-            if isinstance(data, str):
-                write_text_chunks(fh, (data,))
-            else:
-                fh.write(data)
+        """open() and one write, for content already in memory (most outputs): no context managers."""
+        if isinstance(data, str):
+            if len(data) > WRITE_CHUNK:  # encoded a piece at a time: no whole second copy
+                with self.open(key, path, phase) as fh:
+                    write_text_chunks(fh, (data,))
+                return
+            data = data.encode("utf-8")
+        path = os.fspath(path)
+        folder, name = os.path.split(path)
+        folder = folder or os.curdir
+        dev = self._dev(folder)
+        fd, tmp = _create_temp(folder, name)
+        try:
+            try:
+                FdWriter(fd).write(data)
+                if _syncfs is None:  # without syncfs each file is fsync'd on its own
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+        except BaseException:
+            _unlink_quietly(tmp)
+            raise
+        self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
+
+    def _dev(self, folder: str) -> int:
+        """The folder's st_dev, made first if need be: one stat per folder, not per file (a temporary file is
+        on its folder's disk)."""
+        dev = self._made.get(folder)
+        if dev is None:
+            make_folders(Path(folder))
+            dev = self._made[folder] = os.stat(folder).st_dev
+        return dev
 
     def __len__(self) -> int:
         """How many keys have outputs waiting for commit()."""

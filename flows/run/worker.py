@@ -18,8 +18,8 @@ from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
-from ..outputs.atomic import OutputBatch, write_text_chunks
-from ..outputs.diff import iter_diff
+from ..outputs.atomic import WRITE_CHUNK, OutputBatch, write_text_chunks
+from ..outputs.diff import iter_diff, render_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
     BatchRecords,
@@ -258,9 +258,13 @@ def _write_file(
         removals=records,
         counts=count_removals(records),
     )
-    # Written in pieces (a big document gets no second whole copy); the records file goes in place last.
-    _stage(batch, item, stem + ".txt", OUTPUTS, (result.cleaned,))
-    _stage(batch, item, stem + ".diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
+    # The records file goes in place last. A big document's diff is written in pieces (no second whole
+    # copy); a small one's as one string (fewer calls per output).
+    _write(batch, item, stem + ".txt", result.cleaned)
+    if len(text) <= WRITE_CHUNK:
+        _write(batch, item, stem + ".diff", render_diff(text, result.removals, item.rel))
+    else:
+        _stage(batch, item, stem + ".diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
     batch_records.add(report)
     return summary_record(report)
 
@@ -274,6 +278,13 @@ def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
     report["error"] = error
     records.add(report)
     return summary_record(report)
+
+
+def _write(batch: OutputBatch, item: InputFile, path: str, text: str) -> None:
+    try:
+        batch.write(item, path, text, OUTPUTS)
+    except OSError as exc:
+        raise WriteFailed(f"cannot write outputs: {exc}") from exc
 
 
 def _stage(
