@@ -9,7 +9,8 @@ An extraction is trafilatura's text under some settings, or a combination of two
   favor_precision drops too (flows/inputs/trim.py);
 - `consensus`: the pipeline's `extraction: consensus`, `trimmed` with favor_recall's lines that jusText
   calls good added and non-prose lines that jusText and favor_precision both reject dropped
-  (flows/inputs/consensus.py);
+  (flows/inputs/consensus.py), then the head and tail outside readability's article that jusText calls bad
+  (flows/inputs/edges.py);
 - `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
   turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
 The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from benchmarks.dev_sets import Page, extract, justext_paragraphs, page_meta
+from benchmarks.dev_sets import Page, extract, justext_paragraphs, page_meta, readability_paragraphs
 from benchmarks.snippet_score import collapse
 from cleaners.risk import stoplist  # jusText's, one language (cached)
 
@@ -120,7 +121,8 @@ def consensus_text(page: Page) -> str:
     language = page_language(default)
     paragraphs = justext_paragraphs(page, language) if language else []
     precise, recall = extract(page, SETTINGS["favor_precision"]), extract(page, SETTINGS["favor_recall"])
-    return consensus(default, precise, recall, paragraphs).text
+    article = readability_paragraphs(page) if paragraphs else []  # as extract.py: needs jusText
+    return consensus(default, precise, recall, paragraphs, article, page_meta(page)["titles"]).text
 
 
 def extraction(name: str) -> Callable[[Page], str]:

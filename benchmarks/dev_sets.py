@@ -162,3 +162,15 @@ def justext_paragraphs(page: Page, language: str) -> list:
         return [list(p) for p in classify(page_html(page), language)]
 
     return [tuple(p) for p in _cached("justext", {"language": language}, page, make)]
+
+
+def readability_paragraphs(page: Page) -> list[str]:
+    """readability's article paragraphs of the page (flows.inputs.edges.article_paragraphs), cached."""
+
+    def make() -> list:
+        from flows.inputs.consensus import line_key
+        from flows.inputs.edges import article_paragraphs
+
+        return article_paragraphs(page_html(page), line_key)
+
+    return _cached("readability", {}, page, make)

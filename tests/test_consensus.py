@@ -1,5 +1,7 @@
 """`extraction: consensus`: `trimmed`'s text, with favor_recall's lines jusText calls good added and the
-non-prose lines jusText and favor_precision both reject dropped (flows/inputs/consensus.py)."""
+non-prose lines jusText and favor_precision both reject dropped (flows/inputs/consensus.py); then the head
+and tail lines outside readability's article that jusText calls bad, unless sentence-like or a title
+(flows/inputs/edges.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from flows.inputs.consensus import (
     page_language,
     verdicts,
 )
+from flows.inputs.edges import article_paragraphs, trim_edges
 
 P1 = (
     "The old harbour bridge reopened to traffic on Monday morning, two years after it was closed for"
@@ -143,3 +146,72 @@ def test_extract_article_consensus_records_added_and_dropped_lines(monkeypatch):
 def test_line_key_ignores_case_spacing_and_list_marker():
     assert line_key("-  Ferry   Timetable ") == "ferry timetable"
     assert line_key("  ") == ""
+
+
+# The edges step (flows/inputs/edges.py).
+BAD, GOOD = ("bad", "bad"), ("good", "good")
+ARTICLE = [line_key(p) for p in (P1, P2, P3)]
+# Lines above and below the article that jusText calls bad, and look-alikes that must stay.
+HEAD = ["Home", "24. April 2020 | Press releases", "Ferry timetable changes for the winter season"]
+TAIL = ["See also:", *RELATED, "Photo: Jane Doe"]
+LEAD = "The council met on Monday and agreed that the bridge would open again before the winter."
+TITLE = "Harbour bridge reopens"
+
+
+def verdict_of(table: dict[str, tuple[str, str]]):
+    return lambda line: table.get(line)
+
+
+def test_head_and_tail_lines_jusText_calls_bad_go():
+    text = "\n".join([*HEAD, P1, P2, P3, *TAIL])
+    v = verdict_of({ln: BAD for ln in HEAD + TAIL})
+    out, dropped = trim_edges(text, ARTICLE, v, line_key)
+    assert out == "\n".join([P1, P2, P3])
+    assert dropped == HEAD + TAIL
+
+
+def test_look_alikes_stay():
+    # A sentence at the head (a lead readability left out), the headline, a line jusText calls good or
+    # does not know, and a bad line between two article lines (not an edge) all stay.
+    text = "\n".join([LEAD, TITLE, "Review", "Unknown label", P1, "Tags", P2, P3, "Share this"])
+    v = verdict_of({LEAD: BAD, TITLE: BAD, "Review": GOOD, "Tags": BAD, "Share this": BAD})
+    out, dropped = trim_edges(text, ARTICLE, v, line_key, titles=(f"{TITLE} | Harbour Gazette",))
+    assert dropped == ["Share this"]
+    assert out == "\n".join([LEAD, TITLE, "Review", "Unknown label", P1, "Tags", P2, P3])
+    # A tail line jusText calls bad only on its own (context-free class) stays.
+    assert trim_edges(f"{P1}\nMore", ARTICLE, verdict_of({"More": ("bad", "good")}), line_key)[1] == []
+
+
+def test_nothing_goes_without_an_article_that_holds_enough_of_the_text():
+    text = "\n".join([*HEAD, P1, P2, P3, *TAIL])
+    v = verdict_of({ln: BAD for ln in HEAD + TAIL})
+    assert trim_edges(text, [], v, line_key) == (text, [])
+    assert trim_edges(text, ["something else entirely"], v, line_key) == (text, [])
+    # readability's article is one short paragraph of a long text: it picked another block.
+    long_text = "\n".join(["Home", "Short paragraph here.", *[P2] * 10, "Share"])
+    assert trim_edges(long_text, ["short paragraph here."], v, line_key) == (long_text, [])
+
+
+def test_article_paragraphs_are_readabilitys_article():
+    found = article_paragraphs(HTML, line_key)
+    assert line_key(P1) in found and line_key(P3) in found
+    assert "home" not in found and line_key(RELATED[0]) not in found
+    assert article_paragraphs("", line_key) == [] and article_paragraphs("<html></html>", line_key) == []
+
+
+def test_consensus_records_edge_lines():
+    v = classify(HTML, "English")
+    default = "\n".join(["Home", P1, P2, P3])
+    found = consensus(default, default, default, v, ARTICLE)
+    assert found.edges == ["Home"] and found.text == "\n".join([P1, P2, P3])
+    assert consensus(default, default, default, v).edges == []  # no article: no edges step
+
+
+def test_extract_article_records_edges(monkeypatch):
+    # favor_precision keeps "Home" too, so only the edges step can take it.
+    monkeypatch.setattr(trafilatura, "extract", lambda html, **settings: "\n".join(["Home", P1, P2, P3]))
+    ext = extract_mod.extract_article(HTML, "utf-8", "consensus")
+    assert ext.text == "\n".join([P1, P2, P3])
+    record = ext.record()
+    assert record["edges"] == ["Home"] and record["dropped"] == []
+    assert record["edges_by"] == {"tool": "trafilatura.readability_lxml", "version": trafilatura.__version__}

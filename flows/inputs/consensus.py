@@ -11,18 +11,21 @@ Starting from `trimmed` (flows/inputs/trim.py):
   (cleaners.risk.measure) goes.
 A line is matched to the jusText paragraph of the same text (case, spacing and a list item's "- " aside)
 or else to the only paragraph that contains it; a line with no match gets no verdict and stays as it is.
+Last, the lines outside readability's article at the text's head and tail that jusText calls bad go
+(flows/inputs/edges.py, round 16).
 When no stop list below covers MIN_STOP_SHARE of the page's words, jusText is not asked.
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01, round 13).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01, rounds 13 and 16).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cleaners.risk import measure, stoplist
 
+from .edges import trim_edges
 from .trim import trim_tail
 
 # jusText stop lists a page's language is chosen from (the one that covers most of its words).
@@ -149,12 +152,22 @@ class Consensus:
     trimmed: list[str]
     added: list[str]
     dropped: list[str]
+    edges: list[str] = field(default_factory=list)
 
 
-def consensus(default: str, precise: str, recall: str, paragraphs: Sequence[Paragraph]) -> Consensus:
-    """`default` trimmed (trim_tail), then corrected by favor_recall / favor_precision and jusText."""
+def consensus(
+    default: str,
+    precise: str,
+    recall: str,
+    paragraphs: Sequence[Paragraph],
+    article: Sequence[str] = (),
+    titles: Sequence[str] = (),
+) -> Consensus:
+    """`default` trimmed (trim_tail), then corrected by favor_recall / favor_precision and jusText, then its
+    edges outside readability's `article` (line_key'd paragraphs) trimmed; `titles` are never trimmed."""
     text, trimmed = trim_tail(default, precise)
     verdict = verdicts(paragraphs)
     text, added = add_recall_lines(text, default, recall, verdict)
     text, dropped = drop_rejected(text, precise, verdict)
-    return Consensus(text, trimmed, added, dropped)
+    text, edges = trim_edges(text, article, verdict, line_key, titles)
+    return Consensus(text, trimmed, added, dropped, edges)

@@ -13,8 +13,9 @@ from typing import Any
 
 from cleaners.settings import DEFAULT_EXTRACTION
 
-from .consensus import classify, consensus, page_language
+from .consensus import classify, consensus, line_key, page_language
 from .domain import domain_from_html
+from .edges import article_paragraphs
 from .trim import trim_tail
 
 # Suffixes read as HTML pages.
@@ -32,7 +33,9 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 # (article benchmark / trafilatura suite), +0.0000 / +0.0018 held out on half B, recall floors kept
 # (benchmarks/RESULTS.md, 2026-12-01 round 5). "consensus" (the default since round 13) is "trimmed"
 # corrected where favor_recall or favor_precision agrees with jusText (flows/inputs/consensus.py):
-# F1 +0.0015 / +0.0028 on half A, +0.0006 / +0.0040 held out on half B, no precision lost.
+# F1 +0.0015 / +0.0028 on half A, +0.0006 / +0.0040 held out on half B, no precision lost. Since round 16
+# it also trims the text's head and tail outside readability's article where jusText agrees
+# (flows/inputs/edges.py): F1 +0.0010 / +0.0013 on half A, +0.0000 / +0.0011 held out on half B.
 EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {"include_comments": False},
     "precision": {"include_comments": False, "favor_precision": True},
@@ -72,6 +75,7 @@ class Extraction:
     trimmed: tuple[str, ...] = ()  # the lines trim_tail dropped from the end (modes "trimmed", "consensus")
     added: tuple[str, ...] = ()  # mode "consensus": favor_recall's lines that jusText calls good
     dropped: tuple[str, ...] = ()  # mode "consensus": lines jusText and favor_precision both reject
+    edges: tuple[str, ...] = ()  # mode "consensus": head and tail lines outside readability's article
     language: str = ""  # mode "consensus": the stop list jusText was given ("" when none fits the page)
     paragraphs: int = 0  # mode "consensus": how many paragraphs jusText classed (0: it gave no opinion)
 
@@ -87,6 +91,8 @@ class Extraction:
             added_by = dict(sorted(RECALL_SETTINGS[self.mode].items()))
             trim |= {"judged_by": judge, "added_by": added_by, "added": list(self.added)}
             trim |= {"dropped": list(self.dropped)}
+            edges_by = {"tool": "trafilatura.readability_lxml", "version": tool_version("trafilatura")}
+            trim |= {"edges_by": edges_by, "edges": list(self.edges)}
         return {
             "tool": "trafilatura",
             "version": tool_version("trafilatura"),
@@ -157,9 +163,10 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
+    titles = page_titles(html)
     return Extraction(
-        **_second_opinions(html, text, mode),
-        titles=page_titles(html),
+        **_second_opinions(html, text, mode, titles),
+        titles=titles,
         html_chars=len(html),
         encoding=encoding,
         domain=domain_from_html(html),
@@ -167,7 +174,7 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     )
 
 
-def _second_opinions(html: str, text: str, mode: str) -> dict[str, Any]:
+def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = ()) -> dict[str, Any]:
     """The text as the mode corrects it with other extractions, and the Extraction fields that record it."""
     import trafilatura
 
@@ -180,12 +187,14 @@ def _second_opinions(html: str, text: str, mode: str) -> dict[str, Any]:
     recall = trafilatura.extract(html, **RECALL_SETTINGS[mode]) or ""
     language = page_language(text)
     paragraphs = classify(html, language) if language else []
-    found = consensus(text, precise, recall, paragraphs)
+    article = article_paragraphs(html, line_key) if paragraphs else []  # no jusText verdict: no use
+    found = consensus(text, precise, recall, paragraphs, article, titles)
     return {
         "text": found.text,
         "trimmed": tuple(found.trimmed),
         "added": tuple(found.added),
         "dropped": tuple(found.dropped),
+        "edges": tuple(found.edges),
         "language": language or "",
         "paragraphs": len(paragraphs),
     }
