@@ -171,3 +171,15 @@ def test_top_level_input_named_index_is_refused_not_overwritten(tmp_path):
     assert [(e["input"], "index.html" in e["error"]) for e in summary["errors"]] == [("index.txt", True)]
     assert (out / "sub" / "index.txt").read_text(encoding="utf-8") == "Body.\n"
     assert "<title>" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_run_makes_full_collections_rarer_and_puts_the_thresholds_back():
+    import gc
+
+    from flows.cli.run import FULL_COLLECTION_EVERY, fewer_full_collections
+
+    before = gc.get_threshold()
+    with fewer_full_collections():
+        inside = gc.get_threshold()
+    assert inside[:2] == before[:2] and inside[2] == max(before[2], FULL_COLLECTION_EVERY)
+    assert gc.get_threshold() == before

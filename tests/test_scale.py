@@ -15,7 +15,8 @@ import pytest
 from conftest import ROOT, cli_env
 
 from benchmarks.corpus import write_corpus
-from flows.outputs.records import _line_starts
+from cleaners.core import Removal
+from flows.outputs.records import _line_starts, removal_records
 from flows.run import pipeline as run_module
 from flows.run.dispatch import bounded
 from flows.run.prefect_flow import clean_flow
@@ -243,6 +244,31 @@ def test_line_starts_match_a_character_scan():
 
     for text in ["", "a", "a\n", "a\r\nb\rc\n\r\n", "\r\r\n\n", "x\ry"]:
         assert _line_starts(text) == scan(text)
+
+
+def test_removal_lines_counted_on_lf_text_match_the_line_starts():
+    # removal_records counts LFs from one removal to the next when a text has no CR; it must give the line
+    # numbers that bisecting the line starts gives (the path a text with CR takes).
+    import bisect
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        text = "".join(rng.choice(["a", "b c", "\n", "\n\n", "xyz"]) for _ in range(rng.randint(0, 40)))
+        spans = [sorted(rng.sample(range(len(text) + 1), 2)) if len(text) > 1 else [0, len(text)]]
+        spans += [[p, p] for p in rng.sample(range(len(text) + 1), min(3, len(text) + 1))]
+        removals = [Removal(a, b, "c", "r", text[a:b], shadow=bool(a % 2)) for a, b in spans]
+        starts = _line_starts(text)
+        expected = [
+            (
+                r.start,
+                bisect.bisect_right(starts, r.start),
+                bisect.bisect_right(starts, max(r.start, r.end - 1)),
+            )
+            for r in sorted(removals, key=lambda r: r.start)
+        ]
+        got = [(d["start"], d["line"], d["end_line"]) for d in removal_records(text, removals)]
+        assert got == expected, text
 
 
 def test_workers_must_be_positive(cli, tmp_path):

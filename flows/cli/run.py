@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .common import (
     EXIT_FAILED_FILES,
@@ -105,7 +108,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     start = time.monotonic()
     try:
-        summary = run_tracked(kwargs, args.verbose) if use_prefect else run_in_process(kwargs, ruleset)
+        with fewer_full_collections():
+            summary = run_tracked(kwargs, args.verbose) if use_prefect else run_in_process(kwargs, ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -115,6 +119,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary.setdefault("this_run", {})["seconds"] = time.monotonic() - start  # what the user waited
     print("\n".join(final_lines(summary, args.out)), flush=True)
     return EXIT_FAILED_FILES if summary["failed"] or summary.get("output_errors") else EXIT_OK
+
+
+# Younger collections per full one during a run (CPython's default: 10).
+FULL_COLLECTION_EVERY = 100
+
+
+@contextmanager
+def fewer_full_collections() -> Iterator[None]:
+    """A run holds a record per file until its end (the summary's, the index's counts), and the garbage
+    collector walked all of them in each full collection: 7 in a 20,000-file run, 0.35 of its 12 CPU s
+    (gc.callbacks timed). A run makes few reference cycles, so full collections can be rarer while it
+    lasts; the thresholds are put back after."""
+    old = gc.get_threshold()
+    gc.set_threshold(old[0], old[1], max(old[2], FULL_COLLECTION_EVERY))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def run_tracked(kwargs: dict, verbose: bool = False) -> dict:

@@ -21,7 +21,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     path = Path(path)
     make_folders(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    with _temp_file(str(path.parent), path.name, sync=True) as (fh, tmp):
+    with _TempFile(str(path.parent), path.name, sync=True) as (fh, tmp):
         fh.write(payload)
     try:
         os.replace(tmp, path)
@@ -123,21 +123,32 @@ class FdWriter:
         return self.fd
 
 
-@contextmanager
-def _temp_file(folder: str, name: str, sync: bool) -> Iterator[tuple[FdWriter, str]]:
-    """A new temporary file beside `folder/name` (see TEMP_NAME), open for writing; closed (and fsync'd if
-    `sync`) on leaving, removed on error."""
-    fd, tmp = _create_temp(folder, name)
-    try:
+class _TempFile:
+    """A new temporary file beside `folder/name` (see TEMP_NAME), open for writing: `with` gives its writer
+    and path; closed (and fsync'd if `sync`) on leaving, removed on error. A class, not @contextmanager:
+    it is entered once per output."""
+
+    __slots__ = ("fd", "sync", "tmp")
+
+    def __init__(self, folder: str, name: str, sync: bool) -> None:
+        self.fd, self.tmp = _create_temp(folder, name)
+        self.sync = sync
+
+    def __enter__(self) -> tuple[FdWriter, str]:
+        return FdWriter(self.fd), self.tmp
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
-            yield FdWriter(fd), tmp
-            if sync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+            try:
+                if kind is None and self.sync:
+                    os.fsync(self.fd)
+            finally:
+                os.close(self.fd)
+        except BaseException:
+            _unlink_quietly(self.tmp)
+            raise
+        if kind is not None:
+            _unlink_quietly(self.tmp)
 
 
 def _unlink_quietly(path: str) -> None:
@@ -286,21 +297,36 @@ class OutputBatch:
         path = os.fspath(path)  # plain strings: a Path per output cost more than its system calls here
         folder, name = os.path.split(path)
         folder = folder or os.curdir
-        dev = self._made.get(folder)
-        if dev is None:  # a temporary file is on its folder's disk: one stat per folder, not per file
-            make_folders(Path(folder))
-            dev = self._made[folder] = os.stat(folder).st_dev
+        dev = self._dev(folder)
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
-        with _temp_file(folder, name, sync=_syncfs is None) as (fh, tmp):
+        with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
             yield fh
         self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
 
     def write(self, key: Any, path: str | os.PathLike, data: str | bytes, phase: int = 0) -> None:
-        with self.open(key, path, phase) as fh:
-            if isinstance(data, str):
-                write_text_chunks(fh, (data,))
-            else:
-                fh.write(data)
+        """open() and one write, for content in memory (most outputs): one context manager, not two."""
+        if isinstance(data, str):
+            if len(data) > WRITE_CHUNK:  # encoded a piece at a time: no whole second copy
+                with self.open(key, path, phase) as fh:
+                    write_text_chunks(fh, (data,))
+                return
+            data = data.encode("utf-8")
+        path = os.fspath(path)
+        folder, name = os.path.split(path)
+        folder = folder or os.curdir
+        dev = self._dev(folder)
+        with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
+            fh.write(data)
+        self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
+
+    def _dev(self, folder: str) -> int:
+        """The folder's st_dev, made first if need be: one stat per folder, not per file (a temporary file is
+        on its folder's disk)."""
+        dev = self._made.get(folder)
+        if dev is None:
+            make_folders(Path(folder))
+            dev = self._made[folder] = os.stat(folder).st_dev
+        return dev
 
     def __len__(self) -> int:
         """How many keys have outputs waiting for commit()."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -189,9 +190,13 @@ def _marked(text: str, spans: Iterable[tuple[int, int]], mark: str) -> Iterator[
         yield "\n\\ No newline at end of file\n"
 
 
+# What makes git quote a file name in a diff header: a control character, a quote or a backslash.
+_QUOTED = re.compile(r'[\x00-\x1f"\\\x7f]')
+
+
 def _diff_name(name: str) -> str:
     """A file name for a diff header, C-quoted as git does when it holds a line break, quote or backslash."""
-    if not any(c < " " or c in '"\\\x7f' for c in name):
+    if not _QUOTED.search(name):
         return name
     escapes = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
     return (

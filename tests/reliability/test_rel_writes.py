@@ -92,7 +92,7 @@ def test_no_direct_writes_in_the_package():
         allowed = ALLOWED_DIRECT_WRITES.get(rel, [])
         # flows/outputs/atomic.py's temporary files are where atomic_write and OutputBatch write (then
         # rename).
-        writers = ("atomic_write", "_temp_file") if rel == "flows/outputs/atomic.py" else ("atomic_write",)
+        writers = ("atomic_write", "_create_temp") if rel == "flows/outputs/atomic.py" else ("atomic_write",)
         found = [
             f
             for f in direct_writes(path.read_text(encoding="utf-8"), writers)
