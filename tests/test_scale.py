@@ -68,12 +68,51 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
         clean_flow.fn(
             [str(small_corpus)], str(outs["dask"]), workers=2, dask_address=cluster.scheduler_address
         )
+    # --dask: the run's own local cluster, started in the background, its workers given the ruleset by path.
+    outs["dask-local"] = tmp_path / "dask-local"
+    clean_flow.fn([str(small_corpus)], str(outs["dask-local"]), workers=2, dask=True)
+    assert not list((outs["dask-local"] / ".boilerclean").glob("ruleset-*.pickle"))  # removed at the end
     trees = {k: tree(v) for k, v in outs.items()}
     summary = json.loads(trees["one"]["summary.json"])
     assert summary["files"] == 121 and summary["failed"] == 1 and summary["removals"] > 100
     assert len([k for k in trees["one"] if k.startswith("removals/")]) == 18  # 121 files, batches of 7
     assert trees["pool"] == trees["one"]
     assert trees["dask"] == trees["one"]
+    assert trees["dask-local"] == trees["one"]
+
+
+def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_allocator(monkeypatch):
+    import dask
+
+    from flows.run.dispatch import dask_client
+
+    # An earlier cluster's nannies (Dask's defaults) may have put it in this process's environment.
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+
+    def worker_state():
+        get = dask.config.get
+        profiling, tick = get("distributed.worker.profile.enabled"), get("distributed.admin.tick.interval")
+        return "flows.run.worker" in sys.modules, profiling, tick, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+
+    with dask_client(1, None, True) as started:
+        client = started.get()
+        assert list(client.run(worker_state).values()) == [(True, False, "1s", None)]
+        assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
+    # This process's config is left as it was.
+    assert dask.config.get("distributed.worker.profile.enabled")
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"
+    assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") == 65536
+
+
+def test_a_dask_scheduler_that_cannot_be_reached_fails_where_the_batches_start():
+    import dask
+
+    from flows.run.dispatch import dask_client
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        with dask_client(1, "tcp://127.0.0.1:9", True) as started:
+            with pytest.raises(OSError):
+                started.get()
 
 
 # The streaming part of a run (discovery, batching, dispatch, cleaning, writing) with the records
@@ -171,8 +210,23 @@ def test_progress_names_its_phase_and_counts_from_zero_in_each(caplog):
 def test_small_runs_get_smaller_batches_whatever_the_workers():
     from flows.run.pipeline import BATCH_SIZE, MIN_BATCH, batch_size
 
-    assert batch_size(5) == MIN_BATCH and batch_size(320) == 20
+    assert batch_size(5) == MIN_BATCH and batch_size(1280) == 20 and batch_size(20_000) == 312
     assert batch_size(1_000_000) == BATCH_SIZE and batch_size(0) == MIN_BATCH
+
+
+def test_batches_are_cut_short_by_their_inputs_bytes():
+    from flows.run.pipeline import batched_by_bytes
+
+    class Item:
+        def __init__(self, rel):
+            self.rel = rel
+
+    sizes = {"a": 3, "b": 3, "c": 5, "d": 20, "e": 1, "f": 1, "g": 1, "h": 1}
+    items = [Item(rel) for rel in sizes]
+    got = [[i.rel for i in b] for b in batched_by_bytes(items, 3, sizes.get, 10)]
+    # c would take a+b+c to 11 bytes; d alone is over the cap (a batch holds one input at least);
+    # e, f, g fill a batch by count.
+    assert got == [["a", "b"], ["c"], ["d"], ["e", "f", "g"], ["h"]]
 
 
 def test_line_starts_match_a_character_scan():

@@ -61,15 +61,97 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
     return None
 
 
+# For the run's own cluster: the scheduler and nannies in this process, and the workers.
+LOCAL_CLUSTER_CONFIG = {"distributed.admin.tick.interval": "1s"}
+
+
 def local_cluster_kwargs(workers: int) -> dict[str, Any]:
-    """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python)."""
+    """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python), each of
+    which imports the batch code as it starts (a preload), not at its first batch.
+
+    Its workers' statistical profiler is off: every 10 ms it takes the GIL from the batch to sample its
+    stack (~0.6 CPU s per worker on 20,000 files, and the batch slower). Their event loops check their
+    own health (a warning when one was blocked for 3 s) every second, not every 20 ms: an idle cluster
+    of two then costs ~2% of a core, not ~4%. `config` is the workers' own Dask config (the nannies pass
+    it on), so this process's and a user's scheduler's are left as they are.
+    """
     return {
         "n_workers": workers,
         "threads_per_worker": 1,
         "processes": True,
         "dashboard_address": None,
         "host": "127.0.0.1",
+        "preload": ["flows.run.worker"],
+        "config": {"distributed.worker.profile.enabled": False, **LOCAL_CLUSTER_CONFIG},
     }
+
+
+def local_cluster(cluster_class: Any, workers: int) -> Any:
+    """The run's own local cluster, its workers spawned with the allocator's defaults, as the pool's are.
+
+    Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in a worker's environment before spawning it, so
+    that memory goes back to the system sooner; here that cost ~0.4 s of system time per 20,000 files
+    (RESULTS.md). Left out for this cluster only: Dask's config is read while the scheduler and the
+    nannies are made (so they get LOCAL_CLUSTER_CONFIG too), and put back after; a
+    MALLOC_TRIM_THRESHOLD_ of the user's own still applies."""
+    import dask
+
+    scoped = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **LOCAL_CLUSTER_CONFIG}
+    with dask.config.set(scoped):
+        return cluster_class(**local_cluster_kwargs(workers))
+
+
+class DaskClient:
+    """A Dask client, started in a background thread from its creation: a local cluster's start (~1 s:
+    importing distributed, spawning the workers, their imports) then overlaps the run's plan, as the
+    process pool's does (start_workers). `get()` waits for it; `close()` shuts it down."""
+
+    def __init__(self, workers: int, address: str | None = None) -> None:
+        self.local = address is None
+        self._stack = ExitStack()
+        self._client: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, args=(workers, address), name="dask-start")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _start(self, workers: int, address: str | None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+
+            # Closed by callbacks, not as context managers: a Client's `with` sets a context variable that
+            # only this thread could reset.
+            if address is None:
+                cluster = local_cluster(LocalCluster, workers)
+                self._stack.callback(cluster.close)
+                address = cluster
+            self._client = Client(address)
+            self._stack.callback(self._client.close)
+        except BaseException as exc:  # noqa: BLE001 - raised in the run's thread, by get()
+            self._error = exc
+
+    def get(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def close(self) -> None:
+        self._thread.join()
+        self._stack.close()
+
+
+@contextmanager
+def dask_client(workers: int, address: str | None, wanted: bool) -> Iterator[DaskClient | None]:
+    """The run's Dask client, starting in the background (None unless Dask is `wanted`)."""
+    if not wanted:
+        yield None
+        return
+    client = DaskClient(workers, address)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 def bounded(
@@ -91,6 +173,17 @@ def start_worker(parent: int) -> None:
     """A pool worker's start: exit with the run, and import the batch code now, while the run plans."""
     exit_with_parent(parent)
     from . import worker  # noqa: F401 - the cleaners and the writers, imported before the first batch
+
+
+def start_dispatch(
+    stack: ExitStack, pool: ProcessPoolExecutor | None, workers: int, dask_address: str | None, dask: bool
+) -> DaskClient | None:
+    """Start whoever will clean the batches outside a flow run, now, while the run plans: the pool's
+    workers, or the Dask client (closed with `stack`), which is returned."""
+    if dask or dask_address:
+        return stack.enter_context(dask_client(workers, dask_address, True))
+    start_workers(pool, workers)
+    return None
 
 
 def _ready() -> None:
@@ -122,6 +215,25 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
         yield pool
 
 
+def dask_batches(
+    started: DaskClient, batch_fn: Callable, batches: Iterable[list], out: str, ruleset: Any, window: int
+) -> Iterator[tuple[list, Any]]:
+    """run_batches on Dask. A local cluster's workers load the ruleset by path, as pool workers do; a
+    scheduler's may be on other machines, so it is sent to each of them once (scatter, broadcast)."""
+    client = started.get()
+    with ExitStack() as stack:
+        if started.local:
+            shared = RulesetFile(ruleset, out)
+            stack.callback(shared.close)
+            rs = shared.ref
+        else:
+            rs = client.scatter(ruleset, broadcast=True)
+        # pure=False: a batch is work with side effects (files written), never to be deduplicated.
+        yield from bounded(
+            lambda b: client.submit(batch_fn, b, out, rs, pure=False), lambda f: f.result(), batches, window
+        )
+
+
 def run_batches(
     batch_fn: Callable[[list, str, Any], list[dict]],
     batches: Iterable[list],
@@ -132,35 +244,22 @@ def run_batches(
     dask: bool = False,
     submit_task: Callable[..., Any] | None = None,
     pool: ProcessPoolExecutor | None = None,
+    dask_started: DaskClient | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
     """(batch, its records) for every batch, in order.
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
     spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
-    `workers` processes started here), or on Dask.
+    `workers` processes started here), or on Dask (`dask_started`, or a client started here).
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
         yield from bounded(lambda b: submit_task(b, out, ruleset), lambda f: f.result(), batches, window)
         return
     if dask or dask_address:
-        from distributed import Client, LocalCluster
-
         with ExitStack() as stack:
-            if dask_address:
-                client = stack.enter_context(Client(dask_address))
-            else:
-                cluster = stack.enter_context(LocalCluster(**local_cluster_kwargs(workers)))
-                client = stack.enter_context(Client(cluster))
-            # Sent once to every worker rather than with every batch.
-            rs = client.scatter(ruleset, broadcast=True)
-            # pure=False: a batch is work with side effects (files written), never to be deduplicated.
-            yield from bounded(
-                lambda b: client.submit(batch_fn, b, out, rs, pure=False),
-                lambda f: f.result(),
-                batches,
-                window,
-            )
+            started = dask_started or stack.enter_context(dask_client(workers, dask_address, True))
+            yield from dask_batches(started, batch_fn, batches, out, ruleset, window)
         return
     if workers <= 1:
         for b in batches:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -24,16 +25,19 @@ from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
-from .dispatch import process_pool, run_batches, start_workers
+from .dispatch import process_pool, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_and_tally, run_logger
 
-# Files per task: one task per file costs ~11 ms in the flow and ~60 ms in Prefect's API server
-# (measured with Prefect 3.8 here), so tasks get batches.
-BATCH_SIZE = 64
+# Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
+# Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
+# of MIN_BATCH to BATCH_SIZE files and at most BATCH_BYTES of input (docs/scale.md: why).
+BATCH_SIZE = 512
 MIN_BATCH = 8
+BATCHES_PER_RUN = 64
+BATCH_BYTES = 32 << 20
 
 log = logging.getLogger("boilerclean")
 
@@ -42,6 +46,24 @@ def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def batched_by_bytes(
+    items: Iterable[InputFile], size: int, nbytes: Callable[[str], int], max_bytes: int
+) -> Iterator[list[InputFile]]:
+    """Batches of `size` inputs, a batch cut short before an input that would take it past `max_bytes`
+    (nbytes(rel): an input's size as planned); a batch has one input at least."""
+    batch: list[InputFile] = []
+    total = 0
+    for item in items:
+        n = nbytes(item.rel)
+        if batch and (len(batch) == size or total + n > max_bytes):
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += n
+    if batch:
+        yield batch
 
 
 def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict], list[str]]:
@@ -141,11 +163,11 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
-        with process_pool(workers) as pool:
+        with process_pool(workers) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
-            if not (in_flow or dask or dask_address):  # the batches' workers, started while the run plans
-                start_workers(pool, workers)
+            # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
+            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()
@@ -158,6 +180,7 @@ def run_clean(
                 items, unchanged = incremental.plan(items, unknown)
                 meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
+                dispatch["dask_started"] = started
                 work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
                 tally = Tally()  # the review index's counts, batch by batch, in run order
                 for result, part in clean_batches(*work):
@@ -192,7 +215,7 @@ def clean_batches(
     # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
     done = run_batches(
         clean_and_tally,
-        batched(items, batch_size(len(items))),
+        batched_by_bytes(items, batch_size(len(items)), size, BATCH_BYTES),
         out,
         ruleset,
         submit_task=submit_task,
@@ -206,9 +229,10 @@ def clean_batches(
 
 
 def batch_size(n_items: int) -> int:
-    """BATCH_SIZE, or less for a small run (~16 batches, of 8 files at least), so that progress moves and
-    the workers share it. The same whoever cleans: a batch's records file is an output (docs/scale.md)."""
-    return min(BATCH_SIZE, max(MIN_BATCH, n_items // 16))
+    """Files per batch: BATCHES_PER_RUN batches for the run, of MIN_BATCH to BATCH_SIZE files, so that
+    progress moves and up to that many workers share a modest run. The same whoever cleans: a batch's
+    records file is an output (docs/scale.md)."""
+    return min(BATCH_SIZE, max(MIN_BATCH, n_items // BATCHES_PER_RUN))
 
 
 def make_output_folder(out: str) -> None:
