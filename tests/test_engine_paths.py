@@ -86,3 +86,26 @@ def documents_and_removals(draw):
 def test_offset_tidying_equals_the_line_object_version(case):
     doc, removals = case
     assert _tidy_blank_lines(doc, removals) == reference_tidy(Document(doc.text), removals)
+
+
+def test_a_cleaned_document_is_freed_without_the_garbage_collector():
+    """No reference cycle per document (Document <-> its lines): refcounting frees it, and the collector's
+    runs over 20,000 documents' leftovers (~5% of the engine's time) are gone."""
+    import gc
+
+    from cleaners import clean_text, load_ruleset
+
+    ruleset = load_ruleset()
+    text = "Title\n\nPhoto: AP\n\nWe use cookies to improve your experience. Accept\n\nThe article goes on.\n"
+    clean_text(text, ruleset)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            doc = Document(text)
+            assert doc.lines[2].content == "Photo: AP" and len(list(doc.lines)) == 7
+            assert clean_text(text, ruleset).acting
+        del doc
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
