@@ -6,6 +6,7 @@ import bisect
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from .core import Removal, apply_removals
 from .fastmatch import GateSet
@@ -50,8 +51,22 @@ def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
         line = doc.lines[line.index + 1]
 
 
-def _resolve_overlaps(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
+def _resolve_overlaps(candidates: list[tuple[int, Removal]]) -> list[Removal]:
     """Non-overlapping removals; where two overlap, the higher-priority cleaner (lower rank) wins."""
+    by_start = sorted([r for _, r in candidates], key=_START)
+    prev_start, prev_end = -1, 0
+    for r in by_start:
+        if r.start <= prev_start or r.start < prev_end:
+            return _resolve_by_rank(candidates)
+        prev_start, prev_end = r.start, r.end
+    return by_start  # none overlaps (most documents): all of them, as the walk by rank would accept them
+
+
+_START = attrgetter("start")
+
+
+def _resolve_by_rank(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
+    """_resolve_overlaps where some removals overlap: accepted by rank, then start."""
     # Accepted spans never overlap, so sorted by start they are sorted by end too: a new span can only
     # overlap its neighbours there (a scan of all accepted spans made a huge document quadratic).
     starts: list[int] = []
