@@ -126,8 +126,10 @@ def measure(text: str) -> Prose:
 
 def sentence_like(text: str) -> bool:
     """measure(text).sentence_like without the sentence count it does not need (the article anchors ask
-    it of whole article lines, where counting sentences cost ~6 us a line)."""
-    s = " ".join(text.split())
+    it of whole article lines, where counting sentences cost ~6 us a line). Whitespace inside the text
+    changes neither the sentence ending nor the words, so the text is only stripped, not respaced as
+    measure respaces it (its character count needs that): ~2 us less on a long paragraph."""
+    s = text.strip()
     return bool(_ENDS_SENTENCE.search(s)) and _prose_counts(*_counts(s))
 
 

@@ -343,14 +343,16 @@ SENTENCE_PIECES = st.sampled_from(
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.lists(SENTENCE_PIECES, max_size=30).map(" ".join),
-    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ","]),
+    st.lists(SENTENCE_PIECES, max_size=30),
+    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ",", ".\x1c", ".\u3000", " .\t"]),
+    st.sampled_from([" ", "  ", "\t", "\xa0", "\u3000", " \u2028 "]),
 )
-def test_sentence_like_is_measures_verdict(words, end):
-    """article_anchors asks sentence_like (no sentence count): the same answer as measure gives."""
+def test_sentence_like_is_measures_verdict(words, end, space):
+    """article_anchors asks sentence_like (no sentence count, no respacing): the same answer as measure
+    gives, whatever the whitespace between the words and around them."""
     from cleaners.risk import sentence_like
 
-    text = words + end
+    text = space.join(words) + end
     assert sentence_like(text) == measure(text).sentence_like
     assert sentence_like("The cat and the dog of the house sat in the garden.")  # both answers occur
 
