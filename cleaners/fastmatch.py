@@ -597,13 +597,8 @@ def _short_or_wanted(a: _Automata, chunk: list[str]) -> list[str]:
     """The lines no gated rule can take made empty: longer than `tier` without a word of a rule whose
     max_chars reaches their length (so also every line longer than all rules' max_chars)."""
     tier, top = a.tier, a.max_chars
-    out = chunk.copy()  # one walk of the lines finds the long ones; the few are then seen to one by one
-    long = []
-    for i in [i for i, s in enumerate(chunk) if len(s) > tier]:
-        if len(out[i]) > top:
-            out[i] = ""
-        else:
-            long.append(i)
+    out = [s if len(s) <= top else "" for s in chunk]
+    long = [i for i, s in enumerate(out) if len(s) > tier]
     reach: dict[int, int] = {}
     if long and a.long is not None:
         _scan(a.long, fold("\n".join([out[i] for i in long])), 0, reach)
