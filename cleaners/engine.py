@@ -148,6 +148,9 @@ def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
         first = bisect.bisect_right(starts, start) - 1
         if starts[first] != start:
             continue
+        if (starts[first + 1] if first + 1 < n else size) == end:  # one whole line (most): no second bisect
+            owner[first] = pos
+            continue
         last = bisect.bisect_right(starts, max(start, end - 1), first) - 1
         if (starts[last + 1] if last + 1 < n else size) == end:
             if first == last:
