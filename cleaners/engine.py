@@ -6,6 +6,7 @@ import bisect
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import repeat
 from operator import attrgetter
 
 from .core import Removal, apply_removals
@@ -270,7 +271,7 @@ def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
         if keep:
             candidates.extend((rank, r) for r in found if not _kept(r, doc, keep))
         else:
-            candidates.extend((rank, r) for r in found)
+            candidates.extend(zip(repeat(rank), found))  # in C: no generator frame per removal
     # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
     for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
         keep = ruleset.keep + source_keep
