@@ -6,6 +6,8 @@ import bisect
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import repeat
+from operator import attrgetter
 
 from .core import Removal, apply_removals
 from .fastmatch import GateSet
@@ -50,8 +52,22 @@ def _kept(removal: Removal, doc: Document, keep: tuple) -> bool:
         line = doc.lines[line.index + 1]
 
 
-def _resolve_overlaps(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
+def _resolve_overlaps(candidates: list[tuple[int, Removal]]) -> list[Removal]:
     """Non-overlapping removals; where two overlap, the higher-priority cleaner (lower rank) wins."""
+    by_start = sorted([r for _, r in candidates], key=_START)
+    prev_start, prev_end = -1, 0
+    for r in by_start:
+        if r.start <= prev_start or r.start < prev_end:
+            return _resolve_by_rank(candidates)
+        prev_start, prev_end = r.start, r.end
+    return by_start  # none overlaps (most documents): all of them, as the walk by rank would accept them
+
+
+_START = attrgetter("start")
+
+
+def _resolve_by_rank(candidates: Iterable[tuple[int, Removal]]) -> list[Removal]:
+    """_resolve_overlaps where some removals overlap: accepted by rank, then start."""
     # Accepted spans never overlap, so sorted by start they are sorted by end too: a new span can only
     # overlap its neighbours there (a scan of all accepted spans made a huge document quadratic).
     starts: list[int] = []
@@ -132,6 +148,9 @@ def _whole_line_owner(doc: Document, removals: list[Removal]) -> dict[int, int]:
         # doc.line_index and doc.line_end inlined: this runs for every removal of every document.
         first = bisect.bisect_right(starts, start) - 1
         if starts[first] != start:
+            continue
+        if (starts[first + 1] if first + 1 < n else size) == end:  # one whole line (most): no second bisect
+            owner[first] = pos
             continue
         last = bisect.bisect_right(starts, max(start, end - 1), first) - 1
         if (starts[last + 1] if last + 1 < n else size) == end:
@@ -252,7 +271,7 @@ def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
         if keep:
             candidates.extend((rank, r) for r in found if not _kept(r, doc, keep))
         else:
-            candidates.extend((rank, r) for r in found)
+            candidates.extend(zip(repeat(rank), found))  # in C: no generator frame per removal
     # Per-source rules rank after every global cleaner; their removals name the source that scoped them.
     for rank, (group, cleaner) in enumerate(groups, start=len(ruleset.cleaners)):
         keep = ruleset.keep + source_keep

@@ -626,12 +626,18 @@ def _scan(automaton: tuple, text: str, first: int, masks: dict[int, int]) -> Non
             last = end
             masks[line] = get(line, 0) | bits[k]
         return
-    line = first
+    # A line's hits come together (ends in order): ORed in a local, stored once at the line's break.
+    line, mask = first, 0
     for k, _, _ in matches:
-        if k == breaks:
-            line += 1
+        if k != breaks:
+            mask |= bits[k]
         else:
-            masks[line] = get(line, 0) | bits[k]
+            if mask:
+                masks[line] = get(line, 0) | mask
+                mask = 0
+            line += 1
+    if mask:
+        masks[line] = get(line, 0) | mask
 
 
 class RuleGate:

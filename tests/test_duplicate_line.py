@@ -1,5 +1,10 @@
 """duplicate_line beyond its cases (tests/cases/duplicate_line): its options, offsets and details."""
 
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaners import clean_text, restore, ruleset_from_mapping
 
 
@@ -57,3 +62,48 @@ def test_idle_only_without_a_repeated_line():
     assert not cleaner.idle(repeated) and [r.start for r in cleaner.find_removals(repeated)] == [
         len(caption) + 1
     ]
+
+
+def _duplicate_cleaner(max_distance: int):
+    from cleaners import load_ruleset
+
+    cleaner = [c for c in load_ruleset().cleaners if c.name == "duplicate_line"][0]
+    cleaner = copy.copy(cleaner)
+    cleaner.max_distance = max_distance
+    return cleaner
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["", "  ", "A caption of twenty-odd characters.", "Short", "Another line here."]),
+        max_size=12,
+    ),
+    st.integers(0, 3),
+)
+def test_idle_exactly_when_no_repeat_is_close_enough(lines, max_distance):
+    """idle (a close repeat, compared in C) never skips a document find_removals takes a line from, and is
+    idle whenever find_removals finds nothing for want of a close repeat."""
+    from cleaners.text import Document
+
+    doc = Document("\n".join(lines) + "\n")
+    cleaner = _duplicate_cleaner(max_distance)
+    found = list(cleaner.find_removals(doc))
+    nonblank = [s.strip() for s in lines if s.strip()]
+    close = any(
+        nonblank[i] == nonblank[j]
+        for i in range(len(nonblank))
+        for j in range(i + 1, i + 1 + max_distance)
+        if j < len(nonblank)
+    )
+    assert cleaner.idle(doc) == (not close)
+    if found:
+        assert close
+
+
+def test_a_far_repeat_leaves_the_cleaner_idle():
+    from cleaners.text import Document
+
+    caption = "A crowd gathers outside the court on Monday morning."
+    assert _duplicate_cleaner(1).idle(Document(f"{caption}\n\nOther text here.\n\n{caption}\n"))
+    assert not _duplicate_cleaner(2).idle(Document(f"{caption}\n\nOther text here.\n\n{caption}\n"))

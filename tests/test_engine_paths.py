@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaners.core import Removal
-from cleaners.engine import _tidy_blank_lines
+from cleaners.engine import _resolve_by_rank, _resolve_overlaps, _tidy_blank_lines
 from cleaners.text import Document
 
 LINE = st.sampled_from(["", " ", "\t", "Advertisement", "Photo: AP", "The article goes on.", "x"])
@@ -86,3 +86,45 @@ def documents_and_removals(draw):
 def test_offset_tidying_equals_the_line_object_version(case):
     doc, removals = case
     assert _tidy_blank_lines(doc, removals) == reference_tidy(Document(doc.text), removals)
+
+
+def test_a_cleaned_document_is_freed_without_the_garbage_collector():
+    """No reference cycle per document (Document <-> its lines): refcounting frees it, and the collector's
+    runs over 20,000 documents' leftovers (~5% of the engine's time) are gone."""
+    import gc
+
+    from cleaners import clean_text, load_ruleset
+
+    ruleset = load_ruleset()
+    text = "Title\n\nPhoto: AP\n\nWe use cookies to improve your experience. Accept\n\nThe article goes on.\n"
+    clean_text(text, ruleset)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            doc = Document(text)
+            assert doc.lines[2].content == "Photo: AP" and len(list(doc.lines)) == 7
+            assert clean_text(text, ruleset).acting
+        del doc
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+@st.composite
+def ranked_spans(draw):
+    """Candidate removals (rank, removal): spans of 0-6 characters in 0-40, often touching or overlapping."""
+    out = []
+    for _ in range(draw(st.integers(0, 8))):
+        start = draw(st.integers(0, 40))
+        end = start + draw(st.integers(0, 6))
+        rank = draw(st.integers(0, 4))
+        out.append((rank, Removal(start, end, f"c{rank}", "r", "x" * (end - start))))
+    return out
+
+
+@settings(max_examples=500, deadline=None)
+@given(ranked_spans())
+def test_overlaps_without_a_clash_equal_the_walk_by_rank(candidates):
+    """The fast path (no two candidates overlap: all of them by start) gives what the walk by rank gives."""
+    assert _resolve_overlaps(candidates) == _resolve_by_rank(candidates)

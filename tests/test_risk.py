@@ -343,14 +343,16 @@ SENTENCE_PIECES = st.sampled_from(
 
 @settings(max_examples=400, deadline=None)
 @given(
-    st.lists(SENTENCE_PIECES, max_size=30).map(" ".join),
-    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ","]),
+    st.lists(SENTENCE_PIECES, max_size=30),
+    st.sampled_from(["", ".", "!", "。", ".”", ". ", "?)", ",", ".\x1c", ".\u3000", " .\t"]),
+    st.sampled_from([" ", "  ", "\t", "\xa0", "\u3000", " \u2028 "]),
 )
-def test_sentence_like_is_measures_verdict(words, end):
-    """article_anchors asks sentence_like (no sentence count): the same answer as measure gives."""
+def test_sentence_like_is_measures_verdict(words, end, space):
+    """article_anchors asks sentence_like (no sentence count, no respacing): the same answer as measure
+    gives, whatever the whitespace between the words and around them."""
     from cleaners.risk import sentence_like
 
-    text = words + end
+    text = space.join(words) + end
     assert sentence_like(text) == measure(text).sentence_like
     assert sentence_like("The cat and the dog of the house sat in the garden.")  # both answers occur
 
@@ -364,3 +366,55 @@ def test_stop_words_are_justexts_own():
     for script, langs in (("latin", LATIN), ("cyrillic", CYRILLIC), ("hangul", HANGUL)):
         stop_words.cache_clear()
         assert stop_words(script) == frozenset().union(*(justext.get_stoplist(lang) for lang in langs))
+
+
+RISK_LINES = st.sampled_from(
+    [
+        "",
+        "Sign up for our newsletter.",
+        "The council said on Monday that the new plan would be put to a vote in the spring.",
+        "It is the first time in a decade that the city has changed the way it pays for the roads.",
+        "Photo: AP",
+        "Subscribe to our newsletter to get the latest news and the best of the week in your inbox.",
+        "Advertisement",
+    ]
+)
+
+
+@st.composite
+def documents_with_removals(draw):
+    """A document of prose, prompts and labels, and whole-line removals from rules of every confidence."""
+    from cleaners.core import Removal
+    from cleaners.text import Document
+
+    doc = Document("\n".join(draw(st.lists(RISK_LINES, min_size=1, max_size=14))) + "\n")
+    removals = []
+    for i, s in enumerate(doc.stripped):
+        if s and draw(st.integers(0, 2)) == 0:
+            start, end = doc.line_starts[i], doc.line_end(i)
+            rule = draw(st.sampled_from(["certain", "likely", "risky", "undeclared"]))
+            removals.append(Removal(start, end, "c", rule, doc.text[start:end]))
+    return doc, removals
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents_with_removals())
+def test_bounded_anchor_scans_judge_as_the_whole_scans(case):
+    """assess stops each anchor scan where no anchor could put a sentence-like removal inside: every
+    verdict and hold is the one the scans over the whole document give."""
+    from cleaners import risk
+
+    doc, removals = case
+
+    def confidence_of(cleaner, rule):
+        return "" if rule == "undeclared" else rule
+
+    declared = risk.declared_of(removals, confidence_of)
+    prose = risk.prose_of(removals, declared)
+    span = risk.article_anchors(doc, removals, declared, range(len(doc.stripped)))
+    inside = [
+        p is not None and p.sentence_like and risk._inside(doc, r, span)
+        for r, p in zip(removals, prose, strict=True)
+    ]
+    expected = risk.judge(removals, declared, prose, inside, risk._nonblank(doc), risk.Limits())
+    assert risk.assess(doc, removals, confidence_of) == expected
