@@ -94,7 +94,7 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
         profiling, tick = get("distributed.worker.profile.enabled"), get("distributed.admin.tick.interval")
         return "flows.run.worker" in sys.modules, profiling, tick, os.environ.get("MALLOC_TRIM_THRESHOLD_")
 
-    with dask_client(1, None, True) as started:
+    with dask_client(1, None) as started:
         client = started.get()
         assert list(client.run(worker_state).values()) == [(True, False, "1s", None)]
         assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
@@ -110,7 +110,7 @@ def test_a_dask_scheduler_that_cannot_be_reached_fails_where_the_batches_start()
     from flows.run.dispatch import dask_client
 
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        with dask_client(1, "tcp://127.0.0.1:9", True) as started:
+        with dask_client(1, "tcp://127.0.0.1:9") as started:
             with pytest.raises(OSError):
                 started.get()
 

@@ -142,11 +142,8 @@ class DaskClient:
 
 
 @contextmanager
-def dask_client(workers: int, address: str | None, wanted: bool) -> Iterator[DaskClient | None]:
-    """The run's Dask client, starting in the background (None unless Dask is `wanted`)."""
-    if not wanted:
-        yield None
-        return
+def dask_client(workers: int, address: str | None) -> Iterator[DaskClient]:
+    """The run's Dask client, starting in the background; closed on leaving."""
     client = DaskClient(workers, address)
     try:
         yield client
@@ -181,7 +178,7 @@ def start_dispatch(
     """Start whoever will clean the batches outside a flow run, now, while the run plans: the pool's
     workers, or the Dask client (closed with `stack`), which is returned."""
     if dask or dask_address:
-        return stack.enter_context(dask_client(workers, dask_address, True))
+        return stack.enter_context(dask_client(workers, dask_address))
     start_workers(pool, workers)
     return None
 
@@ -258,7 +255,7 @@ def run_batches(
         return
     if dask or dask_address:
         with ExitStack() as stack:
-            started = dask_started or stack.enter_context(dask_client(workers, dask_address, True))
+            started = dask_started or stack.enter_context(dask_client(workers, dask_address))
             yield from dask_batches(started, batch_fn, batches, out, ruleset, window)
         return
     if workers <= 1:
