@@ -294,10 +294,7 @@ class OutputBatch:
     @contextmanager
     def open(self, key: Any, path: str | os.PathLike, phase: int = 0) -> Iterator[BinaryIO]:
         """A binary file to write `path`'s new content into; it replaces `path` at commit()."""
-        path = os.fspath(path)  # plain strings: a Path per output cost more than its system calls here
-        folder, name = os.path.split(path)
-        folder = folder or os.curdir
-        dev = self._dev(folder)
+        path, folder, name, dev = self._target(path)
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
         with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
             yield fh
@@ -311,22 +308,23 @@ class OutputBatch:
                     write_text_chunks(fh, (data,))
                 return
             data = data.encode("utf-8")
-        path = os.fspath(path)
-        folder, name = os.path.split(path)
-        folder = folder or os.curdir
-        dev = self._dev(folder)
+        path, folder, name, dev = self._target(path)
         with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
             fh.write(data)
         self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
 
-    def _dev(self, folder: str) -> int:
-        """The folder's st_dev, made first if need be: one stat per folder, not per file (a temporary file is
+    def _target(self, path: str | os.PathLike) -> tuple[str, str, str, int]:
+        """`path` as a string (a Path per output cost more than its system calls here), its folder (made if
+        need be), its name, and the folder's st_dev: one stat per folder, not per file (a temporary file is
         on its folder's disk)."""
+        path = os.fspath(path)
+        folder, name = os.path.split(path)
+        folder = folder or os.curdir
         dev = self._made.get(folder)
         if dev is None:
             make_folders(Path(folder))
             dev = self._made[folder] = os.stat(folder).st_dev
-        return dev
+        return path, folder, name, dev
 
     def __len__(self) -> int:
         """How many keys have outputs waiting for commit()."""
