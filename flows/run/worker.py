@@ -260,9 +260,9 @@ def _write_file(
     )
     # The records file goes in place last. A big document's diff is written in pieces (no second whole
     # copy); a small one's as one string (fewer calls per output).
-    _write(batch, item, stem + ".txt", result.cleaned)
+    _stage(batch, item, stem + ".txt", OUTPUTS, data=result.cleaned)
     if len(text) <= WRITE_CHUNK:
-        _write(batch, item, stem + ".diff", render_diff(text, result.removals, item.rel))
+        _stage(batch, item, stem + ".diff", OUTPUTS, data=render_diff(text, result.removals, item.rel))
     else:
         _stage(batch, item, stem + ".diff", OUTPUTS, iter_diff(text, result.removals, item.rel))
     batch_records.add(report)
@@ -280,26 +280,20 @@ def _fail(report: dict, records: BatchRecords, error: str) -> dict[str, Any]:
     return summary_record(report)
 
 
-def _write(batch: OutputBatch, item: InputFile, path: str, text: str) -> None:
-    try:
-        batch.write(item, path, text, OUTPUTS)
-    except OSError as exc:
-        raise WriteFailed(f"cannot write outputs: {exc}") from exc
-
-
 def _stage(
     batch: OutputBatch,
     item: InputFile,
     path: str | os.PathLike,
     phase: int,
     chunks: Iterable[str] = (),
-    data: bytes | None = None,
+    data: str | bytes | None = None,
 ) -> None:
+    """Write one output of `item` into the batch: `data` held in memory (one write), else `chunks`."""
     try:
+        if data is not None:
+            batch.write(item, path, data, phase)
+            return
         with batch.open(item, path, phase) as fh:
-            if data is not None:
-                fh.write(data)
-            else:
-                write_text_chunks(fh, chunks)
+            write_text_chunks(fh, chunks)
     except OSError as exc:
         raise WriteFailed(f"cannot write outputs: {exc}") from exc
