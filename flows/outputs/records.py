@@ -65,10 +65,7 @@ def removal_records(original: str, removals: Iterable[Removal]) -> list[dict]:
     for r in ordered:
         line += count("\n", pos, r.start)
         pos = r.start
-        d = r.to_dict()
-        d["line"] = line
-        d["end_line"] = line + count("\n", pos, r.end - 1) if r.end - 1 > pos else line
-        out.append(d)
+        out.append(removal_record(r, line, line + count("\n", pos, r.end - 1) if r.end - 1 > pos else line))
     return out
 
 
