@@ -15,7 +15,8 @@ WORDS = regex.compile(r"\w+")
 RULE = "leading line repeats the page title"
 
 
-def _words(s: str) -> tuple[str, ...]:
+def title_words(s: str) -> tuple[str, ...]:
+    """A line's or title's words, case-folded: what title_forms holds and a line is compared by."""
     return tuple(w.casefold() for w in WORDS.findall(s))
 
 
@@ -23,9 +24,9 @@ def title_forms(titles: tuple[str, ...], separator: Any) -> set[tuple[str, ...]]
     """Each title's words, whole and with trailing " | Site" parts (at `separator`) cut off one by one."""
     forms = set()
     for title in titles:
-        forms.add(_words(title))
+        forms.add(title_words(title))
         for m in separator.finditer(title):
-            forms.add(_words(title[: m.start()]))
+            forms.add(title_words(title[: m.start()]))
     # A one-word title ("Home", "News") would match too many lines to mean anything.
     return {f for f in forms if len(f) >= 2}
 
@@ -57,7 +58,7 @@ class PageTitleCleaner(Cleaner):
             seen += 1
             if seen > limit or len(line.stripped) > self.spec.max_chars:
                 return
-            if _words(line.content) in forms:
+            if title_words(line.content) in forms:
                 yield Removal(
                     line.start,
                     line.end,

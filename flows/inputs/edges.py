@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import regex
 
-from cleaners.page_title import title_forms
+from cleaners.page_title import title_forms, title_words
 from cleaners.risk import measure
 
 # readability's article must hold at least this share of the text's characters (0.3 chosen on half A
@@ -32,7 +32,6 @@ MIN_CONTAINED = 12
 BLOCKS = frozenset("p li h1 h2 h3 h4 h5 h6 td th blockquote pre dd dt figcaption div".split())
 # Separators before a site name in a title, as page_title.yaml's `separator` has them.
 TITLE_SEPARATOR = regex.compile(r"\s+[|\-–—·»]\s+")
-_WORDS = regex.compile(r"\w+")
 
 Key = Callable[[str], str]
 Verdict = Callable[[str], "tuple[str, str] | None"]
@@ -65,10 +64,6 @@ def article_paragraphs(html: str, key: Key) -> list[str]:
     return out
 
 
-def _words(s: str) -> tuple[str, ...]:
-    return tuple(w.casefold() for w in _WORDS.findall(s))
-
-
 def trim_edges(
     text: str,
     article: Sequence[str],
@@ -98,7 +93,7 @@ def trim_edges(
         if key(lines[i])
         and (verdict(lines[i]) or ("", ""))[1] == "bad"
         and not measure(lines[i]).sentence_like
-        and _words(lines[i]) not in forms
+        and title_words(lines[i]) not in forms
     }
     if not drop:
         return text, []
