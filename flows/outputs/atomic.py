@@ -274,8 +274,8 @@ class _Staged:
 # Linux's anonymous files: an output is written to an O_TMPFILE file (no name, no directory entry) and, once
 # the batch is synced, linked under its final name: one directory entry per output, not a temporary name
 # created, renamed and removed (20,000 files: ~0.4 system CPU s less, RESULTS.md 2026-12-02), and a kill
-# leaves no temporary file behind. Where the file system has none (EOPNOTSUPP; EISDIR or EINVAL from kernels before 3.11) or
-# there is no /proc to link through, outputs take temporary names as before.
+# leaves no temporary file behind. Where the file system has none (EOPNOTSUPP; EISDIR or EINVAL from
+# kernels before 3.11) or there is no /proc to link through, outputs take temporary names as before.
 _ANON_FLAGS = os.O_WRONLY | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
 _ANON_UNSUPPORTED = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)
 ANONYMOUS = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
