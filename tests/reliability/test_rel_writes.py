@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bchelp import WAYS, write_way
 from conftest import ROOT, cli_env, records_files, report_of
 from relcorpus import BANNER
 
@@ -208,16 +209,10 @@ def _temps(out: Path) -> list[str]:
     return sorted(p.name for p in out.rglob("*") if p.name.endswith(".tmp"))
 
 
-# An output is written either to an anonymous file (O_TMPFILE) linked in place at commit, or where there is
-# none to a temporary name renamed in place: every test of a failure runs both ways.
-WAYS = ["anonymous", "named"]
-
-
 @pytest.fixture(params=WAYS)
 def way(request, monkeypatch):
-    if request.param == "anonymous" and not files.ANONYMOUS:
-        pytest.skip("no O_TMPFILE or /proc on this system: outputs take temporary names")
-    monkeypatch.setattr(files, "ANONYMOUS", request.param == "anonymous")
+    """Every test of a failed write here runs both ways (bchelp.WAYS)."""
+    write_way(monkeypatch, request.param)
     return request.param
 
 
