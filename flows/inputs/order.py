@@ -38,7 +38,7 @@ Paragraph = Sequence[str]
 
 
 def places(lines: Sequence[str], keys: Sequence[str], key: Key) -> dict[int, int]:
-    """line index -> index of the first paragraph key equal to the line's key, else the first containing it."""
+    """line index -> index of the first paragraph whose key is the line's, else of the first containing it."""
     first: dict[str, int] = {}
     for i, k in enumerate(keys):
         first.setdefault(k, i)
