@@ -112,6 +112,18 @@ class Extraction:
         }
 
 
+# What a page's text is depends on code the ruleset hash cannot see: bump this when a change to flows/inputs
+# changes it (round 16's edges: 2, round 18's document order: 3), so an incremental run extracts its
+# unchanged pages again instead of keeping text an older version gave.
+EXTRACTION_REVISION = 3
+
+
+def page_extraction_key() -> str:
+    """What besides the ruleset decides a page's text: this code's revision and its extractors' versions."""
+    tools = ",".join(f"{n}{tool_version(n)}" for n in ("trafilatura", "jusText", "lxml"))
+    return f"extraction{EXTRACTION_REVISION}:{tools}"
+
+
 @cache
 def tool_version(name: str) -> str:
     """An installed package's version (read from its metadata once per process: ~0.2 ms a look-up)."""
