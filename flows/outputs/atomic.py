@@ -261,13 +261,39 @@ def write_text_chunks(fh: BinaryIO, chunks: Iterable[str]) -> None:
 
 @dataclass(slots=True)
 class _Staged:
-    tmp: str
+    tmp: str  # its temporary name ("" while it is an anonymous file: `fd`)
     final: str
     folder: str
     phase: int
     dev: int
     backup: str | None = None  # a hard link to the old `final`, to put it back if the key fails
-    done: bool = False  # renamed into place
+    done: bool = False  # renamed (or linked) into place
+    fd: int = -1  # an anonymous file (O_TMPFILE), open until commit() links it in place
+
+
+# Linux's anonymous files: an output is written to an O_TMPFILE file (no name, no directory entry) and, once
+# the batch is synced, linked under its final name: one directory entry per output, not a temporary name
+# created, renamed and removed (20,000 files: ~0.4 system CPU s less, RESULTS.md 2026-12-02), and a kill
+# leaves no temporary file behind. Where the file system has none (EOPNOTSUPP; EISDIR or EINVAL from
+# kernels before 3.11) or there is no /proc to link through, outputs take temporary names as before.
+_ANON_FLAGS = os.O_WRONLY | getattr(os, "O_TMPFILE", 0) | getattr(os, "O_CLOEXEC", 0)
+_ANON_UNSUPPORTED = (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL)
+ANONYMOUS = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+def _held_fds_max() -> int:
+    """How many anonymous files a batch may hold open: a quarter of the open-file limit, so a batch of 512
+    inputs never runs a process out of descriptors (the rest of its outputs take temporary names)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 0
+    return 4096 if soft == resource.RLIM_INFINITY else min(4096, soft // 4)
+
+
+HELD_FDS_MAX = _held_fds_max()
 
 
 class OutputBatch:
@@ -288,6 +314,8 @@ class OutputBatch:
     def __init__(self, shared_key: Any = None) -> None:
         self._staged: dict[Any, list[_Staged]] = {}
         self._made: dict[str, int] = {}  # folder -> its st_dev
+        self._named: set[str] = set()  # folders whose file system has no anonymous files
+        self._held = 0  # anonymous files open
         self._shared = shared_key
         self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
@@ -295,13 +323,19 @@ class OutputBatch:
     def open(self, key: Any, path: str | os.PathLike, phase: int = 0) -> Iterator[BinaryIO]:
         """A binary file to write `path`'s new content into; it replaces `path` at commit()."""
         path, folder, name, dev = self._target(path)
+        fd = self._anonymous(folder)
+        if fd >= 0:
+            with self._closed_on_error(fd):
+                yield FdWriter(fd)
+            self._stage(key, _Staged("", path, folder, phase, dev, fd=fd))
+            return
         # Without syncfs each file is fsync'd on its own, as atomic_write does.
         with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
             yield fh
-        self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
+        self._stage(key, _Staged(tmp, path, folder, phase, dev))
 
     def write(self, key: Any, path: str | os.PathLike, data: str | bytes, phase: int = 0) -> None:
-        """open() and one write, for content in memory (most outputs): one context manager, not two."""
+        """open() and one write, for content in memory (most outputs): no context manager when it can."""
         if isinstance(data, str):
             if len(data) > WRITE_CHUNK:  # encoded a piece at a time: no whole second copy
                 with self.open(key, path, phase) as fh:
@@ -309,9 +343,42 @@ class OutputBatch:
                 return
             data = data.encode("utf-8")
         path, folder, name, dev = self._target(path)
+        fd = self._anonymous(folder)
+        if fd >= 0:
+            with self._closed_on_error(fd):
+                FdWriter(fd).write(data)
+            self._stage(key, _Staged("", path, folder, phase, dev, fd=fd))
+            return
         with _TempFile(folder, name, sync=_syncfs is None) as (fh, tmp):
             fh.write(data)
-        self._staged.setdefault(key, []).append(_Staged(tmp, path, folder, phase, dev))
+        self._stage(key, _Staged(tmp, path, folder, phase, dev))
+
+    @contextmanager
+    def _closed_on_error(self, fd: int) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            os.close(fd)  # an anonymous file: closed, it is gone
+            self._held -= 1
+            raise
+
+    def _stage(self, key: Any, staged: _Staged) -> None:
+        self._staged.setdefault(key, []).append(staged)
+
+    def _anonymous(self, folder: str) -> int:
+        """A new anonymous file in `folder`, open for writing, or -1 where the batch uses temporary names
+        (no O_TMPFILE there, no syncfs, or as many held open as a batch may)."""
+        if not ANONYMOUS or _syncfs is None or self._held >= HELD_FDS_MAX or folder in self._named:
+            return -1
+        try:
+            fd = os.open(folder, _ANON_FLAGS, 0o666)  # 0666: the umask applies, as to a named file
+        except OSError as exc:
+            if exc.errno not in _ANON_UNSUPPORTED:
+                raise
+            self._named.add(folder)
+            return -1
+        self._held += 1
+        return fd
 
     def _target(self, path: str | os.PathLike) -> tuple[str, str, str, int]:
         """`path` as a string (a Path per output cost more than its system calls here), its folder (made if
@@ -333,6 +400,15 @@ class OutputBatch:
     def discard(self, key: Any) -> None:
         """Drop what was written for `key` (its old outputs stay as they were)."""
         for s in self._staged.pop(key, []):
+            self._drop(s)
+
+    def _drop(self, s: _Staged) -> None:
+        """Close an anonymous file (the kernel frees it unless it was linked) or remove a temporary name."""
+        if s.fd >= 0:
+            os.close(s.fd)
+            s.fd = -1
+            self._held -= 1
+        if s.tmp and not s.done:  # renamed: its temporary name is gone
             _unlink_quietly(s.tmp)
 
     def commit(self) -> dict[Any, OSError]:
@@ -348,8 +424,8 @@ class OutputBatch:
             except OSError as exc:  # nothing is known to be on disk: every output fails, none is renamed
                 return {key: exc for key in self._staged}
             for key, staged in self._staged.items():
-                try:
-                    _keep_old(staged)
+                try:  # an anonymous file meets its old one when it is linked (_put_in_place)
+                    _keep_old([s for s in staged if s.fd < 0])
                 except OSError as exc:
                     failed[key] = exc
             folders = self._rename_all(failed)
@@ -369,8 +445,7 @@ class OutputBatch:
             # run sweeps them).
             for staged in self._staged.values():
                 for s in staged:
-                    if not s.done:  # renamed: its temporary name is gone
-                        _unlink_quietly(s.tmp)
+                    self._drop(s)
                     if s.backup:
                         _unlink_quietly(s.backup)
             self._staged.clear()
@@ -379,18 +454,22 @@ class OutputBatch:
         """Rename phase by phase; a key whose rename fails is rolled back. Returns folder -> keys renamed
         there."""
         phases = sorted({s.phase for staged in self._staged.values() for s in staged})
-        for phase in phases:
-            for key, staged in self._staged.items():
-                if key in failed:
-                    continue
-                for s in (s for s in staged if s.phase == phase):
-                    try:
-                        os.replace(s.tmp, s.final)
-                        s.done = True
-                    except OSError as exc:
-                        failed[key] = exc
-                        _roll_back(staged)
-                        break
+        dir_fds: dict[str, int] = {}
+        try:
+            for phase in phases:
+                for key, staged in self._staged.items():
+                    if key in failed:
+                        continue
+                    for s in (s for s in staged if s.phase == phase):
+                        try:
+                            _put_in_place(s, dir_fds)
+                        except OSError as exc:
+                            failed[key] = exc
+                            _roll_back(staged)
+                            break
+        finally:
+            for fd in dir_fds.values():
+                os.close(fd)
         if self._shared in failed:  # what depends on it goes back to how it was (commit() fails them all)
             for staged in self._staged.values():
                 _roll_back(staged)
@@ -409,13 +488,53 @@ class OutputBatch:
     def _sync(self) -> None:
         if _syncfs is None:
             return  # each file was fsync'd when written
-        one_per_disk = {s.dev: s.tmp for staged in self._staged.values() for s in staged}
-        for tmp in one_per_disk.values():
-            fd = os.open(tmp, os.O_RDONLY)
+        one_per_disk = {s.dev: s for staged in self._staged.values() for s in staged}
+        for s in one_per_disk.values():
+            if s.fd >= 0:
+                _syncfs(s.fd)
+                continue
+            fd = os.open(s.tmp, os.O_RDONLY)
             try:
                 _syncfs(fd)
             finally:
                 os.close(fd)
+
+
+def _put_in_place(s: _Staged, folders: dict[str, int]) -> None:
+    """Rename a temporary file over `s.final`, or link an anonymous one there. When an old output is there
+    (a rerun), the anonymous file is given a temporary name first and renamed over it as a named one is,
+    its old copy kept until the commit is over (so a failed key gets it back). `folders`: folder -> an
+    open descriptor of it (made here when missing; the caller closes them)."""
+    if s.fd >= 0:
+        dir_fd = folders.get(s.folder)
+        if dir_fd is None:
+            dir_fd = folders[s.folder] = os.open(s.folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            _link(s.fd, os.path.basename(s.final), dir_fd)
+            s.done = True
+            return
+        except FileExistsError:
+            s.tmp = _link_temp(s, dir_fd)
+        _keep_old([s])
+    os.replace(s.tmp, s.final)
+    s.done = True
+
+
+def _link(fd: int, name: str, dir_fd: int) -> None:
+    # linkat(2) following /proc's link to the open file. A dir_fd makes os.link call linkat, not link(2),
+    # which would link the /proc entry itself (EXDEV).
+    os.link(f"/proc/self/fd/{fd}", name, dst_dir_fd=dir_fd, follow_symlinks=True)
+
+
+def _link_temp(s: _Staged, dir_fd: int) -> str:
+    """A temporary name for an anonymous file, beside its final one."""
+    while True:
+        tmp = _temp_name(s.folder, os.path.basename(s.final))
+        try:
+            _link(s.fd, os.path.basename(tmp), dir_fd)
+            return tmp
+        except FileExistsError:
+            continue
 
 
 def _keep_old(staged: list[_Staged]) -> None:

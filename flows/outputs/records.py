@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -83,27 +82,32 @@ def removal_record(r: Removal, line: int, end_line: int) -> dict:
 
 def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     """Counts of acting removals by cleaner and by rule, plus shadow matches, for reports and the summary."""
-    by_cleaner: Counter = Counter()
-    by_rule: Counter = Counter()
-    shadow_by_rule: Counter = Counter()
-    held_by_rule: Counter = Counter()
-    held_by_reason: Counter = Counter()
-    by_risk: Counter = Counter()  # removals that act or are held, by risk level
+    # Plain dicts, not Counters: a Counter's missing key costs a Python call (__missing__), per removal here.
+    by_cleaner: dict[str, int] = {}
+    by_rule: dict[str, int] = {}
+    shadow_by_rule: dict[str, int] = {}
+    held_by_rule: dict[str, int] = {}
+    held_by_reason: dict[str, int] = {}
+    by_risk: dict[str, int] = {}  # removals that act or are held, by risk level
     chars = 0
     for d in records:
         held, risk = d.get("held"), d.get("risk")  # status_of(d), inlined: it is called per removal
         if held:
             if risk:
-                by_risk[risk] += 1
-            held_by_rule[rule_key(d)] += 1
-            held_by_reason[held_kind(held)] += 1
+                by_risk[risk] = by_risk.get(risk, 0) + 1
+            key = rule_key(d)
+            held_by_rule[key] = held_by_rule.get(key, 0) + 1
+            kind = held_kind(held)
+            held_by_reason[kind] = held_by_reason.get(kind, 0) + 1
         elif d.get("shadow"):
-            shadow_by_rule[rule_key(d)] += 1
+            key = rule_key(d)
+            shadow_by_rule[key] = shadow_by_rule.get(key, 0) + 1
         else:
             if risk:
-                by_risk[risk] += 1
-            by_cleaner[d["cleaner"]] += 1
-            by_rule[rule_key(d)] += 1
+                by_risk[risk] = by_risk.get(risk, 0) + 1
+            cleaner, key = d["cleaner"], rule_key(d)
+            by_cleaner[cleaner] = by_cleaner.get(cleaner, 0) + 1
+            by_rule[key] = by_rule.get(key, 0) + 1
             chars += d["end"] - d["start"]
     counts = {
         "removals": sum(by_cleaner.values()),
@@ -127,15 +131,23 @@ def heavy_rules(
     counts them per rule. `lines`: the text's non-blank lines when the text is not at hand (a huge file
     cleaned in windows)."""
     q = quarantine or DEFAULT_QUARANTINE
-    taken: Counter = Counter()
+    taken: dict[str, int] = {}
     for d in records:
         if d.get("held") or not d.get("shadow"):  # not status_of(d) is SHADOW, inlined
-            taken[rule_key(d)] += sum(1 for ln in _LINE_BREAK.split(d["text"]) if ln.strip())
+            key = rule_key(d)
+            taken[key] = taken.get(key, 0) + _nonblank_lines(d["text"])
     busy = {k: n for k, n in taken.items() if n >= q.runaway_min_lines}
     if not busy:
         return {}
-    total = sum(1 for ln in _LINE_BREAK.split(text) if ln.strip()) if lines is None else lines
+    total = _nonblank_lines(text) if lines is None else lines
     return {k: [n, total] for k, n in sorted(busy.items()) if n / total >= q.runaway_share}
+
+
+def _nonblank_lines(text: str) -> int:
+    """How many lines of text (CRLF, LF and lone CR each end one) hold more than white space."""
+    if "\n" not in text and "\r" not in text:  # most removals: one line, no split
+        return 1 if text.strip() else 0
+    return sum(1 for ln in _LINE_BREAK.split(text) if ln.strip())
 
 
 def report_start(rel: str, ruleset_hash: str) -> dict[str, Any]:

@@ -202,7 +202,7 @@ def _own(report: dict | None, rel: str | None, ruleset_hash: str | None) -> dict
 
 def nonblank_lines(text: str) -> list[str]:
     """The stripped, non-blank lines of a removed span (blank lines only tidy the layout)."""
-    return [s for s in (ln.strip() for ln in text.splitlines()) if s]
+    return [s for ln in text.splitlines() if (s := ln.strip())]
 
 
 # Files per job when the run's worker processes read the reports for the index: the main process would
@@ -233,7 +233,8 @@ def _tally(entries: Iterable[FileEntry]) -> Tally:
     tally = Tally()
     for entry in entries:
         tally.rows.append(tally.add_file(entry))
-    tally.line_last.clear()  # only needed within a job (files do not span jobs); not sent back
+    for line in tally.lines.values():
+        line.last = ""  # only needed within a job (files do not span jobs); not sent back
     return tally
 
 
@@ -275,6 +276,21 @@ def _read_tally(records: list[dict], args: tuple, pool: Executor | None) -> Tall
     return tally
 
 
+_REMOVED, _SHADOW, _HELD = (STATUS_WORD[s] for s in (Status.ACTING, Status.SHADOW, Status.HELD))
+
+
+@dataclass(slots=True)
+class _Line:
+    """One distinct removed line of a run: how often, in how many files (and up to MAX_FILES_PER_LINE
+    [href, input] pairs of them), from which sources."""
+
+    count: int = 0
+    nfiles: int = 0
+    files: list = field(default_factory=list)
+    sources: set = field(default_factory=set)
+    last: str = ""  # the last file counted (a line is counted once per file)
+
+
 class Tally:
     """Totals per cleaner and per rule, and the distinct removed lines, over the files of a run."""
 
@@ -283,11 +299,7 @@ class Tally:
         self.cleaners: dict[str, Counts] = defaultdict(Counts)
         self.rules: dict[tuple[str, str], Counts] = defaultdict(Counts)
         self.files: Counter = Counter()  # files per cleaner name and per (cleaner, rule)
-        self.line_count: Counter = Counter()
-        self.line_files: dict[tuple, list] = defaultdict(list)  # up to MAX_FILES_PER_LINE [href, input] pairs
-        self.line_nfiles: Counter = Counter()
-        self.line_last: dict[tuple, str] = {}
-        self.line_sources: dict[tuple, set] = defaultdict(set)
+        self.lines: dict[tuple, _Line] = {}  # (text, cleaner, rule, status word, risk) -> its counts
 
     def add_file(self, entry: FileEntry) -> dict[str, Any]:
         """Count one file's removals; returns its row of the files table."""
@@ -297,15 +309,29 @@ class Tally:
         source = source_of(entry.input)
         href = entry.href  # quoted once per file, not per removed line
         for i, r in enumerate(report.get("removals") or []):
-            lines = nonblank_lines(r["text"])
-            status, risk = status_of(r), risk_of(r)
+            # status_of, risk_of and Counts.add inlined: this runs for every removal of a run.
+            held, lines = r.get("held"), nonblank_lines(r["text"])
+            risk = r.get("risk")
+            if risk not in RISKS:
+                risk = "risky" if held else "likely"
             key = (r["cleaner"], r["rule"])
             counts = rules.get(key)
             if counts is None:
                 counts = rules[key] = Counts()
-            counts.add(status, len(lines), r["end"] - r["start"])
+            if held:
+                counts.held += 1
+                word = _HELD
+            elif r.get("shadow"):
+                counts.shadow += 1
+                word = _SHADOW
+            else:
+                counts.removals += 1
+                counts.lines += len(lines)
+                counts.chars += r["end"] - r["start"]
+                word = _REMOVED
             risks.add(risk)
-            self._add_lines(lines, (*key, STATUS_WORD[status], risk), source, href, entry.input, i)
+            if lines:
+                self._add_lines(lines, (*key, word, risk), source, href, entry.input, i)
         # Per cleaner and per "cleaner/rule" string, added up from the (cleaner, rule) counts: the same sums
         # as counting each removal three times, for a third of the calls.
         per: dict[str, Counts] = defaultdict(Counts)
@@ -332,15 +358,19 @@ class Tally:
         }
 
     def _add_lines(self, lines: list[str], what: tuple, source: str, href: str, rel: str, i: int) -> None:
+        found = self.lines
         for text in lines:
             lk = (text, *what)
-            self.line_count[lk] += 1
-            self.line_sources[lk].add(source)
-            if self.line_last.get(lk) != rel:  # first time in this file
-                self.line_last[lk] = rel
-                self.line_nfiles[lk] += 1
-                if len(self.line_files[lk]) < MAX_FILES_PER_LINE:
-                    self.line_files[lk].append([f"{href}#r{i}", rel])
+            line = found.get(lk)
+            if line is None:
+                line = found[lk] = _Line()
+            line.count += 1
+            line.sources.add(source)
+            if line.last != rel:  # first time in this file
+                line.last = rel
+                line.nfiles += 1
+                if len(line.files) < MAX_FILES_PER_LINE:
+                    line.files.append([f"{href}#r{i}", rel])
 
     def merge(self, other: Tally) -> None:
         """Add the counts of the files after these (another job's), as if counted here one by one."""
@@ -350,13 +380,15 @@ class Tally:
         for key, counts in other.rules.items():
             self.rules[key].add_counts(counts)
         self.files.update(other.files)
-        self.line_count.update(other.line_count)
-        self.line_nfiles.update(other.line_nfiles)
-        for key, files in other.line_files.items():
-            mine = self.line_files[key]
-            mine += files[: MAX_FILES_PER_LINE - len(mine)]
-        for key, sources in other.line_sources.items():
-            self.line_sources[key] |= sources
+        for key, theirs in other.lines.items():
+            mine = self.lines.get(key)
+            if mine is None:
+                self.lines[key] = theirs
+                continue
+            mine.count += theirs.count
+            mine.nfiles += theirs.nfiles
+            mine.files += theirs.files[: MAX_FILES_PER_LINE - len(mine.files)]
+            mine.sources |= theirs.sources
 
     def fill(self, review: Review) -> None:
         review.cleaners = sorted(self.cleaners)
@@ -367,7 +399,7 @@ class Tally:
             {"cleaner": c, "rule": r, **_fields(t, "removals", "shadow", "held"), "files": self.files[(c, r)]}
             for (c, r), t in sorted(self.rules.items())
         ]
-        ranked = sorted(self.line_count.items(), key=lambda kv: (-kv[1], *kv[0]))
+        ranked = sorted(self.lines.items(), key=lambda kv: (-kv[1].count, *kv[0]))
         review.lines_total = len(ranked)
         review.lines = [
             {
@@ -376,12 +408,12 @@ class Tally:
                 "rule": rule,
                 "status": status,
                 "risk": risk,
-                "count": count,
-                "n_files": self.line_nfiles[key],
-                "files": self.line_files[key],
-                "sources": sorted(self.line_sources[key]),
+                "count": line.count,
+                "n_files": line.nfiles,
+                "files": line.files,
+                "sources": sorted(line.sources),
             }
-            for key, count in ranked[:MAX_DISTINCT_LINES]
+            for key, line in ranked[:MAX_DISTINCT_LINES]
             for text, cleaner, rule, status, risk in (key,)
         ]
 

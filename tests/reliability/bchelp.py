@@ -149,3 +149,26 @@ def under(path: object, root: Path) -> bool:
 
 
 ENOSPC, EIO, EROFS = errno.ENOSPC, errno.EIO, errno.EROFS
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)
+
+
+def anonymous(flags: int) -> bool:
+    """An os.open that makes an anonymous file (O_TMPFILE, an output before it is linked in place): the path
+    it is given is the file's folder, and it needs a free inode as a named file does."""
+    return bool(_O_TMPFILE) and flags & _O_TMPFILE == _O_TMPFILE
+
+
+# An output is written either to an anonymous file (O_TMPFILE) linked in place at commit, or, where there is
+# none, to a temporary name renamed in place: tests of a failed write run both ways (parametrize "way").
+WAYS = ["anonymous", "named"]
+
+
+def write_way(monkeypatch, way: str) -> None:
+    """Make this process's runs write their outputs `way` (skipped where anonymous files are missing)."""
+    import pytest
+
+    from flows.outputs import atomic
+
+    if way == "anonymous" and not atomic.ANONYMOUS:
+        pytest.skip("no O_TMPFILE or /proc on this system: outputs take temporary names")
+    monkeypatch.setattr(atomic, "ANONYMOUS", way == "anonymous")

@@ -18,6 +18,8 @@ from bchelp import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    WAYS,
+    anonymous,
     bc,
     bc_proc,
     config_with_rule,
@@ -28,6 +30,7 @@ from bchelp import (
     run,
     snapshot,
     under,
+    write_way,
 )
 
 NAMES = [f"sub/a{i}.txt" for i in range(6)] + ["top.txt"]
@@ -51,14 +54,17 @@ def _assert_restores(out: Path, to: Path, expected: dict[str, bytes]) -> None:
 # --- case 1: a rerun that fails to write deletes the last good outputs -------------------------
 
 
-def test_case1_rerun_that_cannot_write_keeps_old_outputs(tmp_path, monkeypatch):
+@pytest.mark.parametrize("way", WAYS)
+def test_case1_rerun_that_cannot_write_keeps_old_outputs(tmp_path, monkeypatch, way):
+    write_way(monkeypatch, way)
     inp, out, made = _first_run(tmp_path)
     before = snapshot(out / "sub")
     config = config_with_rule(tmp_path / "rules.yaml")  # a changed ruleset: every file is cleaned again
     real_open = os.open
 
     def full_disk(path, flags, *a, **k):  # no new file can be created in out/sub: the disk is full
-        if flags & os.O_CREAT and under(path, out / "sub") and Path(os.fsdecode(path)).name.startswith("."):
+        temporary = flags & os.O_CREAT and Path(os.fsdecode(path)).name.startswith(".")
+        if under(path, out / "sub") and (temporary or anonymous(flags)):
             raise oserror(ENOSPC, path)
         return real_open(path, flags, *a, **k)
 

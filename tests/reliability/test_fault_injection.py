@@ -2,9 +2,9 @@
 
 Each round changes the inputs (edits, new files, deletions), sometimes the ruleset and --prune, then runs
 `boilerclean run` with one fault: ENOSPC or EIO raised at the N-th call of os.write / os.replace /
-os.rename / os.fsync / os.open / os.mkdir or of a file object's write() on a path under the output folder
-(in-process, counted by a wrapper, so no flows internals are touched), or SIGKILL of a subprocess run
-at a random moment. After each faulted run:
+os.rename / os.link / os.fsync / os.open / os.mkdir or of a file object's write() on a path under the
+output folder (in-process, counted by a wrapper, so no flows internals are touched), or SIGKILL of a
+subprocess run at a random moment. After each faulted run:
   - the inputs and the files the run did not create (a user's notes in DIR, a file beside it) are as
     they were;
   - every input that the last fault-free run had cleaned still restores (`restore DIR --to`), byte for
@@ -47,7 +47,7 @@ from bchelp import (
 
 FAULTS = int(os.environ.get("BOILERCLEAN_FAULTS", "20"))
 SEED = int(os.environ.get("BOILERCLEAN_FAULT_SEED", "1313"))
-KINDS = ("write", "replace", "rename", "fsync", "open", "mkdir", "file.write")
+KINDS = ("write", "replace", "rename", "link", "fsync", "open", "mkdir", "file.write")
 ERRNOS = (errno.ENOSPC, errno.EIO)
 
 
@@ -107,7 +107,9 @@ class _File:
 
 
 def _wrappers(inj: Injector) -> dict[tuple[object, str], object]:
-    real = {n: getattr(os, n) for n in ("write", "replace", "rename", "fsync", "open", "mkdir", "fdopen")}
+    real = {
+        n: getattr(os, n) for n in ("write", "replace", "rename", "link", "fsync", "open", "mkdir", "fdopen")
+    }
     real_open = io.open
 
     def write(fd, data):
@@ -121,6 +123,12 @@ def _wrappers(inj: Injector) -> dict[tuple[object, str], object]:
     def rename(src, dst, *a, **k):
         inj.hit("rename", dst)
         return real["rename"](src, dst, *a, **k)
+
+    def link(src, dst, *a, dst_dir_fd=None, **k):
+        # An output is linked in place by its folder's descriptor and its bare name.
+        where = os.path.join(_fd_path(dst_dir_fd) or "", dst) if dst_dir_fd is not None else dst
+        inj.hit("link", where)
+        return real["link"](src, dst, *a, dst_dir_fd=dst_dir_fd, **k)
 
     def fsync(fd):
         inj.hit("fsync", _fd_path(fd if isinstance(fd, int) else fd.fileno()))
@@ -148,6 +156,7 @@ def _wrappers(inj: Injector) -> dict[tuple[object, str], object]:
         "write": write,
         "replace": replace,
         "rename": rename,
+        "link": link,
         "fsync": fsync,
         "open": open_,
         "mkdir": mkdir,

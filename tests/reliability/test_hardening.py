@@ -21,6 +21,7 @@ from bchelp import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    WAYS,
     bc,
     bc_proc,
     config_with_rule,
@@ -31,6 +32,7 @@ from bchelp import (
     run,
     snapshot,
     under,
+    write_way,
 )
 from conftest import report_of
 
@@ -191,10 +193,12 @@ def test_disk_full_in_the_manifest_is_a_message(tmp_path, monkeypatch):
     assert res.rc in (EXIT_FAILED, EXIT_USAGE), res.all
 
 
-def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch):
+@pytest.mark.parametrize("way", WAYS)
+def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch, way):
+    write_way(monkeypatch, way)
     inp, out = tmp_path / "in", tmp_path / "o"
     made = make_inputs(inp, NAMES)
-    real_open = os.open
+    real_open, real_link = os.open, os.link
 
     def full(path, flags, *a, **k):  # the review pages (and index-data.js) find the disk full
         name = os.path.basename(os.fsdecode(path))
@@ -202,9 +206,16 @@ def test_disk_full_in_review_pages_is_a_message(tmp_path, monkeypatch):
             raise oserror(ENOSPC, path)
         return real_open(path, flags, *a, **k)
 
+    def full_link(src, dst, *a, **k):  # the same when they are anonymous files linked in place by name
+        if os.fsdecode(dst).endswith((".html", ".js")):
+            raise oserror(ENOSPC, dst)
+        return real_link(src, dst, *a, **k)
+
     monkeypatch.setattr(os, "open", full)
+    monkeypatch.setattr(os, "link", full_link)
     res = run(inp, out)
     monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.setattr(os, "link", real_link)
     _one_line_error(res, "No space left on device")
     assert res.rc == EXIT_FAILED, res.all
     res, got = restore_to(out, tmp_path / "r")

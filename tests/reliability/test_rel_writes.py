@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from bchelp import WAYS, write_way
 from conftest import ROOT, cli_env, records_files, report_of
 from relcorpus import BANNER
 
@@ -208,17 +209,41 @@ def _temps(out: Path) -> list[str]:
     return sorted(p.name for p in out.rglob("*") if p.name.endswith(".tmp"))
 
 
-def test_a_failed_write_fails_that_file_only(tmp_path, monkeypatch):
+@pytest.fixture(params=WAYS)
+def way(request, monkeypatch):
+    """Every test of a failed write here runs both ways (bchelp.WAYS)."""
+    write_way(monkeypatch, request.param)
+    return request.param
+
+
+def _placing(monkeypatch, hook) -> None:
+    """hook(dst) runs before each rename or link that puts an output in place (a link names its folder by
+    descriptor: dst is then the bare name)."""
+    real_replace, real_link = os.replace, os.link
+
+    def replace(a, b, *args, **kwargs):
+        hook(b)
+        return real_replace(a, b, *args, **kwargs)
+
+    def link(a, b, *args, **kwargs):
+        hook(b)
+        return real_link(a, b, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "link", link)
+
+
+def test_a_failed_write_fails_that_file_only(tmp_path, monkeypatch, way):
     src = tmp_path / "in"
     _inputs(src)
-    real = files._create_temp
+    real = files.FdWriter.write
 
-    def full_for_b_diff(folder, name):
-        if name == "b.diff":
+    def full_for_b_diff(self, data):
+        if bytes(data).startswith(b"--- a/b.txt"):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(folder, name)
+        return real(self, data)
 
-    monkeypatch.setattr(files, "_create_temp", full_for_b_diff)
+    monkeypatch.setattr(files.FdWriter, "write", full_for_b_diff)
     summary = clean_flow.fn(paths=[str(src)], out=str(tmp_path / "out"))
     monkeypatch.undo()
     recs = {r["input"]: r for r in summary["file_records"]}
@@ -231,17 +256,15 @@ def test_a_failed_write_fails_that_file_only(tmp_path, monkeypatch):
     assert _temps(tmp_path / "out") == []
 
 
-def test_a_failed_rename_fails_that_file_only(tmp_path, monkeypatch):
+def test_a_failed_rename_fails_that_file_only(tmp_path, monkeypatch, way):
     src, out = tmp_path / "in", tmp_path / "out"
     _inputs(src)
-    real = os.replace
 
-    def failing_for_b_diff(a, b, *args, **kwargs):
-        if Path(b).name == "b.diff":
+    def failing_for_b_diff(dst):
+        if Path(dst).name == "b.diff":
             raise OSError(errno.EIO, "simulated rename failure")
-        return real(a, b, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", failing_for_b_diff)
+    _placing(monkeypatch, failing_for_b_diff)
     summary = clean_flow.fn(paths=[str(src)], out=str(out))
     monkeypatch.undo()
     recs = {r["input"]: r for r in summary["file_records"]}
@@ -331,24 +354,28 @@ def _assert_reports_complete(out: Path, reference: Path) -> int:
 
 
 # Ten files in batches of four; the run is stopped just before the second batch's records file is
-# renamed: that batch's texts and diffs are in place, its reports not; the first batch's all are.
+# renamed (or linked) in place: that batch's texts and diffs are in place, its reports not; the first
+# batch's all are. argv[3]: "named" to write through temporary names.
 STOP_BETWEEN_PHASES = """
 import os, signal, sys
-import flows.run.prefect_flow as cf, flows.run.pipeline
+import flows.run.prefect_flow as cf, flows.run.pipeline, flows.outputs.atomic
 flows.run.pipeline.BATCH_SIZE = 4
-real, renamed = os.replace, []
-def replace(src, dst, *args, **kwargs):
-    if str(dst).endswith(".jsonl") and "removals" in str(dst):
-        renamed.append(dst)
-        if len(renamed) == 2:
-            {stop}
-    return real(src, dst, *args, **kwargs)
-os.replace = replace
+flows.outputs.atomic.ANONYMOUS &= sys.argv[3] == "anonymous"
+renamed = []
+def stopping(real):
+    def put(src, dst, *args, **kwargs):
+        if str(dst).endswith(".jsonl"):
+            renamed.append(dst)
+            if len(renamed) == 2:
+                {stop}
+        return real(src, dst, *args, **kwargs)
+    return put
+os.replace, os.link = stopping(os.replace), stopping(os.link)
 cf.clean_flow.fn([sys.argv[1]], sys.argv[2], workers=1)
 """
 
 
-def test_interrupted_between_rename_phases(tmp_path):
+def test_interrupted_between_rename_phases(tmp_path, way):
     from test_incremental import output_tree
 
     src, out, reference = tmp_path / "in", tmp_path / "out", tmp_path / "reference"
@@ -356,7 +383,7 @@ def test_interrupted_between_rename_phases(tmp_path):
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="raise KeyboardInterrupt")
     proc = subprocess.run(
-        [sys.executable, "-c", script, str(src), str(out)],
+        [sys.executable, "-c", script, str(src), str(out), way],
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
@@ -371,7 +398,7 @@ def test_interrupted_between_rename_phases(tmp_path):
     assert output_tree(out) == output_tree(reference)
 
 
-def test_killed_between_rename_phases_then_rerun(tmp_path):
+def test_killed_between_rename_phases_then_rerun(tmp_path, way):
     from test_incremental import output_tree
 
     src, out, reference = tmp_path / "in", tmp_path / "out", tmp_path / "reference"
@@ -379,7 +406,7 @@ def test_killed_between_rename_phases_then_rerun(tmp_path):
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="os.kill(os.getpid(), signal.SIGKILL)")
     proc = subprocess.run(
-        [sys.executable, "-c", script, str(src), str(out)],
+        [sys.executable, "-c", script, str(src), str(out), way],
         cwd=ROOT,
         env=cli_env(),
         capture_output=True,
@@ -387,8 +414,12 @@ def test_killed_between_rename_phases_then_rerun(tmp_path):
     )
     assert proc.returncode == -signal.SIGKILL
     assert _assert_reports_complete(out, reference) == 4
-    # A kill leaves the unrenamed reports as hidden temporary files, never under an output's name.
-    assert _temps(out) and all(name.startswith(".") and STRAY_TEMP.match(name) for name in _temps(out))
+    # A kill leaves the reports not yet in place as hidden temporary files, never under an output's name;
+    # anonymous files leave nothing (the kernel frees a file no name links to).
+    if way == "named":
+        assert _temps(out) and all(name.startswith(".") and STRAY_TEMP.match(name) for name in _temps(out))
+    else:
+        assert _temps(out) == []
     assert not [
         p.name
         for p in out.rglob("*")
@@ -432,7 +463,7 @@ def test_text_written_in_pieces_keeps_its_order(monkeypatch):
     assert fh.getvalue() == "".join(pieces).encode("utf-8")
 
 
-def test_a_failed_records_file_fails_its_whole_batch_and_keeps_the_old_outputs(tmp_path, monkeypatch):
+def test_a_failed_records_file_fails_its_whole_batch_and_keeps_the_old_outputs(tmp_path, monkeypatch, way):
     # The batch's records file holds every report of the batch: when it cannot be put in place, no file
     # of the batch is (the texts renamed before it go back), and the last run's outputs stay.
     src, out = tmp_path / "in", tmp_path / "out"
@@ -441,17 +472,154 @@ def test_a_failed_records_file_fails_its_whole_batch_and_keeps_the_old_outputs(t
     before = _run_outputs(out)
     for name in ("a", "b", "c"):
         (src / f"{name}.txt").write_text(f"{BANNER}\nline of {name}, changed\n")
-    real = os.replace
 
-    def failing_for_records(a, b, *args, **kwargs):
-        if str(b).endswith(".jsonl"):
+    def failing_for_records(dst):
+        if str(dst).endswith(".jsonl"):
             raise OSError(errno.EIO, "simulated rename failure")
-        return real(a, b, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", failing_for_records)
+    _placing(monkeypatch, failing_for_records)
     summary = clean_flow.fn(paths=[str(src)], out=str(out))
     monkeypatch.undo()
     assert all("simulated rename failure" in r["error"] for r in summary["file_records"])
     assert _run_outputs(out) == before and _temps(out) == []
     again = clean_flow.fn(paths=[str(src)], out=str(out))  # retried, and now in place
     assert again["failed"] == 0 and "changed" in (out / "b.txt").read_text()
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+needs_anonymous = pytest.mark.skipif(not files.ANONYMOUS, reason="no O_TMPFILE or /proc on this system")
+
+
+@needs_anonymous
+def test_outputs_are_anonymous_files_linked_in_place(tmp_path, monkeypatch):
+    # No temporary name is ever created: each output is written unnamed and linked under its name at commit.
+    def no_temp_name(folder, name):
+        raise AssertionError(f"a temporary name for {name}")
+
+    monkeypatch.setattr(files, "_create_temp", no_temp_name)
+    fds = _open_fds()
+    batch = files.OutputBatch()
+    for key in "abc":
+        batch.write(key, tmp_path / "sub" / f"{key}.txt", f"text of {key}\n")
+        with batch.open(key, tmp_path / "sub" / f"{key}.diff") as fh:
+            fh.write(f"diff of {key}\n".encode())
+    assert _open_fds() == fds + 6 and list((tmp_path / "sub").iterdir()) == []  # nothing named before commit
+    assert batch.commit() == {}
+    assert _open_fds() == fds
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [
+        f"{k}{ext}" for k in "abc" for ext in (".diff", ".txt")
+    ]
+    assert (tmp_path / "sub" / "b.txt").read_text() == "text of b\n"
+    assert (tmp_path / "sub" / "c.diff").read_text() == "diff of c\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "sub" / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("code", [errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL])
+def test_without_anonymous_files_outputs_take_temporary_names(tmp_path, monkeypatch, code):
+    # A file system without O_TMPFILE (EOPNOTSUPP), or a kernel before 3.11 (EISDIR, EINVAL): asked once per
+    # folder, then every output of the batch there goes through a temporary name.
+    real_open, asked, named = os.open, [], []
+    real_create = files._create_temp
+
+    def no_tmpfile(path, flags, *args, **kwargs):
+        if flags & files._ANON_FLAGS == files._ANON_FLAGS:
+            asked.append(path)
+            raise OSError(code, os.strerror(code))
+        return real_open(path, flags, *args, **kwargs)
+
+    def counted(folder, name):
+        named.append(name)
+        return real_create(folder, name)
+
+    monkeypatch.setattr(files, "ANONYMOUS", True)
+    monkeypatch.setattr(os, "open", no_tmpfile)
+    monkeypatch.setattr(files, "_create_temp", counted)
+    batch = files.OutputBatch()
+    for key in "abc":
+        batch.write(key, tmp_path / f"{key}.txt", f"text of {key}\n")
+    assert batch.commit() == {}
+    monkeypatch.undo()
+    assert asked == [str(tmp_path)] and named == ["a.txt", "b.txt", "c.txt"]
+    assert [(tmp_path / f"{k}.txt").read_text() for k in "abc"] == [f"text of {k}\n" for k in "abc"]
+    assert _leftovers(tmp_path) == []
+
+
+@needs_anonymous
+def test_a_batch_holds_at_most_its_share_of_open_files(tmp_path, monkeypatch):
+    # Past HELD_FDS_MAX anonymous files open, a batch's further outputs take temporary names (closed at once).
+    monkeypatch.setattr(files, "HELD_FDS_MAX", 2)
+    fds = _open_fds()
+    batch = files.OutputBatch()
+    for key in "abcde":
+        batch.write(key, tmp_path / f"{key}.txt", f"text of {key}\n")
+    assert _open_fds() == fds + 2 and len(_leftovers(tmp_path)) == 3
+    batch.discard("a")  # its descriptor is closed: one more may be held
+    batch.write("f", tmp_path / "f.txt", "text of f\n")
+    assert _open_fds() == fds + 2 and len(_leftovers(tmp_path)) == 3
+    assert batch.commit() == {} and _open_fds() == fds
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{k}.txt" for k in "bcdef"]
+    assert (tmp_path / "e.txt").read_text() == "text of e\n"
+
+
+@needs_anonymous
+def test_another_error_making_an_anonymous_file_is_that_outputs_failure(tmp_path, monkeypatch):
+    real_open = os.open
+
+    def full(path, flags, *args, **kwargs):
+        if flags & files._ANON_FLAGS == files._ANON_FLAGS:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full)
+    batch = files.OutputBatch()
+    with pytest.raises(OSError, match="No space left"):
+        batch.write("a", tmp_path / "a.txt", "text\n")
+    monkeypatch.undo()
+    batch.write("b", tmp_path / "b.txt", "text of b\n")  # the folder still takes anonymous files
+    assert batch.commit() == {} and sorted(p.name for p in tmp_path.iterdir()) == ["b.txt"]
+
+
+@needs_anonymous
+def test_an_anonymous_output_replaces_an_old_one_and_a_failed_key_gets_it_back(tmp_path, monkeypatch):
+    for name in ("a.txt", "b.txt", "b.diff"):
+        (tmp_path / name).write_text(f"old {name}\n")
+    fds = _open_fds()
+    batch = files.OutputBatch()
+    for key in "ab":
+        batch.write(key, tmp_path / f"{key}.txt", f"new {key}.txt\n")
+        batch.write(key, tmp_path / f"{key}.diff", f"new {key}.diff\n")
+
+    def failing_for_b_diff(dst):
+        if Path(dst).name == "b.diff":
+            raise OSError(errno.EIO, "simulated rename failure")
+
+    _placing(monkeypatch, failing_for_b_diff)
+    failed = batch.commit()
+    monkeypatch.undo()
+    assert list(failed) == ["b"] and _open_fds() == fds and _leftovers(tmp_path) == []
+    # a's are new (a.txt over its old file, a.diff linked new); b keeps its old outputs.
+    got = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    assert got == {
+        "a.txt": "new a.txt\n",
+        "a.diff": "new a.diff\n",
+        "b.txt": "old b.txt\n",
+        "b.diff": "old b.diff\n",
+    }
+
+
+@needs_anonymous
+def test_a_failed_sync_leaves_no_anonymous_file_open(tmp_path, monkeypatch):
+    def failing_syncfs(fd):
+        raise OSError(errno.EIO, "syncfs: Input/output error")
+
+    monkeypatch.setattr(files, "_syncfs", failing_syncfs)
+    fds = _open_fds()
+    batch = files.OutputBatch()
+    batch.write("a", tmp_path / "a.txt", "text\n")
+    assert "Input/output error" in str(batch.commit()["a"])
+    assert _open_fds() == fds and list(tmp_path.iterdir()) == []
