@@ -163,7 +163,7 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
-        with process_pool(workers) as pool, ExitStack() as stack:
+        with process_pool(workers, config) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
