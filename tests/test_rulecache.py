@@ -76,13 +76,18 @@ def test_a_pool_worker_warms_up_with_the_cached_ruleset_and_never_compiles_one(c
 
     cleaned = []
     real = cleaners.clean_text
+
+    def spy(text, rs, **kw):
+        cleaned.append(rs.hash)
+        return real(text, rs)
+
     monkeypatch.setattr(rulecache, "load_ruleset", lambda config=None: pytest.fail("compiled in a worker"))
-    monkeypatch.setattr("cleaners.clean_text", lambda text, rs, **kw: cleaned.append(rs.hash) or real(text, rs))
+    monkeypatch.setattr("cleaners.clean_text", spy)
     dispatch.warm_up(None)  # nothing cached yet
     assert cleaned == []
     monkeypatch.undo()
     monkeypatch.setenv("BOILERCLEAN_CACHE_DIR", str(cache))
     first = cached_load_ruleset()
-    monkeypatch.setattr("cleaners.clean_text", lambda text, rs, **kw: cleaned.append(rs.hash) or real(text, rs))
+    monkeypatch.setattr("cleaners.clean_text", spy)
     dispatch.warm_up(None)
     assert cleaned == [first.hash]
