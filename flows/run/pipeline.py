@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, nullcontext
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -149,12 +150,14 @@ def run_clean(
     pages: bool = False,
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
     `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
-    page per file (a fifth of a run's time; the review server renders them on demand).
+    page per file (a fifth of a run's time; the review server renders them on demand); `pool`: the run's
+    process_pool(workers, config) when the caller has started it already (it shuts it down).
     """
     logger = run_logger()
     in_flow = submit_task is not None
@@ -163,7 +166,7 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
-        with process_pool(workers, config) as pool, ExitStack() as stack:
+        with nullcontext(pool) if pool else process_pool(workers, config) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
