@@ -92,11 +92,13 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
     def worker_state():
         get = dask.config.get
         profiling, tick = get("distributed.worker.profile.enabled"), get("distributed.admin.tick.interval")
-        return "flows.run.worker" in sys.modules, profiling, tick, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        warm = os.environ.get("BOILERCLEAN_WARM_UP_CONFIG")  # dask_setup warmed the cleaners up with it
+        return "flows.run.worker" in sys.modules, profiling, tick, trim, warm
 
-    with dask_client(1, None) as started:
+    with dask_client(1, None, "rules.yaml") as started:  # no such file: nothing cached, no warm-up
         client = started.get()
-        assert list(client.run(worker_state).values()) == [(True, False, "1s", None)]
+        assert list(client.run(worker_state).values()) == [(True, False, "1s", None, "rules.yaml")]
         assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
     # This process's config is left as it was.
     assert dask.config.get("distributed.worker.profile.enabled")

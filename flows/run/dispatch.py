@@ -65,9 +65,10 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
 LOCAL_CLUSTER_CONFIG = {"distributed.admin.tick.interval": "1s"}
 
 
-def local_cluster_kwargs(workers: int) -> dict[str, Any]:
+def local_cluster_kwargs(workers: int, config: str | None = None) -> dict[str, Any]:
     """A local Dask cluster of single-threaded worker processes (the rules are CPU-bound Python), each of
-    which imports the batch code as it starts (a preload), not at its first batch.
+    which imports the batch code and warms the cleaners up with `config`'s cached ruleset as it starts
+    (preloads: this module's dask_setup), not at its first batch.
 
     Its workers' statistical profiler is off: every 10 ms it takes the GIL from the batch to sample its
     stack (~0.6 CPU s per worker on 20,000 files, and the batch slower). Their event loops check their
@@ -81,12 +82,23 @@ def local_cluster_kwargs(workers: int) -> dict[str, Any]:
         "processes": True,
         "dashboard_address": None,
         "host": "127.0.0.1",
-        "preload": ["flows.run.worker"],
+        "preload": ["flows.run.worker", "flows.run.dispatch"],
+        "env": {WARM_UP_CONFIG: config or ""},
         "config": {"distributed.worker.profile.enabled": False, **LOCAL_CLUSTER_CONFIG},
     }
 
 
-def local_cluster(cluster_class: Any, workers: int) -> Any:
+# The environment variable that names the run's config to a local cluster's workers (for dask_setup).
+WARM_UP_CONFIG = "BOILERCLEAN_WARM_UP_CONFIG"
+
+
+def dask_setup(worker: Any) -> None:
+    """Dask calls this in each worker of the run's local cluster as it starts (a preload): the cleaners
+    warm up there as in a pool worker (start_worker)."""
+    warm_up(os.environ.get(WARM_UP_CONFIG) or None)
+
+
+def local_cluster(cluster_class: Any, workers: int, config: str | None = None) -> Any:
     """The run's own local cluster, its workers spawned with the allocator's defaults, as the pool's are.
 
     Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in a worker's environment before spawning it, so
@@ -98,7 +110,7 @@ def local_cluster(cluster_class: Any, workers: int) -> Any:
 
     scoped = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **LOCAL_CLUSTER_CONFIG}
     with dask.config.set(scoped):
-        return cluster_class(**local_cluster_kwargs(workers))
+        return cluster_class(**local_cluster_kwargs(workers, config))
 
 
 class Background:
@@ -130,20 +142,20 @@ class DaskClient:
     process pool's does (start_workers). `get()` waits for it; `close_soon()` starts shutting it down in
     the background, `close()` waits for that."""
 
-    def __init__(self, workers: int, address: str | None = None) -> None:
+    def __init__(self, workers: int, address: str | None = None, config: str | None = None) -> None:
         self.local = address is None
         self._stack = ExitStack()
         self._client: Any = None
-        self._started = Background(lambda: self._start(workers, address), "dask-start")
+        self._started = Background(lambda: self._start(workers, address, config), "dask-start")
         self._closing: Background | None = None
 
-    def _start(self, workers: int, address: str | None) -> None:
+    def _start(self, workers: int, address: str | None, config: str | None) -> None:
         from distributed import Client, LocalCluster
 
         # Closed by callbacks, not as context managers: a Client's `with` sets a context variable that only
         # this thread could reset.
         if address is None:
-            cluster = local_cluster(LocalCluster, workers)
+            cluster = local_cluster(LocalCluster, workers, config)
             self._stack.callback(cluster.close)
             address = cluster
         self._client = Client(address)
@@ -169,9 +181,9 @@ class DaskClient:
 
 
 @contextmanager
-def dask_client(workers: int, address: str | None) -> Iterator[DaskClient]:
+def dask_client(workers: int, address: str | None, config: str | None = None) -> Iterator[DaskClient]:
     """The run's Dask client, starting in the background; closed on leaving."""
-    client = DaskClient(workers, address)
+    client = DaskClient(workers, address, config)
     try:
         yield client
     finally:
@@ -222,12 +234,18 @@ def warm_up(config: str | None) -> None:
 
 
 def start_dispatch(
-    stack: ExitStack, pool: ProcessPoolExecutor | None, workers: int, dask_address: str | None, dask: bool
+    stack: ExitStack,
+    pool: ProcessPoolExecutor | None,
+    workers: int,
+    dask_address: str | None,
+    dask: bool,
+    config: str | None = None,
 ) -> DaskClient | None:
     """Start whoever will clean the batches outside a flow run, now, while the run plans: the pool's
-    workers, or the Dask client (closed with `stack`), which is returned."""
+    workers, or the Dask client (closed with `stack`), which is returned. `config`: the run's, for a
+    local cluster's workers to warm up with."""
     if dask or dask_address:
-        return stack.enter_context(dask_client(workers, dask_address))
+        return stack.enter_context(dask_client(workers, dask_address, config))
     start_workers(pool, workers)
     return None
 

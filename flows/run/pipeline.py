@@ -170,7 +170,7 @@ def run_clean(
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
-            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask)
+            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask, config)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()
