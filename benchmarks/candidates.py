@@ -10,7 +10,8 @@ An extraction is trafilatura's text under some settings, or a combination of two
 - `consensus`: the pipeline's `extraction: consensus`, `trimmed` with favor_recall's lines that jusText
   calls good added and non-prose lines that jusText and favor_precision both reject dropped
   (flows/inputs/consensus.py), then the head and tail outside readability's article that jusText calls bad
-  (flows/inputs/edges.py);
+  (flows/inputs/edges.py), then the article after a break put back and blocks out of document order dropped
+  (flows/inputs/order.py);
 - `xml-no-linklists`: trafilatura's XML output, without the <list>s whose items are mostly link text,
   turned into text with trafilatura's own xmltotxt (headings, paragraphs and captions stay).
 The cleaners then run as the pipeline runs them (default ruleset, page titles and domain), with the

@@ -161,7 +161,8 @@ def justext_paragraphs(page: Page, language: str) -> list:
 
         return [list(p) for p in classify(page_html(page), language)]
 
-    return [tuple(p) for p in _cached("justext", {"language": language}, page, make)]
+    # "printed": each paragraph also holds its printed text (round 18); older cache entries are not read.
+    return [tuple(p) for p in _cached("justext", {"language": language, "printed": True}, page, make)]
 
 
 def readability_paragraphs(page: Page) -> list[str]:

@@ -1,7 +1,7 @@
 """`extraction: consensus`: `trimmed`'s text, with favor_recall's lines jusText calls good added and the
 non-prose lines jusText and favor_precision both reject dropped (flows/inputs/consensus.py); then the head
 and tail lines outside readability's article that jusText calls bad, unless sentence-like or a title
-(flows/inputs/edges.py)."""
+(flows/inputs/edges.py); then the page's document order (flows/inputs/order.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from flows.inputs.consensus import (
     verdicts,
 )
 from flows.inputs.edges import article_paragraphs, trim_edges
+from flows.inputs.order import drop_displaced, resume
 
 P1 = (
     "The old harbour bridge reopened to traffic on Monday morning, two years after it was closed for"
@@ -215,3 +216,116 @@ def test_extract_article_records_edges(monkeypatch):
     record = ext.record()
     assert record["edges"] == ["Home"] and record["dropped"] == []
     assert record["edges_by"] == {"tool": "trafilatura.readability_lxml", "version": trafilatura.__version__}
+
+
+# The document-order steps (flows/inputs/order.py).
+C1 = (
+    "After the break the mayor said that the council had learnt from the works and that the next bridge"
+    " would be repaired in time, before its steel was in such a state that all of it had to be replaced."
+)
+C2 = (
+    "The shops on the quay, which lost much of their trade while the bridge was closed, asked the council"
+    " for help with their rents, and the council said that it would look at each case in the new year."
+)
+C3 = (
+    "The ferry that carried people across the harbour during the works will keep running on weekends"
+    " until the end of the summer, when the council will decide whether it is still needed at all."
+)
+BIO = (
+    "Jane Doe is a reporter for the Harbour Gazette and has written about the town's roads and bridges"
+    " for more than ten years, after she worked for a radio station in the north of the country."
+)
+
+
+def para(text: str, cf: str = "good", final: str = "good") -> tuple[str, str, str, str]:
+    return (line_key(text), cf, final, text)
+
+
+def test_resume_puts_back_the_article_after_a_break_every_pass_stopped_at():
+    paragraphs = [
+        para("Home", "bad", "bad"),
+        para(P1),
+        para(P2),
+        para("Advertisement", "short"),
+        para(C1),
+        para("What they said", "short"),
+        para(C2),
+        para(C3),
+        para("Share", "bad", "bad"),
+    ]
+    article = [line_key(p) for p in (P1, P2, C1, C2, C3)]
+    text = "\n".join([P1, P2])
+    out, added = resume(text, (text, text, text), paragraphs, article, line_key)
+    assert added == [C1, C2, C3]  # the heading is not sentence-like, the ad slot is not in the article
+    assert out == "\n".join([P1, P2, C1, C2, C3])
+
+
+def test_resume_look_alikes_stay_out():
+    text = "\n".join([P1, P2])
+    article = [line_key(p) for p in (P1, P2, C1, C2, C3, BIO)]
+    # Two good paragraphs after the article (a bio and a notice) are not its continuation.
+    two = [para(P1), para(P2), para(BIO), para(C1)]
+    assert resume(text, (text,), two, article, line_key) == (text, [])
+    # A paragraph jusText calls bad, one readability's article lacks, one a trafilatura pass has: none counts.
+    mixed = [para(P1), para(P2), para(C1, "bad", "bad"), para(C2), para(C3), para(P_RECALL)]
+    assert resume(text, (text, f"{text}\n{C3}"), mixed, article, line_key) == (text, [])
+    # Paragraphs before the text's first line are not looked at (a lead is another question), nor without
+    # readability's article.
+    before = [para(C1), para(C2), para(C3), para(P1), para(P2)]
+    assert resume(text, (text,), before, article, line_key) == (text, [])
+    after = [para(P1), para(P2), para(C1), para(C2), para(C3)]
+    assert resume(text, (text,), after, [], line_key) == (text, [])
+
+
+TEASER = "Night mode is an automatic setting which takes advantage of the new wide\u200c-angle camera."
+
+
+def test_a_block_printed_out_of_document_order_goes():
+    paragraphs = [
+        para("Home", "bad", "bad"),
+        para(P1),
+        para(P2),
+        para(P3),
+        para("Comments", "short", "bad"),
+        para(TEASER.replace("\u200c", ""), "bad", "bad"),
+        para("Guides", "bad", "bad"),
+    ]
+    article = [line_key(p) for p in (P1, P2, P3)]
+    text = "\n".join([TEASER, P1, P2, P3, "Home"])  # the teaser (joiners and all) first, the menu last
+    out, dropped = drop_displaced(text, paragraphs, article, line_key)
+    assert dropped == [TEASER, "Home"] and out == "\n".join([P1, P2, P3])
+
+
+def test_displaced_look_alikes_stay():
+    article = [line_key(p) for p in (P1, P2, P3)]
+    text = "\n".join([LEAD, TEASER, P1, P2, P3, BIO])
+    # A lead above the article in the document (bad or not), a teaser jusText calls good, a bio after the
+    # article: each sits where the document has it, or jusText does not call it bad.
+    paragraphs = [
+        para(LEAD, "bad", "bad"),
+        para(P1),
+        para(P2),
+        para(P3),
+        para(BIO, "bad", "bad"),
+        para(TEASER),
+    ]
+    assert drop_displaced(text, paragraphs, article, line_key) == (text, [])
+    # Nothing goes without readability's article or jusText's paragraphs.
+    assert drop_displaced(text, [], article, line_key) == (text, [])
+    assert drop_displaced(text, paragraphs, [], line_key) == (text, [])
+
+
+ADS_HTML = f"""<html><head><title>Harbour bridge reopens</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article><h1>Harbour bridge reopens</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p>
+<div class="ad"><p>Advertisement</p></div><p>{C1}</p><p>{C2}</p><p>{C3}</p></article>
+<footer>{COPYRIGHT}</footer></body></html>"""
+
+
+def test_extract_article_records_resumed_and_displaced_lines(monkeypatch):
+    # Every trafilatura pass stops at the ad slot; jusText and readability hold the rest.
+    monkeypatch.setattr(trafilatura, "extract", lambda html, **settings: "\n".join([P1, P2, P3]))
+    ext = extract_mod.extract_article(ADS_HTML, "utf-8", "consensus")
+    assert ext.text == "\n".join([P1, P2, P3, C1, C2, C3])
+    record = ext.record()
+    assert record["resumed"] == [C1, C2, C3] and record["displaced"] == []

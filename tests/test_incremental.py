@@ -13,6 +13,7 @@ import pytest
 from conftest import SEEDS, records_files, report_of, run_cli
 
 from cleaners import load_ruleset
+from flows.inputs import extract
 from flows.outputs.manifest import MANIFEST_NAME, STATE_DIR
 from flows.outputs.records import RECORDS_DIR, ReportReader
 from flows.run.prefect_flow import clean_flow
@@ -165,6 +166,30 @@ def test_ruleset_change_recleans_everything(tmp_path):
     fresh = tmp_path / "fresh"
     run(inp, fresh)
     assert output_tree(out) == output_tree(fresh)
+
+
+def test_new_extraction_code_extracts_unchanged_pages_again(tmp_path, monkeypatch):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    write_inputs(inp)
+    (inp / "page.html").write_bytes((Path(__file__).parent / "data" / "html" / "harbour.html").read_bytes())
+    run(inp, out)
+    assert run(inp, out)["run"]["unchanged"] == 5
+    # A manifest an earlier version wrote keeps the bare ruleset hash for its pages: extracted again once.
+    with sqlite3.connect(out / STATE_DIR / MANIFEST_NAME) as db:
+        db.execute("UPDATE files SET ruleset_hash = ? WHERE rel = 'page.html'", (load_ruleset().hash,))
+    db.close()
+    r = run(inp, out)["run"]
+    assert (r["recleaned"], r["unchanged"], r["recleaned_because"]) == (1, 4, {"page extraction changed": 1})
+    assert run(inp, out)["run"]["unchanged"] == 5
+    # New extraction code (its revision bumped): only the page goes again, the text inputs stay.
+    monkeypatch.setattr(extract, "EXTRACTION_REVISION", extract.EXTRACTION_REVISION + 1)
+    r = run(inp, out)["run"]
+    assert (r["recleaned"], r["unchanged"], r["recleaned_because"]) == (1, 4, {"page extraction changed": 1})
+    assert run(inp, out)["run"]["unchanged"] == 5
+    # A new ruleset is named as such for pages too.
+    config = tmp_path / "rules.yaml"
+    config.write_text("cleaners:\n  advertisement:\n    enabled: false\n")
+    assert run(inp, out, config=str(config))["run"]["recleaned_because"] == {"ruleset changed": 5}
 
 
 def test_failed_file_is_retried_and_stale_outputs_removed(tmp_path):

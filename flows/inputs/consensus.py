@@ -11,8 +11,10 @@ Starting from `trimmed` (flows/inputs/trim.py):
   (cleaners.risk.measure) goes.
 A line is matched to the jusText paragraph of the same text (case, spacing and a list item's "- " aside)
 or else to the only paragraph that contains it; a line with no match gets no verdict and stays as it is.
-Last, the lines outside readability's article at the text's head and tail that jusText calls bad go
-(flows/inputs/edges.py, round 16).
+Then the lines outside readability's article at the text's head and tail that jusText calls bad go
+(flows/inputs/edges.py, round 16). Last, by the page's document order (flows/inputs/order.py, round 18): the
+article's paragraphs after a break where every trafilatura pass stopped come back, and a block trafilatura
+printed out of its place at the text's head or tail goes.
 When no stop list below covers MIN_STOP_SHARE of the page's words, jusText is not asked.
 Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01, rounds 13 and 16).
 """
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from cleaners.risk import measure, stoplist
 
 from .edges import trim_edges
+from .order import drop_displaced, resume
 from .trim import trim_tail
 
 # jusText stop lists a page's language is chosen from (the one that covers most of its words).
@@ -55,8 +58,8 @@ MIN_STOP_SHARE = 0.05
 MIN_CONTAINED = 12
 _WORD = re.compile(r"\w+")
 
-# A paragraph as jusText classes it: (text key, context-free class, final class).
-Paragraph = tuple[str, str, str]
+# A paragraph as jusText classes it: (text key, context-free class, final class, text as printed).
+Paragraph = tuple[str, str, str, str]
 Verdict = Callable[[str], "tuple[str, str] | None"]
 
 
@@ -85,13 +88,13 @@ def classify(html: str, language: str) -> list[Paragraph]:
         paragraphs = justext.justext(html, stoplist(language))  # the list page_language read
     except (ParserError, ValueError):  # an empty or unparsable document: no opinion
         return []
-    return [(line_key(p.text), p.cf_class, p.class_type) for p in paragraphs]
+    return [(line_key(p.text), p.cf_class, p.class_type, " ".join(p.text.split())) for p in paragraphs]
 
 
 def verdicts(paragraphs: Sequence[Paragraph]) -> Verdict:
     """line -> (context-free class, final class) of its jusText paragraph, or None when none matches."""
     exact: dict[str, tuple[str, str]] = {}
-    for text, cf, final in paragraphs:
+    for text, cf, final, *_ in paragraphs:
         exact.setdefault(text, (cf, final))
 
     def verdict(line: str) -> tuple[str, str] | None:
@@ -100,7 +103,7 @@ def verdicts(paragraphs: Sequence[Paragraph]) -> Verdict:
             return exact.get(k)
         if len(k) < MIN_CONTAINED:
             return None
-        found = {(cf, final) for text, cf, final in paragraphs if k in text}
+        found = {(cf, final) for text, cf, final, *_ in paragraphs if k in text}
         return found.pop() if len(found) == 1 else None
 
     return verdict
@@ -153,6 +156,8 @@ class Consensus:
     added: list[str]
     dropped: list[str]
     edges: list[str] = field(default_factory=list)
+    resumed: list[str] = field(default_factory=list)
+    displaced: list[str] = field(default_factory=list)
 
 
 def consensus(
@@ -164,10 +169,13 @@ def consensus(
     titles: Sequence[str] = (),
 ) -> Consensus:
     """`default` trimmed (trim_tail), then corrected by favor_recall / favor_precision and jusText, then its
-    edges outside readability's `article` (line_key'd paragraphs) trimmed; `titles` are never trimmed."""
+    edges outside readability's `article` (line_key'd paragraphs) trimmed (`titles` are never trimmed), then
+    its document order checked (flows/inputs/order.py)."""
     text, trimmed = trim_tail(default, precise)
     verdict = verdicts(paragraphs)
     text, added = add_recall_lines(text, default, recall, verdict)
     text, dropped = drop_rejected(text, precise, verdict)
     text, edges = trim_edges(text, article, verdict, line_key, titles)
-    return Consensus(text, trimmed, added, dropped, edges)
+    text, resumed = resume(text, (default, precise, recall), paragraphs, article, line_key)
+    text, displaced = drop_displaced(text, paragraphs, article, line_key)
+    return Consensus(text, trimmed, added, dropped, edges, resumed, displaced)

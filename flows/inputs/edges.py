@@ -64,6 +64,11 @@ def article_paragraphs(html: str, key: Key) -> list[str]:
     return out
 
 
+def in_article(k: str, exact: set[str] | frozenset[str], blob: str) -> bool:
+    """Whether a line's key is one of readability's paragraphs (`exact`), or inside one (`blob`, joined)."""
+    return bool(k) and (k in exact or (len(k) >= MIN_CONTAINED and k in blob))
+
+
 def trim_edges(
     text: str,
     article: Sequence[str],
@@ -76,13 +81,8 @@ def trim_edges(
     if not article:
         return text, []
     exact, blob = set(article), "\n".join(article)
-
-    def inside(line: str) -> bool:
-        k = key(line)
-        return bool(k) and (k in exact or (len(k) >= MIN_CONTAINED and k in blob))
-
     lines = text.splitlines()
-    have = [i for i, ln in enumerate(lines) if inside(ln)]
+    have = [i for i, ln in enumerate(lines) if in_article(key(ln), exact, blob)]
     if not have or sum(len(lines[i]) for i in have) < MIN_SHARE * len(text):
         return text, []
     forms = title_forms(tuple(titles), TITLE_SEPARATOR)

@@ -35,7 +35,9 @@ HTML_SUFFIXES = (".html", ".htm", ".html.gz")
 # corrected where favor_recall or favor_precision agrees with jusText (flows/inputs/consensus.py):
 # F1 +0.0015 / +0.0028 on half A, +0.0006 / +0.0040 held out on half B, no precision lost. Since round 16
 # it also trims the text's head and tail outside readability's article where jusText agrees
-# (flows/inputs/edges.py): F1 +0.0010 / +0.0013 on half A, +0.0000 / +0.0011 held out on half B.
+# (flows/inputs/edges.py): F1 +0.0010 / +0.0013 on half A, +0.0000 / +0.0011 held out on half B. Since
+# round 18 it checks the page's document order (flows/inputs/order.py): F1 +0.0086 / +0.0015 on half A,
+# +0.0000 / +0.0000 held out on half B.
 EXTRACTION_SETTINGS: dict[str, dict[str, Any]] = {
     "default": {"include_comments": False},
     "precision": {"include_comments": False, "favor_precision": True},
@@ -76,6 +78,8 @@ class Extraction:
     added: tuple[str, ...] = ()  # mode "consensus": favor_recall's lines that jusText calls good
     dropped: tuple[str, ...] = ()  # mode "consensus": lines jusText and favor_precision both reject
     edges: tuple[str, ...] = ()  # mode "consensus": head and tail lines outside readability's article
+    resumed: tuple[str, ...] = ()  # mode "consensus": the article's paragraphs after a break, put back
+    displaced: tuple[str, ...] = ()  # mode "consensus": head and tail lines from elsewhere in the page
     language: str = ""  # mode "consensus": the stop list jusText was given ("" when none fits the page)
     paragraphs: int = 0  # mode "consensus": how many paragraphs jusText classed (0: it gave no opinion)
 
@@ -93,6 +97,7 @@ class Extraction:
             trim |= {"dropped": list(self.dropped)}
             edges_by = {"tool": "trafilatura.readability_lxml", "version": tool_version("trafilatura")}
             trim |= {"edges_by": edges_by, "edges": list(self.edges)}
+            trim |= {"resumed": list(self.resumed), "displaced": list(self.displaced)}
         return {
             "tool": "trafilatura",
             "version": tool_version("trafilatura"),
@@ -105,6 +110,18 @@ class Extraction:
             "domain": self.domain,
             **trim,
         }
+
+
+# What a page's text is depends on code the ruleset hash cannot see: bump this when a change to flows/inputs
+# changes it (round 16's edges: 2, round 18's document order: 3), so an incremental run extracts its
+# unchanged pages again instead of keeping text an older version gave.
+EXTRACTION_REVISION = 3
+
+
+def page_extraction_key() -> str:
+    """What besides the ruleset decides a page's text: this code's revision and its extractors' versions."""
+    tools = ",".join(f"{n}{tool_version(n)}" for n in ("trafilatura", "jusText", "lxml"))
+    return f"extraction{EXTRACTION_REVISION}:{tools}"
 
 
 @cache
@@ -195,6 +212,8 @@ def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = 
         "added": tuple(found.added),
         "dropped": tuple(found.dropped),
         "edges": tuple(found.edges),
+        "resumed": tuple(found.resumed),
+        "displaced": tuple(found.displaced),
         "language": language or "",
         "paragraphs": len(paragraphs),
     }

@@ -26,6 +26,7 @@ from typing import Any, Self
 import orjson
 
 from ..inputs.discover import InputFile
+from ..inputs.extract import is_html, page_extraction_key
 from ..inputs.read import read_input, sha256_bytes
 from .atomic import TEMP_NAME, remove_dead_temps
 from .records import RECORDS_DIR, RECORDS_PATTERN, is_records_name
@@ -42,6 +43,7 @@ OUTPUT_SUFFIXES = (".txt", ".diff", ".report.json", ".raw", ".html")
 
 # Why a file with unchanged content is cleaned again.
 REASON_RULESET = "ruleset changed"
+REASON_EXTRACTION = "page extraction changed"
 REASON_OUTPUTS = "outputs missing"
 REASON_FAILED = "failed last time"
 
@@ -147,6 +149,8 @@ class IncrementalRun:
     pruned: list[str] = field(default_factory=list)
     stray_temps: int = 0
     orphans: list[str] = field(default_factory=list)  # records files nothing named, deleted at the end
+    # A page's row keeps the ruleset hash + the extraction key: new extraction code cleans pages again.
+    page_hash: str = ""
     _planned: dict[str, _Planned] = field(default_factory=dict)
     _db: sqlite3.Connection | None = None
     _lock_fd: int | None = None
@@ -155,7 +159,7 @@ class IncrementalRun:
     @classmethod
     def open(cls, out: str | os.PathLike, ruleset_hash: str, prune: bool = False) -> IncrementalRun:
         """Lock the output folder (one run at a time), open its manifest and remove dead runs' temp files."""
-        run = cls(Path(out), ruleset_hash, prune)
+        run = cls(Path(out), ruleset_hash, prune, page_hash=f"{ruleset_hash}+{page_extraction_key()}")
         sdir = state_dir(out)
         sdir.mkdir(parents=True, exist_ok=True)
         run._lock_fd = os.open(sdir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
@@ -251,8 +255,9 @@ class IncrementalRun:
                 return "changed"
             touched.append((size, mtime_ns, item.rel))
         reason = None
-        if old_hash != self.ruleset_hash:
-            reason = REASON_RULESET
+        if old_hash != self._hash_of(item.rel):
+            same_rules = old_hash.partition("+")[0] == self.ruleset_hash
+            reason = REASON_EXTRACTION if same_rules else REASON_RULESET
         elif failed:
             reason = REASON_FAILED
         elif not all((p := owned_path(self.out, o)) and p.exists() for o in self._outputs_with_records(row)):
@@ -261,6 +266,9 @@ class IncrementalRun:
             return "unchanged"
         self.reasons[reason] = self.reasons.get(reason, 0) + 1
         return "recleaned"
+
+    def _hash_of(self, rel: str) -> str:
+        return self.page_hash if is_html(rel) else self.ruleset_hash
 
     def _outputs_with_records(self, row: tuple) -> list[str]:
         outputs = _row_outputs(row[5])
@@ -344,7 +352,7 @@ class IncrementalRun:
             planned.size,
             planned.mtime_ns,
             rec.get("sha256"),
-            self.ruleset_hash,
+            self._hash_of(planned.item.rel),
             # orjson: json.dumps was a tenth of the manifest's time
             orjson.dumps(outputs).decode(),
             orjson.dumps(rec, option=orjson.OPT_SORT_KEYS).decode(),
