@@ -66,3 +66,28 @@ def test_workers_get_the_ruleset_by_reference(cache, tmp_path):
         shared.close()
     assert not Path(shared.path).exists()
     assert resolve_ruleset(ruleset) is ruleset
+
+
+def test_a_pool_worker_warms_up_with_the_cached_ruleset_and_never_compiles_one(cache, monkeypatch):
+    """A pool worker cleans a few lines with the run's cached ruleset as it starts (its first document's
+    one-off cost then overlaps the run's plan); with no cache entry it does nothing rather than compile."""
+    import cleaners
+    from flows.run import dispatch
+
+    cleaned = []
+    real = cleaners.clean_text
+
+    def spy(text, rs, **kw):
+        cleaned.append(rs.hash)
+        return real(text, rs)
+
+    monkeypatch.setattr(rulecache, "load_ruleset", lambda config=None: pytest.fail("compiled in a worker"))
+    monkeypatch.setattr("cleaners.clean_text", spy)
+    dispatch.warm_up(None)  # nothing cached yet
+    assert cleaned == []
+    monkeypatch.undo()
+    monkeypatch.setenv("BOILERCLEAN_CACHE_DIR", str(cache))
+    first = cached_load_ruleset()
+    monkeypatch.setattr("cleaners.clean_text", spy)
+    dispatch.warm_up(None)
+    assert cleaned == [first.hash]

@@ -92,11 +92,13 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
     def worker_state():
         get = dask.config.get
         profiling, tick = get("distributed.worker.profile.enabled"), get("distributed.admin.tick.interval")
-        return "flows.run.worker" in sys.modules, profiling, tick, os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+        warm = os.environ.get("BOILERCLEAN_WARM_UP_CONFIG")  # dask_setup warmed the cleaners up with it
+        return "flows.run.worker" in sys.modules, profiling, tick, trim, warm
 
-    with dask_client(1, None) as started:
+    with dask_client(1, None, "rules.yaml") as started:  # no such file: nothing cached, no warm-up
         client = started.get()
-        assert list(client.run(worker_state).values()) == [(True, False, "1s", None)]
+        assert list(client.run(worker_state).values()) == [(True, False, "1s", None, "rules.yaml")]
         assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
     # This process's config is left as it was.
     assert dask.config.get("distributed.worker.profile.enabled")
@@ -333,3 +335,72 @@ def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path,
     # bad.txt failed, so it is cleaned again too
     assert called and summary["run"]["changed"] == 1 and summary["run"]["unchanged"] == 119
     assert (out / "index-data.js").read_bytes() == index_as_read_back(out)
+
+
+def test_the_pool_goes_before_the_runs_end_unless_the_review_needs_it(small_corpus, tmp_path, monkeypatch):
+    """Once the batches are done, the pool's workers exit in the background while the run writes its
+    summary and index (their exit is ~0.2 s); with --pages the review still renders its pages there. Either
+    way no worker outlives the run."""
+    import multiprocessing
+
+    real, calls = run_module.release_workers, []
+
+    def spy(stack, started, pool, keep_pool):
+        calls.append((pool is not None, keep_pool))
+        return real(stack, started, pool, keep_pool)
+
+    monkeypatch.setattr(run_module, "release_workers", spy)
+    corpus = tmp_path / "in"
+    for i, src in enumerate(sorted(small_corpus.rglob("*.txt"))[:40]):  # one folder: the batches' order
+        (corpus / f"{i:03d}.txt").parent.mkdir(exist_ok=True)
+        (corpus / f"{i:03d}.txt").write_bytes(src.read_bytes())
+    clean_flow.fn([str(corpus)], str(tmp_path / "a"), workers=2)
+    assert calls == [(True, False)]  # let go: the batches' counts are the whole index
+    assert not multiprocessing.active_children()
+    clean_flow.fn([str(corpus)], str(tmp_path / "b"), workers=2, pages=True)
+    assert calls[-1] == (True, True) and len(list((tmp_path / "b").glob("*.html"))) == 41  # and index.html
+    assert not multiprocessing.active_children()
+    a, b = tree(tmp_path / "a"), tree(tmp_path / "b")
+    assert {k: v for k, v in b.items() if not k.endswith(".html") and k != "index-data.js"} == {
+        k: v for k, v in a.items() if not k.endswith(".html") and k != "index-data.js"
+    }
+
+
+def test_summary_totals_added_batch_by_batch_are_the_summarys_own():
+    """The run adds each batch's sums to the summary's totals as it comes; the summary is the same as one
+    made from all records at the end (runaway rules, held and risk counts, errors, characters)."""
+    import random
+    from collections import Counter
+
+    from flows.outputs.records import to_json_bytes
+    from flows.outputs.summary import Totals, summarize
+
+    rng = random.Random(5)
+    records = []
+    for i in range(400):
+        records.append(
+            {
+                "input": f"{rng.randrange(10**6):06d}/{i}.txt",
+                "error": "cannot read" if i % 17 == 0 else None,
+                "chars_in": 100 + i,
+                "chars_out": 60,
+                "by_cleaner": {"a": rng.randrange(3)},
+                "by_rule": {"a/x": rng.randrange(3), "a/y": 0},
+                "shadow_by_rule": {"a/z": 1} if i % 3 else {},
+                "by_risk": {"likely": 2, "risky": i % 2},
+                **({"held_by_reason": {"share": 1}, "held": ["too much"]} if i % 5 == 0 else {}),
+                **({"heavy_rules": {f"a/r{rng.randrange(4)}": [rng.randrange(1, 9), 10]}} if i % 2 else {}),
+                **({"timed_out": ["a/x"]} if i % 11 == 0 else {}),
+            }
+        )
+    totals = Totals(records[:7])
+    for start in range(7, 400, 50):
+        totals.add(records[start : start + 50])
+    ruleset = type("R", (), {"hash": "h", "files": ()})()
+    whole = summarize(records, ruleset)
+    assert len(whole["runaway_rules"]) == 4 and whole["held"] and whole["errors"] and whole["timeouts"]
+    by_rule, removed = Counter(), sum(r["chars_in"] - r["chars_out"] for r in records if not r["error"])
+    for r in records:
+        by_rule.update(r["by_rule"])
+    assert whole["by_rule"] == dict(sorted(by_rule.items())) and whole["chars_removed"] == removed
+    assert to_json_bytes(summarize(records, ruleset, totals=totals)) == to_json_bytes(whole)

@@ -157,7 +157,13 @@ def run_tracked(kwargs: dict, verbose: bool = False) -> dict:
 
 
 def run_in_process(kwargs: dict, ruleset) -> dict:
-    from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
+    from ..run.dispatch import process_pool, start_workers
 
     log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
-    return run_clean(**kwargs, ruleset=ruleset)
+    # The pool's workers start now (the config is good): their start overlaps the run's own imports.
+    with process_pool(kwargs["workers"], kwargs["config"]) as pool:
+        if not (kwargs["dask"] or kwargs["dask_address"]):  # else the pool is only for review pages
+            start_workers(pool, kwargs["workers"])
+        from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
+
+        return run_clean(**kwargs, ruleset=ruleset, pool=pool)

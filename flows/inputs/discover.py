@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -71,34 +71,39 @@ def _walk(root: Path, out_real: str | None) -> Iterator[InputFile]:
     """Depth first, sorted, without recursion (folders may be thousands deep); a folder that cannot be
     listed (permissions, a path beyond PATH_MAX) is yielded as an unread folder, never passed over."""
     root_real = os.path.realpath(root)
+    rel = _relative_to(root)
     stack = [os.fspath(root)]
     while stack:
         folder = stack.pop()
         try:
             files, dirs, links_out = _list(folder, out_real, root_real)
         except OSError as exc:
-            rel = _rel(folder, root) if folder != os.fspath(root) else ""  # "": the whole input folder
-            yield InputFile(folder, rel, f"cannot read folder: {exc.strerror or exc}", unread_folder=True)
+            where = rel(folder) if folder != os.fspath(root) else ""  # "": the whole input folder
+            yield InputFile(folder, where, f"cannot read folder: {exc.strerror or exc}", unread_folder=True)
             continue
-        for full in files:
+        for full, is_link in files:
             # A link may point anywhere; follow it only if it stays inside the input folder, and say so
             # if not.
-            skipped = LINK_OUTSIDE if os.path.islink(full) and not _inside(full, root_real) else ""
-            yield InputFile(full, _rel(full, root), skipped)
+            skipped = LINK_OUTSIDE if is_link and not _inside(full, root_real) else ""
+            yield InputFile(full, rel(full), skipped)
         for full in links_out:
-            yield InputFile(full, _rel(full, root), LINK_OUTSIDE)
+            yield InputFile(full, rel(full), LINK_OUTSIDE)
         stack.extend(reversed(dirs))
 
 
-def _list(folder: str, out_real: str | None, root_real: str) -> tuple[list[str], list[str], list[str]]:
-    """One folder's input files, the sub-folders to descend into and the folder links leaving the input
-    folder (each sorted; hidden folders and the output folder left out; folder links not followed)."""
+def _list(
+    folder: str, out_real: str | None, root_real: str
+) -> tuple[list[tuple[str, bool]], list[str], list[str]]:
+    """One folder's input files (path, is a link), the sub-folders to descend into and the folder links
+    leaving the input folder (each sorted; hidden folders and the output folder left out; folder links not
+    followed). Whether an entry is a link comes from the listing (d_type): no lstat per file."""
     files, dirs, links_out = [], [], []
+    prefix = os.path.join(folder, "")
     for name, is_dir, is_link in _entries(folder):
-        full = os.path.join(folder, name)
+        full = prefix + name
         if not is_dir:
             if _is_input(name):
-                files.append(full)
+                files.append((full, is_link))
             continue
         if name.startswith(".") or (out_real is not None and os.path.realpath(full) == out_real):
             continue
@@ -144,13 +149,19 @@ def _scan(folder: str | int) -> list[tuple[str, bool, bool]]:
 LINK_OUTSIDE = "symbolic link to a path outside the input folder; not followed"
 
 
-def _rel(full: str, root: Path) -> str:
-    # `full` is os.path.join(root, ...) as _walk built it: on POSIX its tail is the relative path, found
-    # without relpath's two abspath calls (~50 us an input, a second per 20,000 in the run's plan).
+def _relative_to(root: Path) -> Callable[[str], str]:
+    """rel(full): the POSIX path of `full` relative to `root`. `full` is os.path.join(root, ...) as _walk
+    built it: on POSIX its tail is the relative path, cut without relpath's two abspath calls (~50 us an
+    input, a second per 20,000 in the run's plan)."""
     prefix = os.path.join(os.fspath(root), "")
-    if os.sep == "/" and not os.path.altsep and full.startswith(prefix):
-        return full[len(prefix) :]
-    return PurePosixPath(*Path(os.path.relpath(full, root)).parts).as_posix()
+    cut = len(prefix)
+
+    def rel(full: str) -> str:
+        if os.sep == "/" and not os.path.altsep and full.startswith(prefix):
+            return full[cut:]
+        return PurePosixPath(*Path(os.path.relpath(full, root)).parts).as_posix()
+
+    return rel
 
 
 def _inside(link: str, root_real: str) -> bool:

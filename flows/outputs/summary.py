@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from cleaners import Ruleset
@@ -19,16 +20,54 @@ def _report_file(record: dict) -> str:
     return record.get("records") or legacy_report_name(record["input"])
 
 
-def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> dict[str, Any]:
-    """The run summary: files, removals per cleaner and rule, errors. Deterministic (no times, paths)."""
-    by_cleaner: Counter = Counter()
-    by_rule: Counter = Counter()
-    shadow_by_rule: Counter = Counter()
-    records = sorted(records, key=lambda r: r["input"])
-    for r in records:
-        by_cleaner.update(r["by_cleaner"])
-        by_rule.update(r["by_rule"])
-        shadow_by_rule.update(r["shadow_by_rule"])
+def _add(total: dict, counts: dict) -> None:
+    """Counter.update's sums for a dict of counts, without its per-call checks (a run adds up ~100,000)."""
+    get = total.get
+    for key, n in counts.items():
+        total[key] = get(key, 0) + n
+
+
+class Totals:
+    """The summary's sums over file records: added batch by batch while a run's workers clean the next
+    batches (`add`), so that its serial end only sorts and writes."""
+
+    __slots__ = ("by_cleaner", "by_rule", "shadow_by_rule", "by_risk", "held_by_reason", "heavy", "chars")
+
+    def __init__(self, records: Iterable[dict] = ()) -> None:
+        self.by_cleaner: dict[str, int] = {}
+        self.by_rule: dict[str, int] = {}
+        self.shadow_by_rule: dict[str, int] = {}
+        self.by_risk: dict[str, int] = {}
+        self.held_by_reason: dict[str, int] = {}
+        self.heavy: dict[str, list[int]] = {}  # rule -> [documents, its lines, their non-blank lines]
+        self.chars = [0, 0]  # characters in; removed (from files cleaned without error)
+        self.add(records)
+
+    def add(self, records: Iterable[dict]) -> None:
+        chars = self.chars
+        for r in records:
+            _add(self.by_cleaner, r["by_cleaner"])
+            _add(self.by_rule, r["by_rule"])
+            _add(self.shadow_by_rule, r["shadow_by_rule"])
+            _add(self.by_risk, r.get("by_risk", {}))
+            _add(self.held_by_reason, r.get("held_by_reason", {}))
+            for key, (n, total) in r.get("heavy_rules", {}).items():
+                sums = self.heavy.setdefault(key, [0, 0, 0])
+                sums[0] += 1
+                sums[1] += n
+                sums[2] += total
+            chars[0] += r["chars_in"]
+            if not r["error"]:
+                chars[1] += r["chars_in"] - r["chars_out"]
+
+
+def summarize(
+    records: list[dict], ruleset: Ruleset, dry_run: bool = False, totals: Totals | None = None
+) -> dict[str, Any]:
+    """The run summary: files, removals per cleaner and rule, errors. Deterministic (no times, paths).
+    `totals`: the sums over exactly these records, when the caller added them up as they came."""
+    totals = totals if totals is not None else Totals(records)
+    records = sorted(records, key=itemgetter("input"))
     errors = [{"input": r["input"], "error": r["error"]} for r in records if r["error"]]
     held = [
         # "report": the file holding its removal records (its batch's, or an older run's own report)
@@ -44,54 +83,37 @@ def summarize(records: list[dict], ruleset: Ruleset, dry_run: bool = False) -> d
         "config_files": list(ruleset.files),
         "dry_run": dry_run,
         "files": len(records),
-        "cleaned": len(records) - len(errors),
+        "cleaned": cleaned,
         "failed": len(errors),
-        "removals": sum(by_cleaner.values()),
-        "chars_in": sum(r["chars_in"] for r in records),
-        "chars_removed": sum(r["chars_in"] - r["chars_out"] for r in records if not r["error"]),
-        "by_cleaner": dict(sorted(by_cleaner.items())),
-        "by_rule": dict(sorted(by_rule.items())),
-        "shadow_by_rule": dict(sorted(shadow_by_rule.items())),
+        "removals": sum(totals.by_cleaner.values()),
+        "chars_in": totals.chars[0],
+        "chars_removed": totals.chars[1],
+        "by_cleaner": dict(sorted(totals.by_cleaner.items())),
+        "by_rule": dict(sorted(totals.by_rule.items())),
+        "shadow_by_rule": dict(sorted(totals.shadow_by_rule.items())),
         "errors": errors,
         "held": held,  # documents whose removals the over-removal quarantine held back for review
-        **risk_totals(records),
-        "runaway_rules": runaway_rules(records, cleaned),
+        "by_risk": dict(sorted(totals.by_risk.items())),
+        "held_by_reason": dict(sorted(totals.held_by_reason.items())),
+        "runaway_rules": runaway_rules(totals, cleaned),
         **({"timeouts": timeouts} if timeouts else {}),
         "file_records": records,
     }
 
 
-def risk_totals(records: list[dict]) -> dict[str, dict[str, int]]:
-    """Removals that act or are held, by risk level; held removals by the kind of their reason."""
-    by_risk: Counter = Counter()
-    held_by_reason: Counter = Counter()
-    for r in records:
-        by_risk.update(r.get("by_risk", {}))
-        held_by_reason.update(r.get("held_by_reason", {}))
-    return {"by_risk": dict(sorted(by_risk.items())), "held_by_reason": dict(sorted(held_by_reason.items()))}
-
-
-def runaway_rules(records: list[dict], cleaned: int) -> list[dict[str, Any]]:
+def runaway_rules(totals: Totals, cleaned: int) -> list[dict[str, Any]]:
     """Rules that took a large share of the lines of many documents, with the figures, busiest first."""
-    docs: Counter = Counter()
-    lines: Counter = Counter()
-    of_lines: Counter = Counter()
-    for r in records:
-        for key, (n, total) in r.get("heavy_rules", {}).items():
-            docs[key] += 1
-            lines[key] += n
-            of_lines[key] += total
     floor = max(RUNAWAY_MIN_DOCS, RUNAWAY_MIN_DOC_SHARE * cleaned)
     return [
         {
             "rule": key,
             "documents": n,
             "of_documents": cleaned,
-            "lines": lines[key],
-            "of_lines": of_lines[key],  # the non-blank lines of those documents
-            "share_of_lines": round(lines[key] / of_lines[key], 3),
+            "lines": lines,
+            "of_lines": of_lines,  # the non-blank lines of those documents
+            "share_of_lines": round(lines / of_lines, 3),
         }
-        for key, n in sorted(docs.items(), key=lambda kv: (-kv[1], kv[0]))
+        for key, (n, lines, of_lines) in sorted(totals.heavy.items(), key=lambda kv: (-kv[1][0], kv[0]))
         if n >= floor
     ]
 

@@ -14,7 +14,7 @@ from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, write_text_chunks
 from ..outputs.records import ReportReader
 from .data import FileEntry, Review, Tally, collect_review, load_summary, read_report
-from .pages import INDEX_DATA, INDEX_PAGE, index_data_js, iter_file_page, render_index
+from .pages import INDEX_DATA, INDEX_PAGE, index_data_bytes, iter_file_page, render_index
 
 
 def write_review(
@@ -68,7 +68,7 @@ def write_review(
 def _write_index(out: Path, review: Review) -> None:
     batch = OutputBatch()
     try:
-        batch.write(INDEX_DATA, out / INDEX_DATA, index_data_js(review))
+        batch.write(INDEX_DATA, out / INDEX_DATA, index_data_bytes(review))
         # In place last: when it exists, the pages it links to do too.
         batch.write(INDEX_PAGE, out / INDEX_PAGE, render_index(review), phase=1)
         _commit(batch)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack, nullcontext
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,12 @@ from ..inputs.discover import InputFile, UsageError, discover_inputs
 from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json_bytes
-from ..outputs.summary import summarize, summary_line
+from ..outputs.summary import Totals, summarize, summary_line
 from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
-from .dispatch import process_pool, run_batches, start_dispatch
+from .dispatch import process_pool, release_workers, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
@@ -149,12 +150,14 @@ def run_clean(
     pages: bool = False,
     submit_task: Callable[..., Any] | None = None,
     ruleset: Ruleset | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json).
 
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
     `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
-    page per file (a fifth of a run's time; the review server renders them on demand).
+    page per file (a fifth of a run's time; the review server renders them on demand); `pool`: the run's
+    process_pool(workers, config) when the caller has started it already (it shuts it down).
     """
     logger = run_logger()
     in_flow = submit_task is not None
@@ -163,11 +166,11 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
-        with process_pool(workers) as pool, ExitStack() as stack:
+        with nullcontext(pool) if pool else process_pool(workers, config) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
-            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask)
+            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask, config)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()
@@ -182,15 +185,15 @@ def run_clean(
                 dispatch = {"workers": workers, "dask_address": dask_address, "dask": dask and not in_flow}
                 dispatch["dask_started"] = started
                 work = (items, out, ruleset, meter, submit_task, pool, dispatch, logger, incremental.size)
-                tally = Tally()  # the review index's counts, batch by batch, in run order
-                for result, part in clean_batches(*work):
-                    records.extend(result)
-                    incremental.record(result)
-                    tally.merge(part)
+                tally, totals = collect_batches(work, records, incremental)
                 cleaned_bytes = meter.bytes
                 meter.phase("writing")
-                summary = summarize(records + unchanged, ruleset, dry_run)
+                totals.add(unchanged)
+                summary = summarize(records + unchanged, ruleset, dry_run, totals)
                 summary["run"] = incremental.run_section()
+                # The workers go while the end is written; the pool stays for pages or reports read back.
+                keep_pool = pages or not counted_all(tally, summary)
+                pool = release_workers(stack, started, pool, keep_pool)
                 errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
                 if not errors:  # the pages show the run that summary.json describes
                     meter.phase("index", len(summary["file_records"]) if pages else 0)
@@ -205,6 +208,19 @@ def run_clean(
     summary["this_run"] = {"bytes": cleaned_bytes}
     log_outcome(logger, summary)
     return summary
+
+
+def collect_batches(work: tuple, records: list[dict], incremental: IncrementalRun) -> tuple[Tally, Totals]:
+    """Clean the batches (clean_batches(*work)): each one's records go to `records` and the manifest, its
+    review counts to the run's tally and its sums to the summary's totals, in run order, while the workers
+    clean the next batches (the run's serial end then only sorts and writes)."""
+    tally, totals = Tally(), Totals(records)
+    for result, part in clean_batches(*work):
+        records.extend(result)
+        incremental.record(result)
+        tally.merge(part)
+        totals.add(result)
+    return tally, totals
 
 
 def clean_batches(
@@ -226,6 +242,13 @@ def clean_batches(
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
         meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
         yield result, tally
+
+
+def counted_all(tally: Tally, summary: dict) -> bool:
+    """Whether the batches' counts are the whole run's review index, file for file in its order: then the
+    review reads no report back (review.data.collect_review checks the same; if it reads back all the same,
+    it does so without a pool, only slower)."""
+    return [row["input"] for row in tally.rows] == [r["input"] for r in summary["file_records"]]
 
 
 def batch_size(n_items: int) -> int:

@@ -70,6 +70,14 @@ def cached_load_ruleset(config: str | None = None) -> Ruleset:
     return ruleset
 
 
+def cached_ruleset(config: str | None = None) -> Ruleset | None:
+    """The cache's entry for `config`, or None: never compiled here."""
+    try:
+        return _read(cache_dir() / f"ruleset-{ruleset_key(config)}.pickle")
+    except OSError:
+        return None
+
+
 def _read(path: Path) -> Ruleset | None:
     try:
         data = path.read_bytes()
