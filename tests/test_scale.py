@@ -337,6 +337,22 @@ def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path,
     assert (out / "index-data.js").read_bytes() == index_as_read_back(out)
 
 
+def test_index_counted_from_the_batches_when_files_sit_beside_folders(tmp_path, monkeypatch):
+    """The walk lists a folder's files before its sub-folders ("z.txt" before "a/x.txt"), summary.json
+    sorts by path: the batches go in the summary's order, so their counts are the index, nothing read back."""
+    from flows.review import data as review_data
+
+    corpus, out = tmp_path / "in", tmp_path / "out"
+    for rel in ("z.txt", "m.txt", "a/x.txt", "a/b/y.txt", "a/0.txt"):
+        (corpus / rel).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / rel).write_text(f"News from {rel}.\nAdvertisement\nThe end.\n", encoding="utf-8")
+    monkeypatch.setattr(run_module, "BATCH_SIZE", 2)
+    monkeypatch.setattr(review_data, "_read_tally", lambda *a: pytest.fail("reports read back"))
+    summary = clean_flow.fn([str(corpus)], str(out), workers=1)
+    inputs = [r["input"] for r in summary["file_records"]]
+    assert inputs == ["a/0.txt", "a/b/y.txt", "a/x.txt", "m.txt", "z.txt"]
+
+
 def test_the_pool_goes_before_the_runs_end_unless_the_review_needs_it(small_corpus, tmp_path, monkeypatch):
     """Once the batches are done, the pool's workers exit in the background while the run writes its
     summary and index (their exit is ~0.2 s); with --pages the review still renders its pages there. Either

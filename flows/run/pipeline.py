@@ -78,6 +78,9 @@ def plan_inputs(paths: list[str], out: str) -> tuple[list[InputFile], list[dict]
         clashes.append(clash)
         if item is not None and item.unread_folder:
             unknown.append(item.rel)
+    # Batches in summary.json's order (by input path), not the walk's (a folder's files before its
+    # sub-folders): then the batches' review counts are the run's index and no report is read back.
+    items.sort(key=lambda item: item.rel)
     return items, clashes, unknown
 
 
