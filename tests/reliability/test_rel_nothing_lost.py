@@ -135,13 +135,6 @@ def test_dry_run_changes_nothing(text):
     assert_exact(text, result)
 
 
-@pytest.fixture
-def cached_defaults(monkeypatch):
-    # The packaged YAML is parsed once, not per example (33 ms -> 0.7 ms per random ruleset); the
-    # specs are frozen, so sharing them across examples is safe (hence the suppressed health check).
-    monkeypatch.setattr(config_module, "default_specs", lambda: list(DEFAULT_SPECS))
-
-
 @settings(PROPERTY, max_examples=800)
 @given(any_text, user_configs())
 def test_random_rulesets_lose_nothing(cached_defaults, text, config):
