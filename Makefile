@@ -17,15 +17,12 @@ browser:
 	@fc-list 2>/dev/null | grep -qi wqy || { apt-get update -q && apt-get install -y -q fonts-wqy-microhei; } \
 		|| echo "no CJK font installed: CJK text shows as boxes in screenshots"
 
-# Two pytest-xdist workers; the tests that use a Prefect server all run in one of them (xdist_group).
-PYTEST_WORKERS ?= -n 2 --dist loadgroup
-
 test: install browser lint
-	$(PYTHON) -m pytest -q $(PYTEST_WORKERS)
+	$(PYTHON) -m pytest -q
 
 # For development: no Prefect server, no browser, nothing marked slow (about a minute).
 test-fast:
-	$(PYTHON) -m pytest -q -x $(PYTEST_WORKERS) -m "not slow and not prefect_server and not browser"
+	$(PYTHON) -m pytest -q -x -m "not slow and not prefect_server and not browser"
 
 lint:
 	$(PYTHON) -m ruff check .

@@ -189,10 +189,3 @@ def copy_migrated_db(migrated: Path, home: Path) -> None:
     with sqlite3.connect(migrated) as src, sqlite3.connect(home / "prefect.db") as dst:
         src.backup(dst)
 
-
-def pytest_collection_modifyitems(items):
-    # Under pytest-xdist (--dist loadgroup) the tests that use a Prefect server run one after another in
-    # one worker: the session server is started once, and no two servers start at the same time.
-    for item in items:
-        if item.get_closest_marker("prefect_server"):
-            item.add_marker(pytest.mark.xdist_group("prefect"))
