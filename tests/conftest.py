@@ -188,4 +188,3 @@ def copy_migrated_db(migrated: Path, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(migrated) as src, sqlite3.connect(home / "prefect.db") as dst:
         src.backup(dst)
-
