@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,75 @@ def write_report(out: str | os.PathLike, stem: str, report: dict) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     lines = [json.dumps(report) if json.loads(ln)["input"] == rel else ln for ln in lines]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def cached_defaults(monkeypatch):
+    """For property tests that build a ruleset per example: the packaged YAML parsed once, and each
+    pattern's gate words (fastmatch._rule_words, a pure function of the pattern's source and flags)
+    worked out once.
+
+    Building a ruleset otherwise parses the YAML (33 ms) and re-derives the words of every default rule
+    for each of its gates and shadow views (~100 ms), the same each time: the examples then test what is
+    built from them, not the same derivation 800 times. The specs are frozen, so sharing them across
+    examples is safe (hence the suppressed function_scoped_fixture health check).
+    """
+    from cleaners import config as config_module
+    from cleaners import fastmatch
+
+    specs = config_module.default_specs()
+    rule_words, known = fastmatch._rule_words, {}
+
+    def cached_rule_words(rule):
+        key = (rule.pattern.pattern, rule.pattern.flags)
+        if key not in known:
+            known[key] = rule_words(rule)
+        return list(known[key])
+
+    monkeypatch.setattr(config_module, "default_specs", lambda: list(specs))
+    monkeypatch.setattr(fastmatch, "_rule_words", cached_rule_words)
+
+
+# --- one Prefect server for the session (tests/test_serve.py, test_serve_stop.py) ----------------------
+
+
+def serve_env(home: Path, **extra: str) -> dict[str, str]:
+    env = cli_env(PREFECT_HOME=str(home), PREFECT_RUNNER_POLL_FREQUENCY="1", **extra)
+    env.pop("PREFECT_PROFILES_PATH", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def server_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("prefect-home")
+
+
+@pytest.fixture(scope="session")
+def prefect_server(server_home):
+    """A real `prefect server start` on 127.0.0.1 (free port, its own PREFECT_HOME), shared by the tests
+    that need *a* server (a start costs ~13 s); yields its API URL. Tests of a server's own start and
+    stop start their own."""
+    from flows.schedule.server import start_server, stop_server, wait_healthy
+
+    proc, api_url = start_server(log_path=server_home / "server.log", env=serve_env(server_home))
+    try:
+        wait_healthy(api_url, proc)
+        # Its database as it is once healthy (migrated, no deployment or run yet), for migrated_db.
+        copy_migrated_db(server_home / "prefect.db", server_home / "migrated")
+        yield api_url
+    finally:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def migrated_db(prefect_server, server_home) -> Path:
+    """A migrated Prefect database (as after a user's first server start) to copy into a test's own
+    PREFECT_HOME: it halves that test's server start. Nothing other tests did on the server is in it."""
+    return server_home / "migrated" / "prefect.db"
+
+
+def copy_migrated_db(migrated: Path, home: Path) -> None:
+    """Give `home` a consistent copy of a migrated database (migrated_db)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(migrated) as src, sqlite3.connect(home / "prefect.db") as dst:
+        src.backup(dst)

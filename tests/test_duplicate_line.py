@@ -1,6 +1,7 @@
 """duplicate_line beyond its cases (tests/cases/duplicate_line): its options, offsets and details."""
 
 import copy
+import functools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -64,11 +65,16 @@ def test_idle_only_without_a_repeated_line():
     ]
 
 
-def _duplicate_cleaner(max_distance: int):
+@functools.cache
+def _default_duplicate_cleaner():
+    # Loaded once: load_ruleset() parses and builds every cleaner (~60 ms), the same for each example.
     from cleaners import load_ruleset
 
-    cleaner = [c for c in load_ruleset().cleaners if c.name == "duplicate_line"][0]
-    cleaner = copy.copy(cleaner)
+    return [c for c in load_ruleset().cleaners if c.name == "duplicate_line"][0]
+
+
+def _duplicate_cleaner(max_distance: int):
+    cleaner = copy.copy(_default_duplicate_cleaner())
     cleaner.max_distance = max_distance
     return cleaner
 

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import SEEDS, cli_env, run_cli
+from conftest import SEEDS, cli_env, copy_migrated_db, run_cli
 
 pytestmark = pytest.mark.prefect_server
 
@@ -62,10 +62,13 @@ def test_in_process_and_prefect_runs_write_identical_outputs(prefect_harness, tm
 
 
 @pytest.mark.slow
-def test_cli_prefect_starts_one_local_server_for_the_run_and_its_workers(tmp_path):
+def test_cli_prefect_starts_one_local_server_for_the_run_and_its_workers(tmp_path, migrated_db):
     # No PREFECT_API_URL: --prefect starts one local server, and the process-pool workers use it too
     # (Prefect would start a temporary server in this process and one more in each worker). This is
-    # also the test that fails when the pinned fastapi/SQLAlchemy set breaks Prefect's server.
+    # also the test that fails when the pinned fastapi/SQLAlchemy set breaks Prefect's server (the
+    # session's server migrates a new database; a migrated one here, as after a user's first start,
+    # saves that part of this start).
+    copy_migrated_db(migrated_db, tmp_path / "prefect-home")
     env = cli_env(PREFECT_HOME=str(tmp_path / "prefect-home"))
     args = ("run", str(SEEDS), "--out", str(tmp_path / "o"), "--prefect", "--workers", "2")
     proc = run_cli("-v", *args, env=env, timeout=300)

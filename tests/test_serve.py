@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,9 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, cli_env, records_files
-
-from flows.schedule.server import start_server, stop_server, wait_healthy
+from conftest import ROOT, SEEDS, copy_migrated_db, records_files, serve_env
 
 pytestmark = pytest.mark.prefect_server
 
@@ -49,35 +46,6 @@ def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 40)
             proc.kill()
             proc.wait()
     return proc.returncode
-
-
-def serve_env(home: Path, **extra: str) -> dict[str, str]:
-    env = cli_env(PREFECT_HOME=str(home), PREFECT_RUNNER_POLL_FREQUENCY="1", **extra)
-    env.pop("PREFECT_PROFILES_PATH", None)
-    return env
-
-
-@pytest.fixture(scope="module")
-def server_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("prefect-home")
-
-
-@pytest.fixture(scope="module")
-def prefect_server(server_home):
-    """A real `prefect server start` on 127.0.0.1 (free port, its own PREFECT_HOME); yields its API URL."""
-    proc, api_url = start_server(log_path=server_home / "server.log", env=serve_env(server_home))
-    try:
-        wait_healthy(api_url, proc)
-        yield api_url
-    finally:
-        stop_server(proc)
-
-
-def copy_migrated_db(server_home: Path, home: Path) -> None:
-    """Give `home` a consistent copy of the running server's SQLite database (already migrated)."""
-    home.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(server_home / "prefect.db") as src, sqlite3.connect(home / "prefect.db") as dst:
-        src.backup(dst)
 
 
 def api(api_url: str, coro_fn):
@@ -167,11 +135,11 @@ def test_serve_deployment_schedule_and_triggered_run(prefect_server, tmp_path):
         assert stop(proc) == 0, log.read_text(errors="replace")[-3000:]
 
 
-def test_serve_without_api_url_starts_and_stops_its_own_server(tmp_path, prefect_server, server_home):
+def test_serve_without_api_url_starts_and_stops_its_own_server(tmp_path, migrated_db):
     inp, out = tmp_path / "in", tmp_path / "out"
     shutil.copytree(SEEDS, inp)
     # A migrated database under PREFECT_HOME, as after a user's first start: saves ~half the start-up.
-    copy_migrated_db(server_home, tmp_path / "home")
+    copy_migrated_db(migrated_db, tmp_path / "home")
     log = tmp_path / "serve.log"
     with open(log, "wb") as fh:
         proc = subprocess.Popen(

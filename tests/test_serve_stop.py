@@ -19,14 +19,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import ROOT, SEEDS
-from test_serve import (  # noqa: F401 - fixtures
-    copy_migrated_db,
-    prefect_server,
-    serve_env,
-    server_home,
-    wait_for,
-)
+from conftest import ROOT, SEEDS, copy_migrated_db, serve_env
+from test_serve import wait_for
 
 pytestmark = [pytest.mark.prefect_server, pytest.mark.slow]
 
@@ -78,9 +72,9 @@ def flow_run_states(db: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("moment", ["start", "middle", "end"])
-def test_sigterm_stops_serve_in_order(prefect_server, server_home, tmp_path, moment):  # noqa: F811
+def test_sigterm_stops_serve_in_order(migrated_db, tmp_path, moment):
     hold = {"start": "start:60", "middle": "middle:60", "end": ""}[moment]
-    proc, out, log = start_serve(tmp_path, server_home, hold)
+    proc, out, log = start_serve(tmp_path, migrated_db, hold)
     try:
         if moment == "end":
             # A run has written its last output (the review index); the next one is due in seconds.

@@ -172,11 +172,6 @@ def load_or_config_error(raw) -> None:
     clean_text("Photo: AP\nWe use cookies.\n", ruleset)
 
 
-@pytest.fixture
-def cached_defaults(monkeypatch):
-    monkeypatch.setattr(config_module, "default_specs", lambda: list(DEFAULT_SPECS))
-
-
 @settings(FUZZ, max_examples=600)
 @given(st.one_of(config_like, structures))
 def test_fuzz_config_structures(cached_defaults, raw):
