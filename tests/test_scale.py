@@ -353,6 +353,20 @@ def test_index_counted_from_the_batches_when_files_sit_beside_folders(tmp_path, 
     assert inputs == ["a/0.txt", "a/b/y.txt", "a/x.txt", "m.txt", "z.txt"]
 
 
+def test_the_cli_starts_the_pools_workers_once(small_corpus, tmp_path, monkeypatch):
+    """`boilerclean run` starts the pool's workers before its own imports; the run it hands the pool to does
+    not start them again."""
+    from flows.cli import main
+    from flows.run import dispatch
+
+    calls, start = [], dispatch.start_workers
+    monkeypatch.setattr(dispatch, "start_workers", lambda pool, n: calls.append(pool) or start(pool, n))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    args = ["run", str(small_corpus), "--out", str(tmp_path / "o"), "--no-prefect", "--no-progress"]
+    assert main([*args, "--workers", "2"]) in (0, 1)  # small_corpus holds a file that fails on purpose
+    assert len([p for p in calls if p is not None]) == 1
+
+
 def test_the_pool_goes_before_the_runs_end_unless_the_review_needs_it(small_corpus, tmp_path, monkeypatch):
     """Once the batches are done, the pool's workers exit in the background while the run writes its
     summary and index (their exit is ~0.2 s); with --pages the review still renders its pages there. Either

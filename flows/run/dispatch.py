@@ -242,8 +242,8 @@ def start_dispatch(
     config: str | None = None,
 ) -> DaskClient | None:
     """Start whoever will clean the batches outside a flow run, now, while the run plans: the pool's
-    workers, or the Dask client (closed with `stack`), which is returned. `config`: the run's, for a
-    local cluster's workers to warm up with."""
+    workers (None: none to start), or the Dask client (closed with `stack`), which is returned. `config`:
+    the run's, for a local cluster's workers to warm up with."""
     if dask or dask_address:
         return stack.enter_context(dask_client(workers, dask_address, config))
     start_workers(pool, workers)

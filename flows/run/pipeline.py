@@ -160,7 +160,8 @@ def run_clean(
     clean_flow's body; `submit_task` is its clean_batch.submit when it runs as a Prefect flow run;
     `ruleset`: the one `config` gives, when the caller has loaded it already; `pages`: write a review
     page per file (a fifth of a run's time; the review server renders them on demand); `pool`: the run's
-    process_pool(workers, config) when the caller has started it already (it shuts it down).
+    process_pool(workers, config) when the caller has made it and started its workers already (this run
+    shuts it down).
     """
     logger = run_logger()
     in_flow = submit_task is not None
@@ -169,11 +170,13 @@ def run_clean(
     try:
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
+        handed_in = pool is not None  # its workers were started by the caller (cli.run.run_in_process)
         with nullcontext(pool) if pool else process_pool(workers, config) as pool, ExitStack() as stack:
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
-            started = None if in_flow else start_dispatch(stack, pool, workers, dask_address, dask, config)
+            own = None if handed_in else pool
+            started = None if in_flow else start_dispatch(stack, own, workers, dask_address, dask, config)
             alert_settings = read_alerts(alerts, "<flow parameters>", "alerts")
             if dry_run:
                 ruleset = ruleset.all_shadow()
