@@ -21,7 +21,7 @@ from reviewruns import (
 )
 
 from flows.review.data import Review
-from flows.review.pages import INDEX_DATA, index_data_js, render_index
+from flows.review.pages import INDEX_DATA, index_data_bytes, render_index
 
 pytestmark = pytest.mark.browser
 
@@ -258,7 +258,7 @@ def test_index_pages_through_10000_files(page, tmp_path):
         },
     )
     (tmp_path / "index.html").write_text(render_index(review), encoding="utf-8")
-    (tmp_path / INDEX_DATA).write_text(index_data_js(review), encoding="utf-8")
+    (tmp_path / INDEX_DATA).write_bytes(index_data_bytes(review))
     _open_index(page, tmp_path)
     assert page.eval_on_selector_all("#files-body tr", "rows => rows.length") == 100
     assert "of 10000 (page 1 of 100)" in page.text_content("#files-status")

@@ -121,14 +121,16 @@ def test_a_dask_scheduler_that_cannot_be_reached_fails_where_the_batches_start()
 # dropped: the run summary keeps one record per file on purpose (summary.json lists every file),
 # so it is measured separately (docs/readme-i6-scale.md), not here.
 MEMORY_SCRIPT = """
-import resource, sys
+import os, resource, sys
 from cleaners import load_ruleset
 from flows.run.worker import clean_files
-from flows.run.pipeline import BATCH_SIZE, batched, iter_planned
+from flows.run.pipeline import BATCH_BYTES, BATCH_SIZE, batched_by_bytes, iter_planned
 from flows.run.dispatch import run_batches
 corpus, out = sys.argv[1], sys.argv[2]
 items = (item for item, clash in iter_planned([corpus], out) if clash is None)
-for batch, records in run_batches(clean_files, batched(items, BATCH_SIZE), out, load_ruleset(), workers=1):
+size = lambda rel: os.path.getsize(os.path.join(corpus, rel))
+batches = batched_by_bytes(items, BATCH_SIZE, size, BATCH_BYTES)
+for batch, records in run_batches(clean_files, batches, out, load_ruleset(), workers=1):
     pass
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """

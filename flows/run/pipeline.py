@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, nullcontext
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +40,6 @@ BATCHES_PER_RUN = 64
 BATCH_BYTES = 32 << 20
 
 log = logging.getLogger("boilerclean")
-
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
 
 
 def batched_by_bytes(
