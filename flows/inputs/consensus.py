@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from cleaners.risk import measure, stoplist
 
-from .edges import trim_edges
+from .edges import MIN_CONTAINED, trim_edges  # shared: a line is matched to a paragraph alike
 from .order import drop_displaced, resume
 from .trim import trim_tail
 
@@ -54,8 +54,6 @@ STOPLIST_LANGUAGES = (
 )
 # Under this share of stop words in every list the language is unknown, and jusText's classes mean little.
 MIN_STOP_SHARE = 0.05
-# A line shorter than this (characters) is matched only to a paragraph of exactly its text.
-MIN_CONTAINED = 12
 _WORD = re.compile(r"\w+")
 
 # A paragraph as jusText classes it: (text key, context-free class, final class, text as printed).

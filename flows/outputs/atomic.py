@@ -358,9 +358,12 @@ class OutputBatch:
         try:
             yield
         except BaseException:
-            os.close(fd)  # an anonymous file: closed, it is gone
-            self._held -= 1
+            self._close_anonymous(fd)
             raise
+
+    def _close_anonymous(self, fd: int) -> None:
+        os.close(fd)  # an anonymous file: closed, it is gone (unless it was linked)
+        self._held -= 1
 
     def _stage(self, key: Any, staged: _Staged) -> None:
         self._staged.setdefault(key, []).append(staged)
@@ -405,9 +408,8 @@ class OutputBatch:
     def _drop(self, s: _Staged) -> None:
         """Close an anonymous file (the kernel frees it unless it was linked) or remove a temporary name."""
         if s.fd >= 0:
-            os.close(s.fd)
+            self._close_anonymous(s.fd)
             s.fd = -1
-            self._held -= 1
         if s.tmp and not s.done:  # renamed: its temporary name is gone
             _unlink_quietly(s.tmp)
 
