@@ -8,7 +8,7 @@ import logging
 import zlib
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from cleaners.settings import DEFAULT_EXTRACTION
@@ -126,8 +126,15 @@ def page_extraction_key() -> str:
 
 @cache
 def tool_version(name: str) -> str:
-    """An installed package's version (read from its metadata once per process: ~0.2 ms a look-up)."""
-    return version(name)
+    """An installed package's version (read from its metadata once per process: ~0.2 ms a look-up).
+
+    "unknown" when the metadata cannot be read (an installation the running user may import from but not
+    list, a frozen app): the run goes on, and pages are extracted again once a version is known.
+    """
+    try:
+        return version(name)
+    except (PackageNotFoundError, OSError):
+        return "unknown"
 
 
 def is_html(name: str) -> bool:
