@@ -64,7 +64,9 @@ class Cleaner:
 
     def line_removal(self, doc: Document, index: int, rule: Any, detail: str = "") -> Removal:
         """removal() of line `index`, from the document's offsets (no Line object is made)."""
-        start, end = doc.line_starts[index], doc.line_end(index)
+        starts = doc.line_starts
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)  # doc.line_end, inlined
         return Removal(
             start, end, self.name, rule.name, doc.text[start:end], rule.mode == "shadow", "", detail
         )
