@@ -322,7 +322,8 @@ def assess(
     if True in inside:  # only then is the article's span worth finding
         span = _article_span(doc, removals, declared, prose)
         inside = [like and _inside(doc, r, span) for r, like in zip(removals, inside, strict=True)]
-    return judge(removals, declared, prose, inside, _nonblank(doc), limits)
+    # The line count matters only for a runaway, which needs a removal inside the article (_runaways).
+    return judge(removals, declared, prose, inside, _nonblank(doc) if True in inside else 0, limits)
 
 
 def _nonblank(doc: Document) -> int:
