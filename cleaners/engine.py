@@ -255,7 +255,7 @@ def _plan(ruleset: Ruleset) -> _Plan:
 def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
     groups = _matching_sources(doc, ruleset)
-    source_keep = tuple(k for g, _ in groups for k in g.keep)
+    source_keep = tuple(k for g, _ in groups for k in g.keep) if groups else ()
     plan = _plan(ruleset)
     by_gate = plan.gates.line_rules(doc)
     for rank, (cleaner, slot) in enumerate(zip(ruleset.cleaners, plan.slots, strict=True)):
