@@ -64,7 +64,9 @@ class Cleaner:
 
     def line_removal(self, doc: Document, index: int, rule: Any, detail: str = "") -> Removal:
         """removal() of line `index`, from the document's offsets (no Line object is made)."""
-        start, end = doc.line_starts[index], doc.line_end(index)
+        starts = doc.line_starts
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else len(doc.text)  # doc.line_end, inlined
         return Removal(
             start, end, self.name, rule.name, doc.text[start:end], rule.mode == "shadow", "", detail
         )
@@ -163,9 +165,41 @@ class PatternCleaner(Cleaner):
 
     def _removals(self, doc: Document, by_line: dict[int, tuple], rest: tuple) -> Iterator[Removal]:
         limit = self.spec.max_chars
-        matched: dict[int, Any] = {}  # line index -> rule
         stripped = doc.stripped
-        # Only lines holding one of a rule's literals are tried (every line, if some rule has none).
+        if rest or doc.timed_out:
+            matched = self._matched(doc, by_line, rest)
+        else:  # every rule gated, no search given up on (most documents): the line memory read here
+            matched = {}  # line index -> rule
+            seen, timed_out = self._plain_gate.seen, doc.timed_out  # (a search may time out meanwhile)
+            for i in sorted(by_line):
+                s = stripped[i]
+                if not s or len(s) > limit:  # blank, or a long article line
+                    continue
+                rules = by_line[i]
+                hit = seen.get(s)
+                if hit is not None and hit[0] is rules and not timed_out:
+                    rule = hit[1]
+                else:
+                    rule = self._match_seen(s, rules, doc)
+                if rule is not None:
+                    matched[i] = rule
+        if self._near and matched:
+            self._match_near(doc, matched, limit)
+        # line_removal, inlined (a call a removal less)
+        text, starts, name = doc.text, doc.line_starts, self.name
+        n = len(starts)
+        for index in sorted(matched):
+            rule = matched[index]
+            start = starts[index]
+            end = starts[index + 1] if index + 1 < n else len(text)
+            yield Removal(start, end, name, rule.name, text[start:end], rule.mode == "shadow", "", "")
+
+    def _matched(self, doc: Document, by_line: dict[int, tuple], rest: tuple) -> dict[int, Any]:
+        """Line index -> the rule that took it, for _removals' other cases: some rule ungated (tried on
+        every line), or a search of the document timed out (lines answered by match_line alone)."""
+        limit = self.spec.max_chars
+        matched: dict[int, Any] = {}
+        stripped = doc.stripped
         match_line = self._match_seen if not doc.timed_out else self.match_line
         for i in range(len(stripped)) if rest else sorted(by_line):
             s = stripped[i]
@@ -174,10 +208,7 @@ class PatternCleaner(Cleaner):
             rule = match_line(s, by_line.get(i, rest), doc)
             if rule is not None:
                 matched[i] = rule
-        if self._near and matched:
-            self._match_near(doc, matched, limit)
-        for index in sorted(matched):
-            yield self.line_removal(doc, index, matched[index])
+        return matched
 
     def _match_near(self, doc: Document, matched: dict[int, Any], limit: int) -> None:
         by_line, rest = self.candidates(doc, self._near_gate)

@@ -13,7 +13,7 @@ from .core import Removal, apply_removals
 from .fastmatch import GateSet
 from .mining import folder_of
 from .quarantine import DEFAULT_QUARANTINE, hold_back, limits
-from .risk import assess
+from .risk import Limits, assess
 from .ruleset import Ruleset
 from .text import Document, search
 
@@ -255,7 +255,7 @@ def _plan(ruleset: Ruleset) -> _Plan:
 def _find_acting(doc: Document, ruleset: Ruleset) -> list[Removal]:
     candidates = []
     groups = _matching_sources(doc, ruleset)
-    source_keep = tuple(k for g, _ in groups for k in g.keep)
+    source_keep = tuple(k for g, _ in groups for k in g.keep) if groups else ()
     plan = _plan(ruleset)
     by_gate = plan.gates.line_rules(doc)
     for rank, (cleaner, slot) in enumerate(zip(ruleset.cleaners, plan.slots, strict=True)):
@@ -304,6 +304,37 @@ def clean_text(
     removals = find_removals(doc, ruleset)
     # Each removal's risk; the quarantine holds back (keeps in the text) those that look like article text.
     settings = ruleset.quarantine or DEFAULT_QUARANTINE
-    assessed = assess(doc, removals, ruleset.confidence, limits(settings))
+    assessed = assess(doc, removals, ruleset.confidence, _limits(settings))
     removals, held = hold_back(text, assessed, settings)
-    return CleanResult(text, apply_removals(text, removals), tuple(removals), held, tuple(doc.timed_out))
+    return CleanResult(text, _cut(text, removals), tuple(removals), held, tuple(doc.timed_out))
+
+
+_LIMITS: dict[int, tuple] = {}  # id(settings) -> (settings, its Limits): made once, not per document
+
+
+def _limits(settings) -> Limits:
+    got = _LIMITS.get(id(settings))
+    if got is None or got[0] is not settings:
+        if len(_LIMITS) >= 64:
+            _LIMITS.clear()
+        got = _LIMITS[id(settings)] = (settings, limits(settings))
+    return got[1]
+
+
+def _cut(text: str, removals: list[Removal]) -> str:
+    """apply_removals for find_removals' removals, already in order of start (hold_back keeps it): no sort.
+
+    Removals out of that order (none are expected) go to apply_removals, which sorts them."""
+    parts = []
+    pos = last = 0
+    for r in removals:
+        if r.start < last:
+            return apply_removals(text, removals)
+        last = r.start
+        if not r.shadow:
+            parts.append(text[pos:last])
+            pos = r.end
+    if not parts:
+        return text
+    parts.append(text[pos:])
+    return "".join(parts)

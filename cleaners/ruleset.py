@@ -149,6 +149,9 @@ class SourceRules:
         }
 
 
+_UNDECLARED = object()  # Ruleset.confidence: no entry for the rule
+
+
 @dataclass(frozen=True)
 class Ruleset:
     """Every cleaner's spec and built cleaner, the global keep patterns, and a hash that identifies them."""
@@ -173,7 +176,8 @@ class Ruleset:
     def confidence(self, cleaner: str, rule: str) -> str:
         """The declared confidence of the rule a removal names ("" if undeclared, which means likely)."""
         known = self._confidences
-        return known[(cleaner, rule)] if (cleaner, rule) in known else known.get((cleaner, ""), "")
+        got = known.get((cleaner, rule), _UNDECLARED)  # one lookup, not a test and then a second
+        return got if got is not _UNDECLARED else known.get((cleaner, ""), "")
 
     @cached_property
     def _confidences(self) -> dict[tuple[str, str], str]:

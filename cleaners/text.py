@@ -134,7 +134,7 @@ class Document:
         "titles",
         "line_starts",
         "contents",
-        "lines",
+        "_lines",
         "regex_timeout",
         "timed_out",
         "literals_found",
@@ -147,13 +147,20 @@ class Document:
         self.domain = domain  # the page's domain (HTML metadata), for per-source rules by domain
         self.titles = tuple(titles)  # the page's titles when the text was extracted from HTML, else ()
         self.line_starts, self.contents = _split_offsets(text)
-        self.lines = _Lines(self)
+        self._lines: _Lines | None = None  # made when first asked for: most documents never are
         self.regex_timeout: float | None = (
             None  # seconds per search, None for no limit (the engine sets the ruleset's)
         )
         self.timed_out: dict[str, None] = {}  # "cleaner/rule" keys given up on in this document, in order
         self._stripped: list[str] | None = None
         self.literals_found: Any = None  # fastmatch's cache: which rule literals each line holds
+
+    @property
+    def lines(self) -> _Lines:
+        """The lines as Line objects (each made when first asked for)."""
+        if self._lines is None:
+            self._lines = _Lines(self)
+        return self._lines
 
     @property
     def stripped(self) -> list[str]:

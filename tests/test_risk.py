@@ -336,6 +336,42 @@ def test_latin1_words_are_the_regex_words(text):
     assert risk.words_of(text + " €") == (0, risk.words_of(text)[1])  # the regex path agrees
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["the", "und", "de", "l'été", "Über", "--x", "x-", "'", "-", " ", ".", "×", "\xa0"]
+            ),
+            st.text(alphabet=st.characters(max_codepoint=255), max_size=6),
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_latin1_counts_are_the_words_and_stop_words(text):
+    """_latin1_counts (bytes.translate and split) gives words_of's word count and how many of those words
+    are Latin stop words, on lowered Latin-1 text."""
+    from cleaners import risk
+
+    words = risk.words_of(text)[1]
+    want = (len(words), sum(w in risk.stop_words("latin") for w in words))
+    assert risk._latin1_counts(text.lower().encode("latin-1")) == want
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab .!?…。！？\"'”’»)）」』\t\n\xa0\u2003\x1c\u180e-")), max_size=12
+    )
+)
+def test_ends_sentence_is_the_pattern(text):
+    """ends_sentence answers a stripped text from its tail exactly as the sentence-ending pattern does."""
+    from cleaners import risk
+
+    s = text.strip()
+    assert risk.ends_sentence(s) == (risk._ENDS_SENTENCE.search(s) is not None)
+
+
 SENTENCE_PIECES = st.sampled_from(
     ["the", "and", "of", "Policy", "и", "в", "是", "的", "政策", "이", "cookie", "x", "élargirait", "’s", "-"]
 )
