@@ -9,8 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,12 @@ from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
-from ..outputs.atomic import WRITE_CHUNK, OutputBatch, write_text_chunks
+from ..outputs import atomic
+from ..outputs.atomic import WRITE_CHUNK, OutputBatch, SpareFiles, write_text_chunks
 from ..outputs.diff import iter_diff, render_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
+    RECORDS_DIR,
     BatchRecords,
     add_outcome,
     count_removals,
@@ -64,7 +69,7 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
 
     A plain function, so process pools and Dask can pickle it by name.
     """
-    return _clean_batch(items, out_dir, resolve_ruleset(ruleset))[0]
+    return _clean_batch(items, out_dir, resolve_ruleset(ruleset), lambda results, records: None)[0]
 
 
 def clean_and_tally(
@@ -74,34 +79,141 @@ def clean_and_tally(
     run's index then needs no read back of every report (what the run's batches run; the Prefect task
     clean_batch too)."""
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
-    results, records = _clean_batch(items, out_dir, ruleset)
-    return results, tally_reports(ruleset.hash, results, records.report)
+    return _clean_batch(items, out_dir, ruleset, _counter(ruleset))
 
 
-def _clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict], BatchRecords]:
-    batch = OutputBatch(shared_key=RECORDS)
-    records = BatchRecords()
-    results = []
+def _counter(ruleset: Ruleset) -> Callable[[list[dict], BatchRecords], Tally]:
+    return lambda results, records: tally_reports(ruleset.hash, results, records.report)
+
+
+def _clean_batch(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset, count: Callable[[list[dict], BatchRecords], Any]
+) -> tuple[list[dict], Any]:
+    """The batch's summary records, and count(them, its records). The counting is done while the batch's
+    commit (sync, links, folder syncs) runs in a thread, on the records it gives when every output goes in
+    place; and again, after it, in the rare case where some did not."""
+    work = _stage_batch(items, out_dir, ruleset)
+    committing = _Committing(work)
+    guess = None
     try:
-        for group in _cleaned_groups(items, ruleset):
-            for item, cleaned in group:
-                try:
-                    results.append(_write_file(item, cleaned, out_dir, ruleset, batch, records))
-                except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
-                    batch.discard(item)
-                    if isinstance(exc, WriteFailed):
-                        error = str(exc)
-                    else:
-                        run_logger().exception("%s: unexpected error", item.rel)
-                        error = f"unexpected error: {type(exc).__name__}: {exc}"
-                    results.append(summary_record({"input": item.rel, "error": error}))
-        failed = _commit(batch, records, out_dir)
+        if not work.failed:
+            guess = count(_with_pointers(work.results, work.records, {}, set()), work.records)
     finally:
+        committing.done()
+    if guess is not None and not work.failed:
+        return work.results, guess
+    return _settled(work, count)
+
+
+def clean_in_turn(
+    batches: Iterable[list[InputFile]], out_dir: str, ruleset: Ruleset | RulesetRef
+) -> Iterator[tuple[list[InputFile], tuple[list[dict[str, Any]], Tally]]]:
+    """clean_and_tally for each batch, in order, in this process (a 1-worker run): each batch is put in place
+    in a thread while the next one is cleaned, so that its sync, links and folder syncs (kernel time and
+    waits for the disk, the GIL released) overlap the cleaning; the thread then makes the anonymous files
+    of the batch after next (SpareFiles). One batch is committed at a time, in order, and a batch comes out
+    only once its commit is over (its outputs durable). At most three batches hold files (one cleaned, one
+    committed, one's spares), each a third of what a batch may hold open."""
+    ruleset = resolve_ruleset(ruleset)
+    count = _counter(ruleset)
+    stream = iter(batches)
+    coming = deque((items, SpareFiles()) for items in islice(stream, 2))  # the next two batches
+    previous: tuple[list[InputFile], _Committing] | None = None  # the batch being committed
+    work = None  # the batch just cleaned, not yet handed to a commit
+    try:
+        while coming:
+            items, spares = coming.popleft()
+            work = _stage_batch(items, out_dir, ruleset, spares)
+            coming.extend((more, SpareFiles()) for more in islice(stream, 1))
+            done = previous[1].done() if previous is not None else None
+            then = _spares_for(coming[1], out_dir) if len(coming) == 2 else None
+            done_items, previous, work = previous and previous[0], (items, _Committing(work, then)), None
+            if done is not None:  # counted and recorded while the next batch is committed
+                yield done_items, _settled(done, count)
+        if previous is not None:
+            (done_items, committing), previous = previous, None
+            yield done_items, _settled(committing.done(), count)
+    finally:  # interrupted: the batch being committed is waited for, then let go, as are the others
+        if previous is not None:
+            previous[1].done(raising=False)
+        if work is not None:
+            work.batch.abort()
+        for _, spares in coming:
+            spares.close()
+
+
+# Batches that hold files at a time in a 1-worker run (clean_in_turn): each holds a third of HELD_FDS_MAX.
+IN_TURN = 3
+
+
+def _spares_for(coming: tuple[list[InputFile], SpareFiles], out_dir: str) -> Callable[[], None]:
+    """Making a coming batch's anonymous files: two per input in its output folder, one for its records."""
+    items, spares = coming
+    wanted: dict[str, int] = {}
+    for item in items:  # each folder as OutputBatch names it
+        folder = os.path.dirname(os.path.join(out_dir, item.stem)) or os.curdir
+        wanted[folder] = wanted.get(folder, 0) + 2
+    wanted[os.fspath(Path(out_dir) / RECORDS_DIR)] = 1
+    return lambda: spares.make(wanted, atomic.HELD_FDS_MAX // IN_TURN)
+
+
+@dataclass(slots=True)
+class _BatchWork:
+    """A batch cleaned and staged: its outputs written, not yet in place."""
+
+    batch: OutputBatch
+    records: BatchRecords
+    results: list[dict]  # its summary records, as written
+    failed: dict[str, OSError]  # input -> why its outputs could not be put in place
+
+
+def _stage_batch(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset, spares: SpareFiles | None = None
+) -> _BatchWork:
+    """Read, clean and write every input of the batch, and its records file; nothing in place yet. With
+    `spares` (clean_in_turn), its outputs go to the anonymous files made for it first."""
+    fd_share = 1 if spares is None else IN_TURN
+    batch = OutputBatch(shared_key=RECORDS, fd_share=fd_share, spares=spares)
+    records = BatchRecords()
+    try:
+        results = _write_batch(items, out_dir, ruleset, batch, records)
+        failed = _stage_records(batch, records, out_dir)
+    except BaseException:
         batch.abort()  # after an interruption: no temporary file outlives the batch
+        raise
+    return _BatchWork(batch, records, results, failed)
+
+
+def _settled(work: _BatchWork, count: Callable[[list[dict], BatchRecords], Any]) -> tuple[list[dict], Any]:
+    """A committed batch's summary records, each naming the records file that holds its report, and
+    count(them, its records)."""
+    batch = work.batch
     # A file that failed after its new outputs were renamed (its folder's sync failed) has them in place:
     # its record must name the new report, which matches them.
     in_place = {item.rel for item in batch.renamed if item != RECORDS} if RECORDS in batch.renamed else set()
-    return _with_pointers(results, records, failed, in_place), records
+    results = _with_pointers(work.results, work.records, work.failed, in_place)
+    return results, count(results, work.records)
+
+
+def _write_batch(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset, batch: OutputBatch, records: BatchRecords
+) -> list[dict]:
+    """Read, clean and stage every input of the batch; their summary records (a file that fails is
+    recorded, the batch goes on)."""
+    results = []
+    for group in _cleaned_groups(items, ruleset):
+        for item, cleaned in group:
+            try:
+                results.append(_write_file(item, cleaned, out_dir, ruleset, batch, records))
+            except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
+                batch.discard(item)
+                if isinstance(exc, WriteFailed):
+                    error = str(exc)
+                else:
+                    run_logger().exception("%s: unexpected error", item.rel)
+                    error = f"unexpected error: {type(exc).__name__}: {exc}"
+                results.append(summary_record({"input": item.rel, "error": error}))
+    return results
 
 
 # Characters of text read and cleaned before their outputs are written. Reading a group's inputs, then
@@ -147,16 +259,71 @@ def _read_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[tupl
         yield group
 
 
-def _commit(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
-    """Stage the batch's records file (renamed last) and put everything in place; input -> why it failed."""
+def _stage_records(batch: OutputBatch, records: BatchRecords, out_dir: str) -> dict[str, OSError]:
+    """Stage the batch's records file (put in place last); {} or, when it cannot be written, every input
+    of the batch -> why (nothing of the batch then goes in place)."""
     if records:
         try:
             batch.write(RECORDS, Path(out_dir) / records.name, records.data(), phase=REPORT)
         except OSError as exc:
             batch.abort()
             return dict.fromkeys(records.inputs, exc)
-    failed = batch.commit()
-    return {item.rel: exc for item, exc in failed.items() if item != RECORDS}
+    return {}
+
+
+class _Committing:
+    """A staged batch put in place (OutputBatch.commit) in a thread of its own, started at once (no commit
+    when its records file could not be written: nothing of it goes in place), then `then()` there too.
+    The commit mostly waits for the disk or the kernel with the GIL released (syncfs, links, folder
+    fsyncs), so the batch's thread goes on meanwhile; done() waits for it."""
+
+    __slots__ = ("_box", "_then", "_thread", "_work")
+
+    def __init__(self, work: _BatchWork, then: Callable[[], None] | None = None) -> None:
+        self._work = work
+        self._then = then
+        self._box: dict[str, Any] = {}
+        self._thread = None
+        if not work.failed or then is not None:
+            self._thread = threading.Thread(target=self._commit, name="commit-batch", daemon=True)
+            self._thread.start()
+
+    def _commit(self) -> None:
+        try:
+            if not self._work.failed:
+                self._box["failed"] = self._work.batch.commit()
+            if self._then is not None:
+                self._then()
+        except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the batch's thread
+            self._box["error"] = exc
+
+    def done(self, raising: bool = True) -> _BatchWork:
+        """The batch, its `failed` filled in, once the commit is over (a Ctrl-C does not cut the wait
+        short: the batch's files stay open until the commit is done with them); then let go (abort)."""
+        try:
+            if self._thread is not None:
+                _join(self._thread)
+                self._thread = None
+                if "error" in self._box and raising:
+                    raise self._box["error"]
+                if "failed" in self._box:
+                    failed = self._box["failed"]
+                    self._work.failed = {item.rel: exc for item, exc in failed.items() if item != RECORDS}
+        finally:
+            self._work.batch.abort()
+        return self._work
+
+
+def _join(thread: threading.Thread) -> None:
+    """thread.join(), which a Ctrl-C here does not cut short (raised once the thread is done)."""
+    interrupted = None
+    while thread.is_alive():
+        try:
+            thread.join()
+        except KeyboardInterrupt as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
 
 
 def _with_pointers(
