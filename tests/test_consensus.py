@@ -18,7 +18,7 @@ from flows.inputs.consensus import (
     verdicts,
 )
 from flows.inputs.edges import article_paragraphs, trim_edges
-from flows.inputs.order import drop_displaced, resume
+from flows.inputs.order import drop_displaced, restore_lead, resume
 
 P1 = (
     "The old harbour bridge reopened to traffic on Monday morning, two years after it was closed for"
@@ -329,3 +329,61 @@ def test_extract_article_records_resumed_and_displaced_lines(monkeypatch):
     assert ext.text == "\n".join([P1, P2, P3, C1, C2, C3])
     record = ext.record()
     assert record["resumed"] == [C1, C2, C3] and record["displaced"] == []
+
+
+# The article's lead every trafilatura pass skipped (flows/inputs/order.py's restore_lead, round 20).
+LEDE = (
+    "The harbour bridge, closed for two years while its steel deck was replaced, opened again on Monday, and"
+    " the council said that the works had cost a third more than it had planned when they began."
+)
+NOTICE = "Please enable JavaScript to see the live map of the works."
+PITCH = "Sign up for our newsletter and get the day's news from the harbour in your inbox every morning."
+
+
+def test_restore_lead_puts_back_the_lead_between_the_headline_and_the_body():
+    paragraphs = [para("Home", "bad", "bad"), para(TITLE, "short"), para(LEDE), para(P1), para(P2)]
+    text = "\n".join([TITLE, P1, P2])  # every pass printed the headline, then went on with the 2nd paragraph
+    out, found = restore_lead(text, (text, text, text), paragraphs, (TITLE,), line_key)
+    assert found == [LEDE] and out == "\n".join([TITLE, LEDE, P1, P2])
+    # With no headline printed, the lead goes first.
+    out, found = restore_lead("\n".join([P1, P2]), (text,), paragraphs, (TITLE,), line_key)
+    assert found == [LEDE] and out == "\n".join([LEDE, P1, P2])
+
+
+def test_restore_lead_look_alikes_stay_out():
+    text = "\n".join([TITLE, P1, P2])
+    # A notice and a pitch above the body that jusText calls bad, a short label, a lead a pass has: none
+    # comes in.
+    mixed = [
+        para(TITLE, "short"),
+        para(PITCH, "bad", "bad"),
+        para(NOTICE, "short", "bad"),
+        para("Live map", "short", "good"),
+        para(LEDE),
+        para(P1),
+        para(P2),
+    ]
+    assert restore_lead(text, (text, f"{LEDE}\n{P1}"), mixed, (TITLE,), line_key) == (text, [])
+    # A good paragraph more than LEAD_WINDOW above the body, or above the headline, is not the lead.
+    far = [para(LEDE), para(TITLE, "short"), para("Photo: Harbour Gazette", "short", "bad")]
+    far += [para(f"Caption {i}", "short", "bad") for i in range(3)] + [para(P1), para(P2)]
+    assert restore_lead(text, (text,), far, (TITLE,), line_key) == (text, [])
+    bare = "\n".join([P1, P2])  # no headline printed: only the window bounds the look upwards
+    assert restore_lead(bare, (bare,), far, (TITLE,), line_key) == (bare, [])
+    # Nothing without jusText's paragraphs.
+    assert restore_lead(text, (text,), [], (TITLE,), line_key) == (text, [])
+
+
+LEDE_HTML = f"""<html><head><title>{TITLE}</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<h1>{TITLE}</h1><div class="notice"><p>{NOTICE}</p></div><div class="standfirst"><p>{LEDE}</p></div>
+<article><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>
+<footer>{COPYRIGHT}</footer></body></html>"""
+
+
+def test_extract_article_records_the_lead(monkeypatch):
+    # Every trafilatura pass prints the headline and skips the lead; jusText calls it good, the notice not.
+    monkeypatch.setattr(trafilatura, "extract", lambda html, **settings: "\n".join([TITLE, P1, P2, P3]))
+    ext = extract_mod.extract_article(LEDE_HTML, "utf-8", "consensus")
+    assert ext.text == "\n".join([TITLE, LEDE, P1, P2, P3])
+    assert ext.record()["lead"] == [LEDE]

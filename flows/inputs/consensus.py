@@ -13,10 +13,11 @@ A line is matched to the jusText paragraph of the same text (case, spacing and a
 or else to the only paragraph that contains it; a line with no match gets no verdict and stays as it is.
 Then the lines outside readability's article at the text's head and tail that jusText calls bad go
 (flows/inputs/edges.py, round 16). Last, by the page's document order (flows/inputs/order.py, round 18): the
-article's paragraphs after a break where every trafilatura pass stopped come back, and a block trafilatura
-printed out of its place at the text's head or tail goes.
+article's paragraphs after a break where every trafilatura pass stopped come back, a block trafilatura
+printed out of its place at the text's head or tail goes, and the article's lead paragraph that every pass
+skipped between the headline and the body comes back (round 20).
 When no stop list below covers MIN_STOP_SHARE of the page's words, jusText is not asked.
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01, rounds 13 and 16).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 and 02, rounds 13-20).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from cleaners.risk import measure, stoplist
 
 from .edges import MIN_CONTAINED, trim_edges  # shared: a line is matched to a paragraph alike
-from .order import drop_displaced, resume
+from .order import drop_displaced, restore_lead, resume
 from .trim import trim_tail
 
 # jusText stop lists a page's language is chosen from (the one that covers most of its words).
@@ -156,6 +157,7 @@ class Consensus:
     edges: list[str] = field(default_factory=list)
     resumed: list[str] = field(default_factory=list)
     displaced: list[str] = field(default_factory=list)
+    lead: list[str] = field(default_factory=list)
 
 
 def consensus(
@@ -168,7 +170,7 @@ def consensus(
 ) -> Consensus:
     """`default` trimmed (trim_tail), then corrected by favor_recall / favor_precision and jusText, then its
     edges outside readability's `article` (line_key'd paragraphs) trimmed (`titles` are never trimmed), then
-    its document order checked (flows/inputs/order.py)."""
+    its document order checked and its lead put back (flows/inputs/order.py)."""
     text, trimmed = trim_tail(default, precise)
     verdict = verdicts(paragraphs)
     text, added = add_recall_lines(text, default, recall, verdict)
@@ -176,4 +178,5 @@ def consensus(
     text, edges = trim_edges(text, article, verdict, line_key, titles)
     text, resumed = resume(text, (default, precise, recall), paragraphs, article, line_key)
     text, displaced = drop_displaced(text, paragraphs, article, line_key)
-    return Consensus(text, trimmed, added, dropped, edges, resumed, displaced)
+    text, lead = restore_lead(text, (default, precise, recall), paragraphs, titles, line_key)
+    return Consensus(text, trimmed, added, dropped, edges, resumed, displaced, lead)

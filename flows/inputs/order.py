@@ -1,5 +1,5 @@
-"""`extraction: consensus`'s last two steps: the page's document order, by jusText's paragraphs (issue 12
-item 3, round 18).
+"""`extraction: consensus`'s last three steps: the page's document order, by jusText's paragraphs (issue 12
+item 3, rounds 18 and 20).
 
 jusText lists the page's paragraphs in document order; a line of the text is placed at the first paragraph
 of the same text (line_key'd), or else the first that contains it (lines of MIN_CONTAINED characters or more).
@@ -13,8 +13,13 @@ of the same text (line_key'd), or else the first that contains it (lines of MIN_
   the article's last one in the document, or a line after its last line whose paragraph comes before its
   first, goes when jusText calls it bad (final class). Lines are placed here with zero-width characters set
   aside (a line "‌iPhone 11‌" with joiners must find its paragraph).
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-02, round 18). The report's
-`extraction` entry lists every line either step puts in or takes out (`resumed`, `displaced`).
+- `restore_lead`: every trafilatura pass can print the headline, skip the article's first paragraph (set
+  apart in its own block above the body) and go on with the second. Among the LEAD_WINDOW jusText paragraphs
+  just before the paragraph of the text's first line that is not a title (the headline is skipped over),
+  those that no trafilatura pass has, that jusText calls good (final class) and that are sentence-like are
+  put in before that line (round 20).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-02, rounds 18 and 20). The
+report's `extraction` entry lists every line the steps put in or take out (`resumed`, `displaced`, `lead`).
 """
 
 from __future__ import annotations
@@ -22,13 +27,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from cleaners.page_title import title_forms, title_words
 from cleaners.risk import measure
 
-from .edges import MIN_CONTAINED, in_article
+from .edges import MIN_CONTAINED, TITLE_SEPARATOR, in_article
 
 # At least this many paragraphs must qualify before any is added after the text's end (3 chosen on half A
 # over 1 / 2: with fewer, a contributor disclaimer or an author's bio came in on their own).
 MIN_RESUMED = 3
+# How many paragraphs above the body's first line are looked at for its lead (3 chosen on half A over 2 and
+# 5: with 5, another article's teaser above the lead came in too; with 2, leads were missed).
+LEAD_WINDOW = 3
 # Zero-width characters: invisible in the page, but they keep a line from matching its paragraph.
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 
@@ -55,6 +64,14 @@ def places(lines: Sequence[str], keys: Sequence[str], key: Key) -> dict[int, int
     return out
 
 
+def unseen(texts: Sequence[str], key: Key) -> Callable[[str], bool]:
+    """paragraph key -> whether no text of `texts` has it: as one of its lines or, for a key of MIN_CONTAINED
+    characters or more, inside one."""
+    known = {key(ln) for t in texts for ln in t.splitlines()} - {""}
+    blob = "\n".join(known)
+    return lambda k: not (k in known or (len(k) >= MIN_CONTAINED and k in blob))
+
+
 def resume(
     text: str, others: Sequence[str], paragraphs: Sequence[Paragraph], article: Sequence[str], key: Key
 ) -> tuple[str, list[str]]:
@@ -64,15 +81,14 @@ def resume(
     where = places(lines, [p[0] for p in paragraphs], key)
     if not article or not where:
         return text, []
-    known = {key(ln) for t in (*others, text) for ln in t.splitlines()} - {""}
-    blob, exact, art_blob = "\n".join(known), set(article), "\n".join(article)
+    new, exact, art_blob = unseen((*others, text), key), set(article), "\n".join(article)
     last = max(where.values())
     found = [
         p[3]
         for p in paragraphs[last + 1 :]
         if p[0]
         and p[2] == "good"
-        and not (p[0] in known or (len(p[0]) >= MIN_CONTAINED and p[0] in blob))
+        and new(p[0])
         and in_article(p[0], exact, art_blob)
         and measure(p[3]).sentence_like
     ]
@@ -105,3 +121,25 @@ def drop_displaced(
     if not drop:
         return text, []
     return "\n".join(ln for j, ln in enumerate(lines) if j not in drop), [lines[j] for j in sorted(drop)]
+
+
+def restore_lead(
+    text: str, others: Sequence[str], paragraphs: Sequence[Paragraph], titles: Sequence[str], key: Key
+) -> tuple[str, list[str]]:
+    """`text` with the article's lead put back before its first line that is not a title: jusText's
+    paragraphs among the LEAD_WINDOW above that line's that no text of `others` (the trafilatura passes) has,
+    jusText calls good and that are sentence-like; and those lines."""
+    lines = text.splitlines()
+    where = places(lines, [p[0] for p in paragraphs], key)
+    forms = title_forms(tuple(titles), TITLE_SEPARATOR)
+    body = [j for j in sorted(where) if title_words(lines[j]) not in forms]
+    if not body:
+        return text, []
+    first = body[0]
+    above = max((where[j] for j in where if j < first), default=-1)  # the headline's paragraph, if placed
+    new = unseen((*others, text), key)
+    window = paragraphs[max(above + 1, where[first] - LEAD_WINDOW) : where[first]]
+    found = [p[3] for p in window if p[0] and p[2] == "good" and new(p[0]) and measure(p[3]).sentence_like]
+    if not found:
+        return text, []
+    return "\n".join([*lines[:first], *found, *lines[first:]]), found
