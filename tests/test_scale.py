@@ -126,17 +126,7 @@ def test_a_killed_dask_runs_workers_and_fork_server_exit(tmp_path):
     corpus = tmp_path / "in"
     write_corpus(corpus, 2000, seed=3)
     out = tmp_path / "out"
-    args = [
-        "run",
-        str(corpus),
-        "--out",
-        str(out),
-        "--no-prefect",
-        "--no-progress",
-        "--workers",
-        "2",
-        "--dask",
-    ]
+    args = ["run", str(corpus), "--out", str(out), *"--no-prefect --no-progress --workers 2 --dask".split()]
     proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env())
     try:
         while not list(out.glob("removals/*.jsonl")):  # batches are being cleaned
