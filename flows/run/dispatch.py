@@ -110,6 +110,10 @@ def dask_setup(worker: Any) -> None:
     warm_up(os.environ.get(WARM_UP_CONFIG) or None)
 
 
+# Where there is none (Windows), the workers are spawned, as Dask does by default.
+FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
+
+
 @contextmanager
 def local_cluster_config() -> Iterator[None]:
     """Dask's config while the run's own local cluster and its client are made (they read it then), put
@@ -122,11 +126,9 @@ def local_cluster_config() -> Iterator[None]:
     the pool's do; a MALLOC_TRIM_THRESHOLD_ of the user's own still applies."""
     import dask
 
-    scoped = {
-        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-        "distributed.worker.multiprocessing-method": "forkserver",
-        **LOCAL_CLUSTER_CONFIG,
-    }
+    scoped = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **LOCAL_CLUSTER_CONFIG}
+    if FORK_SERVER:
+        scoped["distributed.worker.multiprocessing-method"] = "forkserver"
     with dask.config.set(scoped):
         yield
 
@@ -137,6 +139,8 @@ def start_fork_server() -> None:
     Spawned, each worker imported them itself once this process had Dask (~0.7 CPU s each); forked, it
     is ready in ~0.08 (RESULTS.md, 2026-12-02). The server holds none of this process's files (it is
     spawned with none open) and exits with it."""
+    if not FORK_SERVER:
+        return
     import multiprocessing.forkserver
 
     multiprocessing.set_forkserver_preload(["flows.run.forkserver"])
@@ -147,6 +151,8 @@ def stop_fork_server() -> None:
     """Stop the fork server once its workers are gone, so that no process outlives the run (a later run in
     this process starts a new one). Through the method the standard library's own tests use: without it
     (another Python), the server stays until this process exits."""
+    if not FORK_SERVER:
+        return
     import multiprocessing.forkserver
 
     stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
