@@ -9,8 +9,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from conftest import ROOT, cli_env
 
@@ -96,14 +98,49 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
         warm = os.environ.get("BOILERCLEAN_WARM_UP_CONFIG")  # dask_setup warmed the cleaners up with it
         return "flows.run.worker" in sys.modules, profiling, tick, trim, warm
 
+    def scheduler_state(dask_scheduler):
+        return dask_scheduler._tick_interval, "stealing" in dask_scheduler.extensions
+
     with dask_client(1, None, "rules.yaml") as started:  # no such file: nothing cached, no warm-up
         client = started.get()
         assert list(client.run(worker_state).values()) == [(True, False, "1s", None, "rules.yaml")]
-        assert client.run_on_scheduler(lambda dask_scheduler: dask_scheduler._tick_interval) == 1.0
+        assert client.run_on_scheduler(scheduler_state) == (1.0, False)
+        # Forked from the run's fork server, a child of this process that imported the batch code first.
+        server = [
+            p for p in psutil.Process().children() if "multiprocessing.forkserver" in " ".join(p.cmdline())
+        ]
+        assert len(server) == 1 and "flows.run.forkserver" in " ".join(server[0].cmdline())
+        assert list(client.run(os.getppid).values()) == [server[0].pid]
+    assert not server[0].is_running()  # stopped with the cluster: no process outlives the run
     # This process's config is left as it was.
     assert dask.config.get("distributed.worker.profile.enabled")
     assert dask.config.get("distributed.admin.tick.interval") == "20ms"
     assert dask.config.get("distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_") == 65536
+    assert dask.config.get("distributed.worker.multiprocessing-method") == "spawn"
+    assert dask.config.get("distributed.scheduler.work-stealing")
+
+
+def test_a_killed_dask_runs_workers_and_fork_server_exit(tmp_path):
+    """SIGKILL of a `--dask` run: its fork server and workers go too (they hold none of the run's files, and
+    a worker still running would write outputs nobody records)."""
+    corpus = tmp_path / "in"
+    write_corpus(corpus, 2000, seed=3)
+    out = tmp_path / "out"
+    args = ["run", str(corpus), "--out", str(out), *"--no-prefect --no-progress --workers 2 --dask".split()]
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=cli_env())
+    try:
+        while not list(out.glob("removals/*.jsonl")):  # batches are being cleaned
+            assert proc.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.05)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        assert len(family) >= 3  # the fork server and two workers at least
+        proc.kill()
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    gone, alive = psutil.wait_procs(family, timeout=30)
+    assert not alive, [p.cmdline() for p in alive]
 
 
 def test_a_dask_scheduler_that_cannot_be_reached_fails_where_the_batches_start():

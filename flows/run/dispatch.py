@@ -61,8 +61,20 @@ def task_runner(workers: int, dask_address: str | None = None, dask: bool = Fals
     return None
 
 
-# For the run's own cluster: the scheduler and nannies in this process, and the workers.
-LOCAL_CLUSTER_CONFIG = {"distributed.admin.tick.interval": "1s"}
+# For the run's own cluster: the scheduler, nannies and client in this process, and the workers. Their
+# periodic chores, which feed a dashboard the run does not have (system monitor), a notebook's view of
+# the cluster (scheduler info, cluster repr) or guard memory (every 1 s, not 100 ms), cost an idle cluster
+# of two ~0.063 CPU s/s with Dask's defaults, ~0.020 with these (RESULTS.md, 2026-12-02). Work stealing
+# moves queued tasks between workers: with queuing on (Dask's default) a 1-thread worker holds at most
+# two, so there is nothing to steal, only its bookkeeping per task.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "10s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.client.scheduler-info-interval": "10s",
+    "distributed.deploy.cluster-repr-interval": "10s",
+    "distributed.scheduler.work-stealing": False,
+}
 
 
 def local_cluster_kwargs(workers: int, config: str | None = None) -> dict[str, Any]:
@@ -98,19 +110,54 @@ def dask_setup(worker: Any) -> None:
     warm_up(os.environ.get(WARM_UP_CONFIG) or None)
 
 
-def local_cluster(cluster_class: Any, workers: int, config: str | None = None) -> Any:
-    """The run's own local cluster, its workers spawned with the allocator's defaults, as the pool's are.
+# Where there is none (Windows), the workers are spawned, as Dask does by default.
+FORK_SERVER = "forkserver" in multiprocessing.get_all_start_methods()
 
-    Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in a worker's environment before spawning it, so
-    that memory goes back to the system sooner; here that cost ~0.4 s of system time per 20,000 files
-    (RESULTS.md). Left out for this cluster only: Dask's config is read while the scheduler and the
-    nannies are made (so they get LOCAL_CLUSTER_CONFIG too), and put back after; a
-    MALLOC_TRIM_THRESHOLD_ of the user's own still applies."""
+
+@contextmanager
+def local_cluster_config() -> Iterator[None]:
+    """Dask's config while the run's own local cluster and its client are made (they read it then), put
+    back after: this process's config and a user's scheduler (`--dask-address`) are left as they are.
+
+    Besides LOCAL_CLUSTER_CONFIG: the workers are forked from the run's fork server (start_fork_server),
+    not spawned; and Dask's nannies would set MALLOC_TRIM_THRESHOLD_=65536 in this process's environment
+    for the workers they spawn (so that memory goes back to the system sooner; here that cost ~0.4 s of
+    system time per 20,000 files, RESULTS.md): left out, so the workers have the allocator's defaults, as
+    the pool's do; a MALLOC_TRIM_THRESHOLD_ of the user's own still applies."""
     import dask
 
     scoped = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None, **LOCAL_CLUSTER_CONFIG}
+    if FORK_SERVER:
+        scoped["distributed.worker.multiprocessing-method"] = "forkserver"
     with dask.config.set(scoped):
-        return cluster_class(**local_cluster_kwargs(workers, config))
+        yield
+
+
+def start_fork_server() -> None:
+    """Start the process that a local cluster's workers are forked from, now: it imports Dask and the batch
+    code and warms the cleaners up once (flows.run.forkserver) while this process imports Dask and plans.
+    Spawned, each worker imported them itself once this process had Dask (~0.7 CPU s each); forked, it
+    is ready in ~0.08 (RESULTS.md, 2026-12-02). The server holds none of this process's files (it is
+    spawned with none open) and exits with it."""
+    if not FORK_SERVER:
+        return
+    import multiprocessing.forkserver
+
+    multiprocessing.set_forkserver_preload(["flows.run.forkserver"])
+    multiprocessing.forkserver.ensure_running()
+
+
+def stop_fork_server() -> None:
+    """Stop the fork server once its workers are gone, so that no process outlives the run (a later run in
+    this process starts a new one). Through the method the standard library's own tests use: without it
+    (another Python), the server stays until this process exits."""
+    if not FORK_SERVER:
+        return
+    import multiprocessing.forkserver
+
+    stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 class Background:
@@ -150,15 +197,20 @@ class DaskClient:
         self._closing: Background | None = None
 
     def _start(self, workers: int, address: str | None, config: str | None) -> None:
+        if address is None:
+            start_fork_server()  # first: it works while this thread imports distributed
+            self._stack.callback(stop_fork_server)  # last, once its workers are gone
         from distributed import Client, LocalCluster
 
-        # Closed by callbacks, not as context managers: a Client's `with` sets a context variable that only
-        # this thread could reset.
+        # Closed by callbacks (the last registered first), not as context managers: a Client's `with` sets a
+        # context variable that only this thread could reset.
         if address is None:
-            cluster = local_cluster(LocalCluster, workers, config)
-            self._stack.callback(cluster.close)
-            address = cluster
-        self._client = Client(address)
+            with local_cluster_config():
+                cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                self._stack.callback(cluster.close)
+                self._client = Client(cluster)
+        else:
+            self._client = Client(address)
         self._stack.callback(self._client.close)
 
     def get(self) -> Any:
