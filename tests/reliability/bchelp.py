@@ -172,3 +172,9 @@ def write_way(monkeypatch, way: str) -> None:
     if way == "anonymous" and not atomic.ANONYMOUS:
         pytest.skip("no O_TMPFILE or /proc on this system: outputs take temporary names")
     monkeypatch.setattr(atomic, "ANONYMOUS", way == "anonymous")
+
+
+def run_script(script: str, src: Path, out: Path, way: str) -> subprocess.CompletedProcess:
+    """`python -c script SRC OUT WAY` from the checkout, as the crash tests start a run they stop part-way."""
+    cmd = [sys.executable, "-c", script, str(src), str(out), way]
+    return subprocess.run(cmd, cwd=ROOT, env=cli_env(), capture_output=True, timeout=300)

@@ -10,14 +10,12 @@ from __future__ import annotations
 import errno
 import json
 import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import pytest
-from bchelp import WAYS, anonymous, write_way
-from conftest import ROOT, cli_env, records_files
+from bchelp import WAYS, anonymous, run_script, write_way
+from conftest import records_files
 from relcorpus import BANNER
 from test_incremental import output_tree
 
@@ -127,13 +125,7 @@ def test_killed_in_a_commit_overlapping_the_next_batch_then_rerun(tmp_path, monk
     src, out, reference = tmp_path / "in", tmp_path / "out", tmp_path / "reference"
     names = _inputs(src)
     clean_flow.fn([str(src)], str(reference))
-    proc = subprocess.run(
-        [sys.executable, "-c", KILL_IN_OVERLAPPED_COMMIT, str(src), str(out), way],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        timeout=300,
-    )
+    proc = run_script(KILL_IN_OVERLAPPED_COMMIT, src, out, way)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
     got, want = _outputs(out), _outputs(reference)
     # The first batch whole; the second's texts and diffs in place, not its reports; nothing of the third.

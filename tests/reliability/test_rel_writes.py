@@ -8,13 +8,11 @@ import errno
 import json
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from bchelp import WAYS, write_way
-from conftest import ROOT, cli_env, records_files, report_of
+from bchelp import WAYS, run_script, write_way
+from conftest import ROOT, records_files, report_of
 from relcorpus import BANNER
 
 from flows.outputs import atomic as files
@@ -382,13 +380,7 @@ def test_interrupted_between_rename_phases(tmp_path, way):
     _inputs(src, 10)
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="raise KeyboardInterrupt")
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(src), str(out), way],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        timeout=300,
-    )
+    proc = run_script(script, src, out, way)
     assert b"KeyboardInterrupt" in proc.stderr and not (out / "summary.json").exists()
     assert _assert_reports_complete(out, reference) == 4
     assert (out / "h.txt").exists()  # renamed before the interruption; its report is not
@@ -405,13 +397,7 @@ def test_killed_between_rename_phases_then_rerun(tmp_path, way):
     _inputs(src, 10)
     clean_flow.fn([str(src)], str(reference))
     script = STOP_BETWEEN_PHASES.format(stop="os.kill(os.getpid(), signal.SIGKILL)")
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(src), str(out), way],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        timeout=300,
-    )
+    proc = run_script(script, src, out, way)
     assert proc.returncode == -signal.SIGKILL
     assert _assert_reports_complete(out, reference) == 4
     # A kill leaves the reports not yet in place as hidden temporary files, never under an output's name;
