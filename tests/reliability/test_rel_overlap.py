@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from bchelp import WAYS, anonymous, run_script, write_way
+from bchelp import WAYS, run_script, write_way
 from conftest import records_files
 from relcorpus import BANNER
 from test_incremental import output_tree
@@ -140,56 +140,4 @@ def test_killed_in_a_commit_overlapping_the_next_batch_then_rerun(tmp_path, monk
     again = clean_flow.fn([str(src)], str(out), workers=1)
     assert (again["run"]["new"], again["run"]["unchanged"]) == (FILES - BATCH, BATCH)
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
-    assert output_tree(out) == output_tree(reference)
-
-
-def _open_fds() -> int:
-    return len(list(Path("/proc/self/fd").iterdir()))
-
-
-def test_a_batch_writes_into_the_spare_files_made_for_it_and_none_stays_open(tmp_path, monkeypatch):
-    # The thread that commits a batch makes the anonymous files of the batch after next; that batch writes
-    # into them (the third of three here: 4 inputs x 2 outputs and its records file), and the run ends
-    # with the same outputs as one without spares, and no descriptor left open.
-    write_way(monkeypatch, "anonymous")
-    src, out, reference = tmp_path / "in", tmp_path / "out", tmp_path / "reference"
-    _inputs(src)
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", BATCH)
-    real_take, real_make, taken = files.SpareFiles.take, files.SpareFiles.make, []
-
-    def take(self, folder):
-        fd = real_take(self, folder)
-        taken.append(fd >= 0)
-        return fd
-
-    monkeypatch.setattr(files.SpareFiles, "make", lambda self, wanted, limit: None)
-    clean_flow.fn([str(src)], str(reference), workers=1)
-    monkeypatch.setattr(files.SpareFiles, "make", real_make)
-    monkeypatch.setattr(files.SpareFiles, "take", take)
-    before = _open_fds()
-    clean_flow.fn([str(src)], str(out), workers=1)
-    assert _open_fds() == before
-    assert taken.count(True) == 2 * BATCH + 1 and len(taken) == 3 * (2 * BATCH + 1)
-    assert output_tree(out) == output_tree(reference)
-
-
-def test_spares_that_cannot_be_made_leave_the_batch_to_make_its_own(tmp_path, monkeypatch, way):
-    # Making a spare fails (a full disk, say) in the committing thread: the batch makes its files itself
-    # and meets the error there if it is still there; here it is not, and nothing differs.
-    src, out, reference = tmp_path / "in", tmp_path / "out", tmp_path / "reference"
-    _inputs(src)
-    monkeypatch.setattr(pipeline, "BATCH_SIZE", BATCH)
-    clean_flow.fn([str(src)], str(reference), workers=1)
-    real_open, refused = files.os.open, []
-
-    def full_in_the_thread(path, flags, *args, **kwargs):
-        if threading.current_thread().name == "commit-batch" and anonymous(flags):
-            refused.append(path)
-            raise OSError(errno.ENOSPC, "No space left on device", path)
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(files.os, "open", full_in_the_thread)
-    summary = clean_flow.fn([str(src)], str(out), workers=1)
-    monkeypatch.setattr(files.os, "open", real_open)
-    assert not summary["errors"] and (refused or way == "named")
     assert output_tree(out) == output_tree(reference)
