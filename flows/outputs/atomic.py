@@ -311,13 +311,11 @@ class OutputBatch:
     `shared_key`: a key every other key depends on (the batch's records file): when it fails, they all do.
     """
 
-    def __init__(self, shared_key: Any = None, fd_share: int = 1) -> None:
+    def __init__(self, shared_key: Any = None) -> None:
         self._staged: dict[Any, list[_Staged]] = {}
         self._made: dict[str, int] = {}  # folder -> its st_dev
         self._named: set[str] = set()  # folders whose file system has no anonymous files
         self._held = 0  # anonymous files open
-        # This batch holds at most HELD_FDS_MAX / fd_share of them (fd_share batches at a time in a process).
-        self._fd_share = fd_share
         self._shared = shared_key
         self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
@@ -373,8 +371,7 @@ class OutputBatch:
     def _anonymous(self, folder: str) -> int:
         """A new anonymous file in `folder`, open for writing, or -1 where the batch uses temporary names
         (no O_TMPFILE there, no syncfs, or as many held open as a batch may)."""
-        full = self._held >= HELD_FDS_MAX // self._fd_share
-        if not ANONYMOUS or _syncfs is None or full or folder in self._named:
+        if not ANONYMOUS or _syncfs is None or self._held >= HELD_FDS_MAX or folder in self._named:
             return -1
         try:
             fd = os.open(folder, _ANON_FLAGS, 0o666)  # 0666: the umask applies, as to a named file

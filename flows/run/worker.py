@@ -101,35 +101,6 @@ def _clean_batch(
     return _settled(work, count)
 
 
-def clean_in_turn(
-    batches: Iterable[list[InputFile]], out_dir: str, ruleset: Ruleset | RulesetRef
-) -> Iterator[tuple[list[InputFile], tuple[list[dict[str, Any]], Tally]]]:
-    """clean_and_tally for each batch, in order, in this process (a 1-worker run): each batch is put in place
-    in a thread while the next one is cleaned, so that its sync, links and folder syncs (kernel time and
-    waits for the disk, the GIL released) overlap the cleaning. One batch is committed at a time, in order,
-    and a batch comes out only once its commit is over (its outputs durable); at most two batches are held
-    (one cleaned, one committed), each with half of the anonymous files a batch may hold open."""
-    ruleset = resolve_ruleset(ruleset)
-    count = _counter(ruleset)
-    previous: tuple[list[InputFile], _Committing] | None = None  # the batch being committed
-    work = None  # the batch just cleaned, not yet handed to a commit
-    try:
-        for items in batches:
-            work = _stage_batch(items, out_dir, ruleset, fd_share=2)
-            done = previous[1].done() if previous is not None else None
-            done_items, previous, work = previous and previous[0], (items, _Committing(work)), None
-            if done is not None:  # counted and recorded while the next batch is committed
-                yield done_items, _settled(done, count)
-        if previous is not None:
-            (done_items, committing), previous = previous, None
-            yield done_items, _settled(committing.done(), count)
-    finally:  # interrupted: the batch being committed is waited for, then let go, as is one not yet handed on
-        if previous is not None:
-            previous[1].done(raising=False)
-        if work is not None:
-            work.batch.abort()
-
-
 @dataclass(slots=True)
 class _BatchWork:
     """A batch cleaned and staged: its outputs written, not yet in place."""
@@ -140,9 +111,9 @@ class _BatchWork:
     failed: dict[str, OSError]  # input -> why its outputs could not be put in place
 
 
-def _stage_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset, fd_share: int = 1) -> _BatchWork:
+def _stage_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> _BatchWork:
     """Read, clean and write every input of the batch, and its records file; nothing in place yet."""
-    batch = OutputBatch(shared_key=RECORDS, fd_share=fd_share)
+    batch = OutputBatch(shared_key=RECORDS)
     records = BatchRecords()
     try:
         results = _write_batch(items, out_dir, ruleset, batch, records)
