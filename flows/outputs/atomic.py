@@ -296,46 +296,6 @@ def _held_fds_max() -> int:
 HELD_FDS_MAX = _held_fds_max()
 
 
-class SpareFiles:
-    """Anonymous files made ahead of a batch, by folder. Making one (an inode) is the kernel's costliest
-    step of an output; a 1-worker run makes a coming batch's in a thread while it cleans, and the batch
-    then only writes and links them (OutputBatch(spares=...)). Each in its output's own folder (made now
-    if missing, as the batch would make it), so owner, mode and place on disk are what the batch would
-    give; none where the file system has none or making one fails (the batch meets that error itself, as
-    without spares). What the batch does not use is closed with it (unlinked: the kernel frees it)."""
-
-    def __init__(self) -> None:
-        self._fds: dict[str, list[int]] = {}
-
-    def make(self, wanted: dict[str, int], limit: int) -> None:
-        """Up to wanted[folder] files in each folder, `limit` in all."""
-        if not ANONYMOUS or _syncfs is None:
-            return
-        for folder, count in wanted.items():
-            try:
-                make_folders(Path(folder))
-            except OSError:
-                continue
-            fds = self._fds.setdefault(folder, [])
-            for _ in range(min(count, limit)):
-                try:
-                    fds.append(os.open(folder, _ANON_FLAGS, 0o666))  # as OutputBatch._anonymous
-                except OSError:
-                    break
-                limit -= 1
-
-    def take(self, folder: str) -> int:
-        """A file made in `folder`, or -1."""
-        fds = self._fds.get(folder)
-        return fds.pop() if fds else -1
-
-    def close(self) -> None:
-        for fds in self._fds.values():
-            for fd in fds:
-                os.close(fd)
-        self._fds.clear()
-
-
 class OutputBatch:
     """Many files' outputs written as one: every output goes to a temporary file, one sync makes them
     all durable, then they are renamed into place phase by phase, and each folder is fsync'd once.
@@ -351,14 +311,11 @@ class OutputBatch:
     `shared_key`: a key every other key depends on (the batch's records file): when it fails, they all do.
     """
 
-    def __init__(self, shared_key: Any = None, fd_share: int = 1, spares: SpareFiles | None = None) -> None:
+    def __init__(self, shared_key: Any = None) -> None:
         self._staged: dict[Any, list[_Staged]] = {}
         self._made: dict[str, int] = {}  # folder -> its st_dev
         self._named: set[str] = set()  # folders whose file system has no anonymous files
         self._held = 0  # anonymous files open
-        # This batch holds at most HELD_FDS_MAX / fd_share of them (fd_share batches at a time in a process).
-        self._fd_share = fd_share
-        self._spares = spares  # anonymous files made for this batch ahead of it (closed with it)
         self._shared = shared_key
         self.renamed: set[Any] = set()  # after commit(): the keys whose new outputs are in place
 
@@ -414,13 +371,8 @@ class OutputBatch:
     def _anonymous(self, folder: str) -> int:
         """A new anonymous file in `folder`, open for writing, or -1 where the batch uses temporary names
         (no O_TMPFILE there, no syncfs, or as many held open as a batch may)."""
-        full = self._held >= HELD_FDS_MAX // self._fd_share
-        if not ANONYMOUS or _syncfs is None or full or folder in self._named:
+        if not ANONYMOUS or _syncfs is None or self._held >= HELD_FDS_MAX or folder in self._named:
             return -1
-        fd = self._spares.take(folder) if self._spares is not None else -1
-        if fd >= 0:
-            self._held += 1
-            return fd
         try:
             fd = os.open(folder, _ANON_FLAGS, 0o666)  # 0666: the umask applies, as to a named file
         except OSError as exc:
@@ -531,11 +483,9 @@ class OutputBatch:
         return folders
 
     def abort(self) -> None:
-        """Remove every temporary file without putting anything in place; close the unused spares."""
+        """Remove every temporary file without putting anything in place."""
         for key in list(self._staged):
             self.discard(key)
-        if self._spares is not None:
-            self._spares.close()
 
     def _sync(self) -> None:
         if _syncfs is None:

@@ -29,7 +29,7 @@ from .dispatch import process_pool, release_workers, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_and_tally, clean_in_turn, run_logger
+from .worker import clean_and_tally, run_logger
 
 # Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
 # Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
@@ -227,18 +227,16 @@ def clean_batches(
 ) -> Iterator[tuple[list[dict], Tally]]:
     """Each batch's records and review counts as it is done, in order, counted on the meter file by file
     of the batch; size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
-    batches = batched_by_bytes(items, batch_size(len(items)), size, BATCH_BYTES)
-    if (
-        submit_task is None
-        and dispatch["workers"] <= 1
-        and not (dispatch["dask"] or dispatch["dask_address"])
-    ):
-        # Here, each batch put in place in a thread while the next one is cleaned.
-        done = clean_in_turn(batches, out, ruleset)
-    else:  # with a bounded number in flight, to processes, Prefect's task runner or Dask
-        done = run_batches(
-            clean_and_tally, batches, out, ruleset, submit_task=submit_task, pool=pool, **dispatch
-        )
+    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+    done = run_batches(
+        clean_and_tally,
+        batched_by_bytes(items, batch_size(len(items)), size, BATCH_BYTES),
+        out,
+        ruleset,
+        submit_task=submit_task,
+        pool=pool,
+        **dispatch,
+    )
     for batch, (result, tally) in done:
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
         meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))

@@ -10,10 +10,8 @@ import logging
 import os
 import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +19,10 @@ from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
-from ..outputs import atomic
-from ..outputs.atomic import WRITE_CHUNK, OutputBatch, SpareFiles, write_text_chunks
+from ..outputs.atomic import WRITE_CHUNK, OutputBatch, write_text_chunks
 from ..outputs.diff import iter_diff, render_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
-    RECORDS_DIR,
     BatchRecords,
     add_outcome,
     count_removals,
@@ -105,58 +101,6 @@ def _clean_batch(
     return _settled(work, count)
 
 
-def clean_in_turn(
-    batches: Iterable[list[InputFile]], out_dir: str, ruleset: Ruleset | RulesetRef
-) -> Iterator[tuple[list[InputFile], tuple[list[dict[str, Any]], Tally]]]:
-    """clean_and_tally for each batch, in order, in this process (a 1-worker run): each batch is put in place
-    in a thread while the next one is cleaned, so that its sync, links and folder syncs (kernel time and
-    waits for the disk, the GIL released) overlap the cleaning; the thread then makes the anonymous files
-    of the batch after next (SpareFiles). One batch is committed at a time, in order, and a batch comes out
-    only once its commit is over (its outputs durable). At most three batches hold files (one cleaned, one
-    committed, one's spares), each a third of what a batch may hold open."""
-    ruleset = resolve_ruleset(ruleset)
-    count = _counter(ruleset)
-    stream = iter(batches)
-    coming = deque((items, SpareFiles()) for items in islice(stream, 2))  # the next two batches
-    previous: tuple[list[InputFile], _Committing] | None = None  # the batch being committed
-    work = None  # the batch just cleaned, not yet handed to a commit
-    try:
-        while coming:
-            items, spares = coming.popleft()
-            work = _stage_batch(items, out_dir, ruleset, spares)
-            coming.extend((more, SpareFiles()) for more in islice(stream, 1))
-            done = previous[1].done() if previous is not None else None
-            then = _spares_for(coming[1], out_dir) if len(coming) == 2 else None
-            done_items, previous, work = previous and previous[0], (items, _Committing(work, then)), None
-            if done is not None:  # counted and recorded while the next batch is committed
-                yield done_items, _settled(done, count)
-        if previous is not None:
-            (done_items, committing), previous = previous, None
-            yield done_items, _settled(committing.done(), count)
-    finally:  # interrupted: the batch being committed is waited for, then let go, as are the others
-        if previous is not None:
-            previous[1].done(raising=False)
-        if work is not None:
-            work.batch.abort()
-        for _, spares in coming:
-            spares.close()
-
-
-# Batches that hold files at a time in a 1-worker run (clean_in_turn): each holds a third of HELD_FDS_MAX.
-IN_TURN = 3
-
-
-def _spares_for(coming: tuple[list[InputFile], SpareFiles], out_dir: str) -> Callable[[], None]:
-    """Making a coming batch's anonymous files: two per input in its output folder, one for its records."""
-    items, spares = coming
-    wanted: dict[str, int] = {}
-    for item in items:  # each folder as OutputBatch names it
-        folder = os.path.dirname(os.path.join(out_dir, item.stem)) or os.curdir
-        wanted[folder] = wanted.get(folder, 0) + 2
-    wanted[os.fspath(Path(out_dir) / RECORDS_DIR)] = 1
-    return lambda: spares.make(wanted, atomic.HELD_FDS_MAX // IN_TURN)
-
-
 @dataclass(slots=True)
 class _BatchWork:
     """A batch cleaned and staged: its outputs written, not yet in place."""
@@ -167,13 +111,9 @@ class _BatchWork:
     failed: dict[str, OSError]  # input -> why its outputs could not be put in place
 
 
-def _stage_batch(
-    items: list[InputFile], out_dir: str, ruleset: Ruleset, spares: SpareFiles | None = None
-) -> _BatchWork:
-    """Read, clean and write every input of the batch, and its records file; nothing in place yet. With
-    `spares` (clean_in_turn), its outputs go to the anonymous files made for it first."""
-    fd_share = 1 if spares is None else IN_TURN
-    batch = OutputBatch(shared_key=RECORDS, fd_share=fd_share, spares=spares)
+def _stage_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> _BatchWork:
+    """Read, clean and write every input of the batch, and its records file; nothing in place yet."""
+    batch = OutputBatch(shared_key=RECORDS)
     records = BatchRecords()
     try:
         results = _write_batch(items, out_dir, ruleset, batch, records)
@@ -272,28 +212,24 @@ def _stage_records(batch: OutputBatch, records: BatchRecords, out_dir: str) -> d
 
 
 class _Committing:
-    """A staged batch put in place (OutputBatch.commit) in a thread of its own, started at once (no commit
-    when its records file could not be written: nothing of it goes in place), then `then()` there too.
-    The commit mostly waits for the disk or the kernel with the GIL released (syncfs, links, folder
-    fsyncs), so the batch's thread goes on meanwhile; done() waits for it."""
+    """A staged batch put in place (OutputBatch.commit) in a thread of its own, started at once (none when
+    its records file could not be written: nothing of it goes in place). The commit mostly waits for the
+    disk or the kernel with the GIL released (syncfs, links, folder fsyncs), so the batch's thread goes on
+    meanwhile; done() waits for it."""
 
-    __slots__ = ("_box", "_then", "_thread", "_work")
+    __slots__ = ("_box", "_thread", "_work")
 
-    def __init__(self, work: _BatchWork, then: Callable[[], None] | None = None) -> None:
+    def __init__(self, work: _BatchWork) -> None:
         self._work = work
-        self._then = then
         self._box: dict[str, Any] = {}
         self._thread = None
-        if not work.failed or then is not None:
+        if not work.failed:
             self._thread = threading.Thread(target=self._commit, name="commit-batch", daemon=True)
             self._thread.start()
 
     def _commit(self) -> None:
         try:
-            if not self._work.failed:
-                self._box["failed"] = self._work.batch.commit()
-            if self._then is not None:
-                self._then()
+            self._box["failed"] = self._work.batch.commit()
         except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the batch's thread
             self._box["error"] = exc
 
@@ -306,9 +242,8 @@ class _Committing:
                 self._thread = None
                 if "error" in self._box and raising:
                     raise self._box["error"]
-                if "failed" in self._box:
-                    failed = self._box["failed"]
-                    self._work.failed = {item.rel: exc for item, exc in failed.items() if item != RECORDS}
+                failed = self._box.get("failed", {})
+                self._work.failed = {item.rel: exc for item, exc in failed.items() if item != RECORDS}
         finally:
             self._work.batch.abort()
         return self._work
