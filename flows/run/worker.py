@@ -233,14 +233,14 @@ class _Committing:
         except BaseException as exc:  # noqa: BLE001 - raised again by done(), in the batch's thread
             self._box["error"] = exc
 
-    def done(self, raising: bool = True) -> _BatchWork:
+    def done(self) -> _BatchWork:
         """The batch, its `failed` filled in, once the commit is over (a Ctrl-C does not cut the wait
         short: the batch's files stay open until the commit is done with them); then let go (abort)."""
         try:
             if self._thread is not None:
                 _join(self._thread)
                 self._thread = None
-                if "error" in self._box and raising:
+                if "error" in self._box:
                     raise self._box["error"]
                 failed = self._box.get("failed", {})
                 self._work.failed = {item.rel: exc for item, exc in failed.items() if item != RECORDS}
