@@ -347,10 +347,17 @@ def process_pool(workers: int, config: str | None = None) -> Iterator[ProcessPoo
 
 
 def dask_batches(
-    started: DaskClient, batch_fn: Callable, batches: Iterable[list], out: str, ruleset: Any, window: int
+    started: DaskClient,
+    batch_fn: Callable,
+    batches: Iterable[list],
+    out: str,
+    ruleset: Any,
+    window: int,
+    lost: Callable[[list, str], Any] | None = None,
 ) -> Iterator[tuple[list, Any]]:
     """run_batches on Dask. A local cluster's workers load the ruleset by path, as pool workers do; a
-    scheduler's may be on other machines, so it is sent to each of them once (scatter, broadcast)."""
+    scheduler's may be on other machines, so it is sent to each of them once (scatter, broadcast).
+    lost(batch, why): the result of a batch whose workers kept dying (None: the run stops there)."""
     client = started.get()
     with ExitStack() as stack:
         if started.local:
@@ -361,8 +368,27 @@ def dask_batches(
             rs = client.scatter(ruleset, broadcast=True)
         # pure=False: a batch is work with side effects (files written), never to be deduplicated.
         yield from bounded(
-            lambda b: client.submit(batch_fn, b, out, rs, pure=False), lambda f: f.result(), batches, window
+            lambda b: (b, client.submit(batch_fn, b, out, rs, pure=False)),
+            lambda sent: dask_result(*sent, lost),
+            batches,
+            window,
         )
+
+
+def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | None) -> Any:
+    """The batch's result; lost(batch, why) when every worker that ran it died (the scheduler gave up on it:
+    KilledWorker; a nanny restarts a worker past its memory limit, the kernel kills one out of memory). The
+    other batches go on; a lost batch's files fail, their manifest entries stay the last good ones, and the
+    next run cleans them again."""
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker as exc:
+        if lost is None:
+            raise
+        why = f"the Dask worker cleaning its batch died {exc.allowed_failures + 1} times (out of memory?)"
+        return lost(batch, why)
 
 
 def run_batches(
@@ -376,12 +402,14 @@ def run_batches(
     submit_task: Callable[..., Any] | None = None,
     pool: ProcessPoolExecutor | None = None,
     dask_started: DaskClient | None = None,
+    lost: Callable[[list, str], Any] | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
     """(batch, its records) for every batch, in order.
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
     spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
-    `workers` processes started here), or on Dask (`dask_started`, or a client started here).
+    `workers` processes started here), or on Dask (`dask_started`, or a client started here; `lost`:
+    see dask_batches).
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
@@ -390,7 +418,7 @@ def run_batches(
     if dask or dask_address:
         with ExitStack() as stack:
             started = dask_started or stack.enter_context(dask_client(workers, dask_address))
-            yield from dask_batches(started, batch_fn, batches, out, ruleset, window)
+            yield from dask_batches(started, batch_fn, batches, out, ruleset, window, lost)
         return
     if workers <= 1:
         for b in batches:

@@ -29,7 +29,7 @@ from .dispatch import process_pool, release_workers, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_and_tally, run_logger
+from .worker import clean_and_tally, lost_batch, run_logger
 
 # Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
 # Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
@@ -235,6 +235,7 @@ def clean_batches(
         ruleset,
         submit_task=submit_task,
         pool=pool,
+        lost=lambda batch, why: lost_batch(batch, why, ruleset.hash),
         **dispatch,
     )
     for batch, (result, tally) in done:

@@ -1,0 +1,87 @@
+"""A `--dask` run whose workers keep dying on one batch (a real local cluster, a real SIGKILL): that batch's
+files fail one line each, the other batches are cleaned, the exit code is 1, no traceback, and the files of
+the lost batch keep their last good outputs until a later run cleans them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, cli_env, run_cli
+
+pytestmark = pytest.mark.slow  # four worker restarts (spawned) on a local cluster: ~10 s
+
+FILES = 40  # five batches of 8
+POISON = "doc10.txt"  # in the second batch
+
+# `boilerclean run` with the batch function replaced, in this driver process only, by one that SIGKILLs its
+# worker when the batch holds POISON. A local function is sent to the workers by value (cloudpickle), so
+# nothing of the test is in the shipped code.
+DRIVER = f"""
+import os, signal, sys
+import flows.run.pipeline as pipeline
+from flows.cli import main
+
+def install():
+    clean_and_tally = pipeline.clean_and_tally
+
+    def dies_on_poison(items, out, ruleset):
+        if any(item.rel == {POISON!r} for item in items):
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer does
+        return clean_and_tally(items, out, ruleset)
+
+    pipeline.clean_and_tally = dies_on_poison
+
+install()
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _inputs(inp: Path, extra: str = "") -> None:
+    inp.mkdir(exist_ok=True)
+    for i in range(FILES):
+        text = f"Article {i} first line.\nAdvertisement\nArticle {i} second line.\n{extra}"
+        (inp / f"doc{i:02d}.txt").write_text(text, encoding="utf-8")
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.glob("doc*.*"))}
+
+
+def test_a_batch_whose_dask_workers_keep_dying_fails_alone_and_the_run_goes_on(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _inputs(inp)
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress"]
+    assert run_cli(*args, "--workers", "1").returncode == 0
+    before = _outputs(out)
+    _inputs(
+        inp, extra="A new closing line of the article.\n"
+    )  # every input changed: every file is cleaned again
+
+    cmd = [sys.executable, "-c", DRIVER, *args, "--dask", "--workers", "2"]
+    res = subprocess.run(cmd, capture_output=True, env=cli_env(), cwd=ROOT, timeout=300, text=True)
+
+    assert res.returncode == 1, res.stderr[-3000:]
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    failed = {e["input"]: e["error"] for e in summary["errors"]}
+    assert {f"doc{i:02d}.txt" for i in range(8, 16)} <= set(failed)  # the batch holding POISON
+    why = "the Dask worker cleaning its batch died 4 times (out of memory?); not cleaned"
+    assert set(failed.values()) == {why}
+    lines = [line for line in res.stderr.splitlines() if line.startswith("boilerclean: ")]
+    assert sorted(lines) == sorted(f"boilerclean: {rel}: {why}" for rel in failed)
+    assert summary["failed"] == len(failed) and summary["cleaned"] == FILES - len(failed)
+    assert summary["cleaned"] >= 8, "the run went on with the other batches"  # one worker never died
+    assert f"{len(failed)} failed" in res.stdout
+    after = _outputs(out)
+    for name in before:  # the lost files keep their last good outputs; the others have new ones
+        stem = name.rsplit(".", 1)[0]
+        assert (after[name] == before[name]) == (f"{stem}.txt" in failed), name
+
+    # Nothing kills the workers now: the rerun cleans exactly the files that failed.
+    res = run_cli(*args, "--dask", "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    assert f"cleaned {len(failed)} files, {FILES - len(failed)} unchanged, 0 failed".encode() in res.stdout
