@@ -183,6 +183,10 @@ class Background:
             raise self._error
 
 
+class DaskStartError(Exception):
+    """The run's local Dask cluster did not start: one line for the user, no traceback (exit 1)."""
+
+
 class DaskClient:
     """A Dask client, started in a background thread from its creation: a local cluster's start (~1 s:
     importing distributed, spawning the workers, their imports) then overlaps the run's plan, as the
@@ -206,7 +210,10 @@ class DaskClient:
         # context variable that only this thread could reset.
         if address is None:
             with local_cluster_config():
-                cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                try:
+                    cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                except Exception as exc:  # a worker that died as it started (out of memory, killed)
+                    raise DaskStartError(f"cannot start the local Dask cluster: {exc}") from None
                 self._stack.callback(cluster.close)
                 self._client = Client(cluster)
         else:

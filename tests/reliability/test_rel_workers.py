@@ -1,6 +1,7 @@
 """A `--dask` run whose workers keep dying on one batch (a real local cluster, a real SIGKILL): that batch's
 files fail one line each, the other batches are cleaned, the exit code is 1, no traceback, and the files of
-the lost batch keep their last good outputs until a later run cleans them."""
+the lost batch keep their last good outputs until a later run cleans them. A cluster whose workers die as
+they start is one line too."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, cli_env, run_cli
 
-pytestmark = pytest.mark.slow  # four worker restarts (spawned) on a local cluster: ~10 s
+pytestmark = pytest.mark.slow  # local clusters, four worker restarts (spawned): ~10 s
 
 FILES = 40  # five batches of 8
 POISON = "doc10.txt"  # in the second batch
@@ -85,3 +86,34 @@ def test_a_batch_whose_dask_workers_keep_dying_fails_alone_and_the_run_goes_on(t
     res = run_cli(*args, "--dask", "--workers", "2")
     assert res.returncode == 0, res.stderr
     assert f"cleaned {len(failed)} files, {FILES - len(failed)} unchanged, 0 failed".encode() in res.stdout
+
+
+# `boilerclean run` whose local cluster's workers are SIGKILLed as they start (a preload added in this driver
+# process only, where the cluster is made).
+DIES_AT_START = """
+import sys
+import flows.run.dispatch as dispatch
+from flows.cli import main
+
+real = dispatch.local_cluster_kwargs
+
+def dying(workers, config=None):
+    kw = real(workers, config)
+    kw["preload"] = [*kw["preload"], "import os, signal\\nos.kill(os.getpid(), signal.SIGKILL)\\n"]
+    return kw
+
+dispatch.local_cluster_kwargs = dying
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_local_cluster_whose_workers_die_as_they_start_is_one_line(tmp_path):
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _inputs(inp)
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--dask", "--workers", "2"]
+    cmd = [sys.executable, "-c", DIES_AT_START, *args]
+    res = subprocess.run(cmd, capture_output=True, env=cli_env(), cwd=ROOT, timeout=300, text=True)
+    assert res.returncode == 1, res.stderr[-3000:]
+    assert len(res.stderr.splitlines()) == 1, res.stderr[-3000:]
+    assert res.stderr.startswith("boilerclean: cannot start the local Dask cluster: "), res.stderr
+    assert not (out / "summary.json").exists() and not list(out.glob("doc*"))
