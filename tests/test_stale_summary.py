@@ -156,3 +156,24 @@ def test_a_run_killed_before_it_records_a_batch_leaves_the_index_and_review_sayi
     assert "unfinished-run" not in (out / "index.html").read_text()
     assert not (out / ".boilerclean" / "unfinished").exists()
     assert run_cli("review", str(out)).returncode == 0
+
+
+def test_the_index_is_marked_once_and_any_bytes_it_holds_are_kept(tmp_path):
+    from flows.review.write import mark_index_unfinished
+
+    mark_index_unfinished(tmp_path, "2026-12-02 06:00:00 UTC")
+    assert not (tmp_path / "index.html").exists()  # none: nothing to mark
+    page = (
+        b"<!doctype html>\n<head><title>caf\xe9</title></head>\n<body>\n<h1>run</h1>\n</body>\n"  # not UTF-8
+    )
+    (tmp_path / "index.html").write_bytes(page)
+    mark_index_unfinished(tmp_path, "2026-12-02 06:00:00 UTC")
+    marked = (tmp_path / "index.html").read_bytes()
+    head, _, rest = marked.partition(b'<p id="unfinished-run"')
+    assert (
+        head == page[: page.index(b"<body>\n") + 7]
+        and rest.split(b"</p>\n", 1)[1] == b"<h1>run</h1>\n</body>\n"
+    )
+    assert b"A later run started at 2026-12-02 06:00:00 UTC" in marked
+    mark_index_unfinished(tmp_path, "2026-12-02 07:00:00 UTC")  # a second unfinished run: marked already
+    assert (tmp_path / "index.html").read_bytes() == marked

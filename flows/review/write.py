@@ -91,14 +91,14 @@ def mark_index_unfinished(out_dir: str | Path, started: str) -> None:
     it shows an earlier run. Read and written whole (the data is in index-data.js): a few KB."""
     path = Path(out_dir) / INDEX_PAGE
     try:
-        page = path.read_text(encoding="utf-8")
+        page = path.read_bytes()
         shown = path.stat().st_mtime
     except FileNotFoundError:
         return
-    body = "<body>\n"
-    if f'id="{UNFINISHED_ID}"' in page or body not in page:
+    body = b"<body>\n"
+    if f'id="{UNFINISHED_ID}"'.encode() in page or body not in page:
         return  # marked by an earlier run that did not finish either; or not a page of ours
-    banner = unfinished_banner(utc_time(shown), started, str(out_dir))
+    banner = unfinished_banner(utc_time(shown), started, str(out_dir)).encode("utf-8", "replace")
     atomic_write(path, page.replace(body, body + banner, 1))
 
 
