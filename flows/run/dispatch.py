@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -386,13 +387,12 @@ def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | Non
     """The batch's result; lost(batch, why) when every worker that ran it died (the scheduler gave up on it:
     KilledWorker; a nanny restarts a worker past its memory limit, the kernel kills one out of memory). The
     other batches go on; a lost batch's files fail, their manifest entries stay the last good ones, and the
-    next run cleans them again."""
-    from distributed import KilledWorker
-
+    next run cleans them again. Also for a Prefect task runner's futures (Dask's raise the same)."""
     try:
         return future.result()
-    except KilledWorker as exc:
-        if lost is None:
+    except Exception as exc:
+        dask = sys.modules.get("distributed")  # not imported: not Dask's error (a process pool's run)
+        if lost is None or dask is None or not isinstance(exc, dask.KilledWorker):
             raise
         why = f"the Dask worker cleaning its batch died {exc.allowed_failures + 1} times (out of memory?)"
         return lost(batch, why)
@@ -420,7 +420,8 @@ def run_batches(
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
-        yield from bounded(lambda b: submit_task(b, out, ruleset), lambda f: f.result(), batches, window)
+        send = (lambda b: (b, submit_task(b, out, ruleset)), lambda sent: dask_result(*sent, lost))
+        yield from bounded(*send, batches, window)
         return
     if dask or dask_address:
         with ExitStack() as stack:
