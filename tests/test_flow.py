@@ -106,3 +106,49 @@ def test_flow_run_publishes_review_artifacts(prefect_harness, tmp_path):
     rows = arts["table"].data if isinstance(arts["table"].data, list) else json.loads(arts["table"].data)
     assert sorted(r["file"] for r in rows) == sorted(r["input"] for r in summary["file_records"])
     assert sum(r["chars"] for r in rows) == summary["chars_removed"]
+
+
+# Run by each Dask worker as it starts (a preload added to the task runner's cluster in this test only):
+# the batch holding doc10.txt SIGKILLs its worker. The task's function reaches the worker by value
+# (cloudpickle: its name is the task's), its global clean_and_tally by name: flows.run.worker's.
+DIES_ON_DOC10 = """
+import os, signal
+import flows.run.worker as worker
+
+def dies_on_doc10(items, out, ruleset, real=worker.clean_and_tally):
+    if any(item.rel == "doc10.txt" for item in items):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(items, out, ruleset)
+
+if worker.clean_and_tally.__name__ != "dies_on_doc10":  # a worker may run its preloads twice
+    worker.clean_and_tally = dies_on_doc10
+"""
+
+
+@pytest.mark.slow
+def test_a_dask_batch_whose_workers_keep_dying_fails_its_files_and_the_flow_run_goes_on(
+    prefect_harness, tmp_path
+):
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    from flows.run.dispatch import local_cluster_kwargs
+    from flows.run.prefect_flow import clean_flow
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for i in range(24):  # three batches of 8
+        (inp / f"doc{i:02d}.txt").write_text(f"Article {i}.\nAdvertisement\nMore of article {i}.\n")
+    cluster = local_cluster_kwargs(2)
+    cluster["preload"] = [*cluster["preload"], DIES_ON_DOC10]
+    flow = clean_flow.with_options(task_runner=DaskTaskRunner(cluster_kwargs=cluster))
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # given up after 2 deaths, not 4
+        state = flow(paths=[str(inp)], out=str(tmp_path / "out"), workers=2, return_state=True)
+    assert state.is_completed(), state
+    summary = state.result()
+    failed = {e["input"]: e["error"] for e in summary["errors"]}
+    assert {f"doc{i:02d}.txt" for i in range(8, 16)} <= set(failed)
+    assert set(failed.values()) == {
+        "the Dask worker cleaning its batch died 2 times (out of memory?); not cleaned"
+    }
+    assert summary["cleaned"] == 24 - len(failed) >= 8

@@ -8,6 +8,7 @@ run left Running in the server's database.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
@@ -27,13 +28,41 @@ pytestmark = [pytest.mark.prefect_server, pytest.mark.slow]
 STOP_WITHIN = 20.0  # seconds from SIGTERM to exit
 
 
-def start_serve(tmp_path: Path, migrated: Path, hold: str) -> tuple[subprocess.Popen, Path, Path]:
+# Loaded by every Python process of serve's (PYTHONPATH): serve's flow-run process (spawned by Prefect's
+# runner through multiprocessing) takes BC_TEST_SLOW_EXIT seconds to exit, ignoring SIGTERM meanwhile, as one
+# can on a loaded machine.
+SLOW_EXIT_SITE = r"""
+import atexit, os, signal, sys, time
+
+def slow_exit():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(float(os.environ["BC_TEST_SLOW_EXIT"]))
+
+if "--multiprocessing-fork" in sys.argv and os.environ.get("BC_TEST_SLOW_EXIT"):
+    with open(f"/proc/{os.getppid()}/cmdline", "rb") as f:
+        if b"\0serve\0" in f.read():
+            atexit.register(slow_exit)
+"""
+# Prefect's runner looks every 3 s whether a process it sent SIGTERM has exited: one that takes 6.5 s ends
+# the runner ~9 s after the signal, past the fixed 8 s serve once waited for it.
+SLOW_EXIT = 6.5
+
+
+def start_serve(
+    tmp_path: Path, migrated: Path, hold: str, slow_exit: float = 0.0
+) -> tuple[subprocess.Popen, Path, Path]:
     """serve without PREFECT_API_URL: it starts its own server (a migrated database halves its start)."""
     inp, out, log = tmp_path / "in", tmp_path / "out", tmp_path / "serve.log"
     shutil.copytree(SEEDS, inp)
     copy_migrated_db(migrated, tmp_path / "home")
     cmd = [sys.executable, "-m", "flows.cli", "serve", str(inp), "--out", str(out), "--interval", "3"]
     env = serve_env(tmp_path / "home", BOILERCLEAN_TEST_HOLD=hold)
+    if slow_exit:
+        (tmp_path / "site").mkdir()
+        (tmp_path / "site" / "sitecustomize.py").write_text(SLOW_EXIT_SITE)
+        env.update(
+            PYTHONPATH=f"{tmp_path / 'site'}{os.pathsep}{env['PYTHONPATH']}", BC_TEST_SLOW_EXIT=str(slow_exit)
+        )
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
     return proc, out, log
@@ -74,7 +103,8 @@ def flow_run_states(db: Path) -> list[str]:
 @pytest.mark.parametrize("moment", ["start", "middle", "end"])
 def test_sigterm_stops_serve_in_order(migrated_db, tmp_path, moment):
     hold = {"start": "start:60", "middle": "middle:60", "end": ""}[moment]
-    proc, out, log = start_serve(tmp_path, migrated_db, hold)
+    # At the end, the flow-run process is slow to exit (the runner took over 8 s to stop once, at a load ~9).
+    proc, out, log = start_serve(tmp_path, migrated_db, hold, SLOW_EXIT if moment == "end" else 0.0)
     try:
         if moment == "end":
             # A run has written its last output (the review index); the next one is due in seconds.

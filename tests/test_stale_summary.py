@@ -118,3 +118,62 @@ def test_a_finished_run_is_never_called_stale(tmp_path):
     assert unsummarised(out, summary) == []
     assert run_cli("review", str(out)).returncode == 0
     assert run_cli("held", str(out)).returncode == 0
+
+
+def test_a_run_killed_before_it_records_a_batch_leaves_the_index_and_review_saying_so(tmp_path):
+    # Workers put a batch's outputs in place before the run enters it in the manifest: killed in between,
+    # the manifest still matches summary.json, yet doc00.txt is newer than both.
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _make_inputs(inp)
+    run = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "1"]
+    assert run_cli(*run).returncode == 0
+    finished = json.loads((out / "summary.json").read_text())
+    page = (out / "index.html").read_text()
+    for p in inp.glob("*.txt"):
+        p.write_bytes(p.read_bytes() + b"A new closing line.\n")
+
+    _killed_midway(run, lambda: b"A new closing line." in (out / "doc00.txt").read_bytes())
+    assert unsummarised(out, finished) == []  # what review checked so far: nothing to see
+    assert json.loads((out / "summary.json").read_text()) == finished
+    err = _says(run_cli("review", str(out)), "summary.json is stale: a later run started at", "UTC")
+    _says(run_cli("held", str(out)), "summary.json is stale")
+    with pytest.raises(ReviewError, match="summary.json is stale"):
+        ReviewApp(out)
+
+    # The index says which run it shows and that a later one did not finish; the rest of it is as it was.
+    marked = (out / "index.html").read_text()
+    start, end = (
+        marked.index('<p id="unfinished-run"'),
+        marked.index("</p>\n", marked.index("unfinished-run")),
+    )
+    banner = marked[start : end + 5]
+    assert marked.replace(banner, "") == page
+    started = err.split("started at ")[1].split(" and ")[0]
+    assert "this page shows the run that finished at " in banner and f"started at {started}" in banner
+
+    # The rerun finishes the job: a fresh index, no marker, and review works.
+    assert run_cli(*run).returncode == 0
+    assert "unfinished-run" not in (out / "index.html").read_text()
+    assert not (out / ".boilerclean" / "unfinished").exists()
+    assert run_cli("review", str(out)).returncode == 0
+
+
+def test_the_index_is_marked_once_and_any_bytes_it_holds_are_kept(tmp_path):
+    from flows.review.write import mark_index_unfinished
+
+    mark_index_unfinished(tmp_path, "2026-12-02 06:00:00 UTC")
+    assert not (tmp_path / "index.html").exists()  # none: nothing to mark
+    page = (
+        b"<!doctype html>\n<head><title>caf\xe9</title></head>\n<body>\n<h1>run</h1>\n</body>\n"  # not UTF-8
+    )
+    (tmp_path / "index.html").write_bytes(page)
+    mark_index_unfinished(tmp_path, "2026-12-02 06:00:00 UTC")
+    marked = (tmp_path / "index.html").read_bytes()
+    head, _, rest = marked.partition(b'<p id="unfinished-run"')
+    assert (
+        head == page[: page.index(b"<body>\n") + 7]
+        and rest.split(b"</p>\n", 1)[1] == b"<h1>run</h1>\n</body>\n"
+    )
+    assert b"A later run started at 2026-12-02 06:00:00 UTC" in marked
+    mark_index_unfinished(tmp_path, "2026-12-02 07:00:00 UTC")  # a second unfinished run: marked already
+    assert (tmp_path / "index.html").read_bytes() == marked

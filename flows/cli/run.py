@@ -91,7 +91,7 @@ def register(subparsers, formatter_class) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..inputs.discover import UsageError
     from ..outputs.manifest import ManifestError
-    from ..run.dispatch import default_workers
+    from ..run.dispatch import DaskStartError, default_workers
 
     checked = checked_run_args(args)
     if checked is None:
@@ -113,7 +113,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except ManifestError as exc:  # the outputs written so far are in place; the next run redoes the rest
+    except (
+        ManifestError,
+        DaskStartError,
+    ) as exc:  # the outputs written so far are in place; a rerun redoes the rest
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
     summary.setdefault("this_run", {})["seconds"] = time.monotonic() - start  # what the user waited

@@ -183,23 +183,24 @@ def _zombie(pid: int) -> bool:
 def remove_dead_temps(out: str | os.PathLike, skip: str) -> int:
     """Delete the temporary files of ours that dead processes left under `out`; returns how many.
 
-    Not descended into: `skip` folders (the state folder) and any sub-folder that is another run's
-    output folder (it has its own `skip` folder, its own lock and its own sweep). A temp of a live
-    process (this one, or another run's) is left alone.
+    `out`'s own `skip` folder (its state folder) is swept, not descended into; other `skip` folders are
+    not, nor any sub-folder that is another run's output folder (it has its own `skip` folder, its own
+    lock and its own sweep). A temp of a live process (this one, or another run's) is left alone.
     """
-    removed, stack = 0, [os.fspath(out)]
+    root = os.fspath(out)
+    removed, stack = 0, [(root, True)]
     while stack:
-        folder = stack.pop()
+        folder, descend = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue  # a folder we cannot list holds nothing we could remove either
-        if folder != os.fspath(out) and any(e.name == skip for e in entries):
+        if folder != root and descend and any(e.name == skip for e in entries):
             continue
         for e in entries:
             if e.is_dir(follow_symlinks=False):
-                if e.name != skip:
-                    stack.append(e.path)
+                if descend and (e.name != skip or folder == root):
+                    stack.append((e.path, e.name != skip))
                 continue
             pid = temp_owner(e.name)
             if pid is not None and not _pid_alive(pid) and e.is_file(follow_symlinks=False):

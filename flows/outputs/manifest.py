@@ -96,6 +96,21 @@ def remove_stray_temps(out: str | os.PathLike) -> int:
     return remove_dead_temps(out, STATE_DIR)
 
 
+# How a file's review page (review/pages.py) ends its title, within its first bytes.
+REVIEW_PAGE_TITLE = b" - boilerclean review</title>"
+
+
+def _is_review_page(path: Path) -> bool:
+    """Whether `path` is a review page of ours (a missing one is, as there is nothing to delete)."""
+    try:
+        with open(path, "rb") as f:
+            return REVIEW_PAGE_TITLE in f.read(1 << 16)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+
+
 class ManifestError(Exception):
     """The manifest cannot be written (disk full, read-only ...): the run stops with one line."""
 
@@ -365,11 +380,13 @@ class IncrementalRun:
         for rel, row in gone_rows.items():
             kept = False
             outputs = _row_outputs(row[5])
-            # The review page (review/write.py) is written after the run: not checked, but it goes too.
-            outputs.append(InputFile("", rel).stem + ".html")
+            # The review page (review/write.py) is written after the run, not recorded: it goes too, if it
+            # is one (a user's own file of that name stays).
+            page = InputFile("", rel).stem + ".html"
+            outputs.append(page)
             for o in outputs:
                 path = owned_path(self.out, o)
-                if path is None or o.lower() in live:
+                if path is None or o.lower() in live or (o == page and not _is_review_page(path)):
                     continue
                 removed = _unlink_or_warn(path)
                 if removed is None:

@@ -21,6 +21,7 @@ from cleaners.core import Status
 from ..inputs.discover import InputFile
 from ..outputs.manifest import recorded_entries, run_in_progress, unsummarised
 from ..outputs.records import STATUS_WORD, ReportReader, is_records_name, status_of
+from ..outputs.unfinished import unfinished_since
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
@@ -157,23 +158,24 @@ def load_summary(out_dir: str | Path) -> dict:
 
 
 def unfinished_run(out_dir: str | Path, summary: dict | None) -> str | None:
-    """One line when summary.json (`summary`; None: missing) is older than the outputs the manifest records,
-    saying why and what to run; None when it describes them."""
+    """One line when summary.json (`summary`; None: missing) is older than the outputs: a later run started
+    and did not finish (outputs/unfinished.py), or the manifest records outputs it does not describe (a run
+    of an older version, or a marker lost); it says why and what to run. None when it describes them."""
     behind = list(recorded_entries(out_dir)) if summary is None else unsummarised(out_dir, summary)
-    if not behind:
+    since = unfinished_since(out_dir)
+    if not behind and since is None:
         return None
     if run_in_progress(out_dir):
         return f"{out_dir}: a run is writing to this folder now; review it once that run has finished"
     rerun = (
         f"run the same `boilerclean run ... --out {out_dir}` again to finish it (it cleans only what is left)"
     )
+    did = f"cleaned {len(behind)} files but" if behind else f"started at {since} and"
     if summary is None:
-        return (
-            f"{out_dir}: no summary.json: the run writing this folder stopped after {len(behind)} files; "
-            + rerun
-        )
+        stopped = f"after {len(behind)} files" if behind else "before it wrote one"
+        return f"{out_dir}: no summary.json: the run writing this folder stopped {stopped}; " + rerun
     return (
-        f"{out_dir}/summary.json is stale: a later run cleaned {len(behind)} files but did not rewrite it "
+        f"{out_dir}/summary.json is stale: a later run {did} did not rewrite it "
         f"(it was stopped, or could not write it); {rerun}"
     )
 

@@ -283,6 +283,22 @@ def render_index(review: Review) -> str:
     return "".join(p)
 
 
+# The paragraph a later run puts at the top of the index it found, as it starts (write.mark_index_unfinished).
+UNFINISHED_ID = "unfinished-run"
+
+
+def unfinished_banner(shown: str, started: str, out: str) -> str:
+    """The index's warning that a later run started (at `started`) and has not finished: the outputs may be
+    newer than the run this page shows (which wrote it at `shown`)."""
+    return (
+        f'<p id="{UNFINISHED_ID}" class="err"><strong>Out of date:</strong> this page shows the run that '
+        f"finished at {esc(shown)}. A later run started at {esc(started)} and has not finished (it is "
+        "still running, was stopped, or could not write its summary or this page): files it cleaned have "
+        "outputs newer than this page. Once it is done, or after running the same <code>boilerclean run "
+        f"... --out {esc(out)}</code> again, this page shows the new run.</p>\n"
+    )
+
+
 def _index_tables() -> str:
     """The index's filter bar and empty tables, filled by INDEX_JS from index-data.js."""
     return (

@@ -11,10 +11,19 @@ from pathlib import Path
 from cleaners.core import Removal, apply_removals, check_removals, restore
 
 from ..inputs.discover import InputFile
-from ..outputs.atomic import OutputBatch, write_text_chunks
+from ..outputs.atomic import OutputBatch, atomic_write, write_text_chunks
 from ..outputs.records import ReportReader
+from ..outputs.unfinished import utc_time
 from .data import FileEntry, Review, Tally, collect_review, load_summary, read_report
-from .pages import INDEX_DATA, INDEX_PAGE, index_data_bytes, iter_file_page, render_index
+from .pages import (
+    INDEX_DATA,
+    INDEX_PAGE,
+    UNFINISHED_ID,
+    index_data_bytes,
+    iter_file_page,
+    render_index,
+    unfinished_banner,
+)
 
 
 def write_review(
@@ -74,6 +83,23 @@ def _write_index(out: Path, review: Review) -> None:
         _commit(batch)
     finally:
         batch.abort()
+
+
+def mark_index_unfinished(out_dir: str | Path, started: str) -> None:
+    """Put unfinished_banner at the top of the run's index, if there is one and it has none yet, as a run
+    starts (at `started`) to write out_dir: until the run ends (it writes a new index) the page says that
+    it shows an earlier run. Read and written whole (the data is in index-data.js): a few KB."""
+    path = Path(out_dir) / INDEX_PAGE
+    try:
+        page = path.read_bytes()
+        shown = path.stat().st_mtime
+    except FileNotFoundError:
+        return
+    body = b"<body>\n"
+    if f'id="{UNFINISHED_ID}"'.encode() in page or body not in page:
+        return  # marked by an earlier run that did not finish either; or not a page of ours
+    banner = unfinished_banner(utc_time(shown), started, str(out_dir)).encode("utf-8", "replace")
+    atomic_write(path, page.replace(body, body + banner, 1))
 
 
 # Pages per job (and per sync of the disk).

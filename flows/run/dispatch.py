@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -183,6 +184,10 @@ class Background:
             raise self._error
 
 
+class DaskStartError(Exception):
+    """The run's local Dask cluster did not start: one line for the user, no traceback (exit 1)."""
+
+
 class DaskClient:
     """A Dask client, started in a background thread from its creation: a local cluster's start (~1 s:
     importing distributed, spawning the workers, their imports) then overlaps the run's plan, as the
@@ -206,7 +211,10 @@ class DaskClient:
         # context variable that only this thread could reset.
         if address is None:
             with local_cluster_config():
-                cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                try:
+                    cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                except Exception as exc:  # a worker that died as it started (out of memory, killed)
+                    raise DaskStartError(f"cannot start the local Dask cluster: {exc}") from None
                 self._stack.callback(cluster.close)
                 self._client = Client(cluster)
         else:
@@ -347,10 +355,17 @@ def process_pool(workers: int, config: str | None = None) -> Iterator[ProcessPoo
 
 
 def dask_batches(
-    started: DaskClient, batch_fn: Callable, batches: Iterable[list], out: str, ruleset: Any, window: int
+    started: DaskClient,
+    batch_fn: Callable,
+    batches: Iterable[list],
+    out: str,
+    ruleset: Any,
+    window: int,
+    lost: Callable[[list, str], Any] | None = None,
 ) -> Iterator[tuple[list, Any]]:
     """run_batches on Dask. A local cluster's workers load the ruleset by path, as pool workers do; a
-    scheduler's may be on other machines, so it is sent to each of them once (scatter, broadcast)."""
+    scheduler's may be on other machines, so it is sent to each of them once (scatter, broadcast).
+    lost(batch, why): the result of a batch whose workers kept dying (None: the run stops there)."""
     client = started.get()
     with ExitStack() as stack:
         if started.local:
@@ -361,8 +376,26 @@ def dask_batches(
             rs = client.scatter(ruleset, broadcast=True)
         # pure=False: a batch is work with side effects (files written), never to be deduplicated.
         yield from bounded(
-            lambda b: client.submit(batch_fn, b, out, rs, pure=False), lambda f: f.result(), batches, window
+            lambda b: (b, client.submit(batch_fn, b, out, rs, pure=False)),
+            lambda sent: dask_result(*sent, lost),
+            batches,
+            window,
         )
+
+
+def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | None) -> Any:
+    """The batch's result; lost(batch, why) when every worker that ran it died (the scheduler gave up on it:
+    KilledWorker; a nanny restarts a worker past its memory limit, the kernel kills one out of memory). The
+    other batches go on; a lost batch's files fail, their manifest entries stay the last good ones, and the
+    next run cleans them again. Also for a Prefect task runner's futures (Dask's raise the same)."""
+    try:
+        return future.result()
+    except Exception as exc:
+        dask = sys.modules.get("distributed")  # not imported: not Dask's error (a process pool's run)
+        if lost is None or dask is None or not isinstance(exc, dask.KilledWorker):
+            raise
+        why = f"the Dask worker cleaning its batch died {exc.allowed_failures + 1} times (out of memory?)"
+        return lost(batch, why)
 
 
 def run_batches(
@@ -376,21 +409,24 @@ def run_batches(
     submit_task: Callable[..., Any] | None = None,
     pool: ProcessPoolExecutor | None = None,
     dask_started: DaskClient | None = None,
+    lost: Callable[[list, str], Any] | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
     """(batch, its records) for every batch, in order.
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
     spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
-    `workers` processes started here), or on Dask (`dask_started`, or a client started here).
+    `workers` processes started here), or on Dask (`dask_started`, or a client started here; `lost`:
+    see dask_batches).
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
-        yield from bounded(lambda b: submit_task(b, out, ruleset), lambda f: f.result(), batches, window)
+        send = (lambda b: (b, submit_task(b, out, ruleset)), lambda sent: dask_result(*sent, lost))
+        yield from bounded(*send, batches, window)
         return
     if dask or dask_address:
         with ExitStack() as stack:
             started = dask_started or stack.enter_context(dask_client(workers, dask_address))
-            yield from dask_batches(started, batch_fn, batches, out, ruleset, window)
+            yield from dask_batches(started, batch_fn, batches, out, ruleset, window, lost)
         return
     if workers <= 1:
         for b in batches:

@@ -21,6 +21,7 @@ from ..outputs.atomic import atomic_write
 from ..outputs.manifest import IncrementalRun, run_line
 from ..outputs.records import summary_record, to_json_bytes
 from ..outputs.summary import Totals, summarize, summary_line
+from ..outputs.unfinished import mark_finished, mark_started
 from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
@@ -29,7 +30,7 @@ from .dispatch import process_pool, release_workers, run_batches, start_dispatch
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_and_tally, run_logger
+from .worker import clean_and_tally, lost_batch, run_logger
 
 # Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
 # Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
@@ -178,6 +179,7 @@ def run_clean(
             # Before planning: the table is part of the hash.
             ruleset = with_line_counts(ruleset, items, logger)
             with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
+                mark_unfinished(out, logger)  # before this run deletes or puts in place any output
                 # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
                 items, unchanged = incremental.plan(items, unknown)
                 meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
@@ -209,6 +211,18 @@ def run_clean(
     return summary
 
 
+def mark_unfinished(out: str, logger) -> None:
+    """Record that this run has started writing `out` (outputs/unfinished.py) and mark the index of the run
+    before it as out of date: a run that stops before its summary leaves both, and `review` and the page
+    say so. Not marked (a warning): the run goes on, as it does when an output cannot be written."""
+    from ..review.write import mark_index_unfinished
+
+    try:
+        mark_index_unfinished(out, mark_started(out))
+    except OSError as exc:
+        logger.warning("%s: cannot mark the run as started: %s", out, exc.strerror or exc)
+
+
 def collect_batches(work: tuple, records: list[dict], incremental: IncrementalRun) -> tuple[Tally, Totals]:
     """Clean the batches (clean_batches(*work)): each one's records go to `records` and the manifest, its
     review counts to the run's tally and its sums to the summary's totals, in run order, while the workers
@@ -235,6 +249,7 @@ def clean_batches(
         ruleset,
         submit_task=submit_task,
         pool=pool,
+        lost=lambda batch, why: lost_batch(batch, why, ruleset.hash),
         **dispatch,
     )
     for batch, (result, tally) in done:
@@ -273,10 +288,12 @@ def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: 
     )
     summary["run"]["alerts"] = found[0] if found else []
     summary_json = {k: v for k, v in summary.items() if k != "output_errors"}
-    errors += _attempt(
+    written = _attempt(
         "cannot write summary.json", atomic_write, Path(out) / "summary.json", to_json_bytes(summary_json)
     )
-    return errors
+    if not written:  # summary.json describes the outputs again
+        written = _attempt("cannot record the run as finished", mark_finished, out)
+    return errors + written
 
 
 def _attempt(what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> list[str]:

@@ -78,6 +78,13 @@ def clean_and_tally(
     return _clean_batch(items, out_dir, ruleset, _counter(ruleset))
 
 
+def lost_batch(items: list[InputFile], why: str, ruleset_hash: str) -> tuple[list[dict[str, Any]], Tally]:
+    """clean_and_tally's result for a batch that no worker could finish (Dask gave up on it): each file
+    fails with `why` (its manifest entry stays the last good one: the next run cleans it again)."""
+    results = [summary_record({"input": item.rel, "error": f"{why}; not cleaned"}) for item in items]
+    return results, tally_reports(ruleset_hash, results, lambda rel: None)
+
+
 def _counter(ruleset: Ruleset) -> Callable[[list[dict], BatchRecords], Tally]:
     return lambda results, records: tally_reports(ruleset.hash, results, records.report)
 

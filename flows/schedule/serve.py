@@ -15,11 +15,16 @@ import threading
 import time
 
 from .server import local_api
-from .stop import cancel_unfinished_runs, end_processes
+from .stop import cancel_unfinished_runs, end_processes, own_processes
 
 log = logging.getLogger("boilerclean")
 
-RUNNER_STOP_TIMEOUT = 8.0  # seconds for Prefect's runner to cancel its run and wind down
+# Prefect's runner ends once its flow-run process has exited (it looks every 3 s after its SIGTERM) and it
+# has recorded the cancellation and paused the schedule. It is waited for while that process winds down, and
+# RUNNER_AFTER_PROCESSES seconds after; never more than RUNNER_STOP_LIMIT in all (a loaded machine slows
+# every step: a fixed 8 s failed once at a load of ~9).
+RUNNER_AFTER_PROCESSES = 5.0
+RUNNER_STOP_LIMIT = 14.0
 CALL_TIMEOUT = 60.0  # seconds for one call to the Prefect API while setting up
 
 
@@ -117,25 +122,38 @@ async def _add_flow(runner, name: str, parameters: dict, schedule: dict):
 def shut_down(runner, loop, started, deployment_id, keep_pids: set[int]) -> int:
     """Stop polling, cancel the running flow run, wait for its process; the caller then stops the server."""
     t0 = time.monotonic()
-    ok = True
-    try:
-        _call(loop, runner.astop(), RUNNER_STOP_TIMEOUT)
-    except Exception as exc:  # noqa: BLE001 - the steps below still end what is left
-        log.warning("stopping Prefect's runner: %s", exc or type(exc).__name__)
-    # A run claimed as the signal came is registered only now: cancel again until the runner ends.
-    deadline = t0 + RUNNER_STOP_TIMEOUT
-    while not started.done() and time.monotonic() < deadline:
-        with contextlib.suppress(Exception):
-            _call(loop, runner.cancel_all(), max(deadline - time.monotonic(), 0.1))
-        started_wait(started, 0.5)
-    if not started.done():
-        log.warning("Prefect's runner did not stop within %.0f s", RUNNER_STOP_TIMEOUT)
-        ok = False
-        started.cancel()
+    stopping = asyncio.run_coroutine_threadsafe(runner.astop(), loop)  # cancels the running flow run first
+    ok = wait_for_runner(runner, loop, started, stopping, keep_pids, t0)
+    failed = stopping.exception(0) if stopping.done() and not stopping.cancelled() else None
+    if failed is not None:
+        log.warning("stopping Prefect's runner: %s", failed or type(failed).__name__)
     ok &= end_processes(keep_pids)
     ok &= cancel_unfinished_runs(deployment_id)
     log.info("stopped serving after %.1f s%s", time.monotonic() - t0, "" if ok else " (with problems)")
     return 0 if ok else 1
+
+
+def wait_for_runner(runner, loop, started, stopping, keep_pids: set[int], t0: float) -> bool:
+    """Wait until the runner has ended (`started` done): while a flow-run process of ours is still winding
+    down, and RUNNER_AFTER_PROCESSES seconds after the last one is gone; at most RUNNER_STOP_LIMIT. False
+    (and the runner cancelled) if it has not ended by then. `stopping`: its astop(), which cancels first."""
+    last_alive, cancelling = t0, stopping
+    while not started.done():
+        now = time.monotonic()
+        if own_processes(keep_pids):
+            last_alive = now
+        if now - t0 > RUNNER_STOP_LIMIT or now - last_alive > RUNNER_AFTER_PROCESSES:
+            break
+        # A run claimed as the signal came is registered only after astop's cancel: cancel again (one call
+        # at a time: each waits for the runs it cancels to exit).
+        if cancelling.done():
+            cancelling = asyncio.run_coroutine_threadsafe(runner.cancel_all(), loop)
+        started_wait(started, 0.2)
+    if started.done():
+        return True
+    log.warning("Prefect's runner did not stop within %.0f s", time.monotonic() - t0)
+    started.cancel()
+    return False
 
 
 def started_wait(future, timeout: float) -> None:

@@ -609,3 +609,51 @@ def test_a_failed_sync_leaves_no_anonymous_file_open(tmp_path, monkeypatch):
     batch.write("a", tmp_path / "a.txt", "text\n")
     assert "Input/output error" in str(batch.commit()["a"])
     assert _open_fds() == fds and list(tmp_path.iterdir()) == []
+
+
+def test_prune_after_a_killed_run_sweeps_its_temporary_files_and_no_one_elses(tmp_path, monkeypatch):
+    # Every run sweeps (IncrementalRun.open), --prune or not; --prune then deletes a gone input's outputs.
+    # Neither touches a user's file, a live writer's temporary file, or a user's page at an output's name.
+    import subprocess
+
+    write_way(monkeypatch, "named")
+    src, out = tmp_path / "in", tmp_path / "out"
+    _inputs(src, 10)
+    clean_flow.fn([str(src)], str(out), pages=True)  # a review page per input
+    for p in src.glob("*.txt"):
+        p.write_text(p.read_text() + "a new last line\n")
+    script = STOP_BETWEEN_PHASES.format(stop="os.kill(os.getpid(), signal.SIGKILL)")
+    assert run_script(script, src, out, "named").returncode == -signal.SIGKILL
+    left = _temps(out)
+    assert left  # the killed run's records file, under a temporary name
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    # A killed run's temporary file in the state folder (the ruleset copy a pool's workers load).
+    state_temp = out / ".boilerclean" / f".ruleset-0123456789abcdef.pickle.bc~{dead.pid}~0123456789ab.tmp"
+    state_temp.write_bytes(b"half a pickle")
+    keep = {
+        out / f".j.txt.bc~{os.getpid()}~0123456789ab.tmp": b"a live writer's",  # this process: alive
+        out / ".notes.autosave.tmp": b"a user's",
+        out / "sub" / f".c.txt.bc~{dead.pid}~not-ours.tmp": b"a user's, not our scheme",
+        out / "a.html": b"<!doctype html><title>my notes on a</title>",  # at a.txt's review page name
+        out / "b.html": b"<!doctype html><title>mine too</title>",
+    }
+    (out / "sub").mkdir()
+    for path, data in keep.items():
+        path.write_bytes(data)
+    for name in "abc":
+        (src / f"{name}.txt").unlink()
+    summary = clean_flow.fn([str(src)], str(out), prune=True)
+    # c's page is ours (a.html and b.html are the user's now): it goes with c's outputs.
+    assert summary["run"]["pruned_outputs"] == [
+        "a.diff",
+        "a.txt",
+        "b.diff",
+        "b.txt",
+        "c.diff",
+        "c.html",
+        "c.txt",
+    ]
+    assert {p: p.read_bytes() for p in keep} == keep
+    assert sorted(_temps(out)) == sorted(p.name for p in keep if p.name.endswith(".tmp"))
+    assert not state_temp.exists()
