@@ -20,7 +20,7 @@ from cleaners import CleanResult, Ruleset, clean_text
 from ..inputs.discover import InputFile
 from ..inputs.extract import is_html
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
-from ..outputs.atomic import WRITE_CHUNK, OutputBatch, write_text_chunks
+from ..outputs.atomic import WRITE_CHUNK, OutputBatch, flush_soon, write_text_chunks
 from ..outputs.diff import iter_diff, render_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
@@ -142,8 +142,11 @@ def _write_batch(
     """Read, clean and stage every input of the batch; their summary records (a file that fails is
     recorded, the batch goes on)."""
     results = []
+    half = len(items) // 2 if len(items) >= FLUSH_SOON_FILES else -1
     for group in _cleaned_groups(items, ruleset):
         for item, cleaned in group:
+            if len(results) == half:  # the batch's first half on its way to disk while the rest is written
+                flush_soon(out_dir)
             try:
                 results.append(_write_file(item, cleaned, out_dir, ruleset, batch, records))
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
@@ -156,6 +159,9 @@ def _write_batch(
                 results.append(summary_record({"input": item.rel, "error": error}))
     return results
 
+
+# A batch of at least this many files starts its first half's sync while writing its second (flush_soon).
+FLUSH_SOON_FILES = 32
 
 # Characters of text read and cleaned before their outputs are written. Reading a group's inputs, then
 # cleaning them back to back, then writing their outputs costs the engine 10-20% less CPU than doing the
