@@ -48,6 +48,7 @@ LATIN = (
     "Turkish",
 )
 CYRILLIC = ("Russian", "Ukrainian", "Bulgarian", "Serbian")
+GREEK = ("Greek",)  # without it Greek prose was never sentence-like (a rogue '\w' took 24 lines, issue 12)
 HANGUL = ("Korean",)
 # jusText has no Chinese or Japanese list; these function characters (particles, the possessive 的, the
 # copula 是, common prepositions) are to CJK prose what stop words are to a spaced language.
@@ -62,6 +63,7 @@ _LATIN1_WORD = re.compile(f"[{_LATIN1}][{_LATIN1}'-]*")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 _CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
+_GREEK = regex.compile(r"\p{Greek}")
 _HANGUL = regex.compile(r"\p{Hangul}")
 # A sentence ends the text: . ! ? … or their CJK forms, then perhaps a closing quote or bracket.
 _TERMINALS = ".!?…。！？"
@@ -93,7 +95,7 @@ def stoplist(language: str) -> frozenset[str]:
 @lru_cache(maxsize=4)
 def stop_words(script: str) -> frozenset[str]:
     """jusText's stop words of the script's languages."""
-    langs = {"latin": LATIN, "cyrillic": CYRILLIC, "hangul": HANGUL}[script]
+    langs = {"latin": LATIN, "cyrillic": CYRILLIC, "greek": GREEK, "hangul": HANGUL}[script]
     return frozenset().union(*map(stoplist, langs))
 
 
@@ -197,10 +199,12 @@ def words_of(s: str) -> tuple[int, list[str]]:
 
 
 def _script(s: str) -> str:
-    """The script of the stop list for a text: Cyrillic or Hangul if it holds any, else Latin."""
+    """The script of the stop list for a text: Cyrillic, Greek or Hangul if it holds any, else Latin."""
     if s.isascii() or latin1(s) is not None:
         return "latin"
-    return "cyrillic" if _CYRILLIC.search(s) else "hangul" if _HANGUL.search(s) else "latin"
+    if _CYRILLIC.search(s):
+        return "cyrillic"
+    return "greek" if _GREEK.search(s) else "hangul" if _HANGUL.search(s) else "latin"
 
 
 _CERTAIN = ("rule certain",)

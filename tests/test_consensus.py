@@ -1,7 +1,8 @@
 """`extraction: consensus`: `trimmed`'s text, with favor_recall's lines jusText calls good added and the
 non-prose lines jusText and favor_precision both reject dropped (flows/inputs/consensus.py); then the head
-and tail lines outside readability's article that jusText calls bad, unless sentence-like or a title
-(flows/inputs/edges.py); then the page's document order (flows/inputs/order.py)."""
+and tail lines outside readability's article that jusText calls bad, unless a title or sentence-like (at the
+tail a sentence goes too when jusText calls it bad on its own, a list item aside) (flows/inputs/edges.py);
+then the page's document order (flows/inputs/order.py)."""
 
 from __future__ import annotations
 
@@ -181,6 +182,44 @@ def test_look_alikes_stay():
     assert out == "\n".join([LEAD, TITLE, "Review", "Unknown label", P1, "Tags", P2, P3])
     # A tail line jusText calls bad only on its own (context-free class) stays.
     assert trim_edges(f"{P1}\nMore", ARTICLE, verdict_of({"More": ("bad", "good")}), line_key)[1] == []
+
+
+# A sentence under the article that jusText calls bad on its own (a link: an offer or a teaser), and
+# look-alikes: a sentence bad only in its context, a list item, the same offer above the article.
+OFFER = "Get the Harbour Gazette on every device for as little as 5 euros a month for the first year."
+NOTE = "The mayor will answer readers' questions about the bridge at the town hall on Friday evening."
+UPDATE = "- In the comments readers said that the bridge was closed for far longer than it should have been."
+
+
+def test_a_tail_sentence_jusText_calls_bad_on_its_own_goes():
+    text = "\n".join([P1, P2, P3, OFFER])
+    out, dropped = trim_edges(text, ARTICLE, verdict_of({OFFER: BAD}), line_key)
+    assert dropped == [OFFER] and out == "\n".join([P1, P2, P3])
+
+
+def test_tail_sentence_look_alikes_stay():
+    v = verdict_of({OFFER: BAD, UPDATE: BAD, NOTE: ("neargood", "bad"), LEAD: ("bad", "good")})
+    for line in (NOTE, UPDATE, LEAD):  # bad only in context, a list item, bad only on its own
+        text = "\n".join([P1, P2, P3, line])
+        assert trim_edges(text, ARTICLE, v, line_key) == (text, [])
+    text = "\n".join([OFFER, P1, P2, P3])  # at the head a sentence stays, whatever jusText says
+    assert trim_edges(text, ARTICLE, v, line_key) == (text, [])
+
+
+OFFER_HTML = f"""<html><head><title>{TITLE}</title></head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li></ul></nav>
+<article><h1>{TITLE}</h1><p>{P1}</p><p>{P2}</p><p>{P3}</p></article>
+<div class="promo"><p><a href="/subscribe">{OFFER}</a></p></div><div class="more"><p>{NOTE}</p></div>
+<footer>{COPYRIGHT}</footer></body></html>"""
+
+
+def test_extract_article_drops_a_linked_offer_under_the_article(monkeypatch):
+    # Real jusText: the offer is all link text (bad on its own), the note is bad only in its context.
+    printed = "\n".join([P1, P2, P3, OFFER, NOTE])
+    monkeypatch.setattr(trafilatura, "extract", lambda html, **settings: printed)
+    ext = extract_mod.extract_article(OFFER_HTML, "utf-8", "consensus")
+    assert ext.text == "\n".join([P1, P2, P3, NOTE])
+    assert ext.record()["edges"] == [OFFER]
 
 
 def test_nothing_goes_without_an_article_that_holds_enough_of_the_text():

@@ -29,6 +29,9 @@ PROSE = {
     "ru": "Мэрия сообщила во вторник, что мост будет закрыт на три выходных в марте из-за ремонта.",
     "zh": "市政府周二表示，这座桥将在三月的三个周末关闭，以便工程师更换已经磨损的伸缩缝。",
     "ja": "市は火曜日、橋の伸縮継手を交換するため、三月の三つの週末に橋を通行止めにすると発表した。",
+    "el": "Ο δήμος ανακοίνωσε την Τρίτη ότι η γέφυρα θα μείνει κλειστή για τρία Σαββατοκύριακα τον Μάρτιο.",
+    "pl": "Urząd miasta poinformował we wtorek, że most będzie zamknięty w trzy weekendy w marcu.",
+    "tr": "Belediye salı günü köprünün mart ayında üç hafta sonu kapalı olacağını bildirdi.",
 }
 NOT_PROSE = (
     "Advertisement",
@@ -221,10 +224,11 @@ def test_rogue_rules_remove_no_article_line_each_such_removal_is_held_and_flagge
 
 
 def rogue_run(tmp_path: Path, cli, docs: int):
-    """Run a user's rule `\\w` over the first `docs` short documents; (output folder, the run)."""
+    """Run a user's rule `\\w` over the first `docs` German short documents; (output folder, the run)."""
     src = tmp_path / "in"
     src.mkdir()
-    for i, (_, lines) in enumerate(short_docs()[:docs]):
+    german = [d for d in short_docs() if d[0].startswith("de: ")]  # the first file before cs.yaml came
+    for i, (_, lines) in enumerate(german[:docs]):
         (src / f"doc{i}.txt").write_text("\n".join(t for _, t in lines) + "\n", encoding="utf-8")
     config = tmp_path / "rogue.yaml"
     config.write_text(yaml.safe_dump(one_rule(r"\w")), encoding="utf-8")

@@ -12,12 +12,13 @@ Starting from `trimmed` (flows/inputs/trim.py):
 A line is matched to the jusText paragraph of the same text (case, spacing and a list item's "- " aside)
 or else to the only paragraph that contains it; a line with no match gets no verdict and stays as it is.
 Then the lines outside readability's article at the text's head and tail that jusText calls bad go
-(flows/inputs/edges.py, round 16). Last, by the page's document order (flows/inputs/order.py, round 18): the
-article's paragraphs after a break where every trafilatura pass stopped come back, a block trafilatura
-printed out of its place at the text's head or tail goes, and the article's lead paragraph that every pass
-skipped between the headline and the body comes back (round 20).
+(flows/inputs/edges.py, round 16; at the tail also a sentence it calls bad on its own, round 21). Last, by
+the page's document order (flows/inputs/order.py, round 18): the article's paragraphs after a break where
+every trafilatura pass stopped come back, a block trafilatura printed out of its place at the text's head or
+tail goes, and the article's lead paragraph that every pass skipped between the headline and the body comes
+back (round 20).
 When no stop list below covers MIN_STOP_SHARE of the page's words, jusText is not asked.
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 and 02, rounds 13-20).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 and 02, rounds 13-21).
 """
 
 from __future__ import annotations

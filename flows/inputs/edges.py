@@ -9,8 +9,11 @@ after the last one (the tail) go when all of these hold:
 - they do not repeat one of the page's titles: whether the headline stays is `headline:`'s choice;
 - readability's article holds at least MIN_SHARE of the text's characters (when it holds less, it picked
   another block, and its edges mean nothing) and shares a line with the text.
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01, round 16). The report's
-`extraction` entry lists every line that goes (`edges`).
+At the tail a sentence-like line goes too when jusText calls it bad on its own as well (its context-free
+class: link-dense or poor in stop words, as a teaser or an offer is) and it is not a "- " list item (a list at
+the article's end, update notes or references, is the article's own more often than not; round 21).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 round 16, 2026-12-02 round
+21). The report's `extraction` entry lists every line that goes (`edges`).
 """
 
 from __future__ import annotations
@@ -69,6 +72,17 @@ def in_article(k: str, exact: set[str] | frozenset[str], blob: str) -> bool:
     return bool(k) and (k in exact or (len(k) >= MIN_CONTAINED and k in blob))
 
 
+def goes(line: str, classes: tuple[str, str] | None, tail: bool) -> bool:
+    """Whether an edge line goes by jusText's (context-free, final) `classes`: bad (final) and not
+    sentence-like; or, at the tail, a sentence-like line bad in both classes that is not a "- " list item."""
+    cf, final = classes or ("", "")
+    if final != "bad":
+        return False
+    if not measure(line).sentence_like:
+        return True
+    return tail and cf == "bad" and not line.lstrip().startswith("- ")
+
+
 def trim_edges(
     text: str,
     article: Sequence[str],
@@ -76,8 +90,9 @@ def trim_edges(
     key: Key,
     titles: Sequence[str] = (),
 ) -> tuple[str, list[str]]:
-    """`text` less its head and tail lines outside readability's `article` that jusText calls bad and that
-    are not sentence-like or a title; and the lines dropped."""
+    """`text` less its head and tail lines outside readability's `article` that jusText calls bad, that are
+    not a title and that `goes` lets go (not sentence-like, or at the tail bad on their own too); and the
+    lines dropped."""
     if not article:
         return text, []
     exact, blob = set(article), "\n".join(article)
@@ -86,13 +101,12 @@ def trim_edges(
     if not have or sum(len(lines[i]) for i in have) < MIN_SHARE * len(text):
         return text, []
     forms = title_forms(tuple(titles), TITLE_SEPARATOR)
-    edge = [*range(have[0]), *range(have[-1] + 1, len(lines))]
+    tail = range(have[-1] + 1, len(lines))
     drop = {
         i
-        for i in edge
+        for i in [*range(have[0]), *tail]
         if key(lines[i])
-        and (verdict(lines[i]) or ("", ""))[1] == "bad"
-        and not measure(lines[i]).sentence_like
+        and goes(lines[i], verdict(lines[i]), i in tail)
         and title_words(lines[i]) not in forms
     }
     if not drop:
