@@ -175,6 +175,16 @@ def test_a_big_document_comes_out_in_bounded_pieces():
     assert apply_diff("".join(pieces), text) == apply_removals(text, removals)
 
 
+def test_pieces_of_any_size_join_to_the_same_diff(monkeypatch):
+    # Small documents' hunks are rendered as one string each, huge spans in pieces: the same diff either way.
+    whole = [render_diff(text, removals, "f.txt") for text, removals in cases(1500, 4)]
+    monkeypatch.setattr(reports, "_PIECE", 8)
+    for (text, removals), expected in zip(cases(1500, 4), whole, strict=True):
+        pieces = list(iter_diff(text, removals, "f.txt"))
+        assert "".join(pieces) == expected
+        assert all(len(p) <= 4 * 8 + 64 for p in pieces[1:])  # + a hunk header, or the "No newline" line
+
+
 @pytest.mark.skipif(shutil.which("patch") is None, reason="GNU patch is not installed")
 def test_gnu_patch_applies_and_reverses(tmp_path):
     work, diff_file = tmp_path / "work", tmp_path / "d.diff"

@@ -19,8 +19,10 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_input(path: str | os.PathLike) -> bytes:
-    """The bytes of an input file; raises OSError for anything but a regular file (a FIFO would block)."""
+def read_input(path: str | os.PathLike, big: int | None = None) -> bytes | None:
+    """The bytes of an input file; raises OSError for anything but a regular file (a FIFO would block).
+    None, unread, when it holds `big` bytes or more (the run then cleans it in windows: its size is taken
+    from the fstat made here, not from a stat of its own per input)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         st = os.fstat(fd)
@@ -28,6 +30,8 @@ def read_input(path: str | os.PathLike) -> bytes:
             mode = st.st_mode
             kind = "folder" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "special file"
             raise OSError(f"not a regular file ({kind})")
+        if big is not None and st.st_size >= big:
+            return None
         # Read by the size fstat gave, to the end (the file may have grown): not os.fdopen, whose
         # buffered file costs three more system calls (fstat, ioctl, lseek) per input.
         pieces = [os.read(fd, st.st_size + 1)]

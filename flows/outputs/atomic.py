@@ -9,6 +9,7 @@ import random
 import re
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -233,6 +234,26 @@ def _load_syncfs() -> Callable[[int], None] | None:
 
 
 _syncfs = _load_syncfs()
+
+
+def flush_soon(folder: str) -> None:
+    """Start writing the dirty data of `folder`'s file system to disk, in a thread (one syncfs), so that a
+    batch's commit finds less to wait for in its own sync. A head start only: what is durable, and what
+    failed, is still what the commit's sync says."""
+    if _syncfs is not None:
+        threading.Thread(target=_flush, args=(folder,), name="flush-soon", daemon=True).start()
+
+
+def _flush(folder: str) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            _syncfs(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # the commit's own sync reports it
+
 
 # How many characters of a text are encoded and written at a time: a big document gets no whole
 # encoded copy beside its text.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -81,10 +81,6 @@ class Counts:
     @classmethod
     def from_list(cls, values: list[int]) -> Counts:
         return cls(*values)
-
-
-def _fields(counts: Counts, *names: str) -> dict[str, int]:
-    return {k: getattr(counts, k) for k in names or Counts.__slots__}
 
 
 class ReviewError(ValueError):
@@ -293,59 +289,83 @@ class _Line:
     last: str = ""  # the last file counted (a line is counted once per file)
 
 
+# A Tally's counts are lists in Counts.as_list's order, [removals, lines, chars, shadow, held]: a list is
+# added to and sent back as it is (a Counts object per key cost add_file a third of its time).
+_FIELDS = Counts.__slots__
+
+
+def _named(values: list[int], names: tuple[str, ...] = _FIELDS) -> dict[str, int]:
+    return {k: values[_FIELDS.index(k)] for k in names}
+
+
+def _add_into(into: dict, key: Any, values: list[int]) -> None:
+    """into[key] += values, element by element (a copy when the key is new)."""
+    mine = into.get(key)
+    if mine is None:
+        into[key] = values.copy()
+    else:
+        mine[0] += values[0]
+        mine[1] += values[1]
+        mine[2] += values[2]
+        mine[3] += values[3]
+        mine[4] += values[4]
+
+
 class Tally:
     """Totals per cleaner and per rule, and the distinct removed lines, over the files of a run."""
 
     def __init__(self) -> None:
         self.rows: list[dict] = []  # the files table, in run order
-        self.cleaners: dict[str, Counts] = defaultdict(Counts)
-        self.rules: dict[tuple[str, str], Counts] = defaultdict(Counts)
+        self.cleaners: dict[str, list[int]] = {}  # counts per cleaner (see _FIELDS)
+        self.rules: dict[tuple[str, str], list[int]] = {}  # counts per (cleaner, rule)
         self.files: Counter = Counter()  # files per cleaner name and per (cleaner, rule)
         self.lines: dict[tuple, _Line] = {}  # (text, cleaner, rule, status word, risk) -> its counts
 
     def add_file(self, entry: FileEntry) -> dict[str, Any]:
         """Count one file's removals; returns its row of the files table."""
         report = entry.report or {}
-        rules: dict[tuple[str, str], Counts] = {}  # this file's, by (cleaner, rule)
+        rules: dict[tuple[str, str], list[int]] = {}  # this file's counts, by (cleaner, rule)
         risks: set[str] = set()
         source = source_of(entry.input)
         href = entry.href  # quoted once per file, not per removed line
         for i, r in enumerate(report.get("removals") or []):
-            # status_of, risk_of and Counts.add inlined: this runs for every removal of a run.
-            held, lines = r.get("held"), nonblank_lines(r["text"])
+            # status_of, risk_of, nonblank_lines and Counts.add inlined: this runs for every removal of a run.
+            held, lines = r.get("held"), [s for ln in r["text"].splitlines() if (s := ln.strip())]
             risk = r.get("risk")
             if risk not in RISKS:
                 risk = "risky" if held else "likely"
             key = (r["cleaner"], r["rule"])
             counts = rules.get(key)
             if counts is None:
-                counts = rules[key] = Counts()
+                counts = rules[key] = [0, 0, 0, 0, 0]
             if held:
-                counts.held += 1
+                counts[4] += 1
                 word = _HELD
             elif r.get("shadow"):
-                counts.shadow += 1
+                counts[3] += 1
                 word = _SHADOW
             else:
-                counts.removals += 1
-                counts.lines += len(lines)
-                counts.chars += r["end"] - r["start"]
+                counts[0] += 1
+                counts[1] += len(lines)
+                counts[2] += r["end"] - r["start"]
                 word = _REMOVED
             risks.add(risk)
             if lines:
                 self._add_lines(lines, (*key, word, risk), source, href, entry.input, i)
         # Per cleaner and per "cleaner/rule" string, added up from the (cleaner, rule) counts: the same sums
         # as counting each removal three times, for a third of the calls.
-        per: dict[str, Counts] = defaultdict(Counts)
-        by_name: dict[str, Counts] = defaultdict(Counts)
+        per: dict[str, list[int]] = {}
+        by_name: dict[str, list[int]] = {}
+        total = [0, 0, 0, 0, 0]
         for key, counts in rules.items():
-            self.rules[key].add_counts(counts)
-            per[key[0]].add_counts(counts)
-            by_name[f"{key[0]}/{key[1]}"].add_counts(counts)
-        total = Counts()
+            _add_into(self.rules, key, counts)
+            _add_into(per, key[0], counts)
+            name = f"{key[0]}/{key[1]}"
+            theirs = by_name.get(name)  # another key of the same name only if a cleaner's name has a "/"
+            by_name[name] = counts if theirs is None else [a + b for a, b in zip(theirs, counts, strict=True)]
         for name, counts in per.items():
-            self.cleaners[name].add_counts(counts)
-            total.add_counts(counts)
+            _add_into(self.cleaners, name, counts)
+            total = [a + b for a, b in zip(total, counts, strict=True)]
         self.files.update([*per, *(tuple(k.split("/", 1)) for k in by_name)])
         return {
             "input": entry.input,
@@ -354,9 +374,9 @@ class Tally:
             "chars_in": entry.record.get("chars_in", 0),
             "source": source,
             "risks": sorted(risks),
-            **_fields(total),
-            "by_cleaner": {k: v.as_list() for k, v in sorted(per.items())},
-            "by_rule": {k: v.as_list() for k, v in sorted(by_name.items())},
+            **_named(total),
+            "by_cleaner": {k: per[k] for k in sorted(per)},
+            "by_rule": {k: by_name[k] for k in sorted(by_name)},
         }
 
     def _add_lines(self, lines: list[str], what: tuple, source: str, href: str, rel: str, i: int) -> None:
@@ -378,9 +398,9 @@ class Tally:
         """Add the counts of the files after these (another job's), as if counted here one by one."""
         self.rows += other.rows
         for name, counts in other.cleaners.items():
-            self.cleaners[name].add_counts(counts)
+            _add_into(self.cleaners, name, counts)
         for key, counts in other.rules.items():
-            self.rules[key].add_counts(counts)
+            _add_into(self.rules, key, counts)
         self.files.update(other.files)
         for key, theirs in other.lines.items():
             mine = self.lines.get(key)
@@ -395,10 +415,15 @@ class Tally:
     def fill(self, review: Review) -> None:
         review.cleaners = sorted(self.cleaners)
         review.by_cleaner = {
-            name: {**_fields(self.cleaners[name]), "files": self.files[name]} for name in review.cleaners
+            name: {**_named(self.cleaners[name]), "files": self.files[name]} for name in review.cleaners
         }
         review.by_rule = [
-            {"cleaner": c, "rule": r, **_fields(t, "removals", "shadow", "held"), "files": self.files[(c, r)]}
+            {
+                "cleaner": c,
+                "rule": r,
+                **_named(t, ("removals", "shadow", "held")),
+                "files": self.files[(c, r)],
+            }
             for (c, r), t in sorted(self.rules.items())
         ]
         ranked = sorted(self.lines.items(), key=lambda kv: (-kv[1].count, *kv[0]))

@@ -18,8 +18,9 @@ from typing import Any
 from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
+from ..inputs.extract import is_html
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
-from ..outputs.atomic import WRITE_CHUNK, OutputBatch, write_text_chunks
+from ..outputs.atomic import WRITE_CHUNK, OutputBatch, flush_soon, write_text_chunks
 from ..outputs.diff import iter_diff, render_diff
 from ..outputs.records import (
     LEGACY_REPORT_SUFFIX,
@@ -32,7 +33,7 @@ from ..outputs.records import (
     summary_record,
 )
 from ..review.data import Tally, tally_reports
-from .bigfile import clean_big_file, is_big
+from .bigfile import big_file_bytes, clean_big_file
 from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: the batch's records file only once every text and diff
@@ -148,8 +149,11 @@ def _write_batch(
     """Read, clean and stage every input of the batch; their summary records (a file that fails is
     recorded, the batch goes on)."""
     results = []
+    half = len(items) // 2 if len(items) >= FLUSH_SOON_FILES else -1
     for group in _cleaned_groups(items, ruleset):
         for item, cleaned in group:
+            if len(results) == half:  # the batch's first half on its way to disk while the rest is written
+                flush_soon(out_dir)
             try:
                 results.append(_write_file(item, cleaned, out_dir, ruleset, batch, records))
             except Exception as exc:  # noqa: BLE001 - one bad file must never stop a run
@@ -162,6 +166,9 @@ def _write_batch(
                 results.append(summary_record({"input": item.rel, "error": error}))
     return results
 
+
+# A batch of at least this many files starts its first half's sync while writing its second (flush_soon).
+FLUSH_SOON_FILES = 32
 
 # Characters of text read and cleaned before their outputs are written. Reading a group's inputs, then
 # cleaning them back to back, then writing their outputs costs the engine 10-20% less CPU than doing the
@@ -186,18 +193,20 @@ def _cleaned_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[t
 def _read_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[tuple[InputFile, Any]]]:
     group: list[tuple[InputFile, Any]] = []
     chars = 0
+    big = big_file_bytes()
     for item in items:
-        if is_big(item):
+        try:  # a huge text input is left unread (None), on the size its read's fstat gives
+            got: Any = _read(item, ruleset, None if is_html(item.rel) else big)
+        except Exception as exc:  # noqa: BLE001 - raised again where its outputs would be written
+            got = exc
+        if got is None:  # cleaned in windows, alone, in its place
             if group:
                 yield group
             group, chars = [], 0
             yield [(item, None)]
             continue
-        try:
-            got: Any = _read(item, ruleset)
+        if isinstance(got, _Cleaned):
             chars += len(got.doc.text) if got.doc else len(got.raw or b"")
-        except Exception as exc:  # noqa: BLE001 - raised again where its outputs would be written
-            got = exc
         group.append((item, got))
         if chars >= GROUP_CHARS:
             yield group
@@ -294,13 +303,16 @@ class _Cleaned:
     result: CleanResult | None = None
 
 
-def _read(item: InputFile, ruleset: Ruleset) -> _Cleaned:
-    """Read and decode one input (_clean cleans it, _write_file writes its outputs)."""
+def _read(item: InputFile, ruleset: Ruleset, big: int | None = None) -> _Cleaned | None:
+    """Read and decode one input (_clean cleans it, _write_file writes its outputs); None, unread, when it
+    holds `big` bytes or more."""
     report = report_start(item.rel, ruleset.hash)
     try:
-        data = read_input(item.path)
+        data = read_input(item.path, big)
     except OSError as exc:
         return _Cleaned(report, f"cannot read file: {exc.strerror or exc}")
+    if data is None:
+        return None
     report["sha256"] = sha256_bytes(data)
     report["bytes"] = len(data)
     try:

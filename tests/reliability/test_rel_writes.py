@@ -326,6 +326,60 @@ def test_one_sync_per_batch(tmp_path, monkeypatch, have_syncfs):
     assert (tmp_path / "out" / "y" / "e.txt").read_text() == "line of e\n"
 
 
+def _flushed_run(tmp_path: Path, monkeypatch, syncfs) -> list[dict]:
+    """clean_files over a batch big enough for flush_soon, with `syncfs` for atomic's; waits for the flush."""
+    import threading
+
+    from cleaners import load_ruleset
+    from flows.inputs.discover import InputFile
+    from flows.run import worker
+
+    src = tmp_path / "in"
+    src.mkdir()
+    n = worker.FLUSH_SOON_FILES
+    for i in range(n):
+        (src / f"f{i}.txt").write_text(f"{BANNER}\nline of f{i}\n")
+    items = [InputFile(str(src / f"f{i}.txt"), f"f{i}.txt") for i in range(n)]
+    monkeypatch.setattr(files, "_syncfs", syncfs)
+    records = worker.clean_files(items, str(tmp_path / "out"), load_ruleset())
+    for thread in threading.enumerate():
+        if thread.name == "flush-soon":
+            thread.join()
+    monkeypatch.undo()
+    return records
+
+
+def test_a_big_batch_starts_its_sync_half_way(tmp_path, monkeypatch):
+    # One more syncfs, in a thread, once half the batch is written: a head start for the commit's own.
+    calls = []
+
+    def counting_syncfs(fd):
+        calls.append(fd)
+        os.fsync(fd)
+
+    records = _flushed_run(tmp_path, monkeypatch, counting_syncfs)
+    assert [r["error"] for r in records] == [None] * len(records)
+    assert len(calls) == 2
+    assert (tmp_path / "out" / "f1.txt").read_text() == "line of f1\n"
+
+
+def test_a_failed_head_start_changes_nothing(tmp_path, monkeypatch):
+    # Only the commit's sync says what is durable: the head start's error is not a file's.
+    import threading
+
+    calls = []
+
+    def head_start_fails(fd):
+        calls.append(fd)
+        if threading.current_thread().name == "flush-soon":
+            raise OSError(errno.EIO, "syncfs: Input/output error")
+        os.fsync(fd)
+
+    records = _flushed_run(tmp_path, monkeypatch, head_start_fails)
+    assert len(calls) == 2 and [r["error"] for r in records] == [None] * len(records)
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.txt"))[:2] == ["f0.txt", "f1.txt"]
+
+
 def _run_outputs(out: Path) -> dict[str, bytes]:
     """The per-file outputs (text, diff; and each report, from the batch records files), by name."""
     found = {
