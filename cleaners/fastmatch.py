@@ -489,9 +489,10 @@ class _Automata:
             return
         self.bits_of(words | self.pending)
         with _LOCK:
-            self.max_chars = max(self.max_chars, max_chars)
             words = self.words | words | self.pending
             self.reach = self.reach | reach | self.pending_reach
+            # The pending gates' lengths too (a gate's max_chars is its reach's longest): no rebuild for them.
+            self.max_chars = max(self.max_chars, max_chars, *(m for m, _ in self.reach))
             self.pending, self.pending_reach = frozenset(), frozenset()
             # A document's cached hits name the automata they came from.
             tier = _tier(self.reach, self.max_chars)
@@ -688,6 +689,11 @@ class RuleGate:
             **self.__dict__,
             **{"_memo": {}, "seen": {}, "_ready": None, "_bits": {}, "_mask": 0, "_need_masks": []},
         }
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        # Pending, as a new gate's: a cached ruleset's gates then go into one build, not one build each.
+        _AUTOMATA.add(self.words, self._reach())
 
     def line_rules(self, doc: Any) -> dict[int, tuple[Any, ...]]:
         """Line index -> the rules, in order, that may match it, for lines with one of this gate's literals.

@@ -629,3 +629,38 @@ def test_fold_of_every_latin1_character():
     without = every.replace("ß", "").replace("µ", "")  # the two whose casefold leaves Latin-1 one for one
     for text in (every, without, without + "İ"):
         assert fold(text) == text.casefold().replace("\u0307", "")
+
+
+COUNT_BUILDS = """
+import pickle, sys
+import cleaners.fastmatch as fm
+from cleaners import clean_text
+
+built = []
+real = fm._Automata._build
+fm._Automata._build = lambda self, *a: built.append(1) or real(self, *a)
+with open(sys.argv[1], "rb") as f:
+    ruleset = pickle.load(f)
+result = clean_text(sys.argv[2], ruleset)
+print(len(built), len(result.removals))
+"""
+
+
+def test_an_unpickled_ruleset_builds_its_automata_once(tmp_path):
+    """A cached ruleset's gates (every worker's) go into one build of the pair of automata, not one each."""
+    import pickle
+    import subprocess
+    import sys
+
+    from cleaners import clean_text
+
+    ruleset = load_ruleset(None)
+    (tmp_path / "rs.pickle").write_bytes(pickle.dumps(ruleset))
+    text = "A line.\nAdvertisement\nWe use cookies to improve your experience. Accept all\nPhoto: Reuters\n"
+    got = subprocess.run(
+        [sys.executable, "-c", COUNT_BUILDS, str(tmp_path / "rs.pickle"), text],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert got == ["2", str(len(clean_text(text, ruleset).removals))]

@@ -12,10 +12,12 @@ pytestmark = pytest.mark.prefect_server
 
 
 @pytest.fixture(scope="module")
-def prefect_harness():
-    from prefect.testing.utilities import prefect_test_harness
+def prefect_harness(prefect_server):
+    """In-process flow runs against the session's real server (Prefect's own test harness would start one
+    more, ~20 s); each test reads back only its own flow run's records."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with temporary_settings({PREFECT_API_URL: prefect_server}):
         yield
 
 
@@ -38,7 +40,9 @@ def test_flow_run_under_harness(prefect_harness, tmp_path):
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
         )
         assert runs[0].state.is_completed()
-        tasks = client.read_task_runs()
+        tasks = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+        )
         assert any(t.name.startswith("clean-batch") for t in tasks)
 
 
