@@ -5,19 +5,60 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE = 0, 1, 2
 
 
 def prefect_api_configured() -> bool:
+    """Whether Prefect's settings name an API (then `run` is a tracked flow run). Prefect's own answer
+    costs importing it (~1.3 s, more than a small run); it is asked only when a source it reads may hold
+    one (prefect_may_have_api), and its answer decides."""
     if os.environ.get("PREFECT_API_URL"):
         return True
+    if not prefect_may_have_api():
+        return False
     from prefect.settings import get_current_settings
 
     return bool(get_current_settings().api.url)
+
+
+def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = None) -> bool:
+    """False only when none of the sources Prefect 3 reads its settings from can name an API: the
+    environment (or a PREFECT_PROFILE choosing one of its packaged profiles), `.env`, `prefect.toml` and
+    `pyproject.toml`'s [tool.prefect] in the working folder, and the profiles file (PREFECT_PROFILES_PATH,
+    PREFECT_HOME/profiles.toml or ~/.prefect/profiles.toml). Errs towards True: then Prefect is asked."""
+    names = {k.upper() for k in os.environ}
+    if names & {"PREFECT_API_URL", "PREFECT_PROFILE", "PREFECT_PROFILES_PATH"}:
+        return True
+    try:
+        cwd = cwd or Path.cwd()
+    except OSError:  # the working folder was removed: Prefect decides
+        return True
+    if (cwd / "prefect.toml").exists() or "prefect" in _text(cwd / ".env").lower():
+        return True
+    if "prefect" in _text(cwd / "pyproject.toml"):
+        try:
+            if "prefect" in tomllib.loads(_text(cwd / "pyproject.toml")).get("tool", {}):
+                return True
+        except tomllib.TOMLDecodeError:
+            return True
+    home = os.environ.get("PREFECT_HOME") or prefect_home or Path.home() / ".prefect"
+    return "api_url" in _text(Path(home) / "profiles.toml").lower()
+
+
+def _text(path: Path) -> str:
+    """A settings file's text; "" when there is none. One that cannot be read may say anything."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    except OSError:
+        return "prefect api_url"
 
 
 def add_config(p: argparse.ArgumentParser) -> None:
