@@ -473,3 +473,24 @@ def test_summary_totals_added_batch_by_batch_are_the_summarys_own():
         by_rule.update(r["by_rule"])
     assert whole["by_rule"] == dict(sorted(by_rule.items())) and whole["chars_removed"] == removed
     assert to_json_bytes(summarize(records, ruleset, totals=totals)) == to_json_bytes(whole)
+
+
+def test_a_few_small_files_fit_one_batch_and_anything_more_or_unclear_does_not(tmp_path):
+    from flows.run.dispatch import MIN_BATCH, fits_one_batch
+
+    deep = tmp_path / "in" / "a" / "b"
+    deep.mkdir(parents=True)
+    files = [tmp_path / "in" / f"d{i}.txt" for i in range(MIN_BATCH - 2)]
+    files += [deep / "x.txt", tmp_path / "one.txt"]
+    for f in files:
+        f.write_text("Advertisement\nText.\n")
+    assert fits_one_batch([tmp_path / "in", tmp_path / "one.txt"])  # 8 files in nested folders and alone
+    (deep / "y.txt").write_text("one file more\n")
+    assert not fits_one_batch([tmp_path / "in", tmp_path / "one.txt"])
+    assert fits_one_batch([tmp_path / "one.txt"])
+    assert not fits_one_batch([tmp_path / "one.txt"], max_bytes=10)  # a batch is cut at its bytes too
+    assert not fits_one_batch([tmp_path / "missing"])  # the run says what is wrong, not this check
+    many = tmp_path / "many"
+    for i in range(1000):  # empty folders only: the walk is bounded all the same
+        (many / f"f{i:04d}").mkdir(parents=True)
+    assert not fits_one_batch([many])

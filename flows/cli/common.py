@@ -39,7 +39,7 @@ def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = No
         cwd = cwd or Path.cwd()
     except OSError:  # the working folder was removed: Prefect decides
         return True
-    if (cwd / "prefect.toml").exists() or "prefect" in _text(cwd / ".env").lower():
+    if _text(cwd / "prefect.toml", "prefect") or "prefect" in _text(cwd / ".env").lower():
         return True
     if "prefect" in _text(cwd / "pyproject.toml"):
         try:
@@ -47,15 +47,22 @@ def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = No
                 return True
         except tomllib.TOMLDecodeError:
             return True
-    home = os.environ.get("PREFECT_HOME") or prefect_home or Path.home() / ".prefect"
+    try:
+        home = os.environ.get("PREFECT_HOME") or prefect_home or Path.home() / ".prefect"
+    except RuntimeError:  # no home folder to be found
+        return True
     return "api_url" in _text(Path(home) / "profiles.toml").lower()
 
 
-def _text(path: Path) -> str:
-    """A settings file's text; "" when there is none. One that cannot be read may say anything."""
+def _text(path: Path, found: str | None = None) -> str:
+    """A settings file's text (or `found`, when it exists); "" when there is none. One that cannot be read
+    (a folder, no permission) may say anything."""
     try:
+        if found is not None:
+            path.stat()
+            return found
         return path.read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return ""
     except OSError:
         return "prefect api_url"

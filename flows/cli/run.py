@@ -60,7 +60,7 @@ def register(subparsers, formatter_class) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="worker processes (default: the machine's cores)",
+        help="worker processes (default: the machine's cores; 1 for up to 8 small files)",
     )
     run.add_argument(
         "--dask", action="store_true", help="run the batches on a local Dask cluster of --workers processes"
@@ -91,13 +91,15 @@ def register(subparsers, formatter_class) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..inputs.discover import UsageError
     from ..outputs.manifest import ManifestError
-    from ..run.dispatch import DaskStartError, default_workers
+    from ..run.dispatch import DaskStartError, default_workers, fits_one_batch
 
     checked = checked_run_args(args)
     if checked is None:
         return EXIT_USAGE
     alerts, ruleset = checked
-    workers = args.workers if args.workers is not None else default_workers()
+    workers = args.workers
+    if workers is None:  # by default, one process for a batch's worth of small files: no pool to start
+        workers = 1 if fits_one_batch(args.paths) else default_workers()
     if workers < 1:
         print("boilerclean: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import stat
 import sys
 import threading
 import time
@@ -43,8 +44,40 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+# Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
+# Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
+# of MIN_BATCH to BATCH_SIZE files and at most BATCH_BYTES of input (docs/scale.md: why).
+BATCH_SIZE = 512
+MIN_BATCH = 8
+BATCHES_PER_RUN = 64
+BATCH_BYTES = 32 << 20
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
+
+
+def fits_one_batch(paths: list[str], files: int = MIN_BATCH, max_bytes: int = BATCH_BYTES) -> bool:
+    """Whether the inputs are a few small files, one batch whoever cleans it: then a run with the default
+    workers cleans it itself, since starting a pool's workers (~0.3 s) costs more than the cleaning. Looks
+    at `files` + 1 paths at most; what it cannot tell says no (the pool, as before)."""
+    seen, size, todo = 0, 0, [os.fspath(p) for p in paths]
+    for _ in range(8 * files + len(todo)):  # folders and files looked at: a bound, whatever the tree
+        if not todo:
+            return True
+        path = todo.pop()
+        try:
+            st = os.stat(path)
+            if stat.S_ISDIR(st.st_mode):
+                with os.scandir(path) as entries:
+                    todo.extend(entry.path for _, entry in zip(range(files + 2), entries, strict=False))
+            else:
+                seen, size = seen + 1, size + st.st_size
+        except OSError:
+            return False
+        if seen + len(todo) > files or size > max_bytes:
+            return False
+    return False
 
 
 def task_runner(workers: int, dask_address: str | None = None, dask: bool = False):

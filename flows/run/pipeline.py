@@ -26,19 +26,20 @@ from ..review.data import Tally
 from ..schedule.alerts import alert_message, read_alerts
 from ..schedule.history import record_run
 from ..terminal_text import printable
-from .dispatch import process_pool, release_workers, run_batches, start_dispatch
+from .dispatch import (
+    BATCH_BYTES,
+    BATCH_SIZE,
+    BATCHES_PER_RUN,
+    MIN_BATCH,
+    process_pool,
+    release_workers,
+    run_batches,
+    start_dispatch,
+)
 from .hold import hold_if_asked
 from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_and_tally, lost_batch, run_logger
-
-# Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
-# Prefect's API server (Prefect 3.8), a Dask task ~10 ms of CPU. About BATCHES_PER_RUN batches a run, each
-# of MIN_BATCH to BATCH_SIZE files and at most BATCH_BYTES of input (docs/scale.md: why).
-BATCH_SIZE = 512
-MIN_BATCH = 8
-BATCHES_PER_RUN = 64
-BATCH_BYTES = 32 << 20
 
 log = logging.getLogger("boilerclean")
 
