@@ -57,12 +57,19 @@ def big_file_bytes() -> int:
     return _env_int(BIG_FILE_ENV, DEFAULT_BIG_FILE_BYTES)
 
 
+def window_limit(rel: str, big: int) -> int | None:
+    """The size (`big`: big_file_bytes()) from which the input `rel` is cleaned in windows; None for HTML,
+    whose extraction needs the whole tree."""
+    return None if is_html(rel) else big
+
+
 def is_big(item: InputFile) -> bool:
     """True for a text input at least big_file_bytes() long (never HTML)."""
-    if is_html(item.rel):
+    limit = window_limit(item.rel, big_file_bytes())
+    if limit is None:
         return False
     try:
-        return os.stat(item.path).st_size >= big_file_bytes()
+        return os.stat(item.path).st_size >= limit
     except OSError:
         return False  # the whole path reports why it cannot be read
 

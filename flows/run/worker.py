@@ -18,7 +18,6 @@ from typing import Any
 from cleaners import CleanResult, Ruleset, clean_text
 
 from ..inputs.discover import InputFile
-from ..inputs.extract import is_html
 from ..inputs.read import InputText, document_from_bytes, read_input, sha256_bytes
 from ..outputs.atomic import WRITE_CHUNK, OutputBatch, flush_soon, write_text_chunks
 from ..outputs.diff import iter_diff, render_diff
@@ -33,7 +32,7 @@ from ..outputs.records import (
     summary_record,
 )
 from ..review.data import Tally, tally_reports
-from .bigfile import big_file_bytes, clean_big_file
+from .bigfile import big_file_bytes, clean_big_file, window_limit
 from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: the batch's records file only once every text and diff
@@ -196,7 +195,7 @@ def _read_groups(items: list[InputFile], ruleset: Ruleset) -> Iterator[list[tupl
     big = big_file_bytes()
     for item in items:
         try:  # a huge text input is left unread (None), on the size its read's fstat gives
-            got: Any = _read(item, ruleset, None if is_html(item.rel) else big)
+            got: Any = _read(item, ruleset, window_limit(item.rel, big))
         except Exception as exc:  # noqa: BLE001 - raised again where its outputs would be written
             got = exc
         if got is None:  # cleaned in windows, alone, in its place
