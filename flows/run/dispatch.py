@@ -408,12 +408,18 @@ def dask_batches(
         else:
             rs = client.scatter(ruleset, broadcast=True)
         # pure=False: a batch is work with side effects (files written), never to be deduplicated.
-        yield from bounded(
-            lambda b: (b, client.submit(batch_fn, b, out, rs, pure=False)),
-            lambda sent: dask_result(*sent, lost),
-            batches,
-            window,
-        )
+        submit = lambda b: client.submit(batch_fn, b, out, rs, pure=False)  # noqa: E731
+        yield from bounded_futures(submit, batches, window, lost)
+
+
+def bounded_futures(
+    submit: Callable[[list], Any],
+    batches: Iterable[list],
+    window: int,
+    lost: Callable[[list, str], Any] | None,
+) -> Iterator[tuple[list, Any]]:
+    """bounded() over futures (Dask's, or a Prefect task runner's): each batch's result, or lost()'s."""
+    yield from bounded(lambda b: (b, submit(b)), lambda sent: dask_result(*sent, lost), batches, window)
 
 
 def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | None) -> Any:
@@ -453,8 +459,7 @@ def run_batches(
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
-        send = (lambda b: (b, submit_task(b, out, ruleset)), lambda sent: dask_result(*sent, lost))
-        yield from bounded(*send, batches, window)
+        yield from bounded_futures(lambda b: submit_task(b, out, ruleset), batches, window, lost)
         return
     if dask or dask_address:
         with ExitStack() as stack:
