@@ -39,11 +39,12 @@ def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = No
         cwd = cwd or Path.cwd()
     except OSError:  # the working folder was removed: Prefect decides
         return True
-    if _text(cwd / "prefect.toml", "prefect") or "prefect" in _text(cwd / ".env").lower():
+    if _text(cwd / "prefect.toml") or "prefect" in _text(cwd / ".env").lower():
         return True
-    if "prefect" in _text(cwd / "pyproject.toml"):
+    pyproject = _text(cwd / "pyproject.toml")
+    if "prefect" in pyproject:
         try:
-            if "prefect" in tomllib.loads(_text(cwd / "pyproject.toml")).get("tool", {}):
+            if "prefect" in tomllib.loads(pyproject).get("tool", {}):
                 return True
         except tomllib.TOMLDecodeError:
             return True
@@ -54,13 +55,10 @@ def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = No
     return "api_url" in _text(Path(home) / "profiles.toml").lower()
 
 
-def _text(path: Path, found: str | None = None) -> str:
-    """A settings file's text (or `found`, when it exists); "" when there is none. One that cannot be read
-    (a folder, no permission) may say anything."""
+def _text(path: Path) -> str:
+    """A settings file's text; "" when there is none. One that cannot be read (a folder, no permission)
+    may say anything."""
     try:
-        if found is not None:
-            path.stat()
-            return found
         return path.read_text(encoding="utf-8", errors="replace")
     except (FileNotFoundError, NotADirectoryError):
         return ""
