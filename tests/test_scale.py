@@ -18,7 +18,7 @@ from conftest import ROOT, cli_env
 
 from benchmarks.corpus import write_corpus
 from cleaners.core import Removal
-from flows.outputs.records import _line_starts, removal_records
+from flows.outputs.records import _LINE_BREAK, _line_starts, _nonblank_lines, removal_records
 from flows.run import pipeline as run_module
 from flows.run.dispatch import bounded
 from flows.run.prefect_flow import clean_flow
@@ -285,6 +285,16 @@ def test_line_starts_match_a_character_scan():
 
     for text in ["", "a", "a\n", "a\r\nb\rc\n\r\n", "\r\r\n\n", "x\ry"]:
         assert _line_starts(text) == scan(text)
+
+
+def test_nonblank_lines_quick_ways_match_the_split():
+    # Its one-line and LF-only ways against splitting on every line break, for every short text of these.
+    pieces = ["a", " ", "\n", "\r", "\u2028", "\x0b", "\t"]
+    texts = [""]
+    for _ in range(5):
+        texts = [t + p for t in texts for p in pieces]
+        for text in texts:
+            assert _nonblank_lines(text) == sum(1 for ln in _LINE_BREAK.split(text) if ln.strip()), repr(text)
 
 
 def test_removal_lines_counted_on_lf_text_match_the_line_starts():

@@ -35,6 +35,8 @@ def read_input(path: str | os.PathLike, big: int | None = None) -> bytes | None:
         # Read by the size fstat gave, to the end (the file may have grown): not os.fdopen, whose
         # buffered file costs three more system calls (fstat, ioctl, lseek) per input.
         pieces = [os.read(fd, st.st_size + 1)]
+        if len(pieces[0]) == st.st_size:  # the size fstat gave and no more: the end (no read of it)
+            return pieces[0]
         while pieces[-1]:
             pieces.append(os.read(fd, 1 << 20))
         return pieces[0] if len(pieces) <= 2 else b"".join(pieces)  # one piece: no second copy

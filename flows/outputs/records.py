@@ -89,28 +89,30 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     held_by_rule: dict[str, int] = {}
     held_by_reason: dict[str, int] = {}
     by_risk: dict[str, int] = {}  # removals that act or are held, by risk level
-    chars = 0
+    chars = removals = 0
     for d in records:
         held, risk = d.get("held"), d.get("risk")  # status_of(d), inlined: it is called per removal
+        key = f"{d['cleaner']}/{d['rule']}"  # rule_key(d), inlined
+        if source := d.get("source"):
+            key = f"{key} @{source}"
         if held:
             if risk:
                 by_risk[risk] = by_risk.get(risk, 0) + 1
-            key = rule_key(d)
             held_by_rule[key] = held_by_rule.get(key, 0) + 1
             kind = held_kind(held)
             held_by_reason[kind] = held_by_reason.get(kind, 0) + 1
         elif d.get("shadow"):
-            key = rule_key(d)
             shadow_by_rule[key] = shadow_by_rule.get(key, 0) + 1
         else:
             if risk:
                 by_risk[risk] = by_risk.get(risk, 0) + 1
-            cleaner, key = d["cleaner"], rule_key(d)
+            cleaner = d["cleaner"]
             by_cleaner[cleaner] = by_cleaner.get(cleaner, 0) + 1
             by_rule[key] = by_rule.get(key, 0) + 1
             chars += d["end"] - d["start"]
+            removals += 1
     counts = {
-        "removals": sum(by_cleaner.values()),
+        "removals": removals,
         "chars_removed": chars,
         "by_cleaner": dict(sorted(by_cleaner.items())),
         "by_rule": dict(sorted(by_rule.items())),
@@ -134,7 +136,9 @@ def heavy_rules(
     taken: dict[str, int] = {}
     for d in records:
         if d.get("held") or not d.get("shadow"):  # not status_of(d) is SHADOW, inlined
-            key = rule_key(d)
+            key = f"{d['cleaner']}/{d['rule']}"  # rule_key(d), inlined
+            if source := d.get("source"):
+                key = f"{key} @{source}"
             taken[key] = taken.get(key, 0) + _nonblank_lines(d["text"])
     busy = {k: n for k, n in taken.items() if n >= q.runaway_min_lines}
     if not busy:
@@ -145,8 +149,10 @@ def heavy_rules(
 
 def _nonblank_lines(text: str) -> int:
     """How many lines of text (CRLF, LF and lone CR each end one) hold more than white space."""
-    if "\n" not in text and "\r" not in text:  # most removals: one line, no split
-        return 1 if text.strip() else 0
+    if "\r" not in text:
+        if text.find("\n") >= len(text) - 1:  # most removals: one line, its LF at the end if any, no split
+            return 1 if text.strip() else 0
+        return sum(1 for ln in text.split("\n") if ln.strip())
     return sum(1 for ln in _LINE_BREAK.split(text) if ln.strip())
 
 

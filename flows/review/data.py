@@ -330,7 +330,14 @@ class Tally:
         href = entry.href  # quoted once per file, not per removed line
         for i, r in enumerate(report.get("removals") or []):
             # status_of, risk_of, nonblank_lines and Counts.add inlined: this runs for every removal of a run.
-            held, lines = r.get("held"), [s for ln in r["text"].splitlines() if (s := ln.strip())]
+            held, lines = r.get("held"), r["text"].splitlines()
+            if len(lines) == 1:  # most removals: one line, no list made again
+                if not (one := lines[0].strip()):
+                    lines = []
+                elif one != lines[0]:
+                    lines = [one]
+            else:
+                lines = [s for ln in lines if (s := ln.strip())]
             risk = r.get("risk")
             if risk not in RISKS:
                 risk = "risky" if held else "likely"
@@ -356,16 +363,20 @@ class Tally:
         # as counting each removal three times, for a third of the calls.
         per: dict[str, list[int]] = {}
         by_name: dict[str, list[int]] = {}
-        total = [0, 0, 0, 0, 0]
         for key, counts in rules.items():
             _add_into(self.rules, key, counts)
             _add_into(per, key[0], counts)
             name = f"{key[0]}/{key[1]}"
             theirs = by_name.get(name)  # another key of the same name only if a cleaner's name has a "/"
             by_name[name] = counts if theirs is None else [a + b for a, b in zip(theirs, counts, strict=True)]
+        t_removals = t_lines = t_chars = t_shadow = t_held = 0  # the file's totals, in _FIELDS' order
         for name, counts in per.items():
             _add_into(self.cleaners, name, counts)
-            total = [a + b for a, b in zip(total, counts, strict=True)]
+            t_removals += counts[0]
+            t_lines += counts[1]
+            t_chars += counts[2]
+            t_shadow += counts[3]
+            t_held += counts[4]
         self.files.update([*per, *(tuple(k.split("/", 1)) for k in by_name)])
         return {
             "input": entry.input,
@@ -374,7 +385,11 @@ class Tally:
             "chars_in": entry.record.get("chars_in", 0),
             "source": source,
             "risks": sorted(risks),
-            **_named(total),
+            "removals": t_removals,
+            "lines": t_lines,
+            "chars": t_chars,
+            "shadow": t_shadow,
+            "held": t_held,
             "by_cleaner": {k: per[k] for k in sorted(per)},
             "by_rule": {k: by_name[k] for k in sorted(by_name)},
         }
