@@ -92,9 +92,7 @@ def count_removals(records: Iterable[dict]) -> dict[str, Any]:
     chars = removals = 0
     for d in records:
         held, risk = d.get("held"), d.get("risk")  # status_of(d), inlined: it is called per removal
-        key = f"{d['cleaner']}/{d['rule']}"  # rule_key(d), inlined
-        if source := d.get("source"):
-            key = f"{key} @{source}"
+        key = rule_key(d)
         if held:
             if risk:
                 by_risk[risk] = by_risk.get(risk, 0) + 1
@@ -136,9 +134,7 @@ def heavy_rules(
     taken: dict[str, int] = {}
     for d in records:
         if d.get("held") or not d.get("shadow"):  # not status_of(d) is SHADOW, inlined
-            key = f"{d['cleaner']}/{d['rule']}"  # rule_key(d), inlined
-            if source := d.get("source"):
-                key = f"{key} @{source}"
+            key = rule_key(d)
             taken[key] = taken.get(key, 0) + _nonblank_lines(d["text"])
     busy = {k: n for k, n in taken.items() if n >= q.runaway_min_lines}
     if not busy:
