@@ -6,6 +6,10 @@ then the page's document order (flows/inputs/order.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import lxml.html
 import trafilatura
 
 from flows.inputs import extract as extract_mod
@@ -426,3 +430,25 @@ def test_extract_article_records_the_lead(monkeypatch):
     ext = extract_mod.extract_article(LEDE_HTML, "utf-8", "consensus")
     assert ext.text == "\n".join([TITLE, LEDE, P1, P2, P3])
     assert ext.record()["lead"] == [LEDE]
+
+
+def test_one_parse_serves_every_pass_as_separate_parses_would(monkeypatch):
+    # The passes share one parsed tree: none may change it, so each result is what a parse of its own gives.
+    harbour = (Path(__file__).parent / "data" / "html" / "harbour.html").read_text(encoding="utf-8")
+    load, parsed = trafilatura.load_html, []
+
+    def spy(page, *args, **kwargs):
+        tree = load(page, *args, **kwargs)
+        parsed.extend([tree] if isinstance(page, str) else [])
+        return tree
+
+    monkeypatch.setattr(trafilatura, "load_html", spy)
+    for html in (HTML, OFFER_HTML, ADS_HTML, LEDE_HTML, harbour):
+        parsed.clear()
+        ext = extract_mod.extract_article(html, "utf-8", "consensus")
+        assert len(parsed) == 1 and ext.paragraphs > 0  # parsed once, and every pass ran
+        assert lxml.html.tostring(parsed[0]) == lxml.html.tostring(load(html))  # still as parsed
+        text, titles = trafilatura.extract(html, include_comments=False), extract_mod.page_titles(html)
+        alone = extract_mod._second_opinions(html, text, "consensus", titles)  # each pass parses the markup
+        assert replace(ext, **alone, titles=titles) == ext
+        assert extract_mod.extract_article(html, "utf-8", "consensus") == ext  # and again: same text

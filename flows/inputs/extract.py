@@ -9,7 +9,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaners.settings import DEFAULT_EXTRACTION
 
@@ -17,6 +17,9 @@ from .consensus import classify, consensus, line_key, page_language
 from .domain import domain_from_html
 from .edges import article_paragraphs
 from .trim import trim_tail
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 # Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
@@ -190,12 +193,14 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
 
     # trafilatura logs every odd page at WARNING/ERROR; our report records the outcome instead.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
+    # Parsed once (~2 ms a page) for every pass; none changes it: trafilatura.extract works on its own copy.
+    tree = trafilatura.load_html(html)
+    text = trafilatura.extract(tree, **EXTRACTION_SETTINGS[mode]) if tree is not None else None
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    titles = page_titles(html)
+    titles = page_titles(tree)
     return Extraction(
-        **_second_opinions(html, text, mode, titles),
+        **_second_opinions(html, text, mode, titles, tree),
         titles=titles,
         html_chars=len(html),
         encoding=encoding,
@@ -204,20 +209,27 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     )
 
 
-def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The text as the mode corrects it with other extractions, and the Extraction fields that record it."""
+def _second_opinions(
+    html: str, text: str, mode: str, titles: tuple[str, ...] = (), tree: HtmlElement | None = None
+) -> dict[str, Any]:
+    """The text as the mode corrects it with other extractions, and the Extraction fields that record it.
+
+    `tree` is the page parsed by trafilatura.load_html, if it was already (read only: each pass copies it).
+    """
     import trafilatura
 
     if mode not in TRIM_SETTINGS:
         return {"text": text}
-    precise = trafilatura.extract(html, **TRIM_SETTINGS[mode]) or ""
+    page = html if tree is None else tree
+    precise = trafilatura.extract(page, **TRIM_SETTINGS[mode]) or ""
     if mode not in RECALL_SETTINGS:
         text, trimmed = trim_tail(text, precise)
         return {"text": text, "trimmed": tuple(trimmed)}
-    recall = trafilatura.extract(html, **RECALL_SETTINGS[mode]) or ""
+    recall = trafilatura.extract(page, **RECALL_SETTINGS[mode]) or ""
     language = page_language(text)
+    # jusText parses the markup itself, with its own parser settings: its paragraphs come from its own tree.
     paragraphs = classify(html, language) if language else []
-    article = article_paragraphs(html, line_key) if paragraphs else []  # no jusText verdict: no use
+    article = article_paragraphs(page, line_key) if paragraphs else []  # no jusText verdict: no use
     found = consensus(text, precise, recall, paragraphs, article, titles)
     return {
         "text": found.text,
@@ -233,8 +245,10 @@ def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = 
     }
 
 
-def page_titles(html: str) -> tuple[str, ...]:
-    """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ."""
+def page_titles(html: str | HtmlElement) -> tuple[str, ...]:
+    """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ.
+
+    `html` may be trafilatura.load_html's tree of the page: it is only read."""
     import trafilatura
     from trafilatura.metadata import extract_metadata
 
