@@ -6,6 +6,10 @@ then the page's document order (flows/inputs/order.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import lxml.html
 import trafilatura
 
 from flows.inputs import extract as extract_mod
@@ -426,3 +430,44 @@ def test_extract_article_records_the_lead(monkeypatch):
     ext = extract_mod.extract_article(LEDE_HTML, "utf-8", "consensus")
     assert ext.text == "\n".join([TITLE, LEDE, P1, P2, P3])
     assert ext.record()["lead"] == [LEDE]
+
+
+def test_one_parse_serves_every_pass_as_separate_parses_would(monkeypatch):
+    # The passes share one parsed tree: none may change it, so each result is what a parse of its own gives.
+    harbour = (Path(__file__).parent / "data" / "html" / "harbour.html").read_text(encoding="utf-8")
+    load, parsed = trafilatura.load_html, []
+
+    def spy(page, *args, **kwargs):
+        tree = load(page, *args, **kwargs)
+        parsed.extend([tree] if isinstance(page, str) else [])
+        return tree
+
+    monkeypatch.setattr(trafilatura, "load_html", spy)
+    for html in (HTML, OFFER_HTML, ADS_HTML, LEDE_HTML, harbour):
+        parsed.clear()
+        ext = extract_mod.extract_article(html, "utf-8", "consensus")
+        assert len(parsed) == 1 and ext.paragraphs > 0  # parsed once, and every pass ran
+        assert lxml.html.tostring(parsed[0]) == lxml.html.tostring(load(html))  # still as parsed
+        text, titles = trafilatura.extract(html, include_comments=False), extract_mod.page_titles(html)
+        alone = extract_mod._second_opinions(html, text, "consensus", titles)  # each pass parses the markup
+        assert replace(ext, **alone, titles=titles) == ext
+        assert extract_mod.extract_article(html, "utf-8", "consensus") == ext  # and again: same text
+
+
+def test_metadata_title_is_trafilaturas_metadata_title():
+    # page_titles reads only the title of trafilatura's metadata: the same one, found by its own steps.
+    from trafilatura.metadata import extract_metadata
+
+    harbour = (Path(__file__).parent / "data" / "html" / "harbour.html").read_text(encoding="utf-8")
+    ld = '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Bridge open"}'
+    ld = f'<script type="application/ld+json">{ld}</script>'
+    og = '<meta property="og:title" content="  Bridge   open | Gazette ">'
+    pages = [HTML, OFFER_HTML, LEDE_HTML, harbour, HTML.replace("<head>", f"<head>{ld}")]
+    bare = f"<html><body><h1>Only {P1}</h1><p>{P2}</p></body></html>"  # no <title>: the <h1>
+    pages += [HTML.replace("<head>", f"<head>{og}"), bare]
+    titles = set()
+    for html in pages:
+        tree = trafilatura.load_html(html)
+        titles.add(extract_mod.metadata_title(tree))
+        assert extract_mod.metadata_title(tree) == extract_metadata(tree).title
+    assert {"Bridge open", "Bridge open | Gazette"} <= titles and len(titles) >= 4  # JSON-LD's, og's, ...

@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from copy import deepcopy
+from typing import TYPE_CHECKING
 
 import regex
 
 from cleaners.page_title import title_forms, title_words
 from cleaners.risk import measure
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 # readability's article must hold at least this share of the text's characters (0.3 chosen on half A
 # over 0 / 0.5 / 0.7: with none, pages where readability picked another block lose lines of their article).
@@ -40,8 +45,10 @@ Key = Callable[[str], str]
 Verdict = Callable[[str], "tuple[str, str] | None"]
 
 
-def article_paragraphs(html: str, key: Key) -> list[str]:
-    """readability's article as paragraph texts (through `key`); [] when it finds none or fails."""
+def article_paragraphs(html: str | HtmlElement, key: Key) -> list[str]:
+    """readability's article as paragraph texts (through `key`); [] when it finds none or fails.
+
+    `html` may be trafilatura.load_html's tree of the page: readability then works on a copy of it."""
     import lxml.html
     import trafilatura
     from trafilatura.readability_lxml import Document
@@ -51,6 +58,8 @@ def article_paragraphs(html: str, key: Key) -> list[str]:
         tree = trafilatura.load_html(html)
         if tree is None:
             return []
+        if tree is html:  # readability's summary() changes the tree: never the caller's
+            tree = deepcopy(tree)
         article = lxml.html.fromstring(Document(tree, min_text_length=25).summary())
     except (ValueError, TypeError, AttributeError, lxml.etree.LxmlError):  # no article: no opinion
         return []

@@ -9,7 +9,7 @@ import zlib
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cleaners.settings import DEFAULT_EXTRACTION
 
@@ -17,6 +17,9 @@ from .consensus import classify, consensus, line_key, page_language
 from .domain import domain_from_html
 from .edges import article_paragraphs
 from .trim import trim_tail
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 # Suffixes read as HTML pages.
 HTML_SUFFIXES = (".html", ".htm", ".html.gz")
@@ -190,12 +193,14 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
 
     # trafilatura logs every odd page at WARNING/ERROR; our report records the outcome instead.
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    text = trafilatura.extract(html, **EXTRACTION_SETTINGS[mode])
+    # Parsed once (~2 ms a page) for every pass; none changes it: trafilatura.extract works on its own copy.
+    tree = trafilatura.load_html(html)
+    text = trafilatura.extract(tree, **EXTRACTION_SETTINGS[mode]) if tree is not None else None
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    titles = page_titles(html)
+    titles = page_titles(tree)
     return Extraction(
-        **_second_opinions(html, text, mode, titles),
+        **_second_opinions(html, text, mode, titles, tree),
         titles=titles,
         html_chars=len(html),
         encoding=encoding,
@@ -204,20 +209,27 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     )
 
 
-def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The text as the mode corrects it with other extractions, and the Extraction fields that record it."""
+def _second_opinions(
+    html: str, text: str, mode: str, titles: tuple[str, ...] = (), tree: HtmlElement | None = None
+) -> dict[str, Any]:
+    """The text as the mode corrects it with other extractions, and the Extraction fields that record it.
+
+    `tree` is the page parsed by trafilatura.load_html, if it was already (read only: each pass copies it).
+    """
     import trafilatura
 
     if mode not in TRIM_SETTINGS:
         return {"text": text}
-    precise = trafilatura.extract(html, **TRIM_SETTINGS[mode]) or ""
+    page = html if tree is None else tree
+    precise = trafilatura.extract(page, **TRIM_SETTINGS[mode]) or ""
     if mode not in RECALL_SETTINGS:
         text, trimmed = trim_tail(text, precise)
         return {"text": text, "trimmed": tuple(trimmed)}
-    recall = trafilatura.extract(html, **RECALL_SETTINGS[mode]) or ""
+    recall = trafilatura.extract(page, **RECALL_SETTINGS[mode]) or ""
     language = page_language(text)
+    # jusText parses the markup itself, with its own parser settings: its paragraphs come from its own tree.
     paragraphs = classify(html, language) if language else []
-    article = article_paragraphs(html, line_key) if paragraphs else []  # no jusText verdict: no use
+    article = article_paragraphs(page, line_key) if paragraphs else []  # no jusText verdict: no use
     found = consensus(text, precise, recall, paragraphs, article, titles)
     return {
         "text": found.text,
@@ -233,16 +245,16 @@ def _second_opinions(html: str, text: str, mode: str, titles: tuple[str, ...] = 
     }
 
 
-def page_titles(html: str) -> tuple[str, ...]:
-    """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ."""
+def page_titles(html: str | HtmlElement) -> tuple[str, ...]:
+    """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ.
+
+    `html` may be trafilatura.load_html's tree of the page: it is only read."""
     import trafilatura
-    from trafilatura.metadata import extract_metadata
 
     tree = trafilatura.load_html(html)
     if tree is None:
         return ()
-    meta = extract_metadata(tree)
-    found = [meta.title if meta is not None else None]
+    found = [metadata_title(tree)]
     found += [el.text_content() for el in tree.xpath("//head/title")[:1]]
     found += tree.xpath('//head/meta[@property="og:title"]/@content')[:1]
     # The page's first <h1> is its headline even when the metadata title is worded differently.
@@ -253,3 +265,22 @@ def page_titles(html: str) -> tuple[str, ...]:
         if t and t not in out:
             out.append(t)
     return tuple(out)
+
+
+def metadata_title(tree: HtmlElement) -> str | None:
+    """trafilatura.metadata.extract_metadata(tree).title, by its own steps for the title alone.
+
+    The whole metadata also finds the author, date, site name, tags and licence: ~10 of extract_article's
+    ~107 ms a page, for nothing here (benchmarks/RESULTS.md, 2026-12-02 h1)."""
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+    meta = examine_meta(tree)
+    if meta.author and " " not in meta.author:  # as extract_metadata does before it reads JSON-LD
+        meta.author = None
+    try:
+        meta = extract_meta_json(tree, meta)
+    except Exception:  # noqa: BLE001 - extract_metadata skips a JSON-LD reader's error alike
+        pass
+    meta.title = meta.title or extract_title(tree)
+    meta.clean_and_trim()  # its length limit and trimming
+    return meta.title
