@@ -37,6 +37,7 @@ from .dispatch import (
     start_dispatch,
 )
 from .hold import hold_if_asked
+from .lost import drop_claim, sweep_claims
 from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_and_tally, lost_batch, run_logger
@@ -181,6 +182,7 @@ def run_clean(
             ruleset = with_line_counts(ruleset, items, logger)
             with IncrementalRun.open(out, ruleset.hash, prune) as incremental:
                 mark_unfinished(out, logger)  # before this run deletes or puts in place any output
+                sweep_claims(out)  # a killed run's (run/lost.py)
                 # Only new and changed inputs are cleaned; unchanged ones keep their outputs and records.
                 items, unchanged = incremental.plan(items, unknown)
                 meter.phase("cleaning", len(items), sum(incremental.size(i.rel) for i in items))
@@ -250,10 +252,11 @@ def clean_batches(
         ruleset,
         submit_task=submit_task,
         pool=pool,
-        lost=lambda batch, why: lost_batch(batch, why, ruleset.hash),
+        lost=lambda batch, why: lost_batch(batch, why, ruleset.hash, out),
         **dispatch,
     )
     for batch, (result, tally) in done:
+        drop_claim(out, batch)  # the batch's result is here: its claim has served
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
         meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
         yield result, tally

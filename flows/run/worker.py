@@ -33,6 +33,7 @@ from ..outputs.records import (
 )
 from ..review.data import Tally, tally_reports
 from .bigfile import big_file_bytes, clean_big_file, window_limit
+from .lost import read_back, write_claim
 from .rulecache import RulesetRef, resolve_ruleset
 
 # Outputs are renamed into place in two phases: the batch's records file only once every text and diff
@@ -65,7 +66,9 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
 
     A plain function, so process pools and Dask can pickle it by name.
     """
-    return _clean_batch(items, out_dir, resolve_ruleset(ruleset), lambda results, records: None)[0]
+    return _clean_batch(items, out_dir, resolve_ruleset(ruleset), lambda results, records: None, claim=False)[
+        0
+    ]
 
 
 def clean_and_tally(
@@ -78,11 +81,21 @@ def clean_and_tally(
     return _clean_batch(items, out_dir, ruleset, _counter(ruleset))
 
 
-def lost_batch(items: list[InputFile], why: str, ruleset_hash: str) -> tuple[list[dict[str, Any]], Tally]:
-    """clean_and_tally's result for a batch that no worker could finish (Dask gave up on it): each file
-    fails with `why` (its manifest entry stays the last good one: the next run cleans it again)."""
-    results = [summary_record({"input": item.rel, "error": f"{why}; not cleaned"}) for item in items]
-    return results, tally_reports(ruleset_hash, results, lambda rel: None)
+def lost_batch(
+    items: list[InputFile], why: str, ruleset_hash: str, out_dir: str
+) -> tuple[list[dict[str, Any]], Tally]:
+    """clean_and_tally's result for a batch that no worker could finish (Dask gave up on it). A worker that
+    died after putting the batch in place left it claimed: its files whose outputs are in place are taken
+    from its records file. Every other file fails with `why` (its manifest entry stays the last good one:
+    the next run cleans it again)."""
+    committing, found, reports = read_back(out_dir, items, ruleset_hash)
+    if found:
+        what = f"{min(found)} and {len(found) - 1} more files"
+        run_logger().warning("%s: %s after putting their outputs in place; results read back", what, why)
+    # Died while putting the batch in place: a file's new outputs may be in place without their records.
+    why += "; not cleaned" + (" (its outputs may be new)" if committing else "")
+    results = [found.get(item.rel) or summary_record({"input": item.rel, "error": why}) for item in items]
+    return results, tally_reports(ruleset_hash, results, reports.get)
 
 
 def _counter(ruleset: Ruleset) -> Callable[[list[dict], BatchRecords], Tally]:
@@ -90,12 +103,19 @@ def _counter(ruleset: Ruleset) -> Callable[[list[dict], BatchRecords], Tally]:
 
 
 def _clean_batch(
-    items: list[InputFile], out_dir: str, ruleset: Ruleset, count: Callable[[list[dict], BatchRecords], Any]
+    items: list[InputFile],
+    out_dir: str,
+    ruleset: Ruleset,
+    count: Callable[[list[dict], BatchRecords], Any],
+    claim: bool = True,
 ) -> tuple[list[dict], Any]:
     """The batch's summary records, and count(them, its records). The counting is done while the batch's
     commit (sync, links, folder syncs) runs in a thread, on the records it gives when every output goes in
-    place; and again, after it, in the rare case where some did not."""
+    place; and again, after it, in the rare case where some did not. `claim`: for a run, which deletes the
+    claim when it has the result (run/lost.py)."""
     work = _stage_batch(items, out_dir, ruleset)
+    if claim and not work.failed and work.records:  # read if this worker dies before the run has the result
+        write_claim(out_dir, items, work.records.name)
     committing = _Committing(work)
     guess = None
     try:

@@ -74,7 +74,8 @@ def test_a_batch_whose_dask_workers_keep_dying_fails_alone_and_the_run_goes_on(t
     assert {f"doc{i:02d}.txt" for i in range(8, 16)} <= set(failed)  # the batch holding POISON
     why = "the Dask worker cleaning its batch died 2 times (out of memory?); not cleaned"
     assert set(failed.values()) == {why}
-    lines = [line for line in res.stderr.splitlines() if line.startswith("boilerclean: ")]
+    # A batch lost beside it whose worker had put it in place is read back (test_rel_lost_batch): one line.
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("boilerclean: ") and "read back" not in ln]
     assert sorted(lines) == sorted(f"boilerclean: {rel}: {why}" for rel in failed)
     assert summary["failed"] == len(failed) and summary["cleaned"] == FILES - len(failed)
     assert summary["cleaned"] >= 8, "the run went on with the other batches"  # one worker never died
