@@ -66,9 +66,8 @@ def clean_files(items: list[InputFile], out_dir: str, ruleset: Ruleset | Ruleset
 
     A plain function, so process pools and Dask can pickle it by name.
     """
-    return _clean_batch(items, out_dir, resolve_ruleset(ruleset), lambda results, records: None, claim=False)[
-        0
-    ]
+    results, _ = _clean_batch(items, out_dir, resolve_ruleset(ruleset), lambda *_: None, claim=False)
+    return results
 
 
 def clean_and_tally(
