@@ -146,6 +146,7 @@ def test_clean_on_a_terminal_without_input_prints_a_hint():
 
 
 @pytest.mark.parametrize("command", ["held", "review", "clean"])
+@pytest.mark.slow
 def test_closed_pipe_ends_quietly(tmp_path, command):
     # Enough output that the writer meets the closed pipe: many held files, or one long document.
     src, out = tmp_path / "in", tmp_path / "out"

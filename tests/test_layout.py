@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import SEEDS, cli_env, records_files, report_of, run_cli
 
 from flows.outputs import restore as restore_module
@@ -27,6 +28,7 @@ def _outputs(out: Path) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_layout_restore_incremental_and_prune(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     (inp / "sub").mkdir(parents=True)

@@ -127,6 +127,7 @@ def test_proposal_yaml_quotes_awkward_folders_and_lines():
     assert group.rules[0].pattern.search("O'Brien's corner: 'quotes' & #tags")
 
 
+@pytest.mark.slow
 def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
     proposal = tmp_path / "proposed.yaml"
     res = cli("mine", str(corpus), "--min-docs", "10", "--min-share", "0.5", "--out", str(proposal))

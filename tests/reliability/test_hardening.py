@@ -299,6 +299,7 @@ def _deep(root: Path, levels: int) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_folders_deeper_than_1000_levels_are_no_traceback():
     # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit
     # RecursionError.
