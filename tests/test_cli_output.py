@@ -196,6 +196,7 @@ def test_quiet_prefect_env_keeps_what_the_user_set():
     assert quiet_prefect_env({"DO_NOT_TRACK": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}) == {}
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_names_each_phase(tmp_path):
     parent, child = pty.openpty()
     out = str(tmp_path / "o")

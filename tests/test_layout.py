@@ -80,6 +80,7 @@ def _rel(p: Path, root: Path) -> str:
     return p.relative_to(root).as_posix()
 
 
+@pytest.mark.slow
 def test_records_file_goes_with_its_last_input(tmp_path):
     inp, out, run = _one_worker_run(tmp_path, 2)
     assert run_cli(*run).returncode == 0
@@ -96,6 +97,7 @@ def test_records_file_goes_with_its_last_input(tmp_path):
     assert records_files(out) == []
 
 
+@pytest.mark.slow
 def test_output_folder_of_the_layout_before_is_still_read(tmp_path):
     """A folder written before the batch layout (a report per input, no "records" in summary.json):
     restore, held and an incremental run still work, and a changed input moves to the new layout."""
@@ -146,6 +148,7 @@ def _to_layout_before(out: Path) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_restore_follows_the_manifest_when_summary_json_is_stale(tmp_path):
     # A run whose outputs are in place but whose summary.json could not be rewritten (disk full at the
     # end) leaves the older summary naming older records files: restore finds the current report through

@@ -168,6 +168,7 @@ SEED_RESIDUE = {
 }
 
 
+@pytest.mark.slow
 def test_mine_on_seeds_leaves_out_what_the_rules_remove(cli, tmp_path):
     # The default rules remove all four recurring lines of the seeds: nothing left to propose, and it says so.
     res = cli("mine", "seeds", "--min-docs", "2", "--min-share", "0.4")

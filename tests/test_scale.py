@@ -410,6 +410,7 @@ def test_the_cli_starts_the_pools_workers_once(small_corpus, tmp_path, monkeypat
     assert len([p for p in calls if p is not None]) == 1
 
 
+@pytest.mark.slow
 def test_the_pool_goes_before_the_runs_end_unless_the_review_needs_it(small_corpus, tmp_path, monkeypatch):
     """Once the batches are done, the pool's workers exit in the background while the run writes its
     summary and index (their exit is ~0.2 s); with --pages the review still renders its pages there. Either

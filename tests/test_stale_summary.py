@@ -102,6 +102,7 @@ def test_review_server_and_held_after_a_killed_run(tmp_path):
     assert len(ReviewApp(out).ix.files) == FILES
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_never_called_stale(tmp_path):
     # Summary and manifest may differ by design: an input that failed unread keeps its older entry while
     # the summary names its newer error report; a gone input stays in the manifest until pruned.
