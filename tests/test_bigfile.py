@@ -43,6 +43,7 @@ def make_inputs(inp) -> None:
     )
 
 
+@pytest.mark.slow
 def test_windowed_outputs_equal_the_whole_path_and_restore(tmp_path):
     inp = tmp_path / "in"
     make_inputs(inp)
@@ -84,6 +85,7 @@ def _items(inp):
 
 
 @pytest.mark.parametrize("fault", ["disk full", "input changed"])
+@pytest.mark.slow
 def test_a_failure_midway_keeps_the_last_good_outputs(tmp_path, monkeypatch, fault):
     inp, out = tmp_path / "in", tmp_path / "out"
     make_inputs(inp)

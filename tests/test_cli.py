@@ -141,6 +141,7 @@ def test_help_has_examples(cmd):
         b"A\n\nCFP\n\nB\nno final newline",
     ],
 )
+@pytest.mark.slow
 def test_diff_reverses_with_patch(tmp_path, original):
     src = tmp_path / "in"
     src.mkdir()

@@ -146,6 +146,7 @@ def test_clean_on_a_terminal_without_input_prints_a_hint():
 
 
 @pytest.mark.parametrize("command", ["held", "review", "clean"])
+@pytest.mark.slow
 def test_closed_pipe_ends_quietly(tmp_path, command):
     # Enough output that the writer meets the closed pipe: many held files, or one long document.
     src, out = tmp_path / "in", tmp_path / "out"
@@ -195,6 +196,7 @@ def test_quiet_prefect_env_keeps_what_the_user_set():
     assert quiet_prefect_env({"DO_NOT_TRACK": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "true"}) == {}
 
 
+@pytest.mark.slow
 def test_progress_bar_on_a_terminal_names_each_phase(tmp_path):
     parent, child = pty.openpty()
     out = str(tmp_path / "o")

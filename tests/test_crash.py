@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, SEEDS, cli_env, records_files, run_cli
 from test_incremental import output_tree
 
@@ -58,6 +59,7 @@ def _reports(out: Path) -> int:
     return sum(len(p.read_bytes().splitlines()) for p in records_files(out)) if out.exists() else 0
 
 
+@pytest.mark.slow
 def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     inp = tmp_path / "in"
     make_inputs(inp)
@@ -91,6 +93,7 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
     assert output_tree(out) == output_tree(reference)
 
 
+@pytest.mark.slow
 def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
     # A killed run's pool workers must not linger (and must never hold the output folder's lock).
     inp = tmp_path / "in"

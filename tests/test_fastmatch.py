@@ -191,6 +191,7 @@ def _every_rule_on_every_line(monkeypatch):
 
 @settings(max_examples=300, deadline=None)
 @given(documents())
+@pytest.mark.slow
 def test_fast_path_matches_reference(text):
     doc = Document(text)
     assert list(doc.lines) == split_lines(text)
@@ -479,6 +480,7 @@ def test_a_rule_added_later_moves_the_long_line_tier():
 
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(documents(), long_documents()))
+@pytest.mark.slow
 def test_literal_pass_puts_each_word_on_its_line(text):
     """The automata's hits, mapped to lines by counting line breaks, equal a plain `in` on each line."""
     import cleaners.fastmatch as fastmatch
@@ -502,6 +504,7 @@ def test_literal_pass_puts_each_word_on_its_line(text):
 
 @settings(max_examples=200, deadline=None)
 @given(documents(), documents())
+@pytest.mark.slow
 def test_remembered_lines_find_the_same(first, text):
     """A cleaner remembers its answer per line: after another document it finds what a fresh one does."""
     for cleaner in PATTERN_CLEANERS:

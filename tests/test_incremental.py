@@ -246,6 +246,7 @@ def test_summary_is_deterministic_for_a_fresh_folder(tmp_path):
     assert str(tmp_path) not in (tmp_path / "a" / "summary.json").read_text()
 
 
+@pytest.mark.slow
 def test_cli_prune_and_bad_alert_option(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     write_inputs(inp)

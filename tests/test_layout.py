@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import SEEDS, cli_env, records_files, report_of, run_cli
 
 from flows.outputs import restore as restore_module
@@ -27,6 +28,7 @@ def _outputs(out: Path) -> set[str]:
     }
 
 
+@pytest.mark.slow
 def test_layout_restore_incremental_and_prune(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     (inp / "sub").mkdir(parents=True)
@@ -78,6 +80,7 @@ def _rel(p: Path, root: Path) -> str:
     return p.relative_to(root).as_posix()
 
 
+@pytest.mark.slow
 def test_records_file_goes_with_its_last_input(tmp_path):
     inp, out, run = _one_worker_run(tmp_path, 2)
     assert run_cli(*run).returncode == 0
@@ -94,6 +97,7 @@ def test_records_file_goes_with_its_last_input(tmp_path):
     assert records_files(out) == []
 
 
+@pytest.mark.slow
 def test_output_folder_of_the_layout_before_is_still_read(tmp_path):
     """A folder written before the batch layout (a report per input, no "records" in summary.json):
     restore, held and an incremental run still work, and a changed input moves to the new layout."""
@@ -144,6 +148,7 @@ def _to_layout_before(out: Path) -> None:
     db.close()
 
 
+@pytest.mark.slow
 def test_restore_follows_the_manifest_when_summary_json_is_stale(tmp_path):
     # A run whose outputs are in place but whose summary.json could not be rewritten (disk full at the
     # end) leaves the older summary naming older records files: restore finds the current report through

@@ -127,6 +127,7 @@ def test_proposal_yaml_quotes_awkward_folders_and_lines():
     assert group.rules[0].pattern.search("O'Brien's corner: 'quotes' & #tags")
 
 
+@pytest.mark.slow
 def test_mine_cli_then_run_removes_the_residue(corpus, tmp_path, cli):
     proposal = tmp_path / "proposed.yaml"
     res = cli("mine", str(corpus), "--min-docs", "10", "--min-share", "0.5", "--out", str(proposal))
@@ -167,6 +168,7 @@ SEED_RESIDUE = {
 }
 
 
+@pytest.mark.slow
 def test_mine_on_seeds_leaves_out_what_the_rules_remove(cli, tmp_path):
     # The default rules remove all four recurring lines of the seeds: nothing left to propose, and it says so.
     res = cli("mine", "seeds", "--min-docs", "2", "--min-share", "0.4")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from conftest import cli_env
 
 URL = "http://127.0.0.1:4299/api"
@@ -49,6 +50,7 @@ print(quick, bool(get_current_settings().api.url))
 """
 
 
+@pytest.mark.slow
 def test_the_quick_check_says_no_only_where_prefect_names_no_api(tmp_path):
     procs = {}
     for n, (name, (files, extra, _)) in enumerate(CASES.items()):

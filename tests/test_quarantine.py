@@ -136,6 +136,7 @@ def test_bad_quarantine_config(raw, key):
     assert err.value.file == "my.yaml" and err.value.key == key
 
 
+@pytest.mark.slow
 def test_run_flags_held_removals_and_held_lists_each_one(tmp_path, cli):
     config = tmp_path / "greedy.yaml"
     config.write_text(yaml.safe_dump(GREEDY), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 import yaml
 
 from flows.inputs.read import document_from_bytes
@@ -25,6 +26,7 @@ DOMAIN_RULE = {
 }
 
 
+@pytest.mark.slow
 def test_clean_applies_a_domain_rule_to_a_page_as_run_does(tmp_path, cli):
     config = tmp_path / "rules.yaml"
     config.write_text(yaml.safe_dump(DOMAIN_RULE), encoding="utf-8")

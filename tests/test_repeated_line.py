@@ -87,6 +87,7 @@ def test_bad_options_are_refused_even_while_the_cleaner_is_off():
         ruleset_from_mapping({"cleaners": {"repeated_line": {"options": {"min_docs": 1}}}}, "my.yaml")
 
 
+@pytest.mark.slow
 def test_run_counts_first_then_cleans(tmp_path, cli):
     corpus = tmp_path / "corpus"
     write_corpus(corpus, docs_per_source=12)

@@ -224,6 +224,7 @@ def test_index_data_js_is_one_json_assignment(seeds_out):
     assert json.loads(js[len("window.BOILERCLEAN_INDEX = ") : -2]) == json.loads(json.dumps(review.to_data()))
 
 
+@pytest.mark.slow
 def test_review_cli_summary_and_cleaner_listing(seeds_out, hostile_out):
     def cli(*args):
         return run_cli(

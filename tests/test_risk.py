@@ -236,6 +236,7 @@ def rogue_run(tmp_path: Path, cli, docs: int):
     return out, cli("run", str(src), "--out", str(out), "--config", str(config))
 
 
+@pytest.mark.slow
 def test_reports_summary_and_review_show_risk_and_runaway_rules(tmp_path, cli):
     out, run = rogue_run(tmp_path, cli, 4)
     assert run.returncode == 0

@@ -48,6 +48,7 @@ def small_corpus():
         yield corpus
 
 
+@pytest.mark.slow
 def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, tmp_path, monkeypatch):
     from distributed import LocalCluster
 
@@ -120,6 +121,7 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
     assert dask.config.get("distributed.scheduler.work-stealing")
 
 
+@pytest.mark.slow
 def test_a_killed_dask_runs_workers_and_fork_server_exit(tmp_path):
     """SIGKILL of a `--dask` run: its fork server and workers go too (they hold none of the run's files, and
     a worker still running would write outputs nobody records)."""
@@ -197,6 +199,7 @@ def _peak_rss_kb(n_files: int, root: Path) -> int:
     return int(proc.stdout.split()[-1])
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_number_of_files():
     with tempfile.TemporaryDirectory(dir=FAST_TMP) as d:
         small = _peak_rss_kb(1000, Path(d))
@@ -348,6 +351,7 @@ def test_a_run_without_prefect_does_not_import_it(tmp_path):
 
 
 @pytest.mark.parametrize("windowed", [False, True])
+@pytest.mark.slow
 def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path, monkeypatch, windowed):
     """The run's review index is counted from each batch's reports in memory (no read back of every
     report); it is byte for byte the index made by reading the reports back, and an incremental run
@@ -416,6 +420,7 @@ def test_the_cli_starts_the_pools_workers_once(small_corpus, tmp_path, monkeypat
     assert len([p for p in calls if p is not None]) == 1
 
 
+@pytest.mark.slow
 def test_the_pool_goes_before_the_runs_end_unless_the_review_needs_it(small_corpus, tmp_path, monkeypatch):
     """Once the batches are done, the pool's workers exit in the background while the run writes its
     summary and index (their exit is ~0.2 s); with --pages the review still renders its pages there. Either

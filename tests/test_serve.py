@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, copy_migrated_db, records_files, serve_env
+from conftest import ROOT, SEEDS, records_files, serve_env
 
 pytestmark = pytest.mark.prefect_server
 
@@ -135,43 +132,8 @@ def test_serve_deployment_schedule_and_triggered_run(prefect_server, tmp_path):
         assert stop(proc) == 0, log.read_text(errors="replace")[-3000:]
 
 
-def test_serve_without_api_url_starts_and_stops_its_own_server(tmp_path, migrated_db):
-    inp, out = tmp_path / "in", tmp_path / "out"
-    shutil.copytree(SEEDS, inp)
-    # A migrated database under PREFECT_HOME, as after a user's first start: saves ~half the start-up.
-    copy_migrated_db(migrated_db, tmp_path / "home")
-    log = tmp_path / "serve.log"
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "flows.cli", "serve", str(inp), "--out", str(out), "--interval", "2"],
-            cwd=ROOT,
-            env=serve_env(tmp_path / "home"),
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        healthy = wait_for(
-            lambda: re.search(
-                r"healthy after [\d.]+ s: dashboard (\S+), API (\S+)", log.read_text(errors="replace")
-            ),
-            120,
-            "the server",
-            proc,
-            log,
-        )
-        api_url = healthy.group(2)
-        assert api_url.startswith("http://127.0.0.1:")
-        wait_for(lambda: (out / "summary.json").exists(), 90, "a scheduled run's outputs", proc, log)
-        assert (tmp_path / "home" / "prefect.db").exists()  # SQLite under PREFECT_HOME
-    finally:
-        code = stop(proc, signal.SIGTERM)
-    text = log.read_text(errors="replace")
-    assert code == 0, text[-3000:]
-    server_pid = int(re.search(r"stopping prefect server \(pid (\d+)\)", text).group(1))
-    with pytest.raises(ProcessLookupError):
-        os.killpg(server_pid, 0)  # no process of the server's group is left
-    with pytest.raises(OSError):
-        urllib.request.urlopen(f"{api_url}/health", timeout=2)
+# serve without PREFECT_API_URL, starting and stopping its own server: tests/test_serve_stop.py (each of its
+# tests starts one; its checks of that server's start and stop were once a test here, a server start more).
 
 
 def test_prefect_yaml_deploys_to_a_work_pool(prefect_server, tmp_path):

@@ -3,7 +3,9 @@
 The moment is chosen with the test hook BOILERCLEAN_TEST_HOLD (flows/run/hold.py), which holds the
 run at its start or after its first batch. After each stop: exit within 20 s, exit code 0, no
 traceback, no process of serve's own left (process listing, the server's included), and no flow
-run left Running in the server's database.
+run left Running in the server's database. These are also the tests of serve without PREFECT_API_URL
+starting its own server on 127.0.0.1 (its database under PREFECT_HOME) and stopping it, whole process
+group and API, last (each costs a server start: a separate test of that alone would be a fourth).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import psutil
@@ -106,9 +109,21 @@ def test_sigterm_stops_serve_in_order(migrated_db, tmp_path, moment):
     # At the end, the flow-run process is slow to exit (the runner took over 8 s to stop once, at a load ~9).
     proc, out, log = start_serve(tmp_path, migrated_db, hold, SLOW_EXIT if moment == "end" else 0.0)
     try:
+        healthy = wait_for(
+            lambda: re.search(
+                r"healthy after [\d.]+ s: dashboard (\S+), API (\S+)", log.read_text(errors="replace")
+            ),
+            120,
+            "the server",
+            proc,
+            log,
+        )
+        api_url = healthy.group(2)
+        assert api_url.startswith("http://127.0.0.1:")
         if moment == "end":
             # A run has written its last output (the review index); the next one is due in seconds.
             wait_for(lambda: (out / "index.html").exists(), 150, "a finished run", proc, log)
+            assert (out / "summary.json").exists()
         else:
             wait_for(
                 lambda: f"holding the run at its {moment}" in log.read_text(errors="replace"),
@@ -128,6 +143,11 @@ def test_sigterm_stops_serve_in_order(migrated_db, tmp_path, moment):
     assert text.index("stopped serving") < text.index("stopping prefect server")
     server_pid = int(re.search(r"stopping prefect server \(pid (\d+)\)", text).group(1))
     assert not psutil.pid_exists(server_pid)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(server_pid, 0)  # no process of the server's group is left
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{api_url}/health", timeout=2)
+    assert (tmp_path / "home" / "prefect.db").exists()  # SQLite under PREFECT_HOME
     states = flow_run_states(tmp_path / "home" / "prefect.db")
     assert states and not {"RUNNING", "PENDING", "CANCELLING"} & set(states), states
     if moment != "end":

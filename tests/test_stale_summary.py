@@ -62,6 +62,7 @@ def _says(res: subprocess.CompletedProcess, *words: str) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_review_server_and_held_after_a_killed_run(tmp_path):
     inp, out = tmp_path / "in", tmp_path / "out"
     _make_inputs(inp)
@@ -101,6 +102,7 @@ def test_review_server_and_held_after_a_killed_run(tmp_path):
     assert len(ReviewApp(out).ix.files) == FILES
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_never_called_stale(tmp_path):
     # Summary and manifest may differ by design: an input that failed unread keeps its older entry while
     # the summary names its newer error report; a gone input stays in the manifest until pruned.
@@ -120,6 +122,7 @@ def test_a_finished_run_is_never_called_stale(tmp_path):
     assert run_cli("held", str(out)).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_run_killed_before_it_records_a_batch_leaves_the_index_and_review_saying_so(tmp_path):
     # Workers put a batch's outputs in place before the run enters it in the manifest: killed in between,
     # the manifest still matches summary.json, yet doc00.txt is newer than both.

@@ -299,6 +299,7 @@ def _deep(root: Path, levels: int) -> Path:
     return p
 
 
+@pytest.mark.slow
 def test_folders_deeper_than_1000_levels_are_no_traceback():
     # Not under tmp_path: pytest's clean-up of old tmp folders (shutil.rmtree) would itself hit
     # RecursionError.
@@ -314,6 +315,25 @@ def test_folders_deeper_than_1000_levels_are_no_traceback():
         assert (out / "top.txt").exists(), "the shallow input was not cleaned"
     finally:
         subprocess.run(["rm", "-rf", str(base)], check=False)  # rm copes with the depth
+
+
+def test_an_output_folder_deep_in_the_input_is_left_out_also_through_links(tmp_path):
+    # Sub-folders' real paths are their parent's real path + name (no realpath() per folder): the output
+    # folder two levels down is still recognised, through a linked input root and through a folder link.
+    from flows.inputs.discover import discover_inputs
+
+    inp = tmp_path / "in"
+    out = inp / "a" / "b" / "out"
+    out.mkdir(parents=True)
+    (out / "x.txt").write_text("An output.\n")
+    (inp / "a" / "y.txt").write_text("An input.\n")
+    (inp / "to-out").symlink_to(out, target_is_directory=True)
+    (tmp_path / "linked-in").symlink_to(inp, target_is_directory=True)
+    for given in (inp, tmp_path / "linked-in"):
+        found = list(discover_inputs([given], out))
+        assert [(f.rel, f.skipped) for f in found] == [("a/y.txt", "")], found
+        found = list(discover_inputs([given], tmp_path / "linked-in" / "a" / "b" / "out"))
+        assert [(f.rel, f.skipped) for f in found] == [("a/y.txt", "")], found
 
 
 # --- terminal escape sequences ----------------------------------------------------------------

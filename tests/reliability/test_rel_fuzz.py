@@ -95,6 +95,7 @@ def clean_html(html: str):
 
 @settings(FUZZ, max_examples=150)
 @given(st.one_of(html_pages(), st.text(max_size=300)))
+@pytest.mark.slow
 def test_fuzz_html_path(html):
     text, result = clean_html(html)
     assert_exact(text, result)
@@ -174,6 +175,7 @@ def load_or_config_error(raw) -> None:
 
 @settings(FUZZ, max_examples=600)
 @given(st.one_of(config_like, structures))
+@pytest.mark.slow
 def test_fuzz_config_structures(cached_defaults, raw):
     load_or_config_error(raw)
 
@@ -182,6 +184,7 @@ def test_fuzz_config_structures(cached_defaults, raw):
 @given(
     st.one_of(st.text(max_size=200), st.builds(lambda d: yaml.safe_dump(d, allow_unicode=True), config_like))
 )
+@pytest.mark.slow
 def test_fuzz_config_files(cached_defaults, tmp_path_factory, text):
     path = tmp_path_factory.mktemp("cfg") / "fuzz.yaml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")

@@ -190,6 +190,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.skipif(not hasattr(os, "seteuid"), reason="POSIX only")
+@pytest.mark.slow
 def test_unreadable_file_is_a_per_file_error():
     # Root ignores chmod 000, so when running as root the CLI drops its effective uid to nobody first.
     base = Path(tempfile.mkdtemp(prefix="boilerclean-perm-"))

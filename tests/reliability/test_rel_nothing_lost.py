@@ -125,12 +125,14 @@ def assert_exact(text: str, result) -> None:
 
 @PROPERTY
 @given(any_text)
+@pytest.mark.slow
 def test_default_ruleset_loses_nothing(text):
     assert_exact(text, clean_text(text, DEFAULTS))
 
 
 @settings(PROPERTY, max_examples=500)
 @given(any_text)
+@pytest.mark.slow
 def test_dry_run_changes_nothing(text):
     result = clean_text(text, DRY_RUN)
     assert result.cleaned == text and not result.acting
@@ -139,6 +141,7 @@ def test_dry_run_changes_nothing(text):
 
 @settings(PROPERTY, max_examples=800)
 @given(any_text, user_configs())
+@pytest.mark.slow
 def test_random_rulesets_lose_nothing(cached_defaults, text, config):
     try:
         ruleset = ruleset_from_mapping(config, "random.yaml")

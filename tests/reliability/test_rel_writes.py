@@ -430,6 +430,7 @@ cf.clean_flow.fn([sys.argv[1]], sys.argv[2], workers=1)
 """
 
 
+@pytest.mark.slow
 def test_interrupted_between_rename_phases(tmp_path, way):
     from test_incremental import output_tree
 
@@ -447,6 +448,7 @@ def test_interrupted_between_rename_phases(tmp_path, way):
     assert output_tree(out) == output_tree(reference)
 
 
+@pytest.mark.slow
 def test_killed_between_rename_phases_then_rerun(tmp_path, way):
     from test_incremental import output_tree
 
@@ -668,6 +670,7 @@ def test_a_failed_sync_leaves_no_anonymous_file_open(tmp_path, monkeypatch):
     assert _open_fds() == fds and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_prune_after_a_killed_run_sweeps_its_temporary_files_and_no_one_elses(tmp_path, monkeypatch):
     # Every run sweeps (IncrementalRun.open), --prune or not; --prune then deletes a gone input's outputs.
     # Neither touches a user's file, a live writer's temporary file, or a user's page at an output's name.
