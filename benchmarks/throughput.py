@@ -136,7 +136,39 @@ def row_startup(corpus: Path) -> dict:
     return {"seconds": t3 - t0, "imports": t1 - t0, "ruleset": t2 - t1, "first_document": t3 - t2}
 
 
-ROWS = {"engine": row_engine, "datatrove": row_datatrove, "profile": row_profile, "startup": row_startup}
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def row_scaling(corpus: Path) -> dict:
+    """What this machine gives two CPU-bound processes at once: a pure Python loop timed alone and twice in
+    parallel, by turns, three times (its two cores may be shared with other machines' work)."""
+    import multiprocessing
+    import statistics
+
+    n, ratios = 15_000_000, []
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_spin, [1, 1])  # both started
+        for _ in range(3):
+            t0 = time.perf_counter()
+            _spin(n)
+            one = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            pool.map(_spin, [n, n], chunksize=1)
+            ratios.append(2 * one / (time.perf_counter() - t0))
+    return {"scaling": statistics.median(ratios), "all": ratios}
+
+
+ROWS = {
+    "engine": row_engine,
+    "datatrove": row_datatrove,
+    "profile": row_profile,
+    "startup": row_startup,
+    "scaling": row_scaling,
+}
 
 
 def tree_digest(out: Path) -> str:
@@ -336,6 +368,7 @@ def main() -> None:
         shutil.rmtree(again, ignore_errors=True)
         copy_again = py + ["--row", "copy", "--corpus", str(corpus), "--out", str(again)]
         rows["copy, again"] = measure(copy_again, env)
+        rows["two processes"] = measure(py + ["--row", "scaling", "--corpus", str(corpus)], env)
         for out in [*outs, again]:  # only now: see the module's docstring
             shutil.rmtree(out, ignore_errors=True)
         if args.big_mb:
@@ -354,6 +387,10 @@ def report(rows: dict[str, dict], mb: float) -> None:
     for name, r in rows.items():
         if "missing" in r:
             print(f"{name:24s} {r['missing']}")
+            continue
+        if name == "two processes":
+            ratios = ", ".join(f"{x:.2f}" for x in r["all"])
+            print(f"{name:24s} a CPU loop twice at once: {r['scaling']:.2f}x one alone (median of {ratios})")
             continue
         if name.startswith("worker start"):
             print(
@@ -393,6 +430,9 @@ def report(rows: dict[str, dict], mb: float) -> None:
     for (label, value), (op, target) in zip(checks, targets, strict=True):
         ok = value >= target if op == ">=" else value <= target
         print(f"  {label:58s} {value:6.2f}  (target {op} {target})  {'met' if ok else 'MISSED'}")
+    if "two processes" in rows:  # the ceiling of the 2-worker ratio on this machine, in this run
+        ceiling = rows["two processes"]["scaling"]
+        print(f"  {'  2 workers: the ceiling here (two CPU loops at once)':58s} {ceiling:6.2f}")
     same = one["tree"] == two["tree"] == dask["tree"]
     print(f"  outputs byte-identical for 1 worker, 2 workers and Dask: {same}")
     if "one big file" in rows:
