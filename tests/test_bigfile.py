@@ -66,9 +66,10 @@ def test_windowed_path_is_taken_for_big_text_only(tmp_path, monkeypatch):
     make_inputs(tmp_path)
     monkeypatch.setenv("BOILERCLEAN_BIG_FILE_BYTES", "100")
     item = lambda rel: InputFile(str(tmp_path / rel), rel)  # noqa: E731
-    assert bigfile.is_big(item("big.txt"))
-    assert not bigfile.is_big(item("page.html"))  # extraction needs the whole tree
-    assert not bigfile.is_big(item("empty.txt"))
+    big = bigfile.big_file_bytes()
+    assert big == 100
+    assert bigfile.window_limit("big.txt", big) == 100
+    assert bigfile.window_limit("page.html", big) is None  # extraction needs the whole tree
     monkeypatch.setattr(bigfile, "clean_windows", _fail)
     out = str(tmp_path / "o")
     results = clean_files([item("big.txt"), item("page.html")], out, load_ruleset())

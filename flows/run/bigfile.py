@@ -63,17 +63,6 @@ def window_limit(rel: str, big: int) -> int | None:
     return None if is_html(rel) else big
 
 
-def is_big(item: InputFile) -> bool:
-    """True for a text input at least big_file_bytes() long (never HTML)."""
-    limit = window_limit(item.rel, big_file_bytes())
-    if limit is None:
-        return False
-    try:
-        return os.stat(item.path).st_size >= limit
-    except OSError:
-        return False  # the whole path reports why it cannot be read
-
-
 class NotStreamable(Exception):
     """The input needs the whole path's decoding (not UTF-8, a UTF-16/32 mark, a NUL byte, binary)."""
 
