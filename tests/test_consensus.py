@@ -454,20 +454,25 @@ def test_one_parse_serves_every_pass_as_separate_parses_would(monkeypatch):
         assert extract_mod.extract_article(html, "utf-8", "consensus") == ext  # and again: same text
 
 
-def test_metadata_title_is_trafilaturas_metadata_title():
-    # page_titles reads only the title of trafilatura's metadata: the same one, found by its own steps.
+def test_page_metadata_is_trafilaturas_metadata_for_title_url_and_hostname():
+    # page_titles and the page's domain read only these of trafilatura's metadata: the same, by its own steps.
     from trafilatura.metadata import extract_metadata
 
     harbour = (Path(__file__).parent / "data" / "html" / "harbour.html").read_text(encoding="utf-8")
     ld = '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Bridge open"}'
     ld = f'<script type="application/ld+json">{ld}</script>'
     og = '<meta property="og:title" content="  Bridge   open | Gazette ">'
+    # A URL only where extract_url finds it (no canonical link, no og:url): <base href>.
+    base = '<base href="https://www.harbour-gazette.example/news/bridge">'
     pages = [HTML, OFFER_HTML, LEDE_HTML, harbour, HTML.replace("<head>", f"<head>{ld}")]
     bare = f"<html><body><h1>Only {P1}</h1><p>{P2}</p></body></html>"  # no <title>: the <h1>
-    pages += [HTML.replace("<head>", f"<head>{og}"), bare]
-    titles = set()
+    pages += [HTML.replace("<head>", f"<head>{og}"), bare, HTML.replace("<head>", f"<head>{base}")]
+    titles, hosts = set(), set()
     for html in pages:
         tree = trafilatura.load_html(html)
-        titles.add(extract_mod.metadata_title(tree))
-        assert extract_mod.metadata_title(tree) == extract_metadata(tree).title
+        mine, theirs = extract_mod.page_metadata(tree), extract_metadata(tree)
+        assert (mine.title, mine.url, mine.hostname) == (theirs.title, theirs.url, theirs.hostname)
+        titles.add(mine.title)
+        hosts.add(mine.hostname)
+    assert "harbour-gazette.example" in {(h or "").removeprefix("www.") for h in hosts}
     assert {"Bridge open", "Bridge open | Gazette"} <= titles and len(titles) >= 4  # JSON-LD's, og's, ...

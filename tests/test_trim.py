@@ -51,7 +51,7 @@ def test_extract_article_trims_and_records_the_dropped_lines(monkeypatch):
         return "\n".join(ARTICLE) if settings.get("favor_precision") else "\n".join(ARTICLE + TAIL)
 
     monkeypatch.setattr(trafilatura, "extract", fake_extract)
-    monkeypatch.setattr(extract_mod, "page_titles", lambda html: ())
+    monkeypatch.setattr(extract_mod, "page_titles", lambda html, meta=None: ())
     ext = extract_mod.extract_article("<html><body><p>x</p></body></html>", "utf-8", "trimmed")
     assert ext.text == "\n".join(ARTICLE)
     record = ext.record()

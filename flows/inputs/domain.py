@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 HEAD_BYTES = 65536  # canonical links and og:url sit in <head>; no need to scan a whole page
@@ -25,8 +26,9 @@ def host_of(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def domain_from_html(html: str) -> str:
-    """The page's domain from <link rel=canonical>, else og:url, else trafilatura's metadata; "" if none."""
+def domain_from_html(html: str, meta: Any = None) -> str:
+    """The page's domain from <link rel=canonical>, else og:url, else trafilatura's metadata (`meta`, the
+    page's url and hostname when the caller has them: extract.page_metadata); "" if none."""
     canonical = og = ""
     for m in _TAG.finditer(html[:HEAD_BYTES]):
         a = _attrs(m.group())
@@ -37,12 +39,12 @@ def domain_from_html(html: str) -> str:
     for url in (canonical, og):
         if host_of(url):
             return host_of(url)
-    try:
-        from trafilatura import extract_metadata
+    if meta is None:
+        try:
+            from trafilatura import extract_metadata
 
-        meta = extract_metadata(html)
-    except Exception:  # noqa: BLE001 - metadata is a hint; a page without it simply has no domain
-        return ""
-    return host_of(getattr(meta, "url", None) or "") or (getattr(meta, "hostname", None) or "").removeprefix(
-        "www."
-    )
+            meta = extract_metadata(html)
+        except Exception:  # noqa: BLE001 - metadata is a hint; a page without it simply has no domain
+            return ""
+    hostname = getattr(meta, "hostname", None) or ""
+    return host_of(getattr(meta, "url", None) or "") or hostname.removeprefix("www.")

@@ -198,13 +198,14 @@ def extract_article(html: str, encoding: str = "", mode: str = DEFAULT_EXTRACTIO
     text = trafilatura.extract(tree, **EXTRACTION_SETTINGS[mode]) if tree is not None else None
     if not text or not text.strip():
         raise ExtractionError("no article text extracted from the HTML (trafilatura returned nothing)")
-    titles = page_titles(tree)
+    meta = page_metadata(tree)
+    titles = page_titles(tree, meta)
     return Extraction(
         **_second_opinions(html, text, mode, titles, tree),
         titles=titles,
         html_chars=len(html),
         encoding=encoding,
-        domain=domain_from_html(html),
+        domain=domain_from_html(html, meta),
         mode=mode,
     )
 
@@ -245,16 +246,16 @@ def _second_opinions(
     }
 
 
-def page_titles(html: str | HtmlElement) -> tuple[str, ...]:
+def page_titles(html: str | HtmlElement, meta: Any = None) -> tuple[str, ...]:
     """The title from trafilatura's metadata, then <title>, og:title and the first <h1> when they differ.
 
-    `html` may be trafilatura.load_html's tree of the page: it is only read."""
+    `html` may be trafilatura.load_html's tree of the page: it is only read. `meta`: its page_metadata."""
     import trafilatura
 
     tree = trafilatura.load_html(html)
     if tree is None:
         return ()
-    found = [metadata_title(tree)]
+    found = [(meta or page_metadata(tree)).title]
     found += [el.text_content() for el in tree.xpath("//head/title")[:1]]
     found += tree.xpath('//head/meta[@property="og:title"]/@content')[:1]
     # The page's first <h1> is its headline even when the metadata title is worded differently.
@@ -267,12 +268,19 @@ def page_titles(html: str | HtmlElement) -> tuple[str, ...]:
     return tuple(out)
 
 
-def metadata_title(tree: HtmlElement) -> str | None:
-    """trafilatura.metadata.extract_metadata(tree).title, by its own steps for the title alone.
+def page_metadata(tree: HtmlElement) -> Any:
+    """trafilatura.metadata.extract_metadata(tree)'s title, url and hostname, by its own steps for those
+    alone (a trafilatura Document; its other fields are not filled in).
 
-    The whole metadata also finds the author, date, site name, tags and licence: ~10 of extract_article's
-    ~107 ms a page, for nothing here (benchmarks/RESULTS.md, 2026-12-02 h1)."""
-    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+    The whole metadata also searches for the author, date, site name, tags and licence: ~10 of
+    extract_article's ~107 ms a page, for nothing here (benchmarks/RESULTS.md, 2026-12-02 h1)."""
+    from trafilatura.metadata import (
+        examine_meta,
+        extract_domain,
+        extract_meta_json,
+        extract_title,
+        extract_url,
+    )
 
     meta = examine_meta(tree)
     if meta.author and " " not in meta.author:  # as extract_metadata does before it reads JSON-LD
@@ -282,5 +290,8 @@ def metadata_title(tree: HtmlElement) -> str | None:
     except Exception:  # noqa: BLE001 - extract_metadata skips a JSON-LD reader's error alike
         pass
     meta.title = meta.title or extract_title(tree)
+    meta.url = meta.url or extract_url(tree)
+    if meta.url:
+        meta.hostname = extract_domain(meta.url, fast=True)
     meta.clean_and_trim()  # its length limit and trimming
-    return meta.title
+    return meta
