@@ -68,10 +68,11 @@ def read_back(out_dir: str, items: list[InputFile], ruleset_hash: str) -> tuple[
     except (OSError, UnicodeDecodeError):
         return False, {}, {}
     drop_claim(out_dir, items)
+    names = [n for n in reversed(claimed) if is_records_name(n)]  # the last attempt's first
     reader = ReportReader(out_dir)
     records, reports = {}, {}
     for item in items:
-        for name in reversed([n for n in claimed if is_records_name(n)]):  # the last attempt's first
+        for name in names:
             report = reader.report(item.rel, name)
             if report is not None and _in_place(Path(out_dir), report, ruleset_hash):
                 records[item.rel] = {**summary_record(report), "records": name}
