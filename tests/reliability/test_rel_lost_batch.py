@@ -149,3 +149,15 @@ def test_a_lost_batch_that_put_nothing_in_place_fails_as_before(tmp_path, fake_d
     records = {r["input"]: r for r in json.loads((out / "summary.json").read_text())["file_records"]}
     why = "the Dask worker cleaning its batch died 1 times (out of memory?); not cleaned"
     assert {records[rel]["error"] for rel in BATCH[UNSTARTED]} == {why}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_run_that_cannot_lose_a_batch_claims_none(tmp_path, workers):
+    """In this process or a process pool no batch is lost while the run goes on (only Dask gives one up):
+    no batch's records file is claimed."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _inputs(inp)
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", workers]
+    assert cli_main(args) == 0
+    assert (out / "removals").is_dir()
+    assert not (out / ".boilerclean" / "batches").exists()
