@@ -97,7 +97,9 @@ def lost_batch(
     from its records file. Every other file fails with `why` (its manifest entry stays the last good one:
     the next run cleans it again)."""
     committing, found, reports = read_back(out_dir, items, ruleset_hash)
-    if found:
+    if len(found) == 1:
+        run_logger().warning("%s: %s after putting its outputs in place; its results read back", *found, why)
+    elif found:
         what = f"{min(found)} and {len(found) - 1} more files"
         run_logger().warning("%s: %s after putting their outputs in place; results read back", what, why)
     # Died while putting the batch in place: a file's new outputs may be in place without their records.

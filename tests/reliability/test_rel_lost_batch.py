@@ -182,6 +182,15 @@ def test_a_file_whose_diff_in_place_is_not_its_reports_is_not_read_back(tmp_path
     assert errors == {"a.txt": "the worker died; not cleaned (its outputs may be new)", "b.txt": None}
 
 
+def test_one_file_read_back_is_named_alone(tmp_path, caplog):
+    out, items, ruleset_hash = _lost_after_commit(tmp_path, ["a.txt"])
+    with caplog.at_level(logging.WARNING, logger="boilerclean"):
+        results, _ = worker.lost_batch(items, "the worker died", ruleset_hash, str(out))
+    assert results[0]["error"] is None
+    said = "a.txt: the worker died after putting its outputs in place; its results read back"
+    assert [r.getMessage() for r in caplog.records] == [said]
+
+
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_a_run_that_cannot_lose_a_batch_claims_none(tmp_path, workers):
     """In this process or a process pool no batch is lost while the run goes on (only Dask gives one up):
