@@ -333,4 +333,6 @@ def test_a_file_that_failed_is_not_counted_from_its_earlier_report(tmp_path):
     held = run_cli("held", str(out))
     assert held.returncode == 0 and held.stdout == b""
     assert "advertisement" not in RunIndex(out).cleaners  # the review server's tables
+    index = (out / "index-data.js").read_text(encoding="utf-8")  # the run's own index, read back
+    assert "Sponsored label" not in index and "its outputs in place are from an earlier run" in index
     assert b"0 removals in 0 documents held for review" in held.stderr
