@@ -34,6 +34,8 @@ def test_flow_run_under_harness(prefect_harness, tmp_path):
     # summary.json is the returned summary, less what this run read ("this_run": for the CLI's MB/s).
     persisted = {k: v for k, v in summary.items() if k != "this_run"}
     assert json.loads((tmp_path / "summary.json").read_text(encoding="utf-8")) == persisted
+    # Prefect's thread runner never loses a batch while the run goes on: no batch claimed its records file.
+    assert not (tmp_path / ".boilerclean" / "batches").exists()
     # The run and its batch task runs are recorded by the API.
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
@@ -114,18 +116,19 @@ def test_flow_run_publishes_review_artifacts(prefect_harness, tmp_path):
 
 # Run by each Dask worker as it starts (a preload added to the task runner's cluster in this test only):
 # the batch holding doc10.txt SIGKILLs its worker. The task's function reaches the worker by value
-# (cloudpickle: its name is the task's), its global clean_and_tally by name: flows.run.worker's.
+# (cloudpickle: its name is the task's), its global clean_and_claim by name: flows.run.worker's (a task on
+# Dask's runner claims its batch's records file: it may be lost).
 DIES_ON_DOC10 = """
 import os, signal
 import flows.run.worker as worker
 
-def dies_on_doc10(items, out, ruleset, real=worker.clean_and_tally):
+def dies_on_doc10(items, out, ruleset, real=worker.clean_and_claim):
     if any(item.rel == "doc10.txt" for item in items):
         os.kill(os.getpid(), signal.SIGKILL)
     return real(items, out, ruleset)
 
-if worker.clean_and_tally.__name__ != "dies_on_doc10":  # a worker may run its preloads twice
-    worker.clean_and_tally = dies_on_doc10
+if worker.clean_and_claim.__name__ != "dies_on_doc10":  # a worker may run its preloads twice
+    worker.clean_and_claim = dies_on_doc10
 """
 
 

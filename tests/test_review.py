@@ -4,6 +4,7 @@ artifact content matches the reports, `boilerclean review` prints them, output i
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -24,6 +25,7 @@ from reviewruns import (
 from flows.review.artifacts import markdown_summary, table_rows
 from flows.review.data import collect_review
 from flows.review.pages import index_data_bytes
+from flows.review.runindex import RunIndex
 from flows.run import prefect_flow as clean_flow_module
 
 
@@ -293,3 +295,44 @@ def test_without_pages_a_run_writes_the_index_and_links_no_page(tmp_path):
     # The terminal review reads the reports, not the pages.
     res = run_cli("review", str(out))
     assert res.returncode == 0 and b"image_caption" in res.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX only")
+def test_a_file_that_failed_is_not_counted_from_its_earlier_report(tmp_path):
+    """A file an earlier run cleaned that this run cannot read keeps that run's outputs and report: review's
+    tables count what its header counts (this run's files), and the failed file says its outputs are older."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    article = "The council met on Tuesday and agreed the budget for the coming year after a long debate. " * 7
+    (src / "ads.txt").write_text("Sponsored label\n" * 60 + article + "\n", encoding="utf-8")  # all held
+    (src / "news.txt").write_bytes((SEEDS / "000_7c75f56354bcfa60.txt").read_bytes())
+    config = tmp_path / "risky.yaml"
+    rule = {"name": "label", "pattern": "^Sponsored label$", "confidence": "risky"}
+    config.write_text(json.dumps({"cleaners": {"advertisement": {"rules": [rule]}}}), encoding="utf-8")
+    args = ["run", str(src), "--out", str(out), "--no-prefect", "--no-progress", "--config", str(config)]
+    assert run_cli(*args).returncode == 0
+    (src / "ads.txt").unlink()
+    os.mkfifo(src / "ads.txt")  # cannot be read: its last outputs and report stay
+    assert run_cli(*args).returncode == 1
+
+    proc = run_cli("review", str(out), env=cli_env(COLUMNS="200"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    text = proc.stdout.decode()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert f"2 files, 1 cleaned, 1 failed; {summary['removals']} removals (" in text
+    assert "0 shadow matches; 0 removals held for review" in text
+    per_cleaner = text.split("per cleaner", 1)[1].split("per rule", 1)[0]
+    rows = re.findall(r"│ (\w+)\s+│\s+(\d+) │\s+\d+ │\s+\d+ │\s+\d+ │\s+(\d+) │", per_cleaner)
+    assert sum(int(n) for _, n, _ in rows) == summary["removals"] > 0
+    assert "advertisement" not in {name for name, _, _ in rows} and {held for *_, held in rows} == {"0"}
+    assert "ads.txt" in text and "its outputs in place are from an earlier run" in text
+    assert "Sponsored label" not in text  # not among this run's removed lines
+    listed = run_cli("review", str(out), "--cleaner", "advertisement")
+    assert listed.returncode == 2 and b"no removals by a cleaner named 'advertisement'" in listed.stderr
+
+    held = run_cli("held", str(out))
+    assert held.returncode == 0 and held.stdout == b""
+    assert "advertisement" not in RunIndex(out).cleaners  # the review server's tables
+    index = (out / "index-data.js").read_text(encoding="utf-8")  # the run's own index, read back
+    assert "Sponsored label" not in index and "its outputs in place are from an earlier run" in index
+    assert b"0 removals in 0 documents held for review" in held.stderr

@@ -16,6 +16,7 @@ from cleaners.core import Removal, check_removals, restore
 from ..inputs.decode import BOM_OF, encode_document
 from ..inputs.discover import InputFile
 from .atomic import atomic_write
+from .diff import iter_diff
 from .manifest import recorded_records
 from .records import ReportReader, is_records_name
 
@@ -28,6 +29,7 @@ class RestoreError(ValueError):
 class Restored:
     rel: str
     data: bytes
+    text: str | None = None  # the rebuilt text (a cleaned input; a raw copy has none)
 
 
 # An HTML page is restored as its extracted text, beside where the page was:
@@ -100,7 +102,7 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
                 )
             rel += EXTRACTED_SUFFIX
             data = text.encode("utf-8")
-            return _checked(rel, data, expected, report)
+            return _checked(rel, data, expected, report, text)
         encoding = report.get("encoding") or "utf-8"
         if report.get("bom") and encoding not in BOM_OF:
             raise RestoreError(f"report records a byte order mark for {encoding}, which has none")
@@ -108,17 +110,34 @@ def rebuild_input(out_dir: Path, report: dict) -> Restored:
             data = encode_document(text, encoding, bool(report.get("bom")))
         except (LookupError, UnicodeEncodeError) as exc:
             raise RestoreError(f"cannot encode the rebuilt text as {encoding}: {exc}") from None
+        return _checked(rel, data, expected, report, text)
     return _checked(rel, data, expected, report)
 
 
-def _checked(rel: str, data: bytes, expected: str, report: dict) -> Restored:
+def check_outputs(out_dir: Path, report: dict) -> None:
+    """Check every output the report says its input has, as a run puts them in place: the cleaned text or
+    the raw copy (as restore rebuilds the input from it) and the diff (rendered again from the rebuilt
+    text); raises RestoreError. A run killed between two renames leaves a new text beside an old diff."""
+    restored = rebuild_input(out_dir, report)
+    if restored.text is None:  # a raw copy: the input's only output
+        return
+    removals = [Removal.from_dict(d) for d in report.get("removals", [])]
+    diff = hashlib.sha256()
+    for piece in iter_diff(restored.text, removals, report["input"]):
+        diff.update(piece.encode("utf-8"))
+    path = report["output"].removesuffix(".txt") + ".diff"
+    if hashlib.sha256(_read_inside(out_dir, path)).digest() != diff.digest():
+        raise RestoreError(f"{path}: not the diff its report describes")
+
+
+def _checked(rel: str, data: bytes, expected: str, report: dict, text: str | None = None) -> Restored:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise RestoreError(
             f"SHA-256 mismatch: rebuilt {actual}, report says {expected} "
             f"({len(data)} bytes, report says {report.get('bytes')})"
         )
-    return Restored(rel, data)
+    return Restored(rel, data, text)
 
 
 def load_run_summary(out_dir: str | os.PathLike) -> dict:

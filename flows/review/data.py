@@ -198,6 +198,25 @@ def _own(report: dict | None, rel: str | None, ruleset_hash: str | None) -> dict
     return report if report.get("input") == rel else None
 
 
+# Said of a file that failed in the run but shows the outputs and report of its last good cleaning (kept in
+# place: a failure never replaces a good output).
+EARLIER_OUTPUTS = "; its outputs in place are from an earlier run (not counted in this run's totals)"
+
+
+def counted_report(entry: FileEntry) -> dict:
+    """The report whose removals count for the run: none for a file that failed in it, as summary.json
+    counts it (a report of it in place is an error report, or the last good one, an earlier run's)."""
+    return {} if entry.record.get("error") else entry.report or {}
+
+
+def error_of(entry: FileEntry) -> str | None:
+    """The file's error in this run, saying so when its outputs and report in place are an earlier run's."""
+    report = entry.report or {}
+    if entry.record.get("error") and entry.report is not None and not report.get("error"):
+        return entry.record["error"] + EARLIER_OUTPUTS
+    return entry.record.get("error") or report.get("error")
+
+
 def nonblank_lines(text: str) -> list[str]:
     """The stripped, non-blank lines of a removed span (blank lines only tidy the layout)."""
     return [s for ln in text.splitlines() if (s := ln.strip())]
@@ -323,7 +342,7 @@ class Tally:
 
     def add_file(self, entry: FileEntry) -> dict[str, Any]:
         """Count one file's removals; returns its row of the files table."""
-        report = entry.report or {}
+        report = counted_report(entry)
         rules: dict[tuple[str, str], list[int]] = {}  # this file's counts, by (cleaner, rule)
         risks: set[str] = set()
         source = source_of(entry.input)
@@ -381,7 +400,7 @@ class Tally:
         return {
             "input": entry.input,
             "page": href if entry.report is not None else None,
-            "error": entry.record.get("error") or report.get("error"),
+            "error": error_of(entry),
             "chars_in": entry.record.get("chars_in", 0),
             "source": source,
             "risks": sorted(risks),
@@ -465,7 +484,7 @@ def removals_where(
 ) -> Iterator[tuple[str, dict]]:
     """(input, removal record) for every removal, shadow match and held removal `wanted` accepts."""
     for entry in iter_entries(out_dir, summary):
-        for r in (entry.report or {}).get("removals") or []:
+        for r in counted_report(entry).get("removals") or []:
             if wanted(r):
                 yield entry.input, r
 

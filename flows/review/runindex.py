@@ -15,7 +15,16 @@ from pathlib import Path
 from cleaners.core import Status
 
 from ..outputs.records import STATUS_WORD, status_of
-from .data import RISKS, FileEntry, iter_entries, load_summary, nonblank_lines, risk_of, source_of
+from .data import (
+    RISKS,
+    FileEntry,
+    counted_report,
+    iter_entries,
+    load_summary,
+    nonblank_lines,
+    risk_of,
+    source_of,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +93,7 @@ class RunIndex:
     def _add(self, entry: FileEntry) -> None:
         i, first = len(self.files), len(self.rows)
         source = sys.intern(source_of(entry.input))
-        for n, r in enumerate((entry.report or {}).get("removals") or []):
+        for n, r in enumerate(counted_report(entry).get("removals") or []):
             self.rows.append(
                 Row(
                     i,

@@ -4,7 +4,8 @@ A batch's records file is named by a digest of its content, which only its worke
 puts the batch in place, the worker adds that name to the batch's claim, DIR/.boilerclean/batches/<digest
 of the batch's inputs>; the run deletes the claim when it has the batch's result. For a lost batch, the
 run reads the claim and takes the results of the files whose outputs in place are the ones a claimed
-records file describes (checked as `restore` rebuilds them), instead of failing them.
+records file describes (text and diff, or raw copy: checked as `restore` rebuilds the input), instead of
+failing them.
 """
 
 from __future__ import annotations
@@ -82,16 +83,17 @@ def read_back(out_dir: str, items: list[InputFile], ruleset_hash: str) -> tuple[
 
 
 def _in_place(out: Path, report: dict, ruleset_hash: str) -> bool:
-    """Whether the report is this run's and its input's outputs in place are the ones it describes."""
+    """Whether the report is this run's and its input's outputs in place (text and diff, or raw copy) are
+    the ones it describes."""
     # Imported here: the workers, which import this module, never read a batch back.
-    from ..outputs.restore import RestoreError, rebuild_input
+    from ..outputs.restore import RestoreError, check_outputs
 
     if report.get("ruleset_hash") != ruleset_hash:
         return False
     if not report.get("sha256"):  # never read: it has no outputs, only its error
         return bool(report.get("error")) and not report.get("output") and not report.get("raw_copy")
     try:
-        rebuild_input(out, report)
+        check_outputs(out, report)
     except (RestoreError, OSError, ValueError):
         return False
     return True

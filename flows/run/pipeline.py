@@ -40,7 +40,7 @@ from .hold import hold_if_asked
 from .lost import drop_claim, sweep_claims
 from .progress import Progress
 from .rulecache import cached_load_ruleset
-from .worker import clean_and_tally, lost_batch, run_logger
+from .worker import clean_and_claim, clean_and_tally, lost_batch, run_logger
 
 log = logging.getLogger("boilerclean")
 
@@ -244,9 +244,11 @@ def clean_batches(
 ) -> Iterator[tuple[list[dict], Tally]]:
     """Each batch's records and review counts as it is done, in order, counted on the meter file by file
     of the batch; size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
-    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask.
+    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask. Only Dask
+    # can lose a batch and go on (lost_batch): only its batches claim their records file first.
+    claims = dispatch["dask"] or dispatch["dask_address"]
     done = run_batches(
-        clean_and_tally,
+        clean_and_claim if claims else clean_and_tally,
         batched_by_bytes(items, batch_size(len(items)), size, BATCH_BYTES),
         out,
         ruleset,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from cleaners import Ruleset
 
@@ -15,13 +17,21 @@ from ..review.data import Tally
 from .dispatch import task_runner
 from .hold import hold_if_asked
 from .pipeline import run_clean
-from .worker import clean_and_tally, run_logger
+from .worker import clean_and_claim, clean_and_tally, run_logger
 
 
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
-def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict[str, Any]], Tally]:
-    """Clean a batch of files; a file that fails is recorded and the batch goes on."""
-    return clean_and_tally(items, out_dir, ruleset)
+def clean_batch(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset, claim: bool = False
+) -> tuple[list[dict[str, Any]], Tally]:
+    """Clean a batch of files; a file that fails is recorded and the batch goes on. `claim`: the task
+    runner may lose it and go on (worker.clean_and_claim)."""
+    return (clean_and_claim if claim else clean_and_tally)(items, out_dir, ruleset)
+
+
+# Prefect's own runners, whose batches are never given up on while the run goes on (that is Dask's
+# KilledWorker): their batches claim nothing. Any other runner (Dask's) may lose one.
+NEVER_LOSE = (ThreadPoolTaskRunner, ProcessPoolTaskRunner)
 
 
 @flow(name="boilerclean", persist_result=False)
@@ -39,7 +49,10 @@ def clean_flow(
     pages: bool = False,
 ) -> dict[str, Any]:
     """Clean what is new or changed under `paths` into `out`; returns the run summary (also summary.json)."""
-    in_flow = FlowRunContext.get() is not None
+    context = FlowRunContext.get()
+    submit = None
+    if context is not None:
+        submit = partial(clean_batch.submit, claim=not isinstance(context.task_runner, NEVER_LOSE))
     hold_if_asked("start", run_logger())
     return run_clean(
         paths,
@@ -53,7 +66,7 @@ def clean_flow(
         dask=dask,
         progress=progress,
         pages=pages,
-        submit_task=clean_batch.submit if in_flow else None,
+        submit_task=submit,
     )
 
 

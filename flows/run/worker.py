@@ -77,7 +77,16 @@ def clean_and_tally(
     run's index then needs no read back of every report (what the run's batches run; the Prefect task
     clean_batch too)."""
     ruleset = resolve_ruleset(ruleset)  # a pool worker gets a reference, loaded once per process
-    return _clean_batch(items, out_dir, ruleset, _counter(ruleset))
+    return _clean_batch(items, out_dir, ruleset, _counter(ruleset), claim=False)
+
+
+def clean_and_claim(
+    items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef
+) -> tuple[list[dict[str, Any]], Tally]:
+    """clean_and_tally for Dask, the one way a run can lose a batch (KilledWorker) and go on: the batch's
+    records file is claimed before its commit, so that lost_batch can read it back (run/lost.py)."""
+    ruleset = resolve_ruleset(ruleset)
+    return _clean_batch(items, out_dir, ruleset, _counter(ruleset), claim=True)
 
 
 def lost_batch(
@@ -88,7 +97,9 @@ def lost_batch(
     from its records file. Every other file fails with `why` (its manifest entry stays the last good one:
     the next run cleans it again)."""
     committing, found, reports = read_back(out_dir, items, ruleset_hash)
-    if found:
+    if len(found) == 1:
+        run_logger().warning("%s: %s after putting its outputs in place; its results read back", *found, why)
+    elif found:
         what = f"{min(found)} and {len(found) - 1} more files"
         run_logger().warning("%s: %s after putting their outputs in place; results read back", what, why)
     # Died while putting the batch in place: a file's new outputs may be in place without their records.
@@ -106,12 +117,12 @@ def _clean_batch(
     out_dir: str,
     ruleset: Ruleset,
     count: Callable[[list[dict], BatchRecords], Any],
-    claim: bool = True,
+    claim: bool,
 ) -> tuple[list[dict], Any]:
     """The batch's summary records, and count(them, its records). The counting is done while the batch's
     commit (sync, links, folder syncs) runs in a thread, on the records it gives when every output goes in
-    place; and again, after it, in the rare case where some did not. `claim`: for a run, which deletes the
-    claim when it has the result (run/lost.py)."""
+    place; and again, after it, in the rare case where some did not. `claim`: for a Dask run, which deletes
+    the claim when it has the result (run/lost.py)."""
     work = _stage_batch(items, out_dir, ruleset)
     if claim and not work.failed and work.records:  # read if this worker dies before the run has the result
         write_claim(out_dir, items, work.records.name)

@@ -15,9 +15,12 @@ from conftest import run_cli
 
 import flows.run.dispatch as dispatch
 import flows.run.pipeline as pipeline
+import flows.run.worker as worker
+from cleaners import load_ruleset
 from flows.cli import main as cli_main
 from flows.inputs.discover import InputFile
 from flows.run.lost import write_claim
+from flows.run.worker import clean_and_claim
 
 distributed = pytest.importorskip("distributed")
 
@@ -149,3 +152,52 @@ def test_a_lost_batch_that_put_nothing_in_place_fails_as_before(tmp_path, fake_d
     records = {r["input"]: r for r in json.loads((out / "summary.json").read_text())["file_records"]}
     why = "the Dask worker cleaning its batch died 1 times (out of memory?); not cleaned"
     assert {records[rel]["error"] for rel in BATCH[UNSTARTED]} == {why}
+
+
+def _lost_after_commit(tmp_path: Path, names: list[str]) -> tuple[Path, list[InputFile], str]:
+    """A batch of `names` cleaned, claimed and put in place by clean_and_claim, whose result never came (its
+    claim is left, as by a worker that died then): the output folder, the batch and the ruleset's hash."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    inp.mkdir()
+    for name in names:
+        (inp / name).write_text(f"{name} first line.\nAdvertisement\n{name} second line.\n", encoding="utf-8")
+    items = [InputFile(str(inp / name), name) for name in names]
+    ruleset = load_ruleset()
+    clean_and_claim(items, str(out), ruleset)
+    return out, items, ruleset.hash
+
+
+@pytest.mark.parametrize("diff", ["older", "missing"])
+def test_a_file_whose_diff_in_place_is_not_its_reports_is_not_read_back(tmp_path, diff):
+    """A worker killed between renaming a file's .txt and its .diff leaves a new text beside an old diff (or
+    none): that file is not taken as cleaned; the batch's other files are."""
+    out, items, ruleset_hash = _lost_after_commit(tmp_path, ["a.txt", "b.txt"])
+    if diff == "older":
+        older = "--- a/a.txt\n+++ b/a.txt\n@@ -1,2 +1 @@\n-Advertisement\n a.txt first line.\n"
+        (out / "a.diff").write_text(older, encoding="utf-8")
+    else:
+        (out / "a.diff").unlink()
+    results, _ = worker.lost_batch(items, "the worker died", ruleset_hash, str(out))
+    errors = {r["input"]: r["error"] for r in results}
+    assert errors == {"a.txt": "the worker died; not cleaned (its outputs may be new)", "b.txt": None}
+
+
+def test_one_file_read_back_is_named_alone(tmp_path, caplog):
+    out, items, ruleset_hash = _lost_after_commit(tmp_path, ["a.txt"])
+    with caplog.at_level(logging.WARNING, logger="boilerclean"):
+        results, _ = worker.lost_batch(items, "the worker died", ruleset_hash, str(out))
+    assert results[0]["error"] is None
+    said = "a.txt: the worker died after putting its outputs in place; its results read back"
+    assert [r.getMessage() for r in caplog.records] == [said]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_run_that_cannot_lose_a_batch_claims_none(tmp_path, workers):
+    """In this process or a process pool no batch is lost while the run goes on (only Dask gives one up):
+    no batch's records file is claimed."""
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _inputs(inp)
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", workers]
+    assert cli_main(args) == 0
+    assert (out / "removals").is_dir()
+    assert not (out / ".boilerclean" / "batches").exists()
