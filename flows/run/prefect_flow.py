@@ -12,7 +12,7 @@ from cleaners import Ruleset
 
 from ..inputs.discover import InputFile
 from ..review.data import Tally
-from .dispatch import task_runner
+from .dispatch import run_gc_thresholds, task_runner
 from .hold import hold_if_asked
 from .pipeline import run_clean
 from .worker import clean_and_tally, run_logger
@@ -21,6 +21,7 @@ from .worker import clean_and_tally, run_logger
 @task(name="clean-batch", cache_policy=NO_CACHE, persist_result=False)
 def clean_batch(items: list[InputFile], out_dir: str, ruleset: Ruleset) -> tuple[list[dict[str, Any]], Tally]:
     """Clean a batch of files; a file that fails is recorded and the batch goes on."""
+    run_gc_thresholds()  # in a task runner's worker, a process of the flow run's
     return clean_and_tally(items, out_dir, ruleset)
 
 
