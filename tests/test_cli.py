@@ -174,13 +174,15 @@ def test_top_level_input_named_index_is_refused_not_overwritten(tmp_path):
     assert "<title>" in (out / "index.html").read_text(encoding="utf-8")
 
 
-def test_a_run_makes_full_collections_rarer_and_puts_the_thresholds_back():
+def test_a_run_collects_garbage_less_often_and_puts_the_thresholds_back():
     import gc
 
-    from flows.cli.run import FULL_COLLECTION_EVERY, fewer_full_collections
+    from flows.cli.run import run_collections
+    from flows.run.dispatch import RUN_GC_THRESHOLDS
 
     before = gc.get_threshold()
-    with fewer_full_collections():
+    with run_collections():
         inside = gc.get_threshold()
-    assert inside[:2] == before[:2] and inside[2] == max(before[2], FULL_COLLECTION_EVERY)
+    assert inside == tuple(max(a, b) for a, b in zip(before, RUN_GC_THRESHOLDS, strict=True))
+    assert inside[0] >= 10_000 and inside[2] > 10
     assert gc.get_threshold() == before

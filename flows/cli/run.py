@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     start = time.monotonic()
     try:
-        with fewer_full_collections():
+        with run_collections():
             summary = run_tracked(kwargs, args.verbose) if use_prefect else run_in_process(kwargs, ruleset)
     except UsageError as exc:
         print(f"boilerclean: {exc}", file=sys.stderr)
@@ -126,18 +126,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED_FILES if summary["failed"] or summary.get("output_errors") else EXIT_OK
 
 
-# Younger collections per full one during a run (CPython's default: 10).
-FULL_COLLECTION_EVERY = 100
-
-
 @contextmanager
-def fewer_full_collections() -> Iterator[None]:
-    """A run holds a record per file until its end (the summary's, the index's counts), and the garbage
-    collector walked all of them in each full collection: 7 in a 20,000-file run, 0.35 of its 12 CPU s
-    (gc.callbacks timed). A run makes few reference cycles, so full collections can be rarer while it
-    lasts; the thresholds are put back after."""
-    old = gc.get_threshold()
-    gc.set_threshold(old[0], old[1], max(old[2], FULL_COLLECTION_EVERY))
+def run_collections() -> Iterator[None]:
+    """The run's garbage collector thresholds (dispatch.run_gc_thresholds) while it lasts, put back after."""
+    from ..run.dispatch import run_gc_thresholds
+
+    old = run_gc_thresholds()
     try:
         yield
     finally:

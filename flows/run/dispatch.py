@@ -9,13 +9,13 @@ number of workers.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
 import stat
 import sys
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -30,18 +30,21 @@ log = logging.getLogger("boilerclean")
 IN_FLIGHT_PER_WORKER = 2
 
 
-def exit_with_parent(parent: int) -> None:
-    """In a pool worker: exit when the run that started it is gone (a SIGKILLed run leaves idle workers).
+def exit_with_parent() -> None:
+    """In a pool worker: exit as soon as the run that started it is gone (a SIGKILLed run leaves idle
+    workers, and the next run sweeps temporary files only of processes that are gone).
 
-    Checked every 0.1 s: the next run sweeps temporary files only of processes that are gone, and it
-    starts within a second of the kill (an orphan still busy then left its temporary files behind)."""
+    Waits on the run's sentinel (a pipe that multiprocessing gives every child, which ends when the run
+    does), not on the parent process: a worker forked from the run's fork server is the server's child,
+    and the server waits for its workers before it exits."""
+    run = multiprocessing.parent_process()
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.1)
+        run.join()
         os._exit(0)
 
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    if run is not None:
+        threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 # Files per batch (one task, one records file): one task per file costs ~11 ms in the flow and ~60 ms in
@@ -141,6 +144,7 @@ WARM_UP_CONFIG = "BOILERCLEAN_WARM_UP_CONFIG"
 def dask_setup(worker: Any) -> None:
     """Dask calls this in each worker of the run's local cluster as it starts (a preload): the cleaners
     warm up there as in a pool worker (start_worker)."""
+    run_gc_thresholds()
     warm_up(os.environ.get(WARM_UP_CONFIG) or None)
 
 
@@ -167,17 +171,17 @@ def local_cluster_config() -> Iterator[None]:
         yield
 
 
-def start_fork_server() -> None:
-    """Start the process that a local cluster's workers are forked from, now: it imports Dask and the batch
-    code and warms the cleaners up once (flows.run.forkserver) while this process imports Dask and plans.
-    Spawned, each worker imported them itself once this process had Dask (~0.7 CPU s each); forked, it
-    is ready in ~0.08 (RESULTS.md, 2026-12-02). The server holds none of this process's files (it is
-    spawned with none open) and exits with it."""
+def start_fork_server(*preload: str) -> None:
+    """Start the process that the run's workers are forked from, now: it imports `preload` (Dask, for a
+    local cluster) and the batch code and warms the cleaners up once (flows.run.forkserver) while this
+    process plans. Spawned, each worker imported them itself (~0.7 CPU s each with Dask, ~0.3 without);
+    forked, it is ready in ~0.08 (RESULTS.md, 2026-12-02). The server holds none of this process's files
+    (it is spawned with none open: a forked worker cannot inherit the run's lock) and exits with it."""
     if not FORK_SERVER:
         return
     import multiprocessing.forkserver
 
-    multiprocessing.set_forkserver_preload(["flows.run.forkserver"])
+    multiprocessing.set_forkserver_preload([*preload, "flows.run.forkserver"])
     multiprocessing.forkserver.ensure_running()
 
 
@@ -236,7 +240,7 @@ class DaskClient:
 
     def _start(self, workers: int, address: str | None, config: str | None) -> None:
         if address is None:
-            start_fork_server()  # first: it works while this thread imports distributed
+            start_fork_server("distributed")  # first: it works while this thread imports distributed
             self._stack.callback(stop_fork_server)  # last, once its workers are gone
         from distributed import Client, LocalCluster
 
@@ -298,10 +302,26 @@ def bounded(
         yield j, result(fut)
 
 
-def start_worker(parent: int, config: str | None = None) -> None:
+# A run's garbage collector thresholds, where higher than CPython's (700, 10, 10). A batch holds its files'
+# removals, records and counts (~100,000 objects) until its commit, and a young collection every 700 new
+# objects walked them again and again: ~0.35-0.5 of a 20,000-file 1-worker run's ~8.5 CPU s, ~0.1 at
+# 50,000, at the same peak memory (gc.callbacks timed, RESULTS.md 2026-12-02). A full collection walked
+# every record the run keeps till its end: one per 100 younger ones, not 10. A run makes few cycles.
+RUN_GC_THRESHOLDS = (50_000, 10, 100)
+
+
+def run_gc_thresholds() -> tuple[int, int, int]:
+    """Raise this process's collection thresholds to RUN_GC_THRESHOLDS; returns the old ones."""
+    old = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(old, RUN_GC_THRESHOLDS, strict=True)))
+    return old
+
+
+def start_worker(config: str | None = None) -> None:
     """A pool worker's start: exit with the run, import the batch code and warm the cleaners up now, while
-    the run plans."""
-    exit_with_parent(parent)
+    the run plans (forked from the run's fork server, the imports are done already)."""
+    exit_with_parent()
+    run_gc_thresholds()  # the process is the run's
     from . import worker  # noqa: F401 - the cleaners and the writers, imported before the first batch
 
     warm_up(config)
@@ -375,16 +395,19 @@ def process_pool(workers: int, config: str | None = None) -> Iterator[ProcessPoo
     if workers <= 1:
         yield None
         return
-    # spawn, not fork: a forked worker would inherit the output folder's run lock (flock) and, orphaned by
-    # a SIGKILL of the run, keep holding it, so the rerun would wait forever. Prefect's and Dask's runners
-    # spawn too.
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=start_worker,
-        initargs=(os.getpid(), config),
-    ) as pool:
-        yield pool
+    # Not forked from this process: a worker would inherit the output folder's run lock (flock) and, orphaned
+    # by a SIGKILL of the run, keep holding it, so the rerun would wait forever. Forked from the run's fork
+    # server (which holds no file of this process's), or spawned where there is none, as Prefect's runners.
+    with ExitStack() as stack:
+        start_fork_server()
+        stack.callback(stop_fork_server)  # last, once the pool's workers are gone
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("forkserver" if FORK_SERVER else "spawn"),
+            initializer=start_worker,
+            initargs=(config,),
+        )
+        yield stack.enter_context(pool)
 
 
 def dask_batches(

@@ -1,14 +1,13 @@
-"""Imported by the fork server of a run's local Dask cluster (`--dask`), the process its workers are forked
-from (dispatch.start_fork_server): Dask, the batch code and the cleaners' first-use patterns, once, so
-that each worker starts from a copy instead of importing and warming up again."""
+"""Imported by a run's fork server, the process its pool's or local Dask cluster's workers are forked from
+(dispatch.start_fork_server): the batch code and the cleaners' first-use patterns (and Dask, for a
+cluster: the server imports it first), once, so that each worker starts from a copy instead of
+importing and warming up again."""
 
 from __future__ import annotations
 
 import atexit
 import os
 import sys
-
-import distributed  # noqa: F401 - what a worker imports first
 
 from . import worker  # noqa: F401 - the cleaners and the writers
 from .dispatch import warm_up

@@ -14,7 +14,7 @@ from cleaners import Ruleset
 
 from ..inputs.discover import InputFile
 from ..review.data import Tally
-from .dispatch import task_runner
+from .dispatch import run_gc_thresholds, task_runner
 from .hold import hold_if_asked
 from .pipeline import run_clean
 from .worker import clean_and_claim, clean_and_tally, run_logger
@@ -26,6 +26,7 @@ def clean_batch(
 ) -> tuple[list[dict[str, Any]], Tally]:
     """Clean a batch of files; a file that fails is recorded and the batch goes on. `claim`: the task
     runner may lose it and go on (worker.clean_and_claim)."""
+    run_gc_thresholds()  # in a task runner's worker, a process of the flow run's
     return (clean_and_claim if claim else clean_and_tally)(items, out_dir, ruleset)
 
 
