@@ -1,7 +1,8 @@
 """Spreading batches over workers: in this process, a process pool, Prefect's task runners, or Dask.
 
-Every way runs the same batch function (run/worker.py's clean_and_tally; in a Prefect flow run, the
-clean_batch task that wraps it) on the same batches; only who runs it changes. Batches
+Every way runs the same batch function (run/worker.py's clean_and_tally, or clean_and_claim where a
+batch can be lost and the run go on: Dask; in a Prefect flow run, the clean_batch task that wraps
+them) on the same batches; only who runs it changes. Batches
 are submitted from a stream with a bounded number in flight, so memory does not grow with the
 number of files, and results come back in submission order, so outputs do not depend on the
 number of workers.
