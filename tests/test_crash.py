@@ -120,3 +120,43 @@ def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
     while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
         time.sleep(0.2)
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "pool workers outlived their run"
+
+
+@pytest.mark.slow
+def test_a_pool_worker_killed_mid_run_stops_it_with_one_line_and_a_rerun_finishes(tmp_path):
+    """A worker killed (the kernel's out-of-memory killer, a user) breaks the pool: the run says so in one
+    line naming the batch, with no traceback, and the next run cleans what is left."""
+    inp = tmp_path / "in"
+    make_inputs(inp)
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "2"]
+    env = {**cli_env(), "BOILERCLEAN_TEST_HOLD": "middle:2"}  # the run waits after each batch it gets
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        while not _reports(out):
+            assert proc.poll() is None, "the run ended before a worker could be killed"
+            time.sleep(0.05)
+        run = psutil.Process(proc.pid)
+        workers = [
+            p for p in run.children(recursive=True) if p.ppid() != proc.pid or "spawn_main" in p.cmdline()[-1]
+        ]
+        assert workers, [p.cmdline() for p in run.children(recursive=True)]
+        workers[0].kill()
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    assert [line for line in err.splitlines() if "worker process died" in line] == [
+        line for line in err.splitlines() if line.startswith("boilerclean:")
+    ]
+    assert len(err.splitlines()) == 1 and ".txt and " in err and "run again" in err, err
+    assert not (out / "summary.json").exists()
+
+    res = run_cli(*args)
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert run_cli("run", str(inp), "--out", str(reference), "--no-prefect").returncode == 0
+    assert output_tree(out) == output_tree(reference)

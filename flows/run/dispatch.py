@@ -1,7 +1,8 @@
 """Spreading batches over workers: in this process, a process pool, Prefect's task runners, or Dask.
 
-Every way runs the same batch function (run/worker.py's clean_and_tally; in a Prefect flow run, the
-clean_batch task that wraps it) on the same batches; only who runs it changes. Batches
+Every way runs the same batch function (run/worker.py's clean_and_tally, or clean_and_claim where a
+batch can be lost and the run go on: Dask; in a Prefect flow run, the clean_batch task that wraps
+them) on the same batches; only who runs it changes. Batches
 are submitted from a stream with a bounded number in flight, so memory does not grow with the
 number of files, and results come back in submission order, so outputs do not depend on the
 number of workers.
@@ -19,6 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -460,6 +462,24 @@ def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | Non
         return lost(batch, why)
 
 
+class WorkerDied(Exception):
+    """A pool worker died while it cleaned a batch (killed, out of memory): the pool is broken and the run
+    stops with one line. What the batches done so far wrote is in place and recorded; a rerun cleans the
+    rest (a batch cut short in its commit is cleaned again and its outputs replaced)."""
+
+
+def pool_result(batch: list, future: Any) -> Any:
+    """The batch's result from a process pool, or WorkerDied naming the batch."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        more = f" and {len(batch) - 1} more files" if len(batch) > 1 else ""
+        raise WorkerDied(
+            f"{batch[0].rel}{more}: a worker process died while cleaning them (killed, or out of memory?); "
+            "the files cleaned before are in place and recorded: run again to clean the rest"
+        ) from None
+
+
 def run_batches(
     batch_fn: Callable[[list, str, Any], list[dict]],
     batches: Iterable[list],
@@ -498,6 +518,5 @@ def run_batches(
         # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
         shared = RulesetFile(ruleset, out)
         stack.callback(shared.close)
-        yield from bounded(
-            lambda b: pool.submit(batch_fn, b, out, shared.ref), lambda f: f.result(), batches, window
-        )
+        submit = lambda b: (b, pool.submit(batch_fn, b, out, shared.ref))  # noqa: E731
+        yield from bounded(submit, lambda sent: pool_result(*sent), batches, window)
