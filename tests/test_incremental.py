@@ -302,3 +302,92 @@ def test_records_of_reads_manifest_rows_of_either_encoder():
     assert records_of(json.dumps(rec, sort_keys=True)) == rec["records"]
     assert records_of(orjson.dumps(rec, option=orjson.OPT_SORT_KEYS).decode()) == rec["records"]
     assert records_of(orjson.dumps({"input": "a.txt"}).decode()) is None
+
+
+def _plain_owned_path(out: Path, rel: object) -> Path | None:
+    """owned_path as it was written first: every check made again for each path (the reference)."""
+    if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return None
+    path = out.joinpath(*parts)
+    root, parent = os.path.realpath(out), os.path.realpath(path.parent)
+    return path if parent == root or parent.startswith(root + os.sep) else None
+
+
+def test_owned_paths_checked_once_per_folder_equal_the_plain_checks(tmp_path):
+    """The plan resolves each folder once and finds outputs in its listing: the same answers as the plain
+    checks, for links inside and out of DIR, dangling links, folders named like files, case and bad parts."""
+    import itertools
+
+    from flows.outputs.manifest import OwnedPaths, owned_path
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    (out / "sub" / "deep").mkdir(parents=True)
+    elsewhere.mkdir()
+    for f in (
+        out / "a.txt",
+        out / "A.TXT",
+        out / "sub" / "a.txt",
+        out / "sub" / "deep" / "a.txt",
+        elsewhere / "a.txt",
+    ):
+        f.write_text("x")
+    (out / "in").symlink_to(out / "sub", target_is_directory=True)
+    (out / "away").symlink_to(elsewhere, target_is_directory=True)
+    (out / "dangling.txt").symlink_to(tmp_path / "nothing")
+    (out / "link.txt").symlink_to(elsewhere / "a.txt")
+    (out / "dir.txt").mkdir()
+    (tmp_path / "out-link").symlink_to(out, target_is_directory=True)
+    pieces = [
+        "a.txt",
+        "A.TXT",
+        "sub",
+        "deep",
+        "in",
+        "away",
+        "dangling.txt",
+        "link.txt",
+        "dir.txt",
+        "gone.txt",
+    ]
+    pieces += ["", ".", "..", "x\\y", "n\x00"]
+    rels = [None, 3, "/", "/a.txt", "a.txt/"] + [
+        "/".join(c) for n in (1, 2, 3) for c in itertools.product(pieces, repeat=n)
+    ]
+    for root in (out, tmp_path / "out-link", Path(os.path.relpath(out))):
+        owned = OwnedPaths(root)
+        for rel in rels:
+            plain = _plain_owned_path(root, rel)
+            assert owned_path(root, rel) == plain, rel
+            assert owned.has(rel) == (plain is not None and plain.exists()), rel
+
+
+def test_manifest_json_columns_read_as_json_reads_them():
+    """orjson reads the manifest's JSON columns (as orjson and json.dumps wrote them: the same values as
+    json.loads); what it refuses, json still reads."""
+    from flows.outputs import manifest
+
+    rec = {"input": "a/é.txt", "by_rule": {"x/y": 2}, "error": None, "heavy_rules": {"x/y": [9, 10]}}
+    texts = [json.dumps(rec), json.dumps(rec, ensure_ascii=False), json.dumps(["a.txt", "a.diff"])]
+    texts += ['{"s": "\\ud800"}', '{"n": 1e400}']  # a lone surrogate, a float out of range: orjson refuses
+    for text in texts:
+        assert manifest._loads(text) == json.loads(text), text
+
+
+def test_an_input_file_pickles_to_itself():
+    """Batches go to the workers pickled (InputFile.__reduce__: its fields as they are)."""
+    import copy
+    import pickle
+
+    from flows.inputs.discover import InputFile
+
+    for item in (
+        InputFile("/in/a.txt", "a.txt"),
+        InputFile("/in/x", "x", "cannot read folder: denied", True),
+    ):
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            again = pickle.loads(pickle.dumps(item, protocol=protocol))
+            assert again == item and type(again) is InputFile and again.stem == item.stem
+        assert copy.deepcopy(item) == item

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tomllib
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -43,6 +42,8 @@ def prefect_may_have_api(cwd: Path | None = None, prefect_home: Path | None = No
         return True
     pyproject = _text(cwd / "pyproject.toml")
     if "prefect" in pyproject:
+        import tomllib  # here: few runs have a pyproject.toml that names Prefect
+
         try:
             if "prefect" in tomllib.loads(pyproject).get("tool", {}):
                 return True

@@ -31,6 +31,11 @@ class InputFile:
     )
     unread_folder: bool = False  # a folder that could not be listed: what is under it is unknown, not gone
 
+    def __reduce__(self) -> tuple:
+        # Batches go to the workers pickled: a frozen dataclass's own __getstate__ and __setstate__ walk
+        # its fields() per object (pickled 0.045 -> 0.015 s, unpickled 0.05 -> 0.03 per 20,000).
+        return (InputFile, (self.path, self.rel, self.skipped, self.unread_folder))
+
     @property
     def stem(self) -> str:
         """The relative path without the document suffix: outputs are stem + .txt/.diff/.report.json."""
