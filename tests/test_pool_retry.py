@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from flows.inputs.discover import InputFile
+from flows.review.data import over_pool
 from flows.run.dispatch import process_pool, run_batches
 from flows.run.worker import lost_batch
 
@@ -78,3 +79,19 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def double_or_die(run_pid: int, n: int) -> int:
+    """2n; in a pool worker, for n == 3, the worker dies of SIGKILL (as one killed out of memory would)."""
+    if n == 3 and os.getpid() != run_pid:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return 2 * n
+
+
+@pytest.mark.slow
+def test_review_jobs_whose_worker_died_are_run_in_the_run_itself():
+    with process_pool(2) as pool:
+        jobs = [(os.getpid(), n) for n in range(8)]
+        assert list(over_pool(pool, double_or_die, jobs)) == [2 * n for n in range(8)]
+        # The pool is broken now: jobs are not even sent, and run here all the same.
+        assert list(over_pool(pool, double_or_die, jobs[:2])) == [0, 2]
