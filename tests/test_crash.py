@@ -123,14 +123,15 @@ def test_pool_workers_exit_when_their_run_is_killed(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_pool_worker_killed_mid_run_stops_it_with_one_line_and_a_rerun_finishes(tmp_path):
-    """A worker killed (the kernel's out-of-memory killer, a user) breaks the pool: the run says so in one
-    line naming the batch, with no traceback, and the next run cleans what is left."""
+def test_a_pool_worker_killed_mid_run_is_replaced_and_the_run_finishes(tmp_path):
+    """A worker killed (the kernel's out-of-memory killer, a user) breaks the pool: the run starts a new one,
+    sends the batches in flight again and ends as an uninterrupted run would; no process outlives it."""
     inp = tmp_path / "in"
     make_inputs(inp)
     reference, out = tmp_path / "reference", tmp_path / "out"
     args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "2"]
-    env = {**cli_env(), "BOILERCLEAN_TEST_HOLD": "middle:2"}  # the run waits after each batch it gets
+    tag = str(tmp_path)  # in every process of the run's environment: found if one outlives it
+    env = cli_env(BOILERCLEAN_TEST_HOLD="middle:0.1", BOILERCLEAN_TEST_RUN=tag)  # waits after each batch
     proc = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
     )
@@ -143,20 +144,30 @@ def test_a_pool_worker_killed_mid_run_stops_it_with_one_line_and_a_rerun_finishe
             p for p in run.children(recursive=True) if p.ppid() != proc.pid or "spawn_main" in p.cmdline()[-1]
         ]
         assert workers, [p.cmdline() for p in run.children(recursive=True)]
+        assert len(_tagged(tag)) > len(workers)  # the run's processes are found by their tag
         workers[0].kill()
-        _, err = proc.communicate(timeout=120)
+        _, err = proc.communicate(timeout=300)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 1, err
+    assert proc.returncode == 0, err
     assert "Traceback" not in err
-    assert [line for line in err.splitlines() if "worker process died" in line] == [
-        line for line in err.splitlines() if line.startswith("boilerclean:")
-    ]
-    assert len(err.splitlines()) == 1 and ".txt and " in err and "run again" in err, err
-    assert not (out / "summary.json").exists()
-
-    res = run_cli(*args)
-    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert "a worker process died" in err, err
     assert run_cli("run", str(inp), "--out", str(reference), "--no-prefect").returncode == 0
     assert output_tree(out) == output_tree(reference)
+    deadline = time.monotonic() + 30
+    while _tagged(tag) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _tagged(tag), "processes outlived the run"
+
+
+def _tagged(tag: str) -> list[list[str]]:
+    """The command lines of the processes whose environment has BOILERCLEAN_TEST_RUN=tag."""
+    found = []
+    for p in psutil.process_iter():
+        try:
+            if p.environ().get("BOILERCLEAN_TEST_RUN") == tag and p.status() != psutil.STATUS_ZOMBIE:
+                found.append(p.cmdline())
+        except psutil.Error:
+            pass
+    return found

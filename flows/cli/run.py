@@ -91,7 +91,7 @@ def register(subparsers, formatter_class) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..inputs.discover import UsageError
     from ..outputs.manifest import ManifestError
-    from ..run.dispatch import DaskStartError, WorkerDied, default_workers, fits_one_batch
+    from ..run.dispatch import DaskStartError, default_workers, fits_one_batch
 
     checked = checked_run_args(args)
     if checked is None:
@@ -118,7 +118,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (
         ManifestError,
         DaskStartError,
-        WorkerDied,
     ) as exc:  # the outputs written so far are in place; a rerun redoes the rest
         print(f"boilerclean: {exc}", file=sys.stderr)
         return EXIT_FAILED_FILES

@@ -10,7 +10,8 @@ import json
 import posixpath
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,13 +281,33 @@ def collect_review(
     return review
 
 
+def over_pool(pool: Executor, fn: Callable, jobs: list[tuple]) -> Iterator[Any]:
+    """fn(*job) for each job, in order, in the pool's processes. Where a worker died (out of memory, a
+    signal: the pool is broken), the jobs it did not finish are run here, so the review is written all
+    the same (reading reports and rendering pages crash no process: no C parser runs on them)."""
+    futures = [_submit(pool, fn, job) for job in jobs]
+    for job, future in zip(jobs, futures, strict=True):
+        try:
+            result = future.result() if future is not None else fn(*job)
+        except BrokenProcessPool:
+            result = fn(*job)
+        yield result
+
+
+def _submit(pool: Executor, fn: Callable, job: tuple) -> Future | None:
+    try:
+        return pool.submit(fn, *job)
+    except BrokenProcessPool:  # run here by over_pool
+        return None
+
+
 def _read_tally(records: list[dict], args: tuple, pool: Executor | None) -> Tally:
     """The run's files counted from their reports on disk, in slices over the pool when there is one."""
     if pool is None or len(records) <= TALLY_CHUNK:
         parts = iter([tally_files(*args, records)])
     else:
         slices = [records[i : i + TALLY_CHUNK] for i in range(0, len(records), TALLY_CHUNK)]
-        parts = (f.result() for f in [pool.submit(tally_files, *args, s) for s in slices])
+        parts = over_pool(pool, tally_files, [(*args, s) for s in slices])
     tally = next(parts)
     for part in parts:
         tally.merge(part)

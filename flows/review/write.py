@@ -14,7 +14,7 @@ from ..inputs.discover import InputFile
 from ..outputs.atomic import OutputBatch, atomic_write, write_text_chunks
 from ..outputs.records import ReportReader
 from ..outputs.unfinished import utc_time
-from .data import FileEntry, Review, Tally, collect_review, load_summary, read_report
+from .data import FileEntry, Review, Tally, collect_review, load_summary, over_pool, read_report
 from .pages import (
     INDEX_DATA,
     INDEX_PAGE,
@@ -65,8 +65,7 @@ def write_review(
     if pool is None:
         done = (write_pages(*common, *job) for job in jobs)
     else:
-        futures = [pool.submit(write_pages, *common, *job) for job in jobs]
-        done = (f.result() for f in futures)
+        done = over_pool(pool, write_pages, [(*common, *job) for job in jobs])
     for job, _ in zip(jobs, done, strict=True):
         if on_pages is not None:
             on_pages(len(job[0]))

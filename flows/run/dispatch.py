@@ -1,8 +1,8 @@
 """Spreading batches over workers: in this process, a process pool, Prefect's task runners, or Dask.
 
 Every way runs the same batch function (run/worker.py's clean_and_tally, or clean_and_claim where a
-batch can be lost and the run go on: Dask; in a Prefect flow run, the clean_batch task that wraps
-them) on the same batches; only who runs it changes. Batches
+batch can be lost and the run go on: a process pool, Dask; in a Prefect flow run, the clean_batch task
+that wraps them) on the same batches; only who runs it changes. Batches
 are submitted from a stream with a bounded number in flight, so memory does not grow with the
 number of files, and results come back in submission order, so outputs do not depend on the
 number of workers.
@@ -19,7 +19,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -350,7 +350,7 @@ def warm_up(config: str | None) -> None:
 
 def start_dispatch(
     stack: ExitStack,
-    pool: ProcessPoolExecutor | None,
+    pool: RunPool | None,
     workers: int,
     dask_address: str | None,
     dask: bool,
@@ -369,7 +369,7 @@ def _ready() -> None:
     """A job that does nothing: submitting one per worker starts them all."""
 
 
-def start_workers(pool: ProcessPoolExecutor | None, workers: int) -> None:
+def start_workers(pool: RunPool | None, workers: int) -> None:
     """Start every worker of the pool now (a spawn pool starts one per job submitted, up to its
     max_workers), so that their start (~0.2-0.5 s each) overlaps the run's plan, not its first batches."""
     for _ in range(workers if pool is not None else 0):
@@ -377,8 +377,8 @@ def start_workers(pool: ProcessPoolExecutor | None, workers: int) -> None:
 
 
 def release_workers(
-    stack: ExitStack, started: DaskClient | None, pool: ProcessPoolExecutor | None, keep_pool: bool
-) -> ProcessPoolExecutor | None:
+    stack: ExitStack, started: DaskClient | None, pool: RunPool | None, keep_pool: bool
+) -> RunPool | None:
     """Let the batches' workers go now, in the background, while the run writes its summary and index:
     their exit (~0.2 s for a pool of two, ~0.6 s for a local Dask cluster, measured) is then off the run's
     serial end. Returns the pool if kept (the review's pages need it), else None; `stack` waits for them."""
@@ -390,8 +390,28 @@ def release_workers(
     return None
 
 
+class RunPool(Executor):
+    """The run's process pool. A worker's death breaks a ProcessPoolExecutor for good: renew() replaces
+    it with a new one, so whoever holds this (the review's pages, after the batches) has a working pool;
+    shutdown() ends the current one (renew() has ended the broken ones)."""
+
+    def __init__(self, make: Callable[[], ProcessPoolExecutor]) -> None:
+        self._make = make
+        self._pool = make()
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def renew(self) -> None:
+        self._pool.shutdown(wait=True)  # its workers were terminated as it broke: reaped here
+        self._pool = self._make()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
-def process_pool(workers: int, config: str | None = None) -> Iterator[ProcessPoolExecutor | None]:
+def process_pool(workers: int, config: str | None = None) -> Iterator[RunPool | None]:
     """The run's worker processes (None for one worker), started on demand (batches, then review pages);
     each warms up with `config`'s ruleset as it starts."""
     if workers <= 1:
@@ -403,11 +423,9 @@ def process_pool(workers: int, config: str | None = None) -> Iterator[ProcessPoo
     with ExitStack() as stack:
         start_fork_server()
         stack.callback(stop_fork_server)  # last, once the pool's workers are gone
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=multiprocessing.get_context("forkserver" if FORK_SERVER else "spawn"),
-            initializer=start_worker,
-            initargs=(config,),
+        context = multiprocessing.get_context("forkserver" if FORK_SERVER else "spawn")
+        pool = RunPool(
+            lambda: ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(config,))
         )
         yield stack.enter_context(pool)
 
@@ -458,26 +476,93 @@ def dask_result(batch: list, future: Any, lost: Callable[[list, str], Any] | Non
         dask = sys.modules.get("distributed")  # not imported: not Dask's error (a process pool's run)
         if lost is None or dask is None or not isinstance(exc, dask.KilledWorker):
             raise
-        why = f"the Dask worker cleaning its batch died {exc.allowed_failures + 1} times (out of memory?)"
-        return lost(batch, why)
+        return lost(batch, died("Dask worker", exc.allowed_failures + 1, "out of memory?"))
 
 
-class WorkerDied(Exception):
-    """A pool worker died while it cleaned a batch (killed, out of memory): the pool is broken and the run
-    stops with one line. What the batches done so far wrote is in place and recorded; a rerun cleans the
-    rest (a batch cut short in its commit is cleaned again and its outputs replaced)."""
+# A batch in flight at this many pool breaks is run alone in a new pool; its next death gives it up.
+ALONE_AFTER = 2
 
 
-def pool_result(batch: list, future: Any) -> Any:
-    """The batch's result from a process pool, or WorkerDied naming the batch."""
+class _Sent:
+    """A batch sent to the pool: its future, and how many worker deaths it was in flight for."""
+
+    __slots__ = ("batch", "deaths", "future")
+
+    def __init__(self, batch: list, future: Future) -> None:
+        self.batch, self.future, self.deaths = batch, future, 0
+
+
+class _NotSent(BrokenProcessPool):
+    """The pool was broken when the batch was to be sent: sent once it is renewed, no death counted."""
+
+
+def pool_batches(
+    pool: RunPool,
+    submit: Callable[[list], Future],
+    batches: Iterable[list],
+    window: int,
+    lost: Callable[[list, str], Any] | None,
+) -> Iterator[tuple[list, Any]]:
+    """bounded() over the run's process pool, which a worker's death breaks (the OOM killer, a crash in a
+    C library, a signal): the pool is renewed and the batches in flight are sent again, results still in
+    order. A batch in flight at ALONE_AFTER breaks runs alone; if its worker dies again, lost(batch, why)
+    is its result, as for Dask's KilledWorker (None: the run stops there), and the run goes on."""
+    todo = iter(batches)
+    pending: deque[_Sent] = deque()
+    while True:
+        while len(pending) < window and (batch := next(todo, None)) is not None:
+            pending.append(_Sent(batch, _send(submit, batch)))
+        if not pending:
+            return
+        try:
+            result = pending[0].future.result()
+        except BrokenProcessPool:
+            _after_break(pool, pending, submit, lost)
+            continue
+        yield pending.popleft().batch, result
+
+
+def _send(submit: Callable[[list], Future], batch: list) -> Future:
     try:
-        return future.result()
+        return submit(batch)
+    except BrokenProcessPool:  # it broke since the last result came back
+        return _done(exc=_NotSent())
+
+
+def _done(result: Any = None, exc: BaseException | None = None) -> Future:
+    future: Future = Future()
+    if exc is not None:
+        future.set_exception(exc)
+    else:
+        future.set_result(result)
+    return future
+
+
+def _after_break(pool: RunPool, pending: deque[_Sent], submit: Callable, lost: Callable | None) -> None:
+    """Renew the pool and send the batches it failed again: first, each alone, those it failed twice."""
+    pool.renew()  # waits for the broken pool's end: every batch in flight has failed by then
+    hit = [s for s in pending if isinstance(s.future.exception(), BrokenProcessPool)]
+    log.warning("a worker process died (out of memory? a crash?); batches sent again: %d", len(hit))
+    for s in hit:
+        s.deaths += not isinstance(s.future.exception(), _NotSent)
+    for s in sorted(hit, key=lambda s: s.deaths < ALONE_AFTER):  # stable: in order, those alone first
+        s.future = _alone(pool, submit, s, lost) if s.deaths >= ALONE_AFTER else _send(submit, s.batch)
+
+
+def _alone(pool: RunPool, submit: Callable, sent: _Sent, lost: Callable | None) -> Future:
+    """Run the batch with nothing else in flight: a death now is its own, and gives it up."""
+    try:
+        return _done(submit(sent.batch).result())
     except BrokenProcessPool:
-        more = f" and {len(batch) - 1} more files" if len(batch) > 1 else ""
-        raise WorkerDied(
-            f"{batch[0].rel}{more}: a worker process died while cleaning them (killed, or out of memory?); "
-            "the files cleaned before are in place and recorded: run again to clean the rest"
-        ) from None
+        pool.renew()
+        if lost is None:
+            raise
+        return _done(lost(sent.batch, died("worker process", sent.deaths + 1, "out of memory? a crash?")))
+
+
+def died(worker: str, times: int, guess: str) -> str:
+    """Why a lost batch's files fail (lost_batch adds what became of them)."""
+    return f"the {worker} cleaning its batch died {times} times ({guess})"
 
 
 def run_batches(
@@ -489,7 +574,7 @@ def run_batches(
     dask_address: str | None = None,
     dask: bool = False,
     submit_task: Callable[..., Any] | None = None,
-    pool: ProcessPoolExecutor | None = None,
+    pool: RunPool | None = None,
     dask_started: DaskClient | None = None,
     lost: Callable[[list, str], Any] | None = None,
 ) -> Iterator[tuple[list, list[dict]]]:
@@ -497,8 +582,8 @@ def run_batches(
 
     `submit_task` is clean_batch.submit inside a Prefect flow run (its task runner does the
     spreading); without it, batches run here (1 worker), in a process pool (`pool`, or one of
-    `workers` processes started here), or on Dask (`dask_started`, or a client started here; `lost`:
-    see dask_batches).
+    `workers` processes started here), or on Dask (`dask_started`, or a client started here). `lost`:
+    see pool_batches and dask_batches.
     """
     window = max(1, workers) * IN_FLIGHT_PER_WORKER
     if submit_task is not None:
@@ -518,5 +603,5 @@ def run_batches(
         # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
         shared = RulesetFile(ruleset, out)
         stack.callback(shared.close)
-        submit = lambda b: (b, pool.submit(batch_fn, b, out, shared.ref))  # noqa: E731
-        yield from bounded(submit, lambda sent: pool_result(*sent), batches, window)
+        submit = lambda b: pool.submit(batch_fn, b, out, shared.ref)  # noqa: E731
+        yield from pool_batches(pool, submit, batches, window, lost)

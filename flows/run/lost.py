@@ -1,4 +1,4 @@
-"""A batch whose worker died (Dask gave up on it: KilledWorker): whether it put its outputs in place first.
+"""A batch whose worker kept dying (given up: pool_batches, Dask's KilledWorker): did it commit first?
 
 A batch's records file is named by a digest of its content, which only its worker knows. So, before it
 puts the batch in place, the worker adds that name to the batch's claim, DIR/.boilerclean/batches/<digest
@@ -45,6 +45,14 @@ def drop_claim(out_dir: str, items: list[InputFile]) -> None:
         os.unlink(claim_path(out_dir, items))
     except OSError:
         pass  # none (nothing was committed), or left: the next run sweeps it
+
+
+def drop_claims_folder(out_dir: str) -> None:
+    """Every batch's result is in: the claims folder goes if it is empty (it was made for this run's)."""
+    try:
+        os.rmdir(os.path.join(out_dir, STATE_DIR, CLAIMS_DIR))
+    except OSError:
+        pass  # none, or a claim left (a lost batch's that could not be deleted): the next run sweeps it
 
 
 def sweep_claims(out_dir: str | os.PathLike) -> None:

@@ -37,7 +37,7 @@ from .dispatch import (
     start_dispatch,
 )
 from .hold import hold_if_asked
-from .lost import drop_claim, sweep_claims
+from .lost import drop_claim, drop_claims_folder, sweep_claims
 from .progress import Progress
 from .rulecache import cached_load_ruleset
 from .worker import clean_and_claim, clean_and_tally, lost_batch, run_logger
@@ -244,9 +244,9 @@ def clean_batches(
 ) -> Iterator[tuple[list[dict], Tally]]:
     """Each batch's records and review counts as it is done, in order, counted on the meter file by file
     of the batch; size(rel): an input's bytes as the plan found them (each input is stat'ed once)."""
-    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask. Only Dask
-    # can lose a batch and go on (lost_batch): only its batches claim their records file first.
-    claims = dispatch["dask"] or dispatch["dask_address"]
+    # Batches go out with a bounded number in flight, to processes, Prefect's task runner or Dask. The pool
+    # and Dask can lose a batch and go on (lost_batch): their batches claim their records file first.
+    claims = dispatch["dask"] or dispatch["dask_address"] or (submit_task is None and dispatch["workers"] > 1)
     done = run_batches(
         clean_and_claim if claims else clean_and_tally,
         batched_by_bytes(items, batch_size(len(items)), size, BATCH_BYTES),
@@ -262,6 +262,7 @@ def clean_batches(
         hold_if_asked("middle", logger)  # a test hook; does nothing unless asked
         meter.advance(len(batch), sum(size(i.rel) for i in batch), sum(1 for r in result if r["error"]))
         yield result, tally
+    drop_claims_folder(out)  # no empty folder left behind
 
 
 def counted_all(tally: Tally, summary: dict) -> bool:

@@ -83,8 +83,9 @@ def clean_and_tally(
 def clean_and_claim(
     items: list[InputFile], out_dir: str, ruleset: Ruleset | RulesetRef
 ) -> tuple[list[dict[str, Any]], Tally]:
-    """clean_and_tally for Dask, the one way a run can lose a batch (KilledWorker) and go on: the batch's
-    records file is claimed before its commit, so that lost_batch can read it back (run/lost.py)."""
+    """clean_and_tally for a process pool or Dask, which can lose a batch (its worker kept dying) and go
+    on: the batch's records file is claimed before its commit, so that lost_batch can read it back
+    (run/lost.py)."""
     ruleset = resolve_ruleset(ruleset)
     return _clean_batch(items, out_dir, ruleset, _counter(ruleset), claim=True)
 
@@ -92,10 +93,10 @@ def clean_and_claim(
 def lost_batch(
     items: list[InputFile], why: str, ruleset_hash: str, out_dir: str
 ) -> tuple[list[dict[str, Any]], Tally]:
-    """clean_and_tally's result for a batch that no worker could finish (Dask gave up on it). A worker that
-    died after putting the batch in place left it claimed: its files whose outputs are in place are taken
-    from its records file. Every other file fails with `why` (its manifest entry stays the last good one:
-    the next run cleans it again)."""
+    """clean_and_tally's result for a batch that no worker could finish (the pool or Dask gave it up).
+    A worker that died after putting the batch in place left it claimed: its files whose outputs are in
+    place are taken from its records file. Every other file fails with `why` (its manifest entry stays the
+    last good one: the next run cleans it again)."""
     committing, found, reports = read_back(out_dir, items, ruleset_hash)
     if len(found) == 1:
         run_logger().warning("%s: %s after putting its outputs in place; its results read back", *found, why)
@@ -121,8 +122,8 @@ def _clean_batch(
 ) -> tuple[list[dict], Any]:
     """The batch's summary records, and count(them, its records). The counting is done while the batch's
     commit (sync, links, folder syncs) runs in a thread, on the records it gives when every output goes in
-    place; and again, after it, in the rare case where some did not. `claim`: for a Dask run, which deletes
-    the claim when it has the result (run/lost.py)."""
+    place; and again, after it, in the rare case where some did not. `claim`: for a pool or Dask, which
+    deletes the claim when it has the result (run/lost.py)."""
     work = _stage_batch(items, out_dir, ruleset)
     if claim and not work.failed and work.records:  # read if this worker dies before the run has the result
         write_claim(out_dir, items, work.records.name)
