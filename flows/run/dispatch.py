@@ -370,10 +370,20 @@ def _ready() -> None:
 
 
 def start_workers(pool: RunPool | None, workers: int) -> None:
-    """Start every worker of the pool now (a spawn pool starts one per job submitted, up to its
-    max_workers), so that their start (~0.2-0.5 s each) overlaps the run's plan, not its first batches."""
-    for _ in range(workers if pool is not None else 0):
-        pool.submit(_ready)
+    """Start every worker of the pool now (a pool starts one per job submitted, up to its max_workers), so
+    that their start overlaps the run's plan, not its first batches. From a thread: a worker is forked only
+    once the fork server has imported the batch code, and submit() waited for that (~0.27 s at the run's
+    start, RESULTS.md 2026-12-02)."""
+    if pool is not None:
+        threading.Thread(target=_start_all, args=(pool, workers), name="start-workers", daemon=True).start()
+
+
+def _start_all(pool: RunPool, workers: int) -> None:
+    try:
+        for _ in range(workers):
+            pool.submit(_ready)
+    except Exception:  # noqa: BLE001 - shut down first, broken, or no worker can start: the batches' own
+        pass  # submit, in the run's thread, meets the same and says so there
 
 
 def release_workers(
