@@ -32,6 +32,9 @@ class QuarantineSettings:
     # is a runaway there: its removals are held unless it is declared certain.
     runaway_share: float = 0.4
     runaway_min_lines: int = 3
+    # A sentence-like removal between article paragraphs from one of these cleaners is held: a caption or
+    # a credit is not a sentence of the article, so such a line is the article talking about a photo.
+    hold_sentences_from: tuple[str, ...] = ("image_caption", "article_credits")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,7 +45,9 @@ DEFAULT_QUARANTINE = QuarantineSettings()
 
 def parse_quarantine(raw: Any, file: str, path: str = "quarantine") -> QuarantineSettings:
     """Settings from a YAML mapping; raises ConfigError naming the file and every bad key."""
-    return QuarantineSettings(**read_section(raw, QUARANTINE_FIELDS, file, path))
+    values = read_section(raw, QUARANTINE_FIELDS, file, path)
+    values["hold_sentences_from"] = tuple(values["hold_sentences_from"])
+    return QuarantineSettings(**values)
 
 
 # The ASCII characters str.isspace() accepts (and str.split() cuts at), as bytes to delete.
@@ -65,6 +70,7 @@ def limits(settings: QuarantineSettings) -> Limits:
         settings.runaway_min_lines,
         settings.paragraph_chars,
         settings.paragraph_sentences,
+        frozenset(settings.hold_sentences_from),
     )
 
 

@@ -225,6 +225,7 @@ class Limits:
     runaway_min_lines: int = 3
     paragraph_chars: int = 300
     paragraph_sentences: int = 2
+    hold_sentences_from: frozenset[str] = frozenset(("image_caption", "article_credits"))
 
 
 def _article_span(
@@ -366,6 +367,7 @@ def judge(
             out.append((r.judged("certain", _CERTAIN), ""))
             continue
         runaway = runaways.get((r.cleaner, r.rule), "") if runaways else ""
+        between = (between and r.cleaner in limits.hold_sentences_from) + between  # 2: held there
         risk, reasons, hold = _verdict_of(d, p, between, runaway, limits)
         held = held or hold != ""
         out.append((r.judged(risk, reasons), hold))
@@ -378,7 +380,7 @@ _VERDICTS: dict[tuple, tuple] = {}
 
 
 def _verdict_of(
-    declared: str, p: Prose, between: bool, runaway: str, limits: Limits
+    declared: str, p: Prose, between: int, runaway: str, limits: Limits
 ) -> tuple[str, tuple, str]:
     key = (declared, id(p), between, runaway, id(limits))
     got = _VERDICTS.get(key)
@@ -392,8 +394,11 @@ def _verdict_of(
 
 
 @lru_cache(maxsize=4096)
-def _verdict(declared: str, p: Prose, between: bool, runaway: str, limits: Limits) -> tuple[str, tuple, str]:
-    """(risk, reasons, hold) of _judge, remembered: the same few verdicts recur across a corpus."""
+def _verdict(declared: str, p: Prose, between: int, runaway: str, limits: Limits) -> tuple[str, tuple, str]:
+    """(risk, reasons, hold) of _judge, remembered: the same few verdicts recur across a corpus.
+
+    between: 0 at the edge, 1 between article paragraphs, 2 there and from a cleaner whose sentences are
+    held there (limits.hold_sentences_from)."""
     level = declared or DEFAULT_CONFIDENCE
     reasons = [f"rule {level}" if declared else f"rule {level} (no declared confidence)"]
     if runaway:
@@ -426,13 +431,14 @@ def _hold_rules_caught(assessed: list[tuple[Removal, str]]) -> list[tuple[Remova
     return out
 
 
-def _article_hold(inside: bool, prose: Prose, strict: bool, limits: Limits, reasons: list) -> str:
+def _article_hold(inside: int, prose: Prose, strict: bool, limits: Limits, reasons: list) -> str:
     """Why a removal that is not certain looks like article text ("" if it does not); notes the position.
 
     A paragraph of several long sentences is held from any rule. A single sentence-like line is held from
     a `strict` rule (declared risky, or with no declared confidence: not reviewed yet) wherever it sits; a
     rule declared likely has been tested on labelled cases (newsletter prompts and captions are sentences
     between paragraphs too), so there it only makes the removal risky, for review and the share guard.
+    Captions and credits are not (inside == 2: a cleaner of limits.hold_sentences_from): held there.
     """
     if prose.chars > limits.paragraph_chars and prose.sentences >= limits.paragraph_sentences:
         return f"article-like paragraph removed ({prose.chars} characters, {prose.sentences} sentences)"
@@ -440,8 +446,8 @@ def _article_hold(inside: bool, prose: Prose, strict: bool, limits: Limits, reas
         return ""
     where = "between article paragraphs" if inside else "at the edge of the article"
     reasons.append(where)
-    return (
-        f"article-like text: sentence-like, {where}, from a rule not declared likely or certain"
-        if strict
-        else ""
-    )
+    if strict:
+        return f"article-like text: sentence-like, {where}, from a rule not declared likely or certain"
+    if inside == 2:
+        return f"article-like text: sentence-like, {where}, from a cleaner of captions or credits"
+    return ""

@@ -185,6 +185,15 @@ QUARANTINE_FIELDS = (
     # them, is a runaway there: its removals are held (unless the rule is declared certain).
     Field("runaway_share", (int, float), 0.4, "a share between 0 and 1 (e.g. 0.4)", _share),
     Field("runaway_min_lines", int, 3, "a positive integer", lambda v: v > 0),
+    # Captions and credits are never sentences between article paragraphs: such a removal from these
+    # cleaners is a sentence about a photo or a credit, and is held (issue 12 round 22).
+    Field(
+        "hold_sentences_from",
+        (list, tuple),
+        ("image_caption", "article_credits"),
+        "a list of cleaner names",
+        lambda v: all(isinstance(x, str) and x for x in v),
+    ),
 )
 
 REPEATED_LINE_FIELDS = (

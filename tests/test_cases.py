@@ -12,6 +12,7 @@ from casefiles import (
     case_files,
     check_case,
     check_keeps_with_all_cleaners,
+    check_keeps_without_quarantine,
     kept_lines,
     load_cases,
     unexercised_rules,
@@ -40,6 +41,11 @@ LANGUAGE_PACKS = (
 @pytest.mark.parametrize("cleaner, case", [pytest.param(c, case, id=i) for c, i, case in CASES_ALL])
 def test_case(cleaner, case):
     check_case(cleaner, case)
+
+
+@pytest.mark.parametrize("cleaner, case", [pytest.param(c, case, id=i) for c, i, case in CASES_ALL])
+def test_case_lookalikes_survive_with_the_quarantine_off(cleaner, case):
+    check_keeps_without_quarantine(cleaner, case)
 
 
 @pytest.mark.parametrize(

@@ -216,3 +216,44 @@ def test_the_share_guard_holds_exactly_when_the_share_is_over(size, removed, min
     over = bool(assessed) and total >= min_chars and total > 0 and gone / total > max_share
     assert bool(reasons) == over
     assert all(r.held for r in got) == over or not got
+
+
+# Round 22: a caption rule matching a sentence of the article (German nouns break the rule's run of three
+# lower-case words, so only the risk signal sees it).
+CAPTION_SENTENCE = "Das Museum zeigt die Sammlung ab Mai. Foto: Die Aufnahme zeigt den Platz im Jahr 1950."
+ARTICLE_DE = (
+    "Der Stadtrat hat am Dienstagabend über den neuen Haushalt für das kommende Jahr beraten.",
+    "Mehrere Anwohner sagten, sie machten sich Sorgen um die Kosten und baten um mehr Zeit.",
+)
+
+
+def _caption_removal(text: str, rs):
+    result = clean_text(text, rs)
+    return next(r for r in result.removals if CAPTION_SENTENCE in r.text)
+
+
+def test_a_caption_rule_sentence_between_article_paragraphs_is_held():
+    text = "\n\n".join((ARTICLE_DE[0], CAPTION_SENTENCE, ARTICLE_DE[1])) + "\n"
+    r = _caption_removal(text, load_ruleset())
+    assert r.cleaner == "image_caption" and r.held and r.risk == "risky"
+    assert r.held == (
+        "article-like text: sentence-like, between article paragraphs, from a cleaner of captions or credits"
+    )
+    # Not listed in hold_sentences_from: risky, but it acts (a rule declared likely, as before round 22).
+    rs = ruleset_from_mapping({"quarantine": {"hold_sentences_from": []}}, "<t>")
+    r = _caption_removal(text, rs)
+    assert not r.held and not r.shadow and r.risk == "risky"
+
+
+def test_a_caption_rule_sentence_at_the_edge_acts():
+    text = "\n\n".join((*ARTICLE_DE, CAPTION_SENTENCE)) + "\n"
+    r = _caption_removal(text, load_ruleset())
+    assert not r.held and "at the edge of the article" in r.risk_reasons
+
+
+def test_hold_sentences_from_is_a_list_of_names():
+    rs = ruleset_from_mapping({"quarantine": {"hold_sentences_from": ["newsletter_prompt"]}}, "<t>")
+    assert rs.quarantine.hold_sentences_from == ("newsletter_prompt",)
+    for bad in ("image_caption", [3], [""]):
+        with pytest.raises(ConfigError, match="hold_sentences_from"):
+            ruleset_from_mapping({"quarantine": {"hold_sentences_from": bad}}, "<t>")
