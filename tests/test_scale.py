@@ -84,6 +84,39 @@ def test_outputs_identical_for_one_worker_a_process_pool_and_dask(small_corpus, 
     assert trees["dask-local"] == trees["one"]
 
 
+@pytest.mark.parametrize("dask", [False, True])
+def test_a_run_starts_its_fork_server_first_with_dask_for_its_own_cluster(
+    small_corpus, tmp_path, monkeypatch, dask
+):
+    """`run` starts its fork server before it loads the config (the server's imports overlap the run's),
+    and whoever starts it first decides what it imports: for --dask, Dask first (each forked worker then
+    has it; the pool for review pages, made before the cluster, once started it without)."""
+    import multiprocessing.forkserver as mf
+
+    import flows.cli.run as cli_run
+    from flows.cli import main
+
+    calls = []
+    real, real_checked = mf.ensure_running, cli_run.checked_run_args
+
+    def ensure_running():
+        calls.append(list(mf._forkserver._preload_modules or []))
+        real()
+
+    def checked_run_args(args):
+        calls.append("config")
+        return real_checked(args)
+
+    monkeypatch.setattr(mf, "ensure_running", ensure_running)
+    monkeypatch.setattr(cli_run, "checked_run_args", checked_run_args)
+    more = ["--no-prefect", "--no-progress"] + (["--dask"] if dask else [])
+    out = str(tmp_path / "out")
+    assert main(["run", str(small_corpus), "--out", out, "--workers", "2", *more]) == 1
+    # 1: small_corpus holds one binary file
+    assert calls[0] == (["distributed"] if dask else []) + ["flows.run.forkserver"] and calls[1] == "config"
+    assert (tmp_path / "out" / "summary.json").is_file()
+
+
 def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_allocator(monkeypatch):
     import dask
 
@@ -488,6 +521,31 @@ def test_summary_totals_added_batch_by_batch_are_the_summarys_own():
         by_rule.update(r["by_rule"])
     assert whole["by_rule"] == dict(sorted(by_rule.items())) and whole["chars_removed"] == removed
     assert to_json_bytes(summarize(records, ruleset, totals=totals)) == to_json_bytes(whole)
+
+
+def test_run_history_counts_from_the_totals_match_a_pass_over_the_records():
+    """The run history's counts (files cleaned, removals per rule) come from the run's totals: the same as
+    schedule.history.run_counts over the records, failed files (whose counts are left out) included."""
+    import random
+
+    from flows.outputs.summary import Totals
+    from flows.schedule.history import run_counts
+
+    rng = random.Random(7)
+    records = []
+    for i in range(300):
+        rules = {f"a/r{k}": rng.randrange(1, 4) for k in range(5) if rng.random() < 0.4}
+        if i % 13 == 0:  # failed after counting (a write error): its counts are not the run's
+            rules["only/failed"] = 2
+        error = "cannot write outputs" if i % 13 == 0 or i % 29 == 0 else None
+        records.append({"input": f"{i}.txt", "error": error, "chars_in": 9, "chars_out": 9, "by_cleaner": {}})
+        records[-1].update(by_rule=rules, shadow_by_rule={})
+    totals = Totals(records[:5])
+    for start in range(5, 300, 40):
+        totals.add(records[start : start + 40])
+    expected = run_counts(records)
+    assert expected[0] == 300 - sum(1 for r in records if r["error"]) and "only/failed" not in expected[1]
+    assert totals.run_counts(records) == expected
 
 
 def test_a_few_small_files_fit_one_batch_and_anything_more_or_unclear_does_not(tmp_path):

@@ -63,6 +63,17 @@ class Totals:
             if not r["error"]:
                 chars[1] += r["chars_in"] - r["chars_out"]
 
+    def run_counts(self, records: list[dict]) -> tuple[int, dict[str, int]]:
+        """schedule.history.run_counts(records) from the sums, when `records` are exactly what was added:
+        the files cleaned without error and the acting removals per rule of theirs (the few failed
+        files' counts taken off), without a pass over every file's counts at the run's end."""
+        failed = [r for r in records if r.get("error")]
+        by_rule = dict(self.by_rule)
+        for r in failed:
+            for rule, n in r.get("by_rule", {}).items():
+                by_rule[rule] -= n
+        return len(records) - len(failed), dict(sorted((k, n) for k, n in by_rule.items() if n))
+
 
 def summarize(
     records: list[dict], ruleset: Ruleset, dry_run: bool = False, totals: Totals | None = None

@@ -24,8 +24,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from .rulecache import RulesetFile
-
 log = logging.getLogger("boilerclean")
 
 # Batches in flight per worker: enough to keep every worker busy while the next one is read.
@@ -420,10 +418,19 @@ class RunPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+def server_preload(dask: bool, dask_address: str | None) -> tuple[str, ...]:
+    """What the run's fork server imports first: Dask, when the run's own local cluster forks its workers
+    from it (whoever starts the server first decides: a later start_fork_server finds it running)."""
+    return ("distributed",) if dask and not dask_address else ()
+
+
 @contextmanager
-def process_pool(workers: int, config: str | None = None) -> Iterator[RunPool | None]:
+def process_pool(
+    workers: int, config: str | None = None, preload: tuple[str, ...] = ()
+) -> Iterator[RunPool | None]:
     """The run's worker processes (None for one worker), started on demand (batches, then review pages);
-    each warms up with `config`'s ruleset as it starts."""
+    each warms up with `config`'s ruleset as it starts. `preload`: server_preload's, for the fork server
+    they share with a local Dask cluster."""
     if workers <= 1:
         yield None
         return
@@ -431,13 +438,21 @@ def process_pool(workers: int, config: str | None = None) -> Iterator[RunPool | 
     # by a SIGKILL of the run, keep holding it, so the rerun would wait forever. Forked from the run's fork
     # server (which holds no file of this process's), or spawned where there is none, as Prefect's runners.
     with ExitStack() as stack:
-        start_fork_server()
+        start_fork_server(*preload)
         stack.callback(stop_fork_server)  # last, once the pool's workers are gone
         context = multiprocessing.get_context("forkserver" if FORK_SERVER else "spawn")
         pool = RunPool(
             lambda: ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(config,))
         )
         yield stack.enter_context(pool)
+
+
+def shared_ruleset(ruleset: Any, out: str) -> Any:
+    """The ruleset in a file its workers load it from (rulecache.RulesetFile): imported here, not at the top,
+    so that this module, and with it the run's fork server, can start before the cleaners are imported."""
+    from .rulecache import RulesetFile
+
+    return RulesetFile(ruleset, out)
 
 
 def dask_batches(
@@ -455,7 +470,7 @@ def dask_batches(
     client = started.get()
     with ExitStack() as stack:
         if started.local:
-            shared = RulesetFile(ruleset, out)
+            shared = shared_ruleset(ruleset, out)
             stack.callback(shared.close)
             rs = shared.ref
         else:
@@ -611,7 +626,7 @@ def run_batches(
     with ExitStack() as stack:
         pool = pool or stack.enter_context(process_pool(workers))
         # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
-        shared = RulesetFile(ruleset, out)
+        shared = shared_ruleset(ruleset, out)
         stack.callback(shared.close)
         submit = lambda b: pool.submit(batch_fn, b, out, shared.ref)  # noqa: E731
         yield from pool_batches(pool, submit, batches, window, lost)

@@ -34,6 +34,7 @@ from .dispatch import (
     process_pool,
     release_workers,
     run_batches,
+    server_preload,
     start_dispatch,
 )
 from .hold import hold_if_asked
@@ -167,7 +168,11 @@ def run_clean(
         # Batches go to these processes unless Prefect's task runner or Dask takes them; the review pages
         # always do.
         handed_in = pool is not None  # its workers were started by the caller (cli.run.run_in_process)
-        with nullcontext(pool) if pool else process_pool(workers, config) as pool, ExitStack() as stack:
+        preload = () if in_flow else server_preload(dask, dask_address)
+        with (
+            nullcontext(pool) if pool else process_pool(workers, config, preload) as pool,
+            ExitStack() as stack,
+        ):
             if ruleset is None:
                 ruleset = cached_load_ruleset(config)  # raises ConfigError before any file is read
             # The batches' workers or Dask client, started while the run plans (a flow's runner: its own).
@@ -192,13 +197,14 @@ def run_clean(
                 tally, totals = collect_batches(work, records, incremental)
                 cleaned_bytes = meter.bytes
                 meter.phase("writing")
+                fresh = totals.run_counts(records)  # the run history's counts: before the unchanged files
                 totals.add(unchanged)
                 summary = summarize(records + unchanged, ruleset, dry_run, totals)
                 summary["run"] = incremental.run_section()
                 # The workers go while the end is written; the pool stays for pages or reports read back.
                 keep_pool = pages or not counted_all(tally, summary)
                 pool = release_workers(stack, started, pool, keep_pool)
-                errors = write_run_files(out, summary, records, ruleset.hash, alert_settings)
+                errors = write_run_files(out, summary, fresh, ruleset.hash, alert_settings)
                 if not errors:  # the pages show the run that summary.json describes
                     meter.phase("index", len(summary["file_records"]) if pages else 0)
                     review = (write_run_review, out, summary, pool)
@@ -285,13 +291,14 @@ def make_output_folder(out: str) -> None:
     os.makedirs(out, exist_ok=True)
 
 
-def write_run_files(out: str, summary: dict, records: list[dict], ruleset_hash: str, alerts) -> list[str]:
-    """The run's history line and summary.json; returns one message per one that could not be written
-    (the cleaned outputs are in place and restorable either way)."""
+def write_run_files(out: str, summary: dict, fresh: tuple, ruleset_hash: str, alerts) -> list[str]:
+    """The run's history line (`fresh`: Totals.run_counts of this run's records) and summary.json; returns
+    one message per one that could not be written (the cleaned outputs are in place and restorable
+    either way)."""
     found: list[list[dict]] = []
     errors = _attempt(
         "cannot record the run history",
-        lambda: found.append(record_run(out, records, ruleset_hash, summary["run"], alerts)),
+        lambda: found.append(record_run(out, fresh, ruleset_hash, summary["run"], alerts)),
     )
     summary["run"]["alerts"] = found[0] if found else []
     summary_json = {k: v for k, v in summary.items() if k != "output_errors"}

@@ -96,13 +96,14 @@ def run_counts(records: Iterable[dict]) -> tuple[int, dict[str, int]]:
 
 def record_run(
     out: str | os.PathLike,
-    fresh_records: list[dict],
+    counts: tuple[int, dict[str, int]],
     ruleset_hash: str,
     run_section: dict,
     settings: AlertSettings,
 ) -> list[dict]:
-    """Compare this run with the history, append it, log and return the alerts."""
-    files, by_rule = run_counts(fresh_records)
+    """Compare this run with the history, append it, log and return the alerts. `counts`: run_counts of
+    this run's fresh records."""
+    files, by_rule = counts
     alerts = find_alerts(files, by_rule, read_history(out), ruleset_hash, settings)
     entry = {
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
