@@ -441,6 +441,8 @@ def report(rows: dict[str, dict], mb: float) -> None:
     if "two processes" in rows:  # the ceiling of the 2-worker ratio on this machine, in this run
         ceiling = rows["two processes"]["scaling"]
         print(f"  {'  2 workers: the ceiling here (two CPU loops at once)':58s} {ceiling:6.2f}")
+        if ceiling < 1.7:  # the machine's second core was not all this run's: the ratio says little
+            print("    (the ceiling is under the 2-worker target: another process held a core; rerun)")
     same = one["tree"] == two["tree"] == dask["tree"]
     print(f"  outputs byte-identical for 1 worker, 2 workers and Dask: {same}")
     if "one big file" in rows:
