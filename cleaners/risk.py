@@ -367,7 +367,8 @@ def judge(
             out.append((r.judged("certain", _CERTAIN), ""))
             continue
         runaway = runaways.get((r.cleaner, r.rule), "") if runaways else ""
-        between = (between and r.cleaner in limits.hold_sentences_from) + between  # 2: held there
+        if between and r.cleaner in limits.hold_sentences_from:
+            between = 2  # between paragraphs, from a cleaner whose sentences are held there
         risk, reasons, hold = _verdict_of(d, p, between, runaway, limits)
         held = held or hold != ""
         out.append((r.judged(risk, reasons), hold))

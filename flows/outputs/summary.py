@@ -64,9 +64,9 @@ class Totals:
                 chars[1] += r["chars_in"] - r["chars_out"]
 
     def run_counts(self, records: list[dict]) -> tuple[int, dict[str, int]]:
-        """schedule.history.run_counts(records) from the sums, when `records` are exactly what was added:
-        the files cleaned without error and the acting removals per rule of theirs (the few failed
-        files' counts taken off), without a pass over every file's counts at the run's end."""
+        """The run history's counts (schedule.history.record_run) from the sums, when `records` are exactly
+        what was added: the files cleaned without error and the acting removals per rule of theirs (the few
+        failed files' counts taken off), without a pass over every file's counts at the run's end."""
         failed = [r for r in records if r.get("error")]
         by_rule = dict(self.by_rule)
         for r in failed:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,18 +81,6 @@ def append_history(out: str | os.PathLike, entry: dict) -> None:
         os.close(fd)
 
 
-def run_counts(records: Iterable[dict]) -> tuple[int, dict[str, int]]:
-    """Files cleaned without error, and acting removals per rule, over this run's fresh records."""
-    files, by_rule = 0, {}
-    for r in records:
-        if r.get("error"):
-            continue
-        files += 1
-        for rule, n in r.get("by_rule", {}).items():
-            by_rule[rule] = by_rule.get(rule, 0) + n
-    return files, dict(sorted(by_rule.items()))
-
-
 def record_run(
     out: str | os.PathLike,
     counts: tuple[int, dict[str, int]],
@@ -101,8 +88,8 @@ def record_run(
     run_section: dict,
     settings: AlertSettings,
 ) -> list[dict]:
-    """Compare this run with the history, append it, log and return the alerts. `counts`: run_counts of
-    this run's fresh records."""
+    """Compare this run with the history, append it, log and return the alerts. `counts`: the files this
+    run cleaned without error and their acting removals per rule (summary.Totals.run_counts)."""
     files, by_rule = counts
     alerts = find_alerts(files, by_rule, read_history(out), ruleset_hash, settings)
     entry = {
