@@ -16,10 +16,9 @@ Then the lines outside readability's article at the text's head and tail that ju
 the page's document order (flows/inputs/order.py, round 18): the article's paragraphs after a break where
 every trafilatura pass stopped come back, a block trafilatura printed out of its place at the text's head or
 tail goes, and the article's lead paragraph that every pass skipped between the headline and the body comes
-back (round 20). Last, the lines past the end of both readability's article and the favor_precision text go
-(flows/inputs/edges.py's trim_past_end, round 25).
+back (round 20).
 When no stop list below covers MIN_STOP_SHARE of the page's words, jusText is not asked.
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 and 02, rounds 13-25).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 and 02, rounds 13-21).
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from dataclasses import dataclass, field
 
 from cleaners.risk import measure, stoplist
 
-from .edges import MIN_CONTAINED, trim_edges, trim_past_end  # shared: a line is matched to a paragraph alike
+from .edges import MIN_CONTAINED, trim_edges  # shared: a line is matched to a paragraph alike
 from .order import drop_displaced, restore_lead, resume
 from .trim import trim_tail
 
@@ -172,8 +171,7 @@ def consensus(
 ) -> Consensus:
     """`default` trimmed (trim_tail), then corrected by favor_recall / favor_precision and jusText, then its
     edges outside readability's `article` (line_key'd paragraphs) trimmed (`titles` are never trimmed), then
-    its document order checked and its lead put back (flows/inputs/order.py), and last what lies past the
-    end of both readability's article and `precise` dropped (trim_past_end)."""
+    its document order checked and its lead put back (flows/inputs/order.py)."""
     text, trimmed = trim_tail(default, precise)
     verdict = verdicts(paragraphs)
     text, added = add_recall_lines(text, default, recall, verdict)
@@ -182,5 +180,4 @@ def consensus(
     text, resumed = resume(text, (default, precise, recall), paragraphs, article, line_key)
     text, displaced = drop_displaced(text, paragraphs, article, line_key)
     text, lead = restore_lead(text, (default, precise, recall), paragraphs, titles, line_key)
-    text, past = trim_past_end(text, precise, article, line_key)  # listed with the edges: the text's tail
-    return Consensus(text, trimmed, added, dropped, edges + past, resumed, displaced, lead)
+    return Consensus(text, trimmed, added, dropped, edges, resumed, displaced, lead)

@@ -12,11 +12,8 @@ after the last one (the tail) go when all of these hold:
 At the tail a sentence-like line goes too when jusText calls it bad on its own as well (its context-free
 class: link-dense or poor in stop words, as a teaser or an offer is) and it is not a "- " list item (a list at
 the article's end, update notes or references, is the article's own more often than not; round 21).
-Last (`trim_past_end`, round 25), the lines after both the last line readability's article has and the last
-line favor_precision's text has go, whatever they are: two extractors that pick the article by their own
-scores both ended it above them (an ad, a testimonial box, a consent notice, a pitch that is a sentence).
-Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 round 16, 2026-12-02 rounds
-21 and 25). The report's `extraction` entry lists every line that goes (`edges`).
+Designed on half A of both dev sets; figures in benchmarks/RESULTS.md (2026-12-01 round 16, 2026-12-02 round
+21). The report's `extraction` entry lists every line that goes (`edges`).
 """
 
 from __future__ import annotations
@@ -84,18 +81,6 @@ def in_article(k: str, exact: set[str] | frozenset[str], blob: str) -> bool:
     return bool(k) and (k in exact or (len(k) >= MIN_CONTAINED and k in blob))
 
 
-def article_lines(text: str, lines: Sequence[str], article: Sequence[str], key: Key) -> list[int]:
-    """Indexes of the `lines` of `text` that readability's `article` has; [] when they hold under MIN_SHARE of
-    its characters (readability picked another block)."""
-    if not article:
-        return []
-    exact, blob = set(article), "\n".join(article)
-    have = [i for i, ln in enumerate(lines) if in_article(key(ln), exact, blob)]
-    if not have or sum(len(lines[i]) for i in have) < MIN_SHARE * len(text):
-        return []
-    return have
-
-
 def goes(line: str, classes: tuple[str, str] | None, tail: bool) -> bool:
     """Whether an edge line goes by jusText's (context-free, final) `classes`: bad (final) and not
     sentence-like; or, at the tail, a sentence-like line bad in both classes that is not a "- " list item."""
@@ -117,9 +102,12 @@ def trim_edges(
     """`text` less its head and tail lines outside readability's `article` that jusText calls bad, that are
     not a title and that `goes` lets go (not sentence-like, or at the tail bad on their own too); and the
     lines dropped."""
+    if not article:
+        return text, []
+    exact, blob = set(article), "\n".join(article)
     lines = text.splitlines()
-    have = article_lines(text, lines, article, key)
-    if not have:
+    have = [i for i, ln in enumerate(lines) if in_article(key(ln), exact, blob)]
+    if not have or sum(len(lines[i]) for i in have) < MIN_SHARE * len(text):
         return text, []
     forms = title_forms(tuple(titles), TITLE_SEPARATOR)
     tail = range(have[-1] + 1, len(lines))
@@ -133,19 +121,3 @@ def trim_edges(
     if not drop:
         return text, []
     return "\n".join(ln for i, ln in enumerate(lines) if i not in drop), [lines[i] for i in sorted(drop)]
-
-
-def trim_past_end(text: str, precise: str, article: Sequence[str], key: Key) -> tuple[str, list[str]]:
-    """`text` less its lines after both the last line readability's `article` has and the last line the
-    favor_precision text `precise` has; and the lines dropped."""
-    lines = text.splitlines()
-    have = article_lines(text, lines, article, key)
-    kept = {k for ln in precise.splitlines() if (k := key(ln))}
-    last = [i for i, ln in enumerate(lines) if key(ln) in kept]
-    if not have or not last:
-        return text, []
-    end = max(have[-1], last[-1])
-    drop = [i for i in range(end + 1, len(lines)) if key(lines[i])]
-    if not drop:
-        return text, []
-    return "\n".join(ln for i, ln in enumerate(lines) if i <= end or not key(ln)), [lines[i] for i in drop]
