@@ -14,6 +14,9 @@ back) when it creates a file, one buffer lookup per skipped inode (benchmarks/RE
 19:16-20:24). The bare copy, the first row that creates files, is measured again after the runs, and the
 target takes the faster of the two: the first pays for whatever was deleted on the disk just before
 the benchmark (an earlier benchmark's cleanup 75-90 s before took its CPU from ~1 s to 2.2-4.6 s).
+So before the first row that writes, the benchmark waits until creating a file costs what it does on an
+undisturbed disk (`settle`: up to 6 minutes, and it says how long), and a --dir keeps its corpus from
+one benchmark to the next instead of deleting and writing it again.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -169,6 +173,52 @@ ROWS = {
     "startup": row_startup,
     "scaling": row_scaling,
 }
+
+
+def reuse_or_write_corpus(corpus: Path, count: int, write: Callable[[Path, int], int]) -> int:
+    """The corpus's size in bytes: the one an earlier benchmark left in --dir when it is the same corpus
+    (count and corpus.py), else written anew (deleting 20,000 files slows the next minute's writes)."""
+    stamp = corpus.parent / "corpus.json"
+    want = {"count": count, "corpus.py": hashlib.sha256((HERE / "corpus.py").read_bytes()).hexdigest()}
+    try:
+        found = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        found = {}
+    if corpus.is_dir() and {k: found.get(k) for k in want} == want and "size" in found:
+        return found["size"]
+    stamp.unlink(missing_ok=True)
+    shutil.rmtree(corpus, ignore_errors=True)
+    size = write(corpus, count)
+    stamp.write_text(json.dumps({**want, "size": size}))
+    return size
+
+
+# Creating a 2 KB file costs 10-30 us on an undisturbed disk here, 90-450 us in the minute after a large
+# deletion (the docstring); a probe above this waits.
+SETTLED_US = 60.0
+SETTLE_MAX_S = 400.0
+
+
+def settle(scratch: Path, probe_files: int = 400) -> dict:
+    """Wait until creating files is as cheap as on an undisturbed disk (or SETTLE_MAX_S): each probe writes
+    `probe_files` new files in a folder of its own under `scratch`, never deleted before the rows run (a
+    deletion would start the wait again). Returns the wait and the last probe's cost per file."""
+    t0, n = time.monotonic(), 0
+    while True:
+        os.sync()  # an inode table block not yet written back makes the kernel skip its inodes 300 s longer
+        folder = scratch / str(n)
+        folder.mkdir(parents=True)
+        t = time.perf_counter()
+        for i in range(probe_files):
+            (folder / str(i)).write_bytes(b"x" * 2048)
+        us = 1e6 * (time.perf_counter() - t) / probe_files
+        waited = time.monotonic() - t0
+        if us <= SETTLED_US or waited >= SETTLE_MAX_S:
+            return {"waited": waited, "us": us}
+        if n == 0:
+            print(f"  ... a file costs {us:.0f} us to create (a recent deletion here): waiting", flush=True)
+        n += 1
+        time.sleep(5)
 
 
 def tree_digest(out: Path) -> str:
@@ -319,8 +369,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     corpus = work / "corpus"
     try:
-        shutil.rmtree(corpus, ignore_errors=True)
-        size = write_corpus(corpus, count)
+        size = reuse_or_write_corpus(corpus, count, write_corpus)
         print(
             f"boilerclean throughput, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
             f"{platform.node()} ({platform.machine()}, {os.cpu_count()} cores, Python "
@@ -336,10 +385,6 @@ def main() -> None:
         rows: dict[str, dict] = {}
         env["BOILERCLEAN_CACHE_DIR"] = str(work / "ruleset-cache")  # cold for the first start-up row
         shutil.rmtree(work / "ruleset-cache", ignore_errors=True)
-        rows["worker start, cold cache"] = measure(py + ["--row", "startup", "--corpus", str(corpus)], env)
-        rows["worker start, warm cache"] = measure(py + ["--row", "startup", "--corpus", str(corpus)], env)
-        rows["engine"] = measure(py + ["--row", "engine", "--corpus", str(corpus)], env)
-        rows["datatrove"] = measure(py + ["--row", "datatrove", "--corpus", str(corpus)], env)
         written = [
             ("copy", None),
             ("copy, fsync each file", None),
@@ -348,8 +393,15 @@ def main() -> None:
             ("run dask 2 workers", ["--workers", "2", "--dask"]),
         ]
         outs = [work / name.replace(" ", "_") for name, _ in written]
-        for out in outs:  # left by an earlier run in --dir: deleted before the first row, not between rows
+        again, probes = work / "copy_again", work / "settle"
+        # Left by an earlier run in --dir: deleted before the rows that only read, never between rows.
+        for out in [*outs, again, probes]:
             shutil.rmtree(out, ignore_errors=True)
+        rows["worker start, cold cache"] = measure(py + ["--row", "startup", "--corpus", str(corpus)], env)
+        rows["worker start, warm cache"] = measure(py + ["--row", "startup", "--corpus", str(corpus)], env)
+        rows["engine"] = measure(py + ["--row", "engine", "--corpus", str(corpus)], env)
+        rows["datatrove"] = measure(py + ["--row", "datatrove", "--corpus", str(corpus)], env)
+        rows["settle"] = settle(probes)
         for (name, extra), out in zip(written, outs, strict=True):
             if extra is None:
                 row = "copy" if name == "copy" else "copy-fsync"
@@ -372,12 +424,10 @@ def main() -> None:
                 rows[name]["tree"] = tree_digest(out)
         # The bare copy again, after the runs: the first copy is the first row that creates files, so it
         # pays for whatever was deleted on the disk just before the benchmark (the targets take the faster).
-        again = work / "copy_again"
-        shutil.rmtree(again, ignore_errors=True)
         copy_again = py + ["--row", "copy", "--corpus", str(corpus), "--out", str(again)]
         rows["copy, again"] = measure(copy_again, env)
         rows["two processes"] = measure(py + ["--row", "scaling", "--corpus", str(corpus)], env)
-        for out in [*outs, again]:  # only now: see the module's docstring
+        for out in [*outs, again, probes]:  # only now: see the module's docstring
             shutil.rmtree(out, ignore_errors=True)
         if args.big_mb:
             rows.update(big_rows(work, args.big_mb, env, args.big_whole))
@@ -393,6 +443,9 @@ def main() -> None:
 def report(rows: dict[str, dict], mb: float) -> None:
     print(f"{'row':24s} {'wall s':>8s} {'MB/s':>8s} {'peak RSS MB':>12s}")
     for name, r in rows.items():
+        if name == "settle":
+            print(f"{'(disk settled)':24s} {r['waited']:8.1f} s waited; a file then cost {r['us']:.0f} us")
+            continue
         if "missing" in r:
             print(f"{name:24s} {r['missing']}")
             continue
