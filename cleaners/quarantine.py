@@ -14,27 +14,29 @@ from .settings import QUARANTINE_FIELDS, read_section
 QUARANTINE_KEYS = frozenset(f.name for f in QUARANTINE_FIELDS)
 
 
+# Each default is written once, in QUARANTINE_FIELDS (with why); these classes and risk.Limits read it.
+_DEFAULT = {f.name: f.default for f in QUARANTINE_FIELDS}
+
+
 @dataclass(frozen=True, slots=True)
 class QuarantineSettings:
     """When to hold a document's removals back (top-level `quarantine:` in a config file)."""
 
-    enabled: bool = True
-    # Share of a document's non-space characters the cleaners may remove. The seeds lose 4-8%;
-    # a third of an article gone means a rule is matching article text.
-    max_share: float = 0.30
+    enabled: bool = _DEFAULT["enabled"]
+    # Share of a document's non-space characters the cleaners may remove.
+    max_share: float = _DEFAULT["max_share"]
     # The share is judged only on documents with at least this many non-space characters: in a
     # snippet or a near-empty page one banner is most of the text, which says nothing about the rules.
-    min_chars: int = 500
+    min_chars: int = _DEFAULT["min_chars"]
     # A removed line this long (stripped) with this many sentences is an article paragraph, not boilerplate.
-    paragraph_chars: int = 300
-    paragraph_sentences: int = 2
+    paragraph_chars: int = _DEFAULT["paragraph_chars"]
+    paragraph_sentences: int = _DEFAULT["paragraph_sentences"]
     # A rule that removes this share of a document's non-blank lines (and at least runaway_min_lines)
     # is a runaway there: its removals are held unless it is declared certain.
-    runaway_share: float = 0.4
-    runaway_min_lines: int = 3
-    # A sentence-like removal between article paragraphs from one of these cleaners is held: a caption or
-    # a credit is not a sentence of the article, so such a line is the article talking about a photo.
-    hold_sentences_from: tuple[str, ...] = ("image_caption", "article_credits")
+    runaway_share: float = _DEFAULT["runaway_share"]
+    runaway_min_lines: int = _DEFAULT["runaway_min_lines"]
+    # Cleaners whose sentence-like removals between article paragraphs are held.
+    hold_sentences_from: tuple[str, ...] = tuple(_DEFAULT["hold_sentences_from"])
 
     def to_dict(self) -> dict:
         return asdict(self)

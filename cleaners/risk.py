@@ -25,6 +25,7 @@ import regex
 from .core import Removal
 from .mining import count_sentences
 from .ruleset import DEFAULT_CONFIDENCE
+from .settings import QUARANTINE_FIELDS
 from .text import Document, latin1
 
 # jusText's stop lists (BSD-2-Clause, shipped with the justext package trafilatura depends on), a union
@@ -217,15 +218,19 @@ def _measure_removed(text: str) -> Prose:
     return measure(text)
 
 
+_DEFAULT = {f.name: f.default for f in QUARANTINE_FIELDS}
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """The quarantine's thresholds that risk needs (QuarantineSettings provides them)."""
+    """The quarantine's thresholds that risk needs (QuarantineSettings provides them; the defaults are the
+    settings' own)."""
 
-    runaway_share: float = 0.4
-    runaway_min_lines: int = 3
-    paragraph_chars: int = 300
-    paragraph_sentences: int = 2
-    hold_sentences_from: frozenset[str] = frozenset(("image_caption", "article_credits"))
+    runaway_share: float = _DEFAULT["runaway_share"]
+    runaway_min_lines: int = _DEFAULT["runaway_min_lines"]
+    paragraph_chars: int = _DEFAULT["paragraph_chars"]
+    paragraph_sentences: int = _DEFAULT["paragraph_sentences"]
+    hold_sentences_from: frozenset[str] = frozenset(_DEFAULT["hold_sentences_from"])
 
 
 def _article_span(

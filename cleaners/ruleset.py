@@ -297,11 +297,11 @@ def build_ruleset(
         "keep": [k.pattern for k in keep],
         "extraction": extraction,  # a page's text, and so every output, depends on it
     }
+    # The quarantine's settings as they apply, defaults too: a default changed in a release re-cleans.
+    identity["quarantine"] = (quarantine or default_quarantine()).to_dict()
     # Only present when used, so the hash of a ruleset without them stays what it was.
     if sources:
         identity["sources"] = [g.to_dict() for g in sources]
-    if quarantine is not None:
-        identity["quarantine"] = quarantine.to_dict()
     digest_input = json.dumps(identity, sort_keys=True, ensure_ascii=False)
     digest = hashlib.sha256(digest_input.encode("utf-8")).hexdigest()
     cleaners = tuple(cleaner_class(s.module)(s) for s in specs if s.enabled)
@@ -324,6 +324,13 @@ def with_spec(cleaner: Any, spec: CleanerSpec) -> Any:
     twin = copy.copy(cleaner)
     twin.spec = spec
     return twin
+
+
+def default_quarantine() -> Any:
+    """The default QuarantineSettings (imported here: cleaners.quarantine imports this module's users)."""
+    from .quarantine import DEFAULT_QUARANTINE
+
+    return DEFAULT_QUARANTINE
 
 
 def source_cleaner(group: SourceRules):
