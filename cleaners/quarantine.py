@@ -9,13 +9,13 @@ from typing import Any
 
 from .core import Removal
 from .risk import Limits
-from .settings import QUARANTINE_FIELDS, read_section
+from .settings import QUARANTINE_FIELDS, quarantine_defaults, read_section
 
 QUARANTINE_KEYS = frozenset(f.name for f in QUARANTINE_FIELDS)
 
 
-# Each default is written once, in QUARANTINE_FIELDS (with why); these classes and risk.Limits read it.
-_DEFAULT = {f.name: f.default for f in QUARANTINE_FIELDS}
+# Each default is written once, in QUARANTINE_FIELDS (with why).
+_DEFAULT = quarantine_defaults()
 
 
 @dataclass(frozen=True, slots=True)

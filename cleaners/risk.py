@@ -25,7 +25,7 @@ import regex
 from .core import Removal
 from .mining import count_sentences
 from .ruleset import DEFAULT_CONFIDENCE
-from .settings import QUARANTINE_FIELDS
+from .settings import quarantine_defaults
 from .text import Document, latin1
 
 # jusText's stop lists (BSD-2-Clause, shipped with the justext package trafilatura depends on), a union
@@ -218,7 +218,7 @@ def _measure_removed(text: str) -> Prose:
     return measure(text)
 
 
-_DEFAULT = {f.name: f.default for f in QUARANTINE_FIELDS}
+_DEFAULT = quarantine_defaults()
 
 
 @dataclass(frozen=True, slots=True)

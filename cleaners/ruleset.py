@@ -13,7 +13,7 @@ from typing import Any
 
 from .base import PatternCleaner
 from .mining import matches_domain, matches_folder
-from .settings import DEFAULT_EXTRACTION
+from .settings import DEFAULT_EXTRACTION, quarantine_defaults
 
 # Bump when the engine's semantics change, so outputs made by an older engine count as stale.
 ENGINE_VERSION = "1"
@@ -298,7 +298,7 @@ def build_ruleset(
         "extraction": extraction,  # a page's text, and so every output, depends on it
     }
     # The quarantine's settings as they apply, defaults too: a default changed in a release re-cleans.
-    identity["quarantine"] = (quarantine or default_quarantine()).to_dict()
+    identity["quarantine"] = quarantine.to_dict() if quarantine is not None else quarantine_defaults()
     # Only present when used, so the hash of a ruleset without them stays what it was.
     if sources:
         identity["sources"] = [g.to_dict() for g in sources]
@@ -324,13 +324,6 @@ def with_spec(cleaner: Any, spec: CleanerSpec) -> Any:
     twin = copy.copy(cleaner)
     twin.spec = spec
     return twin
-
-
-def default_quarantine() -> Any:
-    """The default QuarantineSettings (imported here: cleaners.quarantine imports this module's users)."""
-    from .quarantine import DEFAULT_QUARANTINE
-
-    return DEFAULT_QUARANTINE
 
 
 def source_cleaner(group: SourceRules):

@@ -196,6 +196,13 @@ QUARANTINE_FIELDS = (
     ),
 )
 
+
+def quarantine_defaults() -> dict[str, Any]:
+    """Each quarantine setting's default, written once above (QuarantineSettings, risk.Limits and the
+    ruleset hash read them here)."""
+    return {f.name: f.default for f in QUARANTINE_FIELDS}
+
+
 REPEATED_LINE_FIELDS = (
     Field("source_by", str, "folder", "'folder' or 'domain'", lambda v: v in ("folder", "domain")),
     Field("min_docs", int, 20, "an integer of at least 2", lambda v: v >= 2),

@@ -27,21 +27,23 @@ def test_defaults_load_and_hash_is_stable():
 def test_the_quarantine_settings_are_in_the_hash_defaults_too(monkeypatch):
     from dataclasses import replace
 
-    from cleaners import quarantine, risk
+    from cleaners import quarantine, risk, settings
 
     default = load_ruleset().hash
     # Spelling the defaults out is the same ruleset; changing one is another.
-    same = {f.name: f.default for f in quarantine.QUARANTINE_FIELDS}
+    same = settings.quarantine_defaults()
     same["hold_sentences_from"] = list(same["hold_sentences_from"])
     assert ruleset_from_mapping({"quarantine": same}, "user.yaml").hash == default
     assert ruleset_from_mapping({"quarantine": {"max_share": 0.5}}, "user.yaml").hash != default
     # A default changed in a release changes the hash of a config that does not mention it, so an
     # incremental run cleans every file again.
-    changed = replace(quarantine.DEFAULT_QUARANTINE, min_chars=400)
-    monkeypatch.setattr(quarantine, "DEFAULT_QUARANTINE", changed)
+    fields = [replace(f, default=400) if f.name == "min_chars" else f for f in settings.QUARANTINE_FIELDS]
+    monkeypatch.setattr(settings, "QUARANTINE_FIELDS", tuple(fields))
     assert load_ruleset().hash != default
+    monkeypatch.undo()
     # Every default is written once: the settings, their fields and risk's thresholds agree.
     assert quarantine.limits(quarantine.QuarantineSettings()) == risk.Limits()
+    assert quarantine.QuarantineSettings().to_dict() == settings.quarantine_defaults()
 
 
 def test_disable_a_cleaner():
