@@ -209,12 +209,7 @@ def settle(scratch: Path, probe_files: int = 400) -> dict:
     t0, n = time.monotonic(), 0
     while True:
         os.sync()  # an inode table block not yet written back makes the kernel skip its inodes 300 s longer
-        folder = scratch / str(n)
-        folder.mkdir(parents=True)
-        t = time.perf_counter()
-        for i in range(probe_files):
-            (folder / str(i)).write_bytes(b"x" * 2048)
-        us = 1e6 * (time.perf_counter() - t) / probe_files
+        us = _probe_us(scratch / str(n), probe_files)
         waited = time.monotonic() - t0
         if us <= SETTLED_US or waited >= SETTLE_MAX_S:
             return {"waited": waited, "us": us}
@@ -269,6 +264,15 @@ def measure_round(py: list[str], env: dict, corpus: Path, out: Path, probes: Pat
     )
     rows["two processes"] = measure(py + ["--row", "scaling", "--corpus", str(corpus)], env)
     return rows
+
+
+def _probe_us(folder: Path, files: int) -> float:
+    """Microseconds a 2 KB file takes to create, over `files` new files in a new `folder`."""
+    folder.mkdir(parents=True)
+    t = time.perf_counter()
+    for i in range(files):
+        (folder / str(i)).write_bytes(b"x" * 2048)
+    return 1e6 * (time.perf_counter() - t) / files
 
 
 def tree_digest(out: Path) -> str:
