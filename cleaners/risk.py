@@ -46,6 +46,12 @@ LATIN = (
     "Romanian",
     "Indonesian",
     "Turkish",
+    # issue 12, Q26: without them Finnish, Hungarian and Vietnamese prose was never sentence-like
+    "Finnish",
+    "Hungarian",
+    "Vietnamese",
+    "Slovak",
+    "Croatian",
 )
 CYRILLIC = ("Russian", "Ukrainian", "Bulgarian", "Serbian")
 GREEK = ("Greek",)  # without it Greek prose was never sentence-like (a rogue '\w' took 24 lines, issue 12)

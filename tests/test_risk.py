@@ -32,6 +32,9 @@ PROSE = {
     "el": "Ο δήμος ανακοίνωσε την Τρίτη ότι η γέφυρα θα μείνει κλειστή για τρία Σαββατοκύριακα τον Μάρτιο.",
     "pl": "Urząd miasta poinformował we wtorek, że most będzie zamknięty w trzy weekendy w marcu.",
     "tr": "Belediye salı günü köprünün mart ayında üç hafta sonu kapalı olacağını bildirdi.",
+    "fi": "Kaupunki kertoi tiistaina, että silta on suljettuna kolmena viikonloppuna maaliskuussa.",
+    "hu": "A városháza kedden közölte, hogy a híd márciusban három hétvégén át zárva lesz.",
+    "vi": "Thành phố cho biết hôm thứ Ba rằng cây cầu sẽ đóng cửa trong ba ngày cuối tuần của tháng Ba.",
 }
 NOT_PROSE = (
     "Advertisement",
