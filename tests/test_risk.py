@@ -35,6 +35,9 @@ PROSE = {
     "fi": "Kaupunki kertoi tiistaina, että silta on suljettuna kolmena viikonloppuna maaliskuussa.",
     "hu": "A városháza kedden közölte, hogy a híd márciusban három hétvégén át zárva lesz.",
     "vi": "Thành phố cho biết hôm thứ Ba rằng cây cầu sẽ đóng cửa trong ba ngày cuối tuần của tháng Ba.",
+    "ar": "أعلنت البلدية يوم الثلاثاء أن الجسر سيغلق خلال ثلاث عطلات نهاية الأسبوع في شهر مارس.",
+    "he": "העירייה הודיעה ביום שלישי כי הגשר ייסגר בשלושה סופי שבוע במהלך חודש מרץ.",
+    "hi": "नगर निगम ने मंगलवार को बताया कि पुल मार्च में तीन सप्ताहांत के लिए बंद रहेगा।",
 }
 NOT_PROSE = (
     "Advertisement",
