@@ -47,10 +47,21 @@ LATIN = (
     "Romanian",
     "Indonesian",
     "Turkish",
+    # issue 12, Q26: without them Finnish, Hungarian and Vietnamese prose was never sentence-like
+    "Finnish",
+    "Hungarian",
+    "Vietnamese",
+    "Slovak",
+    "Croatian",
 )
 CYRILLIC = ("Russian", "Ukrainian", "Bulgarian", "Serbian")
 GREEK = ("Greek",)  # without it Greek prose was never sentence-like (a rogue '\w' took 24 lines, issue 12)
 HANGUL = ("Korean",)
+# issue 12, Q26: without these, no Arabic, Hebrew or Hindi line was ever sentence-like (a rogue '\w' took 18
+# article lines of the ar, he, hi short docs)
+ARABIC = ("Arabic",)
+HEBREW = ("Hebrew",)
+DEVANAGARI = ("Hindi",)
 # jusText has no Chinese or Japanese list; these function characters (particles, the possessive 的, the
 # copula 是, common prepositions) are to CJK prose what stop words are to a spaced language.
 CJK_FUNCTION = frozenset("的了是在和与及对为以而也就都这那其之于被将从到把让着过个我他她们你您并或但")
@@ -66,8 +77,11 @@ _CJK_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]+")
 _CYRILLIC = regex.compile(r"\p{Cyrillic}")
 _GREEK = regex.compile(r"\p{Greek}")
 _HANGUL = regex.compile(r"\p{Hangul}")
+_ARABIC = regex.compile(r"\p{Arabic}")
+_HEBREW = regex.compile(r"\p{Hebrew}")
+_DEVANAGARI = regex.compile(r"\p{Devanagari}")
 # A sentence ends the text: . ! ? … or their CJK forms, then perhaps a closing quote or bracket.
-_TERMINALS = ".!?…。！？"
+_TERMINALS = ".!?…。！？।؟"  # the Devanagari danda and the Arabic question mark end sentences too
 _CLOSERS = "\"'”’»)）」』"
 _ENDS_SENTENCE = regex.compile(f"[{_TERMINALS}][{_CLOSERS}]*\\s*$")
 
@@ -96,7 +110,15 @@ def stoplist(language: str) -> frozenset[str]:
 @lru_cache(maxsize=4)
 def stop_words(script: str) -> frozenset[str]:
     """jusText's stop words of the script's languages."""
-    langs = {"latin": LATIN, "cyrillic": CYRILLIC, "greek": GREEK, "hangul": HANGUL}[script]
+    langs = {
+        "latin": LATIN,
+        "cyrillic": CYRILLIC,
+        "greek": GREEK,
+        "hangul": HANGUL,
+        "arabic": ARABIC,
+        "hebrew": HEBREW,
+        "devanagari": DEVANAGARI,
+    }[script]
     return frozenset().union(*map(stoplist, langs))
 
 
@@ -199,13 +221,24 @@ def words_of(s: str) -> tuple[int, list[str]]:
     return cjk, list(map(str.lower, _WORD.findall(s)))
 
 
+_SCRIPTS = (
+    ("cyrillic", _CYRILLIC),
+    ("greek", _GREEK),
+    ("hangul", _HANGUL),
+    ("arabic", _ARABIC),
+    ("hebrew", _HEBREW),
+    ("devanagari", _DEVANAGARI),
+)
+
+
 def _script(s: str) -> str:
-    """The script of the stop list for a text: Cyrillic, Greek or Hangul if it holds any, else Latin."""
+    """The script of the stop list for a text: the first of _SCRIPTS it holds, else Latin."""
     if s.isascii() or latin1(s) is not None:
         return "latin"
-    if _CYRILLIC.search(s):
-        return "cyrillic"
-    return "greek" if _GREEK.search(s) else "hangul" if _HANGUL.search(s) else "latin"
+    for name, script in _SCRIPTS:
+        if script.search(s):
+            return name
+    return "latin"
 
 
 _CERTAIN = ("rule certain",)

@@ -77,7 +77,9 @@ def test_short_documents_are_labelled_in_at_least_seven_languages():
         per_lang[lang] = per_lang.get(lang, 0) + 1
         assert {k for k, _ in lines} <= {"article", *KINDS}
         assert any(k == "article" for k, _ in lines) and any(k != "article" for k, _ in lines)
-    assert len(per_lang) >= 7 and min(per_lang.values()) >= 6
+    # Seven languages or more carry six documents; the smaller sets of issue 12 Q26 (da ... hi) at least one
+    # per half.
+    assert sum(n >= 6 for n in per_lang.values()) >= 7 and min(per_lang.values()) >= 2
 
 
 def test_line_fates_follow_the_removals():

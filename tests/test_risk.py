@@ -32,6 +32,12 @@ PROSE = {
     "el": "Ο δήμος ανακοίνωσε την Τρίτη ότι η γέφυρα θα μείνει κλειστή για τρία Σαββατοκύριακα τον Μάρτιο.",
     "pl": "Urząd miasta poinformował we wtorek, że most będzie zamknięty w trzy weekendy w marcu.",
     "tr": "Belediye salı günü köprünün mart ayında üç hafta sonu kapalı olacağını bildirdi.",
+    "fi": "Kaupunki kertoi tiistaina, että silta on suljettuna kolmena viikonloppuna maaliskuussa.",
+    "hu": "A városháza kedden közölte, hogy a híd márciusban három hétvégén át zárva lesz.",
+    "vi": "Thành phố cho biết hôm thứ Ba rằng cây cầu sẽ đóng cửa trong ba ngày cuối tuần của tháng Ba.",
+    "ar": "أعلنت البلدية يوم الثلاثاء أن الجسر سيغلق خلال ثلاث عطلات نهاية الأسبوع في شهر مارس.",
+    "he": "העירייה הודיעה ביום שלישי כי הגשר ייסגר בשלושה סופי שבוע במהלך חודש מרץ.",
+    "hi": "नगर निगम ने मंगलवार को बताया कि पुल मार्च में तीन सप्ताहांत के लिए बंद रहेगा।",
 }
 NOT_PROSE = (
     "Advertisement",
