@@ -200,6 +200,7 @@ def reuse_or_write_corpus(corpus: Path, count: int, write: Callable[[Path, int],
 # deletion (the docstring); a probe above this waits.
 SETTLED_US = 60.0
 SETTLE_MAX_S = 400.0
+STEAL_WARN = 0.05  # a share of the cores taken by the host (steal) above which a row is flagged
 
 
 def settle(scratch: Path, probe_files: int = 400) -> dict:
@@ -296,6 +297,7 @@ def _measure(cmd: list[str], env: dict | None = None) -> dict:
     import psutil
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    stolen = host_steal()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
     parent = psutil.Process(proc.pid)
@@ -314,10 +316,22 @@ def _measure(cmd: list[str], env: dict | None = None) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the row's process tree, once all are waited for
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     result = {"wall": wall, "peak_mb": peak / 1e6, "cpu": cpu}
+    result["steal"] = (host_steal() - stolen) / (wall * (os.cpu_count() or 1))
     lines = [ln for ln in out.splitlines() if ln.startswith("{")]
     if lines:
         result.update(json.loads(lines[-1]))
     return result
+
+
+def host_steal(stat: str = "/proc/stat") -> float:
+    """CPU seconds the hypervisor has given to other guests since boot (/proc/stat's steal column; 0
+    where there is none): a share of it during a row means this machine's cores were not all the row's."""
+    try:
+        with open(stat) as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def big_rows(work: Path, big_mb: int, env: dict, whole: bool) -> dict[str, dict]:
@@ -486,6 +500,9 @@ def report(rows: dict[str, dict], mb: float, fixed: dict[str, dict]) -> None:
         print(f"  {'  2 workers: the ceiling here (two CPU loops at once)':58s} {ceiling:6.2f}")
         if ceiling < 1.7:  # the machine's second core was not all this run's: the ratio says little
             print("    (the ceiling is under the 2-worker target: another process held a core; rerun)")
+    stolen = max((r.get("steal", 0.0) for r in rows.values()), default=0.0)
+    if stolen > STEAL_WARN:  # a virtual machine's host gave its cores to other guests: the rows are unfair
+        print(f"  the host took up to {stolen:.0%} of this machine's CPU time during a row: rerun when quiet")
     print(f"  outputs byte-identical for 1 worker, 2 workers and Dask: {identical(rows)}")
     if "one big file" in rows:
         b = rows["one big file"]
@@ -513,7 +530,9 @@ def print_row(name: str, r: dict, mb: float) -> None:
         print(f"{name:24s} {r['seconds']:8.2f} {r['mb_per_s']:8.1f} {r['peak_mb']:12.0f}{note}")
     else:
         rate = r.get("mb", mb) / r["wall"]
-        print(f"{name:24s} {r['wall']:8.2f} {rate:8.1f} {r['peak_mb']:12.0f}  (CPU {r['cpu']:.1f} s)")
+        stolen = f"; host took {r['steal']:.0%}" if r.get("steal", 0) > STEAL_WARN else ""
+        note = f"CPU {r['cpu']:.1f} s{stolen}"
+        print(f"{name:24s} {r['wall']:8.2f} {rate:8.1f} {r['peak_mb']:12.0f}  ({note})")
 
 
 def checks(rows: dict[str, dict]) -> list[tuple[str, float, str, float]]:

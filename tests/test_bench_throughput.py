@@ -67,3 +67,18 @@ def test_the_targets_take_the_faster_copy_and_the_median_of_the_rounds(capsys):
     assert "in every round: True" in out
     throughput.report_median([_round(7.0, 4.0, 5.0), _round(7.0, 4.0, 5.0, tree="other")])
     assert "in every round: False" in capsys.readouterr().out
+
+
+def test_host_steal_reads_the_steal_column(tmp_path):
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  10 0 5 900 1 0 2 250 0 0\ncpu0 5 0 2 450 0 0 1 125 0 0\n")
+    assert throughput.host_steal(str(stat)) == 250 / throughput.os.sysconf("SC_CLK_TCK")
+    assert throughput.host_steal(str(tmp_path / "none")) == 0.0  # no /proc: nothing to say
+
+
+def test_a_row_the_host_took_cores_from_is_flagged(capsys):
+    quiet = {"wall": 10.0, "cpu": 9.0, "peak_mb": 100.0, "steal": 0.01}
+    throughput.print_row("run 1 worker", quiet, 100.0)
+    throughput.print_row("run 2 workers", {**quiet, "steal": 0.4}, 100.0)
+    first, second = capsys.readouterr().out.splitlines()
+    assert "host took" not in first and "host took 40%" in second
