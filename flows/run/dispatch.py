@@ -130,6 +130,9 @@ def local_cluster_kwargs(workers: int, config: str | None = None) -> dict[str, A
         "threads_per_worker": 1,
         "processes": True,
         "dashboard_address": None,
+        # Its scheduler serves /health even without a dashboard, by default on 8787: a port of the OS's
+        # choosing, so that a second run or a user's own cluster there costs no warning.
+        "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
         "host": "127.0.0.1",
         "preload": ["flows.run.worker", "flows.run.dispatch"],
         "env": {WARM_UP_CONFIG: config or ""},

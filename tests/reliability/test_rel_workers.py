@@ -124,3 +124,27 @@ def test_a_local_cluster_whose_workers_die_as_they_start_is_one_line(tmp_path):
     assert len(res.stderr.splitlines()) == 1, res.stderr[-3000:]
     assert res.stderr.startswith("boilerclean: cannot start the local Dask cluster: "), res.stderr
     assert not (out / "summary.json").exists() and not list(out.glob("doc*"))
+
+
+def test_a_dask_run_beside_a_busy_port_8787_says_nothing_of_it(tmp_path):
+    # Dask's scheduler serves its /health page on 8787 unless told otherwise; a user's own cluster, or a
+    # second run, holding that port must not put Dask's warning in this run's output.
+    import socket
+
+    inp, out = tmp_path / "in", tmp_path / "out"
+    _inputs(inp)
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--dask", "--workers", "2"]
+    held = socket.socket()
+    try:
+        held.bind(("127.0.0.1", 8787))
+        held.listen()
+    except OSError:
+        pass  # someone already holds it: the same situation
+    try:
+        res = run_cli(*args, env=cli_env(), timeout=300)
+    finally:
+        held.close()
+    err = res.stderr.decode()
+    assert res.returncode == 0, err[-3000:]
+    assert "already in use" not in err and "Warning" not in err, err[-3000:]
+    assert (out / "summary.json").exists()
