@@ -82,3 +82,23 @@ def test_a_row_the_host_took_cores_from_is_flagged(capsys):
     throughput.print_row("run 2 workers", {**quiet, "steal": 0.4}, 100.0)
     first, second = capsys.readouterr().out.splitlines()
     assert "host took" not in first and "host took 40%" in second
+
+
+def test_tree_memory_sums_a_tree_that_grows_and_finds_its_members_rarely(monkeypatch):
+    # A parent that starts two children holding ~40 MB each after 0.3 s: their memory is in the peak, and
+    # the members were looked for far fewer times than the memory was sampled.
+    hold = "import time; b = bytearray(40 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(1.5)"
+    script = (
+        "import subprocess, sys, time; time.sleep(0.3); "
+        f"ps = [subprocess.Popen([sys.executable, '-c', {hold!r}]) for _ in range(2)]; [p.wait() for p in ps]"
+    )
+    proc = throughput.subprocess.Popen([throughput.sys.executable, "-c", script])
+    tree, finds, samples = throughput.TreeMemory(proc.pid), [], 0
+    children = tree.root.children
+    monkeypatch.setattr(tree.root, "children", lambda **kw: finds.append(1) or children(**kw))
+    while proc.poll() is None:
+        tree.sample()
+        samples += 1
+        throughput.time.sleep(tree.EVERY)
+    assert tree.peak > 80 << 20
+    assert samples > 20 and len(finds) <= samples / 4

@@ -145,3 +145,22 @@ def test_removals_own_init_takes_every_field_in_order():
     assert dataclasses.replace(by_position, start=4).start == 4 and by_position.start == 3
     with pytest.raises(dataclasses.FrozenInstanceError):
         by_position.start = 5  # type: ignore[misc]
+
+
+def test_the_package_names_resolve_on_first_use():
+    # cleaners/__init__.py imports its names on first use: each one in __all__ is the defining module's.
+    import importlib
+    import subprocess
+    import sys
+
+    import cleaners
+
+    for name in cleaners.__all__:
+        value = getattr(cleaners, name)
+        assert importlib.import_module(value.__module__).__dict__[name] is value
+    assert set(cleaners.__all__) <= set(dir(cleaners))
+    with pytest.raises(AttributeError):
+        cleaners.no_such_name  # noqa: B018
+    star = "from cleaners import *; print(clean_text.__module__, load_ruleset.__module__)"
+    proc = subprocess.run([sys.executable, "-c", star], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["cleaners.engine", "cleaners.config"]

@@ -383,6 +383,17 @@ def test_a_run_without_prefect_does_not_import_it(tmp_path):
     assert (tmp_path / "o" / "index.html").exists()
 
 
+def test_the_command_line_starts_without_the_rules():
+    # `run` starts its workers' fork server before it loads the rules, so that the server's imports
+    # overlap the run's own (~0.1 s): parsing a command line must not import the engine or the config.
+    heavy = {"cleaners.config", "cleaners.engine", "cleaners.ruleset"}
+    script = f"import sys, flows.cli\nflows.cli.build_parser()\nprint(sorted(set(sys.modules) & {heavy}))"
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=cli_env(), cwd=ROOT
+    )
+    assert proc.stdout.strip() == "[]", proc.stdout + proc.stderr[-2000:]
+
+
 @pytest.mark.parametrize("windowed", [False, True])
 @pytest.mark.slow
 def test_run_index_counted_from_the_batches_as_read_back(small_corpus, tmp_path, monkeypatch, windowed):

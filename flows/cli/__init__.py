@@ -32,11 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(prog="boilerclean", description=MAIN_HELP, formatter_class=fmt)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument("--version", action="version", version=f"boilerclean {package_version()}")
+    parser.add_argument("--version", action=VersionAction, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub, fmt)
     return parser
+
+
+class VersionAction(argparse.Action):
+    """argparse's "version" action, with the version looked up only when asked for: importing
+    importlib.metadata for every command line delayed `run`'s fork server by ~0.02 s."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"boilerclean {package_version()}")
+        parser.exit()
 
 
 def package_version() -> str:
