@@ -361,3 +361,20 @@ def test_quarantine_schema_defaults_match_the_settings_class():
     from cleaners.settings import QUARANTINE_FIELDS
 
     assert {f.name: f.default for f in QUARANTINE_FIELDS} == DEFAULT_QUARANTINE.to_dict()
+
+
+def test_the_prompt_cleaners_share_one_list_of_reporting_verbs():
+    # newsletter_prompt and social_prompt each hold a copy of the `reported` fragment (fragments are a
+    # cleaner's own): a verb added to one and not the other would keep a quoted prompt in one cleaner only.
+    from pathlib import Path
+
+    import yaml
+
+    import cleaners
+
+    here = Path(cleaners.__file__).parent
+    copies = [
+        yaml.safe_load((here / f"{name}.yaml").read_text())["fragments"]["reported"]
+        for name in ("newsletter_prompt", "social_prompt")
+    ]
+    assert copies[0] == copies[1]
