@@ -91,3 +91,29 @@ def test_a_pool_worker_warms_up_with_the_cached_ruleset_and_never_compiles_one(c
     monkeypatch.setattr("cleaners.clean_text", spy)
     dispatch.warm_up(None)
     assert cleaned == [first.hash]
+
+
+def test_a_worker_that_warmed_up_with_the_runs_entry_does_not_read_the_runs_file(
+    cache, tmp_path, monkeypatch
+):
+    # As in a pool worker forked from the run's fork server: the warm-up read the cache entry that the run
+    # loaded, so the batches' reference resolves to that copy; a ruleset the run changed (a dry run) is
+    # not that entry, and comes from the run's file.
+    monkeypatch.setattr(rulecache, "_WARM", {})
+    monkeypatch.setattr(rulecache, "_LOADED", {})
+    cached_load_ruleset()  # compiled and cached
+    ruleset = cached_load_ruleset()  # as the run loads it
+    warm = rulecache.cached_ruleset(None)  # the warm-up's read
+    assert warm is not ruleset and warm.hash == ruleset.hash
+    same, shadow = (
+        RulesetFile(r, str(tmp_path / name)) for r, name in [(ruleset, "a"), (ruleset.all_shadow(), "b")]
+    )
+    try:
+        refs = [pickle.loads(pickle.dumps(f.ref)) for f in (same, shadow)]
+        Path(same.path).write_bytes(b"not read")
+        assert resolve_ruleset(refs[0]) is warm
+        assert resolve_ruleset(refs[1]).hash == ruleset.all_shadow().hash != warm.hash
+    finally:
+        same.close()
+        shadow.close()
+    assert refs[1].entry is None
