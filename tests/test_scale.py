@@ -587,3 +587,23 @@ def test_a_few_small_files_fit_one_batch_and_anything_more_or_unclear_does_not(t
     for i in range(1000):  # empty folders only: the walk is bounded all the same
         (many / f"f{i:04d}").mkdir(parents=True)
     assert not fits_one_batch([many])
+
+
+def test_a_pool_batchs_result_goes_back_through_marshal_and_arrives_as_plain_lists(tmp_path):
+    # What a pool or Dask worker returns pickles its records and review rows through marshal: the run gets
+    # the same plain lists, equal to the batch's own; a value marshal cannot take falls back to pickle.
+    import pickle
+
+    from cleaners import load_ruleset
+    from flows.inputs.discover import discover_inputs
+    from flows.run.worker import Marshalled, clean_and_claim
+
+    items = sorted(discover_inputs([str(ROOT / "seeds")]), key=lambda i: i.rel)
+    results, tally = clean_and_claim(items, str(tmp_path / "out"), load_ruleset())
+    assert isinstance(results, Marshalled) and isinstance(tally.rows, Marshalled)
+    got_results, got_tally = pickle.loads(pickle.dumps((results, tally)))
+    assert type(got_results) is list and got_results == list(results) and len(got_results) == len(items)
+    assert type(got_tally.rows) is list and got_tally.rows == list(tally.rows)
+    assert b"marshal" in pickle.dumps(results)
+    odd = Marshalled([{"path": Path("a")}])
+    assert pickle.loads(pickle.dumps(odd)) == [{"path": Path("a")}]
