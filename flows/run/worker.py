@@ -96,9 +96,9 @@ def clean_and_claim(
 class Marshalled(list):
     """A list of plain values (str, int, float, None, and lists, tuples and dicts of them) that pickles
     through marshal: a batch's summary records and review rows go back to the run from a pool or Dask
-    worker this way, arriving as a plain list. For 312 files (~200 KB): 1.2 ms to pack against 2.3 with
-    pickle's own objects, 2.8 ms to unpack in the run's main process against 5.0 (2026-12-03). A value
-    marshal cannot take (none today) falls back to pickle."""
+    worker this way, arriving as a plain list. A batch of 312 files: its records and rows packed in 1.2 ms
+    against 2.3 with pickle's own objects, its whole result unpacked in the run's main process in 3.9 ms
+    against 5.5 (2026-12-03). A value marshal cannot take (none today) falls back to pickle."""
 
     __slots__ = ()
 
