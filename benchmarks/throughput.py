@@ -544,6 +544,8 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
 
+# The two ceilings' labels, in each round's targets and in the medians'.
+LOOP_CEILING = "  2 workers: the ceiling here (two CPU loops at once)"
 ENGINE_CEILING = "  2 workers: the engine's own ceiling (the engine twice at once)"
 
 
@@ -558,7 +560,7 @@ def report(rows: dict[str, dict], mb: float, fixed: dict[str, dict]) -> None:
         print(f"  {label:58s} {value:6.2f}  (target {op} {target})  {verdict(value, op, target)}")
     if "two processes" in rows:  # the ceiling of the 2-worker ratio on this machine, in this run
         ceiling = rows["two processes"]["scaling"]
-        print(f"  {'  2 workers: the ceiling here (two CPU loops at once)':58s} {ceiling:6.2f}")
+        print(f"  {LOOP_CEILING:58s} {ceiling:6.2f}")
         if ceiling < 1.7:  # the machine's second core was not all this run's: the ratio says little
             print("    (the ceiling is under the 2-worker target: another process held a core; rerun)")
         if "engine_scaling" in rows["two processes"]:
@@ -651,7 +653,7 @@ def report_median(each: list[dict[str, dict]]) -> None:
         listed = ", ".join(f"{v:.2f}" for v in values)
         print(f"  {label:58s} {mid:6.2f}  (target {op} {target})  {verdict(mid, op, target)}  ({listed})")
     ceilings = ", ".join(f"{rows['two processes']['scaling']:.2f}" for rows in each)
-    print(f"  {'  2 workers: the ceiling here (two CPU loops at once)':58s} ({ceilings})")
+    print(f"  {LOOP_CEILING:58s} ({ceilings})")
     if all("engine_scaling" in rows["two processes"] for rows in each):
         ceilings = ", ".join(f"{rows['two processes']['engine_scaling']:.2f}" for rows in each)
         print(f"  {ENGINE_CEILING:58s} ({ceilings})")
