@@ -14,8 +14,10 @@ import gc
 import logging
 import multiprocessing
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -250,9 +252,14 @@ class DaskClient:
         # Closed by callbacks (the last registered first), not as context managers: a Client's `with` sets a
         # context variable that only this thread could reset.
         if address is None:
+            # Its workers' scratch folders in one of the run's own, not Dask's shared one: another cluster's
+            # start purges the folders it finds unlocked there (a worker that died), and two purging at
+            # once put Dask's "Failed to remove" line in the run's output (seen with two runs at once).
+            scratch = tempfile.mkdtemp(prefix="boilerclean-dask-")
+            self._stack.callback(shutil.rmtree, scratch, ignore_errors=True)  # after the cluster is closed
             with local_cluster_config():
                 try:
-                    cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                    cluster = LocalCluster(**local_cluster_kwargs(workers, config), local_directory=scratch)
                 except Exception as exc:  # a worker that died as it started (out of memory, killed)
                     raise DaskStartError(f"cannot start the local Dask cluster: {exc}") from None
                 self._stack.callback(cluster.close)
