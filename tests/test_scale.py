@@ -189,7 +189,8 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
         assert len(server) == 1 and "flows.run.forkserver" in " ".join(server[0].cmdline())
         assert list(client.run(os.getppid).values()) == [server[0].pid]
         # Its scratch folder is the run's own (not Dask's shared one, which other clusters purge).
-        scratch = {Path(d).parent for d in client.run(lambda dask_worker: dask_worker.local_directory).values()}
+        where = client.run(lambda dask_worker: dask_worker.local_directory).values()
+        scratch = {Path(d).parent for d in where}
         assert len(scratch) == 1 and next(iter(scratch)).parent.name.startswith("boilerclean-dask-")
     assert not server[0].is_running()  # stopped with the cluster: no process outlives the run
     assert not next(iter(scratch)).parent.exists()  # removed with it
