@@ -140,8 +140,11 @@ def test_a_pool_worker_killed_mid_run_is_replaced_and_the_run_finishes(tmp_path)
             assert proc.poll() is None, "the run ended before a worker could be killed"
             time.sleep(0.05)
         run = psutil.Process(proc.pid)
+        # Forked from the run (its command line), from its fork server (the server's children), or spawned.
         workers = [
-            p for p in run.children(recursive=True) if p.ppid() != proc.pid or "spawn_main" in p.cmdline()[-1]
+            p
+            for p in run.children(recursive=True)
+            if p.ppid() != proc.pid or p.cmdline() == run.cmdline() or "spawn_main" in p.cmdline()[-1]
         ]
         assert workers, [p.cmdline() for p in run.children(recursive=True)]
         assert len(_tagged(tag)) > len(workers)  # the run's processes are found by their tag

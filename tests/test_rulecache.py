@@ -101,9 +101,15 @@ def test_a_worker_that_warmed_up_with_the_runs_entry_does_not_read_the_runs_file
     # not that entry, and comes from the run's file.
     monkeypatch.setattr(rulecache, "_WARM", {})
     monkeypatch.setattr(rulecache, "_LOADED", {})
+    monkeypatch.setattr(rulecache, "_ENTRIES", {})
     cached_load_ruleset()  # compiled and cached
     ruleset = cached_load_ruleset()  # as the run loads it
-    warm = rulecache.cached_ruleset(None)  # the warm-up's read
+    # Forked from the run itself (dispatch.FORK_POOL), the warm-up takes the run's copy: nothing read.
+    assert rulecache.cached_ruleset(None) is ruleset
+    monkeypatch.setattr(rulecache, "_WARM", {})
+    monkeypatch.setattr(rulecache, "_ENTRIES", {})  # a fork server has not loaded the run's entry
+    warm = rulecache.cached_ruleset(None)  # the fork server's warm-up reads it
+    rulecache._ENTRIES.update({k: ruleset for k in rulecache._WARM})  # the run's, as it loaded it
     assert warm is not ruleset and warm.hash == ruleset.hash
     same, shadow = (
         RulesetFile(r, str(tmp_path / name)) for r, name in [(ruleset, "a"), (ruleset.all_shadow(), "b")]

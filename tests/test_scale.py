@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from conftest import ROOT, cli_env
 from benchmarks.corpus import write_corpus
 from cleaners.core import Removal
 from flows.outputs.records import _LINE_BREAK, _line_starts, _nonblank_lines, removal_records
+from flows.run import dispatch
 from flows.run import pipeline as run_module
 from flows.run.dispatch import bounded
 from flows.run.prefect_flow import clean_flow
@@ -90,11 +92,13 @@ def test_a_run_starts_its_fork_server_first_with_dask_for_its_own_cluster(
 ):
     """`run` starts its fork server before it loads the config (the server's imports overlap the run's),
     and whoever starts it first decides what it imports: for --dask, Dask first (each forked worker then
-    has it; the pool for review pages, made before the cluster, once started it without)."""
+    has it; the pool for review pages, made before the cluster, once started it without). A pool's
+    workers, where they can be forked from the run itself (Linux), need no server."""
     import multiprocessing.forkserver as mf
 
     import flows.cli.run as cli_run
     from flows.cli import main
+    from flows.run.dispatch import FORK_POOL
 
     calls = []
     real, real_checked = mf.ensure_running, cli_run.checked_run_args
@@ -111,10 +115,49 @@ def test_a_run_starts_its_fork_server_first_with_dask_for_its_own_cluster(
     monkeypatch.setattr(cli_run, "checked_run_args", checked_run_args)
     more = ["--no-prefect", "--no-progress"] + (["--dask"] if dask else [])
     out = str(tmp_path / "out")
+    # Threads left by earlier tests in this process: the pool's workers come from the fork server then.
+    alone = threading.active_count() == 1
     assert main(["run", str(small_corpus), "--out", out, "--workers", "2", *more]) == 1
     # 1: small_corpus holds one binary file
-    assert calls[0] == (["distributed"] if dask else []) + ["flows.run.forkserver"] and calls[1] == "config"
+    if FORK_POOL and not dask and alone:
+        assert calls == ["config"]
+    else:
+        assert calls[0] == (["distributed"] if dask else []) + ["flows.run.forkserver"]
+        assert calls[1] == "config"
     assert (tmp_path / "out" / "summary.json").is_file()
+
+
+@pytest.mark.skipif(not dispatch.FORK_POOL, reason="workers are forked from the run on Linux only")
+@pytest.mark.slow
+def test_pool_workers_forked_from_the_run_hold_none_of_its_files(tmp_path):
+    """The pool's workers are the run's own children, forked warm (the batch code imported, the run's
+    ruleset loaded, the cleaners' first-use state built) before the run took its output folder's lock or
+    opened its manifest: no worker holds either (an orphaned one would keep the lock from the next run)."""
+    inp = tmp_path / "in"
+    for i in range(40):
+        (inp / f"d{i // 8}").mkdir(parents=True, exist_ok=True)
+        (inp / f"d{i // 8}" / f"{i}.txt").write_text(f"Article {i}.\nAdvertisement\nPhoto: A / B\n" * 20)
+    out = tmp_path / "out"
+    env = cli_env(BOILERCLEAN_TEST_HOLD="middle:3")  # after the first batch: the run holds its lock
+    args = ["run", str(inp), "--out", str(out), "--no-prefect", "--no-progress", "--workers", "2"]
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "removals").is_dir() and time.monotonic() < deadline:
+            assert proc.poll() is None
+            time.sleep(0.05)
+        run = psutil.Process(proc.pid)
+        workers = run.children()
+        assert len(workers) == 2 and all(w.ppid() == proc.pid for w in workers)  # no fork server between
+        held = {os.path.realpath(f.path) for f in run.open_files()}
+        bookkeeping = out.resolve() / ".boilerclean"
+        assert {str(bookkeeping / "lock"), str(bookkeeping / "manifest.sqlite")} <= held
+        for w in workers:
+            assert not {os.path.realpath(f.path) for f in w.open_files()} & held, w.open_files()
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_allocator(monkeypatch):
@@ -145,7 +188,12 @@ def test_local_dask_workers_start_with_the_batch_code_no_profiler_and_the_pools_
         ]
         assert len(server) == 1 and "flows.run.forkserver" in " ".join(server[0].cmdline())
         assert list(client.run(os.getppid).values()) == [server[0].pid]
+        # Its scratch folder is the run's own (not Dask's shared one, which other clusters purge).
+        where = client.run(lambda dask_worker: dask_worker.local_directory).values()
+        scratch = {Path(d).parent for d in where}
+        assert len(scratch) == 1 and next(iter(scratch)).parent.name.startswith("boilerclean-dask-")
     assert not server[0].is_running()  # stopped with the cluster: no process outlives the run
+    assert not next(iter(scratch)).parent.exists()  # removed with it
     # This process's config is left as it was.
     assert dask.config.get("distributed.worker.profile.enabled")
     assert dask.config.get("distributed.admin.tick.interval") == "20ms"

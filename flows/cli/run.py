@@ -90,6 +90,7 @@ def register(subparsers, formatter_class) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..run.dispatch import (
+        can_fork_pool,
         default_workers,
         fits_one_batch,
         server_preload,
@@ -106,9 +107,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     use_prefect = args.prefect if args.prefect is not None else prefect_api_configured()
     if use_prefect or not (workers > 1 or args.dask) or args.dask_address:
         return _cmd_run(args, workers, use_prefect)
-    # The run's fork server (its pool's and its local cluster's workers are forked from it) starts now,
-    # before this process imports the cleaners and loads the config: the server's own imports and warm-up
-    # (~0.25 s) overlap them and the run's plan.
+    if can_fork_pool() and not args.dask:  # the pool's workers are forked from this process (run_in_process)
+        return _cmd_run(args, workers, use_prefect)
+    # The run's fork server (its local cluster's workers are forked from it, or the pool's where this process
+    # cannot fork them) starts now, before this process imports the cleaners and loads the config: the
+    # server's own imports and warm-up (~0.25 s) overlap them and the run's plan.
     start_fork_server(*server_preload(args.dask, args.dask_address))
     try:
         return _cmd_run(args, workers, use_prefect)
@@ -182,9 +185,12 @@ def run_in_process(kwargs: dict, ruleset) -> dict:
     log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
     # The pool's workers start now (the config is good): their start overlaps the run's own imports.
     preload = server_preload(kwargs["dask"], kwargs["dask_address"])
-    with process_pool(kwargs["workers"], kwargs["config"], preload) as pool:
-        if not (kwargs["dask"] or kwargs["dask_address"]):  # else the pool is only for review pages
+    batches = not (kwargs["dask"] or kwargs["dask_address"])  # else the pool is only for review pages
+    with process_pool(kwargs["workers"], kwargs["config"], preload, fork=batches) as pool:
+        if batches and not (pool and pool.forks):  # from the fork server: while this process imports
             start_workers(pool, kwargs["workers"])
         from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
 
+        if pool and pool.forks:  # from this process, now that it has the batch code: before the run's lock
+            start_workers(pool, kwargs["workers"])
         return run_clean(**kwargs, ruleset=ruleset, pool=pool)

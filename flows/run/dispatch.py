@@ -14,8 +14,10 @@ import gc
 import logging
 import multiprocessing
 import os
+import shutil
 import stat
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -250,9 +252,14 @@ class DaskClient:
         # Closed by callbacks (the last registered first), not as context managers: a Client's `with` sets a
         # context variable that only this thread could reset.
         if address is None:
+            # Its workers' scratch folders in one of the run's own, not Dask's shared one: another cluster's
+            # start purges the folders it finds unlocked there (a worker that died), and two purging at
+            # once put Dask's "Failed to remove" line in the run's output (seen with two runs at once).
+            scratch = tempfile.mkdtemp(prefix="boilerclean-dask-")
+            self._stack.callback(shutil.rmtree, scratch, ignore_errors=True)  # after the cluster is closed
             with local_cluster_config():
                 try:
-                    cluster = LocalCluster(**local_cluster_kwargs(workers, config))
+                    cluster = LocalCluster(**local_cluster_kwargs(workers, config), local_directory=scratch)
                 except Exception as exc:  # a worker that died as it started (out of memory, killed)
                     raise DaskStartError(f"cannot start the local Dask cluster: {exc}") from None
                 self._stack.callback(cluster.close)
@@ -372,11 +379,28 @@ def _ready() -> None:
 
 def start_workers(pool: RunPool | None, workers: int) -> None:
     """Start every worker of the pool now (a pool starts one per job submitted, up to its max_workers), so
-    that their start overlaps the run's plan, not its first batches. From a thread: a worker is forked only
-    once the fork server has imported the batch code, and submit() waited for that (~0.27 s at the run's
-    start, RESULTS.md 2026-12-02)."""
-    if pool is not None:
+    that their start overlaps the run's plan, not its first batches. A pool that forks its first workers
+    from this process (RunPool.forks) starts them here: the cleaners warmed up first, so that each worker
+    has their first-use state. Else from a thread: a worker is forked only once the fork server has
+    imported the batch code, and submit() waited for that (~0.27 s at the run's start, RESULTS.md
+    2026-12-02)."""
+    if pool is None:
+        return
+    if pool.forks:
+        _fork_all(pool, workers)
+    else:
         threading.Thread(target=_start_all, args=(pool, workers), name="start-workers", daemon=True).start()
+
+
+def _fork_all(pool: RunPool, workers: int) -> None:
+    """Fork the pool's workers from this process, warm: they copy its imports, its ruleset and the cleaners'
+    first-use state. gc.freeze: a worker's collections then skip what it copied, and leave it shared."""
+    warm_up(pool.config)
+    gc.freeze()
+    try:
+        _start_all(pool, workers)  # a forking pool starts all its workers at the first submit
+    finally:
+        gc.unfreeze()
 
 
 def _start_all(pool: RunPool, workers: int) -> None:
@@ -403,14 +427,27 @@ def release_workers(
 
 class RunPool(Executor):
     """The run's process pool. A worker's death breaks a ProcessPoolExecutor for good: renew() replaces
-    it with a new one, so whoever holds this (the review's pages, after the batches) has a working pool;
-    shutdown() ends the current one (renew() has ended the broken ones)."""
+    it with a new one, made by `later` (the first by `first`), so whoever holds this (the review's pages,
+    after the batches) has a working pool; shutdown() ends the current one (renew() has ended the broken
+    ones). `forks`: its first workers are forked from this process (start_workers)."""
 
-    def __init__(self, make: Callable[[], ProcessPoolExecutor]) -> None:
-        self._make = make
-        self._pool = make()
+    def __init__(
+        self,
+        first: Callable[[], ProcessPoolExecutor],
+        later: Callable[[], ProcessPoolExecutor] | None = None,
+        forks: bool = False,
+        config: str | None = None,
+    ) -> None:
+        self._make = later or first
+        self._pool = first()
+        self.forks, self.config = forks, config
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
+        if self.forks:  # the first submit forks every worker: only from this process's only thread
+            self.forks = False
+            if threading.active_count() > 1:  # a caller that did not start the workers at once
+                self._pool.shutdown(wait=False)  # never started: no worker to wait for
+                self._pool = self._make()  # the fork server's instead
         return self._pool.submit(fn, *args, **kwargs)
 
     def renew(self) -> None:
@@ -427,27 +464,53 @@ def server_preload(dask: bool, dask_address: str | None) -> tuple[str, ...]:
     return ("distributed",) if dask and not dask_address else ()
 
 
+# Linux: a pool's first workers can be forked from the run itself (process_pool's `fork`). Not where fork
+# is unsafe or absent (macOS's system libraries, Windows).
+FORK_POOL = sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
+def can_fork_pool() -> bool:
+    """Whether a pool's workers can be forked from this process now: FORK_POOL, and no other thread (one
+    that holds a lock as the process forks leaves it held in the child)."""
+    return FORK_POOL and threading.active_count() == 1
+
+
 @contextmanager
 def process_pool(
-    workers: int, config: str | None = None, preload: tuple[str, ...] = ()
+    workers: int, config: str | None = None, preload: tuple[str, ...] = (), fork: bool = False
 ) -> Iterator[RunPool | None]:
     """The run's worker processes (None for one worker), started on demand (batches, then review pages);
     each warms up with `config`'s ruleset as it starts. `preload`: server_preload's, for the fork server
-    they share with a local Dask cluster."""
+    they share with a local Dask cluster.
+
+    `fork`: the caller calls start_workers at once, from this process's only thread, before it takes the
+    output folder's lock or opens its manifest: the first workers are then forked from this process
+    (FORK_POOL), which has imported the batch code and loaded the ruleset already. A fork server's workers
+    each cost it ~0.6 CPU s more at the run's start (its own imports and warm-up, and a resource tracker),
+    and started later (RESULTS.md, 2026-12-03). A pool renewed after a worker died is forked from the fork
+    server, as are the others: by then this process holds the lock and runs threads."""
     if workers <= 1:
         yield None
         return
-    # Not forked from this process: a worker would inherit the output folder's run lock (flock) and, orphaned
-    # by a SIGKILL of the run, keep holding it, so the rerun would wait forever. Forked from the run's fork
-    # server (which holds no file of this process's), or spawned where there is none, as Prefect's runners.
+    # Not forked from this process once it holds files or threads: a worker would inherit the output
+    # folder's run lock (flock) and, orphaned by a SIGKILL of the run, keep holding it, so the rerun would
+    # wait forever. Forked from the run's fork server (which holds no file of this process's), or spawned
+    # where there is none, as Prefect's runners.
     with ExitStack() as stack:
-        start_fork_server(*preload)
+        forks = fork and can_fork_pool()
+
+        def served() -> ProcessPoolExecutor:
+            start_fork_server(*preload)
+            return _pool_of(workers, config, "forkserver" if FORK_SERVER else "spawn")
+
         stack.callback(stop_fork_server)  # last, once the pool's workers are gone
-        context = multiprocessing.get_context("forkserver" if FORK_SERVER else "spawn")
-        pool = RunPool(
-            lambda: ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(config,))
-        )
-        yield stack.enter_context(pool)
+        first = (lambda: _pool_of(workers, config, "fork")) if forks else served
+        yield stack.enter_context(RunPool(first, served, forks, config))
+
+
+def _pool_of(workers: int, config: str | None, method: str) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context(method)
+    return ProcessPoolExecutor(workers, context, initializer=start_worker, initargs=(config,))
 
 
 def shared_ruleset(ruleset: Any, out: str) -> Any:

@@ -85,7 +85,7 @@ def cached_ruleset(config: str | None = None) -> Ruleset | None:
     except OSError:
         return None
     if path not in _WARM:
-        ruleset = _read(Path(path))
+        ruleset = _ENTRIES.get(path) or _read(Path(path))  # the run's own, when it loaded that entry
         if ruleset is None:
             return None
         while len(_WARM) >= 2:  # the fork server's (the defaults) and the run's
