@@ -127,6 +127,23 @@ def test_a_run_starts_its_fork_server_first_with_dask_for_its_own_cluster(
     assert (tmp_path / "out" / "summary.json").is_file()
 
 
+def test_a_pool_made_to_fork_takes_the_fork_server_once_another_thread_runs(monkeypatch):
+    # Forking with a second thread running could leave one of its locks held in the workers: a pool made to
+    # fork whose first job comes after a thread started is made from the fork server instead.
+    monkeypatch.setattr(dispatch, "can_fork_pool", lambda: True)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with dispatch.process_pool(2, fork=True) as pool:
+            assert pool.forks
+            assert pool.submit(os.getppid).result(timeout=60) != os.getpid()  # the fork server's child
+            assert not pool.forks
+    finally:
+        stop.set()
+        other.join()
+
+
 @pytest.mark.skipif(not dispatch.FORK_POOL, reason="workers are forked from the run on Linux only")
 @pytest.mark.slow
 def test_pool_workers_forked_from_the_run_hold_none_of_its_files(tmp_path):

@@ -183,7 +183,8 @@ def run_in_process(kwargs: dict, ruleset) -> dict:
     from ..run.dispatch import process_pool, server_preload, start_workers
 
     log.info("no Prefect API configured: running the flow in-process (use --prefect for a tracked flow run)")
-    # The pool's workers start now (the config is good): their start overlaps the run's own imports.
+    # The pool's workers start as soon as they can (the config is good): forked from this process once it has
+    # the batch code, else from the fork server now, while this process imports it.
     preload = server_preload(kwargs["dask"], kwargs["dask_address"])
     batches = not (kwargs["dask"] or kwargs["dask_address"])  # else the pool is only for review pages
     with process_pool(kwargs["workers"], kwargs["config"], preload, fork=batches) as pool:

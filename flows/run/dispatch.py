@@ -485,9 +485,9 @@ def process_pool(
 
     `fork`: the caller calls start_workers at once, from this process's only thread, before it takes the
     output folder's lock or opens its manifest: the first workers are then forked from this process
-    (FORK_POOL), which has imported the batch code and loaded the ruleset already. A fork server's workers
-    each cost it ~0.6 CPU s more at the run's start (its own imports and warm-up, and a resource tracker),
-    and started later (RESULTS.md, 2026-12-03). A pool renewed after a worker died is forked from the fork
+    (FORK_POOL), which has imported the batch code and loaded the ruleset already. A fork server cost a
+    run ~0.7 CPU s more (its own imports and warm-up, and a resource tracker), and its workers started
+    ~0.3 s later (RESULTS.md, 2026-12-03). A pool renewed after a worker died is forked from the fork
     server, as are the others: by then this process holds the lock and runs threads."""
     if workers <= 1:
         yield None
