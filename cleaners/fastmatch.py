@@ -661,9 +661,6 @@ class RuleGate:
             if not needs:
                 always.append(pos)
             words.update(*needs)
-        self._always = frozenset(always)
-        # (An index of the rules by word, built here until 2026-12-03 and never read, was a quarter of a
-        # ruleset build's time in the random-ruleset property test.)
         self.words = frozenset(words)
         # The rules every line is given (those with no literal set); () when all rules are gated.
         self.rest = tuple(self.rules[p] for p in always)
