@@ -188,10 +188,11 @@ def run_in_process(kwargs: dict, ruleset) -> dict:
     preload = server_preload(kwargs["dask"], kwargs["dask_address"])
     batches = not (kwargs["dask"] or kwargs["dask_address"])  # else the pool is only for review pages
     with process_pool(kwargs["workers"], kwargs["config"], preload, fork=batches) as pool:
-        if batches and not (pool and pool.forks):  # from the fork server: while this process imports
+        forks = pool is not None and pool.forks
+        if batches and not forks:  # from the fork server: while this process imports
             start_workers(pool, kwargs["workers"])
         from ..run.pipeline import run_clean  # the flow's body, without importing Prefect
 
-        if pool and pool.forks:  # from this process, now that it has the batch code: before the run's lock
+        if forks:  # from this process, now that it has the batch code: before the run's lock
             start_workers(pool, kwargs["workers"])
         return run_clean(**kwargs, ruleset=ruleset, pool=pool)

@@ -79,7 +79,8 @@ _ENTRIES: dict[str, Ruleset] = {}
 
 def cached_ruleset(config: str | None = None) -> Ruleset | None:
     """The cache's entry for `config`, or None: never compiled here. Read once per process (a warm-up's):
-    a pool worker forked from the run's fork server finds the server's entry in memory."""
+    a pool worker forked from the run, or from its fork server, finds that process's entry in memory, and
+    the run's own process takes the entry it loaded (cached_load_ruleset) instead of reading it again."""
     try:
         path = str(cache_dir() / f"ruleset-{ruleset_key(config)}.pickle")
     except OSError:
