@@ -95,3 +95,50 @@ def test_review_jobs_whose_worker_died_are_run_in_the_run_itself():
         assert list(over_pool(pool, double_or_die, jobs)) == [2 * n for n in range(8)]
         # The pool is broken now: jobs are not even sent, and run here all the same.
         assert list(over_pool(pool, double_or_die, jobs[:2])) == [0, 2]
+
+
+def big_result(n: int) -> bytes:
+    return b"x" * n
+
+
+def test_a_batchs_result_goes_back_through_a_file_so_the_pipe_message_is_written_whole(tmp_path):
+    import pickle
+    import select
+
+    from flows.run.handback import HandedBack, handed_back, taken
+
+    back = handed_back(str(tmp_path), big_result, 1 << 20)
+    assert isinstance(back, HandedBack) and len(list(tmp_path.iterdir())) == 1
+    # What the pool's pipe carries: under PIPE_BUF, so a write of it is whole or nothing.
+    assert len(pickle.dumps(back, protocol=pickle.HIGHEST_PROTOCOL)) < select.PIPE_BUF
+    assert taken(pickle.loads(pickle.dumps(back))) == b"x" * (1 << 20)
+    assert not list(tmp_path.iterdir()), "its file is deleted once read"
+    assert taken([1, 2]) == [1, 2]  # a result not handed back is itself
+    # A folder that cannot take the file (gone, a full disk): the result itself, through the pipe.
+    assert handed_back(str(tmp_path / "missing"), big_result, 3) == b"xxx"
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_it_hands_back_a_big_result_breaks_the_pool_and_nothing_hangs(tmp_path):
+    """A result of 300 MB written through the pool's pipe: a worker killed in the middle of it left half a
+    message, and the pool's reader waited for the rest for ever (no BrokenProcessPool: the run hung). Through
+    a file, the pool breaks at once and the run renews it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from flows.run.handback import handed_back, taken
+
+    for delay in (0.0, 0.005):
+        with ProcessPoolExecutor(1, multiprocessing.get_context("fork")) as pool:
+            pid = pool.submit(os.getpid).result()
+            future = pool.submit(handed_back, str(tmp_path), big_result, 300_000_000)
+            deadline = time.monotonic() + 60
+            while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.0005)
+            time.sleep(delay)
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(BrokenProcessPool):
+                taken(future.result(timeout=30))
+        for leftover in tmp_path.iterdir():  # cut short by the kill: swept by the next run (sweep_claims)
+            leftover.unlink()

@@ -371,6 +371,32 @@ def test_batches_are_cut_short_by_their_inputs_bytes():
     assert got == [["a", "b"], ["c"], ["d"], ["e", "f", "g"], ["h"]]
 
 
+def test_a_runs_last_inputs_go_in_quarter_batches_so_its_workers_finish_together():
+    from flows.run.pipeline import TAIL_BATCHES, batch_size, batched_by_bytes, tail_size
+
+    class Item:
+        def __init__(self, rel):
+            self.rel = rel
+
+    items = [Item(f"{i:05d}") for i in range(20_000)]
+    size = batch_size(len(items))
+    got = [len(b) for b in batched_by_bytes(items, size, lambda rel: 100, 1 << 30, len(items))]
+    assert sum(got) == len(items) and tail_size(size) == size // 4 == 78
+    # Whole batches up to the last TAIL_BATCHES * size inputs, then quarter batches (the one that crosses
+    # into the tail ends at a quarter too).
+    whole = (len(items) - TAIL_BATCHES * size) // size
+    assert got[:whole] == [size] * whole and max(got[whole:]) == tail_size(size)
+    assert len(got) > whole + 2 * TAIL_BATCHES
+    # No taper without the count (a stream of inputs), for fewer inputs than the tail, or for batches of
+    # MIN_BATCH (no smaller batch).
+    streamed = [len(b) for b in batched_by_bytes(iter(items), size, lambda rel: 100, 1 << 30)]
+    assert streamed == [size] * (len(items) // size) + [len(items) % size]
+    few = items[:100]
+    assert [len(b) for b in batched_by_bytes(few, 64, lambda rel: 1, 1 << 30, len(few))] == [64, 36]
+    few = items[:30]
+    assert [len(b) for b in batched_by_bytes(few, 8, lambda rel: 1, 1 << 30, len(few))] == [8, 8, 8, 6]
+
+
 def test_line_starts_match_a_character_scan():
     def scan(text):
         starts, i = [0], 0

@@ -7,7 +7,9 @@ sorted, no times, only paths relative to the output folder.
 from __future__ import annotations
 
 import json
+import pickle
 import posixpath
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -23,6 +25,7 @@ from ..inputs.discover import InputFile
 from ..outputs.manifest import recorded_entries, run_in_progress, unsummarised
 from ..outputs.records import STATUS_WORD, ReportReader, is_records_name, status_of
 from ..outputs.unfinished import unfinished_since
+from ..run.handback import handed_back, taken
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
@@ -284,14 +287,25 @@ def collect_review(
 def over_pool(pool: Executor, fn: Callable, jobs: list[tuple]) -> Iterator[Any]:
     """fn(*job) for each job, in order, in the pool's processes. Where a worker died (out of memory, a
     signal: the pool is broken), the jobs it did not finish are run here, so the review is written all
-    the same (reading reports and rendering pages crash no process: no C parser runs on them)."""
-    futures = [_submit(pool, fn, job) for job in jobs]
-    for job, future in zip(jobs, futures, strict=True):
-        try:
-            result = future.result() if future is not None else fn(*job)
-        except BrokenProcessPool:
-            result = fn(*job)
-        yield result
+    the same (reading reports and rendering pages crash no process: no C parser runs on them). Results
+    come back through files in a temporary folder (run/handback.py: a worker killed mid-result cannot
+    hang the pool)."""
+    with tempfile.TemporaryDirectory(prefix="boilerclean-results-") as folder:
+        futures = [_submit(pool, handed_back, (folder, fn, *job)) for job in jobs]
+        for job, future in zip(jobs, futures, strict=True):
+            yield fn(*job) if future is None else _result(future, fn, job)
+
+
+def _result(future: Future, fn: Callable, job: tuple) -> Any:
+    """The job's result from the pool, or from fn(*job) run here when its worker died or left its file."""
+    try:
+        back = future.result()
+    except BrokenProcessPool:
+        return fn(*job)
+    try:
+        return taken(back)
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return fn(*job)
 
 
 def _submit(pool: Executor, fn: Callable, job: tuple) -> Future | None:

@@ -14,6 +14,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import pickle
 import shutil
 import stat
 import sys
@@ -25,6 +26,8 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from typing import Any
+
+from .handback import handed_back, taken
 
 log = logging.getLogger("boilerclean")
 
@@ -610,7 +613,14 @@ def pool_batches(
         except BrokenProcessPool:
             _after_break(pool, pending, submit, lost)
             continue
-        yield pending.popleft().batch, result
+        sent = pending.popleft()
+        try:
+            result = taken(result)
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:  # its file deleted or cut short
+            if lost is None:
+                raise
+            result = lost(sent.batch, f"its worker's result could not be read back ({exc})")
+        yield sent.batch, result
 
 
 def _send(submit: Callable[[list], Future], batch: list) -> Future:
@@ -694,5 +704,9 @@ def run_batches(
         # The ruleset goes to each worker once, through a file, rather than pickled with every batch.
         shared = shared_ruleset(ruleset, out)
         stack.callback(shared.close)
-        submit = lambda b: pool.submit(batch_fn, b, out, shared.ref)  # noqa: E731
+        # Each batch's result comes back through a file (run/handback.py), in the folder of its claims.
+        from .lost import claims_folder
+
+        results = claims_folder(out)
+        submit = lambda b: pool.submit(handed_back, results, batch_fn, b, out, shared.ref)  # noqa: E731
         yield from pool_batches(pool, submit, batches, window, lost)

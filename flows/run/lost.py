@@ -27,6 +27,14 @@ def claim_path(out_dir: str, items: list[InputFile]) -> str:
     return os.path.join(out_dir, STATE_DIR, CLAIMS_DIR, digest)
 
 
+def claims_folder(out_dir: str) -> str:
+    """The folder of the run's claims (made now), where pool workers also hand back their batches' results
+    (run/handback.py): a killed run's are swept with its claims."""
+    folder = os.path.join(out_dir, STATE_DIR, CLAIMS_DIR)
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
 def write_claim(out_dir: str, items: list[InputFile], records_name: str) -> None:
     """Add the batch's records file to its claim, before its commit (one line per attempt: a retry whose
     input changed names another file). Not written (a full disk): a lost batch fails, as it did before."""
