@@ -105,7 +105,7 @@ def test_a_batchs_result_goes_back_through_a_file_so_the_pipe_message_is_written
     import pickle
     import select
 
-    from flows.run.handback import HandedBack, handed_back, taken
+    from flows.run.handback import HandedBack, ResultLost, handed_back, taken
 
     back = handed_back(str(tmp_path), big_result, 1 << 20)
     assert isinstance(back, HandedBack) and len(list(tmp_path.iterdir())) == 1
@@ -113,6 +113,13 @@ def test_a_batchs_result_goes_back_through_a_file_so_the_pipe_message_is_written
     assert len(pickle.dumps(back, protocol=pickle.HIGHEST_PROTOCOL)) < select.PIPE_BUF
     assert taken(pickle.loads(pickle.dumps(back))) == b"x" * (1 << 20)
     assert not list(tmp_path.iterdir()), "its file is deleted once read"
+    with pytest.raises(ResultLost):  # read once only: its file is gone
+        taken(back)
+    cut = handed_back(str(tmp_path), big_result, 1 << 16)
+    with open(cut.path, "r+b") as fh:  # a worker killed while it wrote the file
+        fh.truncate(100)
+    with pytest.raises(ResultLost):
+        taken(cut)
     assert taken([1, 2]) == [1, 2]  # a result not handed back is itself
     # A folder that cannot take the file (gone, a full disk): the result itself, through the pipe.
     assert handed_back(str(tmp_path / "missing"), big_result, 3) == b"xxx"

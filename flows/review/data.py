@@ -7,7 +7,6 @@ sorted, no times, only paths relative to the output folder.
 from __future__ import annotations
 
 import json
-import pickle
 import posixpath
 import tempfile
 from collections import Counter
@@ -25,7 +24,7 @@ from ..inputs.discover import InputFile
 from ..outputs.manifest import recorded_entries, run_in_progress, unsummarised
 from ..outputs.records import STATUS_WORD, ReportReader, is_records_name, status_of
 from ..outputs.unfinished import unfinished_since
-from ..run.handback import handed_back, taken
+from ..run.handback import ResultLost, handed_back, taken
 
 # The distinct-lines list keeps the most frequent lines and, per line, links to this many files:
 # enough to judge a line, small enough that a 10,000-file index stays a few megabytes.
@@ -304,7 +303,7 @@ def _result(future: Future, fn: Callable, job: tuple) -> Any:
         return fn(*job)
     try:
         return taken(back)
-    except (OSError, pickle.UnpicklingError, EOFError):
+    except ResultLost:
         return fn(*job)
 
 

@@ -14,7 +14,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import pickle
 import shutil
 import stat
 import sys
@@ -27,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from .handback import handed_back, taken
+from .handback import ResultLost, handed_back, taken
 
 log = logging.getLogger("boilerclean")
 
@@ -616,7 +615,7 @@ def pool_batches(
         sent = pending.popleft()
         try:
             result = taken(result)
-        except (OSError, pickle.UnpicklingError, EOFError) as exc:  # its file deleted or cut short
+        except ResultLost as exc:  # its file deleted or cut short
             if lost is None:
                 raise
             result = lost(sent.batch, f"its worker's result could not be read back ({exc})")

@@ -16,6 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 
+class ResultLost(Exception):
+    """A handed-back result that cannot be read back: its file deleted, or cut short (its message: why)."""
+
+
 class HandedBack:
     """The name of a file that holds a job's pickled result (HandedBack.take reads it once)."""
 
@@ -28,13 +32,14 @@ class HandedBack:
         return (HandedBack, (self.path,))
 
     def take(self) -> Any:
-        """The result, its file deleted. Raises OSError or pickle's errors when it cannot be read."""
+        """The result, its file deleted. Raises ResultLost when it cannot be read."""
         try:
             with open(self.path, "rb") as fh:
-                data = fh.read()
+                return pickle.loads(fh.read())
+        except (OSError, pickle.UnpicklingError, EOFError) as exc:
+            raise ResultLost(str(exc)) from exc
         finally:
             _unlink(self.path)
-        return pickle.loads(data)
 
 
 def handed_back(folder: str, fn: Callable[..., Any], /, *args: Any) -> Any:
@@ -54,7 +59,8 @@ def handed_back(folder: str, fn: Callable[..., Any], /, *args: Any) -> Any:
 
 
 def taken(result: Any) -> Any:
-    """A pool job's result as fn returned it (read from its file, when it was handed back)."""
+    """A pool job's result as fn returned it (read from its file, when it was handed back); raises
+    ResultLost."""
     return result.take() if isinstance(result, HandedBack) else result
 
 
@@ -62,4 +68,4 @@ def _unlink(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:
-        pass  # in the claims folder: the next run sweeps it
+        pass  # left in the caller's folder (a run's claims folder is swept by the next run)
