@@ -21,16 +21,20 @@ from ..outputs.records import ReportReader, is_records_name, summary_record
 CLAIMS_DIR = "batches"
 
 
+def _claims_dir(out_dir: str | os.PathLike) -> str:
+    return os.path.join(out_dir, STATE_DIR, CLAIMS_DIR)
+
+
 def claim_path(out_dir: str, items: list[InputFile]) -> str:
     """The claim of the batch of `items`: each input is in one batch of a run, so the name is the batch's."""
     digest = hashlib.sha256("\0".join(item.rel for item in items).encode()).hexdigest()[:32]
-    return os.path.join(out_dir, STATE_DIR, CLAIMS_DIR, digest)
+    return os.path.join(_claims_dir(out_dir), digest)
 
 
 def claims_folder(out_dir: str) -> str:
     """The folder of the run's claims (made now), where pool workers also hand back their batches' results
     (run/handback.py): a killed run's are swept with its claims."""
-    folder = os.path.join(out_dir, STATE_DIR, CLAIMS_DIR)
+    folder = _claims_dir(out_dir)
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -58,21 +62,21 @@ def drop_claim(out_dir: str, items: list[InputFile]) -> None:
 def drop_claims_folder(out_dir: str) -> None:
     """Every batch's result is in: the claims folder goes if it is empty (it was made for this run's)."""
     try:
-        os.rmdir(os.path.join(out_dir, STATE_DIR, CLAIMS_DIR))
+        os.rmdir(_claims_dir(out_dir))
     except OSError:
         pass  # none, or a claim left (a lost batch's that could not be deleted): the next run sweeps it
 
 
 def sweep_claims(out_dir: str | os.PathLike) -> None:
     """Delete the claims killed runs left (the caller holds DIR's lock: no batch of this run is out yet)."""
-    folder = Path(out_dir) / STATE_DIR / CLAIMS_DIR
+    folder = _claims_dir(out_dir)
     try:
         names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         try:
-            os.unlink(folder / name)
+            os.unlink(os.path.join(folder, name))
         except OSError:
             pass  # left for the next run
 
